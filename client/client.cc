@@ -1,0 +1,716 @@
+#include "client/client.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <utility>
+
+#include "client/enet_transport.h"
+#include "client/presession_exchange.h"
+#include "client/state_file.h"
+#include "protocol/account_rules.h"
+#include "protocol/client_session.h"
+#include "protocol/handshake.h"
+
+namespace hail::client {
+namespace {
+
+// While waiting for a COOKIE, ENet is serviced in short slices: the
+// intercept consumes the COOKIE inside enet_host_service, which would
+// otherwise keep waiting for the rest of its timeout.
+constexpr uint64_t kPresessionSliceMs = 10;
+
+uint64_t SteadyNowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
+uint64_t UnixNow() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+uint64_t RandomU64() {
+  uint64_t value;
+  randombytes_buf(&value, sizeof value);
+  return value;
+}
+
+// ENet disconnect data is a u32; Hail puts a u16 wire error code there.
+protocol::ErrorCode DisconnectCode(uint32_t data) {
+  return static_cast<protocol::ErrorCode>(
+      data > 0xffff ? 0xffff : static_cast<uint16_t>(data));
+}
+
+std::optional<protocol::ErrorCode> CodeIfAny(uint32_t data) {
+  if (data == 0) return std::nullopt;
+  return DisconnectCode(data);
+}
+
+}  // namespace
+
+template <class Message>
+void Client::Handle(const Message&) {
+  ++counters_.unexpected_messages;
+}
+
+Client::Client(ClientOptions options)
+    : options_(std::move(options)),
+      server_(
+          ServerAddress{options_.server_host, options_.server_port}.ToString()),
+      known_servers_(options_.home / "known_servers"),
+      token_store_(options_.home / "tokens"),
+      owner_thread_(std::this_thread::get_id()) {}
+
+Client::~Client() = default;
+
+Status Client::Connect() {
+  assert(std::this_thread::get_id() == owner_thread_);
+  if (state_ != State::kIdle) {
+    return Status::InvalidArgument("Connect may be called only once");
+  }
+  if (options_.home.empty()) {
+    return Status::InvalidArgument("no home directory for the client state");
+  }
+  if (!protocol::IsAcceptableClientVersion(options_.client_version)) {
+    return Status::InvalidArgument(
+        "client_version must be 1..64 printable ASCII bytes");
+  }
+  if (sodium_init() < 0) return Status::IoError("libsodium failed to start");
+  if (Status status = EnsurePrivateDirectory(options_.home); !status.ok()) {
+    return status;
+  }
+  Result<std::optional<protocol::PublicKey>> pinned =
+      known_servers_.Find(server_);
+  if (!pinned.ok()) return pinned.status();
+  pinned_identity_ = *pinned;
+  expected_identity_ =
+      options_.trusted_identity ? options_.trusted_identity : pinned_identity_;
+
+  Result<std::unique_ptr<EnetTransport>> transport =
+      EnetTransport::Open(options_.server_host, options_.server_port);
+  if (!transport.ok()) return transport.status();
+  exchange_ = std::make_unique<PresessionExchange>(RandomU64(), SteadyNowMs());
+  if (Status status = (*transport)->SendRaw(exchange_->hello()); !status.ok()) {
+    exchange_.reset();
+    return status;
+  }
+  transport_ = std::move(*transport);
+  state_ = State::kAwaitingCookie;
+  return Status::Ok();
+}
+
+std::optional<Event> Client::Poll(int timeout_ms) {
+  assert(std::this_thread::get_id() == owner_thread_);
+  uint64_t deadline =
+      SteadyNowMs() + static_cast<uint64_t>(std::max(timeout_ms, 0));
+  while (events_.empty() && transport_) {
+    uint64_t now = SteadyNowMs();
+    OnTimers(now);
+    if (!events_.empty() || !transport_) break;
+    uint64_t wait = deadline > now ? deadline - now : 0;
+    if (std::optional<uint64_t> next = NextDeadlineMs()) {
+      wait = std::min(wait, *next > now ? *next - now : 0);
+    }
+    if (state_ == State::kAwaitingCookie) {
+      wait = std::min(wait, kPresessionSliceMs);
+    }
+    EnetTransport::Event event =
+        transport_->Service(static_cast<uint32_t>(wait));
+    CopyTransportCounters();
+    switch (event.type) {
+      case EnetTransport::Event::Type::kNone:
+        break;
+      case EnetTransport::Event::Type::kPresessionDatagram:
+        OnPresessionDatagram(event.data, SteadyNowMs());
+        break;
+      case EnetTransport::Event::Type::kConnected:
+        OnEnetConnected();
+        break;
+      case EnetTransport::Event::Type::kPacket:
+        OnPacket(event.channel, event.data);
+        break;
+      case EnetTransport::Event::Type::kDisconnected:
+        OnDisconnected(event.disconnect_data);
+        break;
+    }
+    if (SteadyNowMs() >= deadline) break;
+  }
+  if (events_.empty()) return std::nullopt;
+  Event next = std::move(events_.front());
+  events_.pop_front();
+  return next;
+}
+
+std::optional<uint64_t> Client::NextDeadlineMs() const {
+  switch (state_) {
+    case State::kAwaitingCookie:
+      return exchange_->next_timer_ms();
+    case State::kConnecting:
+    case State::kHandshaking:
+    case State::kClosing:
+      return deadline_ms_;
+    default:
+      return std::nullopt;
+  }
+}
+
+void Client::OnTimers(uint64_t now_ms) {
+  switch (state_) {
+    case State::kAwaitingCookie:
+      if (exchange_->OnTimer(now_ms)) {
+        if (Status status = transport_->SendRaw(exchange_->hello());
+            !status.ok()) {
+          FailConnect({status.message(), std::nullopt});
+        }
+      } else if (exchange_->state() == PresessionExchange::State::kTimedOut) {
+        FailConnect({fmt::format("no answer from {} to {} HELLO datagrams in "
+                                 "{} s (is haild running there?)",
+                                 server_, exchange_->hellos_sent(),
+                                 PresessionExchange::kGiveUpAfterMs / 1000),
+                     std::nullopt});
+      }
+      break;
+    case State::kConnecting:
+    case State::kHandshaking:
+      if (now_ms >= deadline_ms_) {
+        FailConnect(
+            {fmt::format("{} did not complete the {} within {} s", server_,
+                         state_ == State::kConnecting ? "ENet connection"
+                                                      : "secure handshake",
+                         kConnectTimeoutMs / 1000),
+             std::nullopt});
+      }
+      break;
+    case State::kClosing:
+      if (now_ms >= deadline_ms_) {
+        transport_->DisconnectNow(0);
+        Teardown(State::kClosed);
+        events_.push_back(Disconnected{protocol::ErrorCode::kOk, true});
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void Client::OnPresessionDatagram(const protocol::Bytes& datagram,
+                                  uint64_t now_ms) {
+  if (state_ != State::kAwaitingCookie) {
+    ++counters_.presession_ignored;
+    return;
+  }
+  switch (exchange_->OnDatagram(datagram)) {
+    case PresessionExchange::DatagramOutcome::kIgnored:
+      ++counters_.presession_ignored;
+      return;
+    case PresessionExchange::DatagramOutcome::kReject: {
+      const protocol::PresessionRejectDatagram& reject = exchange_->reject();
+      FailConnect({fmt::format("{} refused pre-session version {} (it speaks "
+                               "up to version {})",
+                               server_, protocol::kPresessionVersion,
+                               reject.highest_version),
+                   reject.error});
+      return;
+    }
+    case PresessionExchange::DatagramOutcome::kCookie:
+      break;
+  }
+  if (Status status = transport_->Connect(exchange_->cookie().cookie);
+      !status.ok()) {
+    FailConnect({status.message(), std::nullopt});
+    return;
+  }
+  state_ = State::kConnecting;
+  deadline_ms_ = now_ms + kConnectTimeoutMs;
+}
+
+void Client::OnEnetConnected() {
+  if (state_ != State::kConnecting) return;
+  session_ = std::make_unique<protocol::ClientSession>(expected_identity_);
+  state_ = State::kHandshaking;
+  if (Status status = transport_->Send(session_->Start()); !status.ok()) {
+    FailConnect({status.message(), std::nullopt});
+  }
+}
+
+void Client::OnPacket(uint8_t channel, const protocol::Bytes& packet) {
+  if (!session_ || (state_ != State::kHandshaking &&
+                    state_ != State::kSecured && state_ != State::kClosing)) {
+    ++counters_.frames_dropped;
+    return;
+  }
+  protocol::ClientSession::Output output = session_->OnPacket(channel, packet);
+  if (output.drop != protocol::DropReason::kNone) ++counters_.frames_dropped;
+  if (state_ == State::kHandshaking) {
+    if (output.secured) {
+      OnSecured();
+    } else if (session_->state() == protocol::ClientSession::State::kFailed) {
+      OnHandshakeFailed();
+    }
+    return;
+  }
+  if (output.message) {
+    std::visit([this](const auto& message) { Handle(message); },
+               *output.message);
+  }
+}
+
+void Client::OnSecured() {
+  const protocol::PublicKey& offered = session_->server_identity();
+  bool newly_pinned = false;
+  // Reached only when `offered` is the expected identity, if any: a pinned
+  // key is replaced here only because --trust named the new one.
+  if (!pinned_identity_ || *pinned_identity_ != offered) {
+    if (Status status = known_servers_.Pin(server_, offered); !status.ok()) {
+      FailConnect(
+          {fmt::format("cannot pin the server identity: {}", status.message()),
+           std::nullopt});
+      return;
+    }
+    pinned_identity_ = offered;
+    newly_pinned = true;
+  }
+  std::string key_log_error = AppendKeyLog();
+  state_ = State::kSecured;
+  events_.push_back(Connected{protocol::Fingerprint(offered), newly_pinned,
+                              std::move(key_log_error)});
+}
+
+std::string Client::AppendKeyLog() {
+  if (options_.key_log_path.empty()) return {};
+  const std::string& line = session_->key_log_line();
+  int fd = ::open(options_.key_log_path.c_str(),
+                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  bool written = fd >= 0 && ::write(fd, line.data(), line.size()) ==
+                                static_cast<ssize_t>(line.size());
+  std::string error = written ? "" : std::strerror(errno);
+  if (fd >= 0) ::close(fd);
+  if (!written) ++counters_.key_log_failures;
+  return error;
+}
+
+void Client::OnHandshakeFailed() {
+  using Failure = protocol::ClientSession::Failure;
+  switch (session_->failure()) {
+    case Failure::kIdentityMismatch: {
+      IdentityMismatch mismatch;
+      mismatch.server = server_;
+      mismatch.expected_fingerprint =
+          protocol::Fingerprint(*expected_identity_);
+      mismatch.offered_fingerprint =
+          protocol::Fingerprint(session_->server_identity());
+      mismatch.expected_from_trust_option =
+          options_.trusted_identity.has_value();
+      mismatch.known_servers_file = known_servers_.file();
+      transport_->DisconnectNow(0);
+      Teardown(State::kClosed);
+      events_.push_back(std::move(mismatch));
+      return;
+    }
+    case Failure::kRejected:
+      FailConnect({fmt::format("{} rejected protocol version {} "
+                               "(HANDSHAKE_REJECT)",
+                               server_, protocol::kProtocolVersion),
+                   protocol::ErrorCode::kUnsupportedVersion});
+      return;
+    case Failure::kBadSignature:
+      FailConnect({fmt::format("the handshake signature of {} does not "
+                               "verify; refusing the connection",
+                               server_),
+                   std::nullopt});
+      return;
+    case Failure::kMalformed:
+    case Failure::kNone:
+      FailConnect({fmt::format("malformed handshake reply from {}", server_),
+                   std::nullopt});
+      return;
+  }
+}
+
+void Client::OnDisconnected(uint32_t data) {
+  State before = state_;
+  Teardown(State::kClosed);
+  switch (before) {
+    case State::kConnecting:
+      events_.push_back(ConnectFailed{
+          fmt::format("{} did not accept the ENet connection", server_),
+          CodeIfAny(data)});
+      return;
+    case State::kHandshaking:
+      events_.push_back(ConnectFailed{
+          fmt::format("{} closed the connection during the handshake", server_),
+          CodeIfAny(data)});
+      return;
+    default:
+      events_.push_back(
+          Disconnected{DisconnectCode(data), before == State::kClosing});
+      return;
+  }
+}
+
+void Client::FailConnect(ConnectFailed failure) {
+  if (transport_) transport_->DisconnectNow(0);
+  Teardown(State::kClosed);
+  events_.push_back(std::move(failure));
+}
+
+void Client::CopyTransportCounters() {
+  const EnetTransport::Counters& transport = transport_->counters();
+  counters_.foreign_presession = transport.foreign_presession;
+  counters_.stun_dropped = transport.stun_dropped;
+  counters_.enet_service_errors = transport.service_errors;
+}
+
+void Client::Teardown(State final_state) {
+  transport_.reset();
+  exchange_.reset();
+  pending_.clear();
+  ping_sent_ms_.clear();
+  logged_in_username_.clear();
+  state_ = final_state;
+}
+
+void Client::Close() {
+  switch (state_) {
+    case State::kIdle:
+    case State::kClosing:
+    case State::kClosed:
+      return;
+    case State::kAwaitingCookie:
+    case State::kConnecting:
+      transport_->DisconnectNow(0);
+      Teardown(State::kClosed);
+      events_.push_back(Disconnected{protocol::ErrorCode::kOk, true});
+      return;
+    case State::kHandshaking:
+    case State::kSecured:
+      transport_->Disconnect(0);
+      state_ = State::kClosing;
+      deadline_ms_ = SteadyNowMs() + kCloseTimeoutMs;
+      return;
+  }
+}
+
+bool Client::HasStoredToken(std::string_view username) const {
+  Result<std::optional<StoredToken>> token =
+      token_store_.Find(server_, username, UnixNow());
+  return token.ok() && token->has_value();
+}
+
+// --- Requests ---
+
+Status Client::RequireSecured() const {
+  if (state_ != State::kSecured) {
+    return Status::InvalidArgument(
+        "not connected: requests need a secured session (wait for Connected)");
+  }
+  return Status::Ok();
+}
+
+uint32_t Client::NextRequestId() {
+  if (++last_request_id_ == 0) ++last_request_id_;
+  return last_request_id_;
+}
+
+Result<uint32_t> Client::SendRequest(protocol::Message message,
+                                     uint32_t request_id,
+                                     PendingRequest pending) {
+  if (Status status = transport_->Send(session_->Seal(message)); !status.ok()) {
+    return status;
+  }
+  pending_.emplace(request_id, std::move(pending));
+  return request_id;
+}
+
+namespace {
+
+Result<std::string> CanonicalUsername(std::string_view username) {
+  std::optional<std::string> canonical = protocol::NormalizeUsername(username);
+  if (!canonical) {
+    return Status::InvalidArgument(fmt::format(
+        "'{}' is not a valid username: 3..32 characters of A-Z a-z 0-9 . _ -, "
+        "starting with a letter",
+        username));
+  }
+  return *canonical;
+}
+
+Status CheckPassword(std::string_view password) {
+  if (!protocol::IsAcceptablePassword(password)) {
+    return Status::InvalidArgument(
+        "a password is 8..128 bytes of UTF-8 without NUL characters");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<uint32_t> Client::Register(std::string_view username,
+                                  std::string_view password) {
+  if (Status status = RequireSecured(); !status.ok()) return status;
+  Result<std::string> canonical = CanonicalUsername(username);
+  if (!canonical.ok()) return canonical.status();
+  if (Status status = CheckPassword(password); !status.ok()) return status;
+  protocol::RegisterRequest request;
+  uint32_t request_id = NextRequestId();
+  request.request_id = request_id;
+  request.username = *canonical;
+  request.password = std::string(password);
+  return SendRequest(std::move(request), request_id,
+                     {protocol::Kind::kRegisterRequest, *canonical});
+}
+
+Result<uint32_t> Client::Login(std::string_view username,
+                               std::string_view password) {
+  if (Status status = RequireSecured(); !status.ok()) return status;
+  Result<std::string> canonical = CanonicalUsername(username);
+  if (!canonical.ok()) return canonical.status();
+  if (Status status = CheckPassword(password); !status.ok()) return status;
+  protocol::LoginRequest request;
+  uint32_t request_id = NextRequestId();
+  request.request_id = request_id;
+  request.username = *canonical;
+  request.password = std::string(password);
+  request.client_version = options_.client_version;
+  request.lan_endpoint = transport_->lan_endpoint();
+  return SendRequest(std::move(request), request_id,
+                     {protocol::Kind::kLoginRequest, *canonical});
+}
+
+Result<uint32_t> Client::Resume(std::string_view username) {
+  if (Status status = RequireSecured(); !status.ok()) return status;
+  Result<std::string> canonical = CanonicalUsername(username);
+  if (!canonical.ok()) return canonical.status();
+  Result<std::optional<StoredToken>> stored =
+      token_store_.Find(server_, *canonical, UnixNow());
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) {
+    return Status::NotFound(
+        fmt::format("no stored token for {} at {}", *canonical, server_));
+  }
+  protocol::ResumeRequest request;
+  uint32_t request_id = NextRequestId();
+  request.request_id = request_id;
+  request.username = *canonical;
+  request.token = (*stored)->token;
+  request.client_version = options_.client_version;
+  request.lan_endpoint = transport_->lan_endpoint();
+  return SendRequest(std::move(request), request_id,
+                     {protocol::Kind::kResumeRequest, *canonical});
+}
+
+Result<uint32_t> Client::Logout() {
+  if (Status status = RequireSecured(); !status.ok()) return status;
+  protocol::LogoutRequest request;
+  uint32_t request_id = NextRequestId();
+  request.request_id = request_id;
+  return SendRequest(request, request_id, {protocol::Kind::kLogoutRequest, {}});
+}
+
+Result<uint32_t> Client::ChangePassword(std::string_view old_password,
+                                        std::string_view new_password) {
+  if (Status status = RequireSecured(); !status.ok()) return status;
+  if (Status status = CheckPassword(new_password); !status.ok()) {
+    return status;
+  }
+  protocol::ChangePasswordRequest request;
+  uint32_t request_id = NextRequestId();
+  request.request_id = request_id;
+  request.old_password = std::string(old_password);
+  request.new_password = std::string(new_password);
+  return SendRequest(
+      std::move(request), request_id,
+      {protocol::Kind::kChangePasswordRequest, logged_in_username_});
+}
+
+Result<uint32_t> Client::DeleteAccount(std::string_view password) {
+  if (Status status = RequireSecured(); !status.ok()) return status;
+  protocol::DeleteAccountRequest request;
+  uint32_t request_id = NextRequestId();
+  request.request_id = request_id;
+  request.password = std::string(password);
+  return SendRequest(
+      std::move(request), request_id,
+      {protocol::Kind::kDeleteAccountRequest, logged_in_username_});
+}
+
+Result<uint32_t> Client::RequestSessionInfo() {
+  if (Status status = RequireSecured(); !status.ok()) return status;
+  protocol::SessionInfoRequest request;
+  uint32_t request_id = NextRequestId();
+  request.request_id = request_id;
+  return SendRequest(request, request_id,
+                     {protocol::Kind::kSessionInfoRequest, {}});
+}
+
+Result<uint64_t> Client::Ping() {
+  if (Status status = RequireSecured(); !status.ok()) return status;
+  protocol::Ping ping;
+  ping.nonce = RandomU64();
+  if (Status status = transport_->Send(session_->Seal(ping)); !status.ok()) {
+    return status;
+  }
+  ping_sent_ms_[ping.nonce] = SteadyNowMs();
+  return ping.nonce;
+}
+
+// --- Server messages ---
+
+std::optional<Client::PendingRequest> Client::TakePending(
+    uint32_t request_id, protocol::Kind expected_kind,
+    protocol::Kind alternative_kind) {
+  auto it = pending_.find(request_id);
+  if (it == pending_.end() || (it->second.kind != expected_kind &&
+                               it->second.kind != alternative_kind)) {
+    ++counters_.unmatched_replies;
+    return std::nullopt;
+  }
+  PendingRequest pending = std::move(it->second);
+  pending_.erase(it);
+  return pending;
+}
+
+void Client::Handle(const protocol::ErrorMessage& message) {
+  pending_.erase(message.request_id);
+  events_.push_back(
+      ErrorReply{message.request_id, message.offending_kind, message.error});
+}
+
+void Client::Handle(const protocol::Pong& message) {
+  auto it = ping_sent_ms_.find(message.nonce);
+  if (it == ping_sent_ms_.end()) {
+    ++counters_.unmatched_replies;
+    return;
+  }
+  uint64_t rtt = SteadyNowMs() - it->second;
+  ping_sent_ms_.erase(it);
+  events_.push_back(Pong{message.nonce, rtt});
+}
+
+void Client::Handle(const protocol::SessionEnded& message) {
+  logged_in_username_.clear();
+  events_.push_back(SessionEnded{message.reason});
+}
+
+void Client::Handle(const protocol::RegisterResult& message) {
+  using protocol::Kind;
+  if (!TakePending(message.request_id, Kind::kRegisterRequest,
+                   Kind::kRegisterRequest)) {
+    return;
+  }
+  events_.push_back(Registered{message.request_id, message.error,
+                               message.user_id, message.username,
+                               message.retry_after_ms});
+}
+
+void Client::Handle(const protocol::LoginResult& message) {
+  using protocol::ErrorCode;
+  using protocol::Kind;
+  std::optional<PendingRequest> pending = TakePending(
+      message.request_id, Kind::kLoginRequest, Kind::kResumeRequest);
+  if (!pending) return;
+  LoginResult result;
+  result.request_id = message.request_id;
+  result.error = message.error;
+  result.user_id = message.user_id;
+  result.username = message.username;
+  result.observed_endpoint = message.observed_endpoint;
+  result.resumed = pending->kind == Kind::kResumeRequest;
+  result.retry_after_ms = message.retry_after_ms;
+  Status stored = Status::Ok();
+  if (message.error == ErrorCode::kOk) {
+    logged_in_username_ = message.username;
+    if (result.resumed && message.username != pending->username) {
+      stored = token_store_.Remove(server_, pending->username, UnixNow());
+    }
+    if (stored.ok()) {
+      stored = token_store_.Put({server_, message.username, message.token,
+                                 message.token_expires_unix},
+                                UnixNow());
+    }
+  } else if (result.resumed && message.error == ErrorCode::kTokenInvalid) {
+    stored = token_store_.Remove(server_, pending->username, UnixNow());
+  }
+  if (!stored.ok()) result.token_storage_error = stored.message();
+  events_.push_back(std::move(result));
+}
+
+void Client::Handle(const protocol::LogoutResult& message) {
+  using protocol::Kind;
+  if (!TakePending(message.request_id, Kind::kLogoutRequest,
+                   Kind::kLogoutRequest)) {
+    return;
+  }
+  if (message.error == protocol::ErrorCode::kOk) logged_in_username_.clear();
+  events_.push_back(LoggedOut{message.request_id, message.error});
+}
+
+void Client::Handle(const protocol::ChangePasswordResult& message) {
+  using protocol::Kind;
+  std::optional<PendingRequest> pending =
+      TakePending(message.request_id, Kind::kChangePasswordRequest,
+                  Kind::kChangePasswordRequest);
+  if (!pending) return;
+  PasswordChanged result{
+      message.request_id, message.error, message.retry_after_ms, {}};
+  if (message.error == protocol::ErrorCode::kOk) {
+    if (pending->username.empty()) {
+      result.token_storage_error = "no logged-in username to store it under";
+    } else if (Status stored =
+                   token_store_.Put({server_, pending->username, message.token,
+                                     message.token_expires_unix},
+                                    UnixNow());
+               !stored.ok()) {
+      result.token_storage_error = stored.message();
+    }
+  }
+  events_.push_back(std::move(result));
+}
+
+void Client::Handle(const protocol::DeleteAccountResult& message) {
+  using protocol::Kind;
+  std::optional<PendingRequest> pending =
+      TakePending(message.request_id, Kind::kDeleteAccountRequest,
+                  Kind::kDeleteAccountRequest);
+  if (!pending) return;
+  if (message.error == protocol::ErrorCode::kOk) {
+    if (!pending->username.empty()) {
+      // The server deleted every token; a failure here leaves a dead line.
+      token_store_.Remove(server_, pending->username, UnixNow());
+    }
+    logged_in_username_.clear();
+  }
+  events_.push_back(AccountDeleted{message.request_id, message.error,
+                                   message.retry_after_ms});
+}
+
+void Client::Handle(const protocol::SessionInfo& message) {
+  using protocol::Kind;
+  if (!TakePending(message.request_id, Kind::kSessionInfoRequest,
+                   Kind::kSessionInfoRequest)) {
+    return;
+  }
+  SessionInfo info;
+  info.request_id = message.request_id;
+  info.user_id = message.user_id;
+  info.username = message.username;
+  info.observed_endpoint = message.observed_endpoint;
+  info.lan_endpoint = message.lan_endpoint;
+  info.client_version = message.client_version;
+  info.login_unix = message.login_unix;
+  events_.push_back(std::move(info));
+}
+
+}  // namespace hail::client

@@ -1,0 +1,188 @@
+#include "protocol/registry.h"
+
+#include <algorithm>
+#include <cassert>
+#include <array>
+#include <type_traits>
+#include <utility>
+
+namespace hail::protocol {
+namespace {
+
+// Computes a body's size bounds from its field list.
+class SizeBounds {
+ public:
+  size_t min = 0;
+  size_t max = 0;
+  void U8(std::string_view, uint8_t&) { Add(1, 1); }
+  void U16(std::string_view, uint16_t&) { Add(2, 2); }
+  void U32(std::string_view, uint32_t&) { Add(4, 4); }
+  void U64(std::string_view, uint64_t&) { Add(8, 8); }
+  void Error(std::string_view, ErrorCode&) { Add(2, 2); }
+  template <size_t N>
+  void Fixed(std::string_view, std::array<uint8_t, N>&,
+             Sensitivity = Sensitivity::kPublic) {
+    Add(N, N);
+  }
+  void Str8(std::string_view, std::string&, size_t max_len,
+            Sensitivity = Sensitivity::kPublic) {
+    Add(1, 1 + max_len);
+  }
+  void Str16(std::string_view, std::string&, size_t max_len,
+             Sensitivity = Sensitivity::kPublic) {
+    Add(2, 2 + max_len);
+  }
+  void Addr(std::string_view, Endpoint&) { Add(1, 19); }
+
+ private:
+  void Add(size_t lo, size_t hi) {
+    min += lo;
+    max += hi;
+  }
+};
+
+template <class M>
+KindInfo Info(std::string_view name, Direction direction, Framing framing,
+              uint8_t channel) {
+  M message;
+  SizeBounds bounds;
+  message.Fields(bounds);
+  return KindInfo{M::kKind, name,       direction,
+                  framing,  channel,    bounds.min,
+                  bounds.max};
+}
+
+constexpr Direction kC2S = Direction::kClientToServer;
+constexpr Direction kS2C = Direction::kServerToClient;
+constexpr Direction kBoth = Direction::kBoth;
+constexpr Framing kPlain = Framing::kPlain;
+constexpr Framing kSealed = Framing::kSealed;
+
+const std::vector<KindInfo>& Table() {
+  static const std::vector<KindInfo> table = [] {
+    std::vector<KindInfo> t = {
+        Info<ClientHello>("CLIENT_HELLO", kC2S, kPlain, kChannelControl),
+        Info<ServerHello>("SERVER_HELLO", kS2C, kPlain, kChannelControl),
+        Info<HandshakeReject>("HANDSHAKE_REJECT", kS2C, kPlain,
+                              kChannelControl),
+        Info<ErrorMessage>("ERROR", kBoth, kSealed, kChannelControl),
+        Info<Ping>("PING", kBoth, kSealed, kChannelControl),
+        Info<Pong>("PONG", kBoth, kSealed, kChannelControl),
+        Info<SessionEnded>("SESSION_ENDED", kS2C, kSealed, kChannelControl),
+        Info<RegisterRequest>("REGISTER_REQUEST", kC2S, kSealed,
+                              kChannelControl),
+        Info<RegisterResult>("REGISTER_RESULT", kS2C, kSealed,
+                             kChannelControl),
+        Info<LoginRequest>("LOGIN_REQUEST", kC2S, kSealed, kChannelControl),
+        Info<ResumeRequest>("RESUME_REQUEST", kC2S, kSealed, kChannelControl),
+        Info<LoginResult>("LOGIN_RESULT", kS2C, kSealed, kChannelControl),
+        Info<LogoutRequest>("LOGOUT_REQUEST", kC2S, kSealed, kChannelControl),
+        Info<LogoutResult>("LOGOUT_RESULT", kS2C, kSealed, kChannelControl),
+        Info<ChangePasswordRequest>("CHANGE_PASSWORD_REQUEST", kC2S, kSealed,
+                                    kChannelControl),
+        Info<ChangePasswordResult>("CHANGE_PASSWORD_RESULT", kS2C, kSealed,
+                                   kChannelControl),
+        Info<DeleteAccountRequest>("DELETE_ACCOUNT_REQUEST", kC2S, kSealed,
+                                   kChannelControl),
+        Info<DeleteAccountResult>("DELETE_ACCOUNT_RESULT", kS2C, kSealed,
+                                  kChannelControl),
+        Info<SessionInfoRequest>("SESSION_INFO_REQUEST", kC2S, kSealed,
+                                 kChannelControl),
+        Info<SessionInfo>("SESSION_INFO", kS2C, kSealed, kChannelControl),
+    };
+    static_assert(std::variant_size_v<Message> == 20,
+                  "every Message alternative needs a registry row");
+    for (const KindInfo& info : t) {
+      (void)info;
+      assert(info.max_body <= kMaxBodySize);
+    }
+    return t;
+  }();
+  return table;
+}
+
+// Decodes the body of kind M into `out`.
+template <class M>
+DecodeStatus DecodeBody(ByteSpan body, Message* out) {
+  M message;
+  FieldReader reader(body);
+  message.Fields(reader);
+  if (!reader.ok()) {
+    return reader.invalid() ? DecodeStatus::kInvalid : DecodeStatus::kTruncated;
+  }
+  *out = std::move(message);
+  return DecodeStatus::kOk;
+}
+
+template <size_t I = 0>
+DecodeStatus DecodeByKind(uint16_t kind, ByteSpan body, Message* out) {
+  if constexpr (I == std::variant_size_v<Message>) {
+    (void)kind;
+    (void)body;
+    (void)out;
+    return DecodeStatus::kUnknownKind;
+  } else {
+    using M = std::variant_alternative_t<I, Message>;
+    if (static_cast<uint16_t>(M::kKind) == kind) {
+      return DecodeBody<M>(body, out);
+    }
+    return DecodeByKind<I + 1>(kind, body, out);
+  }
+}
+
+}  // namespace
+
+std::span<const KindInfo> AllKinds() { return Table(); }
+
+const KindInfo* FindKind(uint16_t kind) {
+  for (const KindInfo& info : Table()) {
+    if (static_cast<uint16_t>(info.kind) == kind) return &info;
+  }
+  return nullptr;
+}
+
+std::string_view KindName(uint16_t kind) {
+  const KindInfo* info = FindKind(kind);
+  return info ? info->name : "UNKNOWN";
+}
+
+Kind KindOf(const Message& message) {
+  return std::visit([](const auto& m) { return m.kKind; }, message);
+}
+
+Bytes EncodeMessage(const Message& message) {
+  Bytes out;
+  ByteWriter(&out).U16(static_cast<uint16_t>(KindOf(message)));
+  std::visit(
+      [&](const auto& m) {
+        auto copy = m;
+        FieldWriter writer(&out);
+        copy.Fields(writer);
+      },
+      message);
+  return out;
+}
+
+Decoded DecodeMessage(ByteSpan bytes) {
+  Decoded result;
+  ByteReader reader(bytes);
+  if (!reader.U16(&result.kind)) {
+    result.status = DecodeStatus::kTruncated;
+    return result;
+  }
+  result.status = DecodeByKind(result.kind, reader.Rest(), &result.message);
+  return result;
+}
+
+std::vector<PrintedField> DescribeMessage(const Message& message) {
+  FieldPrinter printer;
+  std::visit(
+      [&](const auto& m) {
+        auto copy = m;
+        copy.Fields(printer);
+      },
+      message);
+  return printer.fields;
+}
+
+}  // namespace hail::protocol

@@ -1,0 +1,72 @@
+// The one registry of message kinds: id, name, direction, framing, ENet
+// channel and body size bounds. The session state machines, the dissector
+// and the spec-coverage test all read it (SPEC.md "Message registry").
+#ifndef HAIL_PROTOCOL_REGISTRY_H_
+#define HAIL_PROTOCOL_REGISTRY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "protocol/byte_io.h"
+#include "protocol/field_visitor.h"
+#include "protocol/messages.h"
+
+namespace hail::protocol {
+
+enum class Direction : uint8_t { kClientToServer, kServerToClient, kBoth };
+// PLAIN kinds travel only before keys exist; SEALED kinds only after.
+enum class Framing : uint8_t { kPlain, kSealed };
+
+// ENet channels (SPEC.md "ENet usage"). Both are reliable and sequenced.
+inline constexpr uint8_t kChannelControl = 0;
+inline constexpr uint8_t kChannelMessaging = 1;
+inline constexpr uint8_t kChannelCount = 2;
+
+// Largest message body (the bytes after the kind) any kind may have.
+inline constexpr size_t kMaxBodySize = 16384;
+
+struct KindInfo {
+  Kind kind;
+  std::string_view name;  // SPEC.md name, e.g. "LOGIN_REQUEST"
+  Direction direction;
+  Framing framing;
+  uint8_t channel;
+  size_t min_body;  // encoded size with every variable field empty
+  size_t max_body;  // encoded size with every variable field at its limit
+};
+
+std::span<const KindInfo> AllKinds();
+// nullptr for kinds not in the registry.
+const KindInfo* FindKind(uint16_t kind);
+// "UNKNOWN" when not registered.
+std::string_view KindName(uint16_t kind);
+
+enum class DecodeStatus : uint8_t {
+  kOk,
+  kTruncated,    // shorter than the kind id or than its fields
+  kUnknownKind,  // not in the registry
+  kInvalid,      // a field breaks its limits (length, enum value)
+};
+
+struct Decoded {
+  DecodeStatus status = DecodeStatus::kTruncated;
+  uint16_t kind = 0;
+  Message message;
+};
+
+// Encodes kind (u16) followed by the body. Bytes after the known fields are
+// never produced.
+Bytes EncodeMessage(const Message& message);
+// Decodes kind + body. Trailing bytes after the known fields are ignored
+// (SPEC.md "Extending messages").
+Decoded DecodeMessage(ByteSpan bytes);
+Kind KindOf(const Message& message);
+// Every field with its SPEC.md name, in wire order.
+std::vector<PrintedField> DescribeMessage(const Message& message);
+
+}  // namespace hail::protocol
+
+#endif  // HAIL_PROTOCOL_REGISTRY_H_

@@ -1,0 +1,235 @@
+#include "protocol/server_session.h"
+
+#include <type_traits>
+#include <utility>
+
+namespace hail::protocol {
+namespace {
+
+uint32_t RequestIdOf(const Message& message) {
+  return std::visit(
+      [](const auto& m) -> uint32_t {
+        if constexpr (requires { m.request_id; }) {
+          return m.request_id;
+        } else {
+          return 0;
+        }
+      },
+      message);
+}
+
+OutgoingFrame PlainFrame(const Message& message) {
+  OutgoingFrame frame;
+  frame.bytes.push_back(kFramePlain);
+  Bytes body = EncodeMessage(message);
+  frame.bytes.insert(frame.bytes.end(), body.begin(), body.end());
+  return frame;
+}
+
+}  // namespace
+
+std::string_view ServerSessionStateName(ServerSession::State state) {
+  switch (state) {
+    case ServerSession::State::kAwaitingHello: return "AWAITING_HELLO";
+    case ServerSession::State::kSecured: return "SECURED";
+    case ServerSession::State::kAuthenticating: return "AUTHENTICATING";
+    case ServerSession::State::kLoggedIn: return "LOGGED_IN";
+    case ServerSession::State::kClosed: return "CLOSED";
+  }
+  return "UNKNOWN";
+}
+
+ServerSession::ServerSession(const IdentityKey* identity, uint64_t now_ms)
+    : identity_(identity), state_since_ms_(now_ms) {}
+
+ServerSession::Output ServerSession::OnPacket(uint8_t channel,
+                                              ByteSpan packet,
+                                              uint64_t now_ms) {
+  Output out;
+  if (state_ == State::kClosed) return out;
+  if (packet.empty()) {
+    out.drop = DropReason::kBadFrame;
+    return out;
+  }
+  if (state_ == State::kAwaitingHello) {
+    if (packet[0] != kFramePlain || channel != kChannelControl) {
+      out.drop = DropReason::kBadFrame;
+      out.close = ErrorCode::kBadState;
+      state_ = State::kClosed;
+      return out;
+    }
+    Output result = OnClientHello(packet.subspan(1));
+    if (state_ == State::kSecured) state_since_ms_ = now_ms;
+    return result;
+  }
+  if (packet[0] == kFramePlain) {
+    out.drop = DropReason::kUnexpectedPlain;
+    return out;
+  }
+  if (packet[0] != kFrameSealed) {
+    out.drop = DropReason::kBadFrame;
+    return out;
+  }
+  return OnSealed(channel, packet);
+}
+
+ServerSession::Output ServerSession::OnClientHello(ByteSpan frame) {
+  Output out;
+  Decoded decoded = DecodeMessage(frame);
+  if (decoded.status != DecodeStatus::kOk ||
+      decoded.kind != static_cast<uint16_t>(Kind::kClientHello)) {
+    out.drop = DropReason::kBadFrame;
+    out.close = ErrorCode::kMalformed;
+    state_ = State::kClosed;
+    return out;
+  }
+  const auto& hello = std::get<ClientHello>(decoded.message);
+  if (hello.version != kProtocolVersion) {
+    out.frames.push_back(PlainFrame(HandshakeReject{}));
+    out.close = ErrorCode::kUnsupportedVersion;
+    state_ = State::kClosed;
+    return out;
+  }
+  std::optional<ServerHandshakeResult> result =
+      RespondToClientHello(hello, *identity_);
+  if (!result) {
+    out.close = ErrorCode::kMalformed;
+    state_ = State::kClosed;
+    return out;
+  }
+  out.frames.push_back(PlainFrame(result->hello));
+  out.key_log_line =
+      FormatKeyLogLine(hello.client_ephemeral_key, result->keys);
+  channel_ = std::make_unique<SecureChannel>(result->keys,
+                                             SecureChannel::Role::kServer);
+  state_ = State::kSecured;
+  return out;
+}
+
+ServerSession::Output ServerSession::AnswerError(uint32_t request_id,
+                                                 uint16_t kind,
+                                                 ErrorCode error) {
+  Output out;
+  ErrorMessage message;
+  message.request_id = request_id;
+  message.offending_kind = kind;
+  message.error = error;
+  out.frames.push_back(Seal(message));
+  out.answered_error = error;
+  return out;
+}
+
+ServerSession::Output ServerSession::OnSealed(uint8_t channel,
+                                              ByteSpan frame) {
+  Output out;
+  Bytes plaintext;
+  switch (channel_->Open(channel, frame, &plaintext)) {
+    case OpenStatus::kOk:
+      break;
+    case OpenStatus::kMalformed:
+      out.drop = DropReason::kBadFrame;
+      return out;
+    case OpenStatus::kBadTag:
+      out.drop = DropReason::kBadTag;
+      return out;
+    case OpenStatus::kReplayed:
+      out.drop = DropReason::kReplayed;
+      return out;
+  }
+  Decoded decoded = DecodeMessage(plaintext);
+  const KindInfo* info = FindKind(decoded.kind);
+  if (decoded.status == DecodeStatus::kUnknownKind || info == nullptr ||
+      info->direction == Direction::kServerToClient ||
+      info->framing != Framing::kSealed) {
+    return AnswerError(0, decoded.kind, ErrorCode::kUnknownKind);
+  }
+  if (decoded.status != DecodeStatus::kOk || info->channel != channel) {
+    return AnswerError(0, decoded.kind, ErrorCode::kMalformed);
+  }
+  uint32_t request_id = RequestIdOf(decoded.message);
+  Kind kind = static_cast<Kind>(decoded.kind);
+  switch (kind) {
+    case Kind::kPing:
+      out.frames.push_back(
+          Seal(Pong{std::get<Ping>(decoded.message).nonce}));
+      return out;
+    case Kind::kPong:
+    case Kind::kError:
+      return out;  // Nothing to answer; the server sends no PINGs of its own.
+    case Kind::kRegisterRequest:
+    case Kind::kLoginRequest:
+    case Kind::kResumeRequest:
+      if (state_ != State::kSecured) {
+        return AnswerError(request_id, decoded.kind, ErrorCode::kBadState);
+      }
+      state_ = State::kAuthenticating;
+      out.request = std::move(decoded.message);
+      return out;
+    case Kind::kLogoutRequest:
+    case Kind::kSessionInfoRequest:
+      if (state_ != State::kLoggedIn) {
+        return AnswerError(request_id, decoded.kind, ErrorCode::kBadState);
+      }
+      out.request = std::move(decoded.message);
+      return out;
+    case Kind::kChangePasswordRequest:
+    case Kind::kDeleteAccountRequest:
+      if (state_ != State::kLoggedIn || account_operation_in_flight_) {
+        return AnswerError(request_id, decoded.kind, ErrorCode::kBadState);
+      }
+      account_operation_in_flight_ = true;
+      out.request = std::move(decoded.message);
+      return out;
+    default:
+      return AnswerError(request_id, decoded.kind, ErrorCode::kUnknownKind);
+  }
+}
+
+ServerSession::Output ServerSession::OnTimer(uint64_t now_ms) {
+  Output out;
+  uint64_t limit = 0;
+  if (state_ == State::kAwaitingHello) limit = kHandshakeDeadlineMs;
+  if (state_ == State::kSecured) limit = kLoginDeadlineMs;
+  if (limit != 0 && now_ms - state_since_ms_ >= limit) {
+    if (state_ == State::kSecured) out.frames.push_back(Seal(SessionEnded{
+                                       ErrorCode::kTimeout}));
+    out.close = ErrorCode::kTimeout;
+    state_ = State::kClosed;
+  }
+  return out;
+}
+
+OutgoingFrame ServerSession::Seal(const Message& message) {
+  OutgoingFrame frame;
+  const KindInfo* info = FindKind(static_cast<uint16_t>(KindOf(message)));
+  frame.channel = info ? info->channel : kChannelControl;
+  frame.bytes = channel_->Seal(frame.channel, EncodeMessage(message));
+  return frame;
+}
+
+void ServerSession::AuthenticationFinished(bool logged_in, uint64_t user_id,
+                                           std::string username) {
+  if (state_ != State::kAuthenticating) return;
+  if (logged_in) {
+    state_ = State::kLoggedIn;
+    user_id_ = user_id;
+    username_ = std::move(username);
+  } else {
+    state_ = State::kSecured;
+  }
+}
+
+void ServerSession::AccountOperationFinished() {
+  account_operation_in_flight_ = false;
+}
+
+void ServerSession::LoggedOut(uint64_t now_ms) {
+  if (state_ == State::kLoggedIn) {
+    state_ = State::kSecured;
+    state_since_ms_ = now_ms;
+  }
+  user_id_ = 0;
+  username_.clear();
+}
+
+}  // namespace hail::protocol

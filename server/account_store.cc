@@ -1,0 +1,538 @@
+#include "server/account_store.h"
+
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+
+#include <algorithm>
+#include <cassert>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace hail::server {
+
+namespace {
+
+using protocol::ByteReader;
+using protocol::Bytes;
+using protocol::ByteSpan;
+using protocol::ByteWriter;
+
+constexpr std::string_view kSchemaVersionKey = "meta/schema_version";
+constexpr std::string_view kNextUserIdKey = "meta/next_user_id";
+constexpr std::string_view kUserPrefix = "user/";
+constexpr std::string_view kNamePrefix = "name/";
+constexpr std::string_view kTokenPrefix = "token/";
+constexpr std::string_view kUserTokenPrefix = "usertoken/";
+
+constexpr size_t kMaxShortStringLength = 255;   // u8 length prefix
+constexpr size_t kMaxLongStringLength = 65535;  // u16 length prefix
+
+std::string ToString(const Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+ByteSpan AsSpan(std::string_view text) {
+  return ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+leveldb::Slice AsSlice(std::string_view text) {
+  return leveldb::Slice(text.data(), text.size());
+}
+
+std::string EncodeU32(uint32_t value) {
+  Bytes out;
+  ByteWriter(&out).U32(value);
+  return ToString(out);
+}
+
+std::string EncodeU64(uint64_t value) {
+  Bytes out;
+  ByteWriter(&out).U64(value);
+  return ToString(out);
+}
+
+// Parses a value that must be exactly one u64.
+bool DecodeU64Value(std::string_view value, uint64_t* out) {
+  ByteReader reader(AsSpan(value));
+  return reader.U64(out) && reader.remaining() == 0;
+}
+
+std::string UserKey(uint64_t user_id) {
+  return std::string(kUserPrefix) + EncodeU64(user_id);
+}
+
+std::string NameKey(std::string_view canonical_name) {
+  return std::string(kNamePrefix) + std::string(canonical_name);
+}
+
+std::string TokenKey(const TokenHash& token_hash) {
+  Bytes out;
+  ByteWriter writer(&out);
+  writer.Raw(kTokenPrefix);
+  writer.Raw(ByteSpan(token_hash));
+  return ToString(out);
+}
+
+// The prefix shared by every usertoken/ key of one user.
+std::string UserTokenPrefix(uint64_t user_id) {
+  return std::string(kUserTokenPrefix) + EncodeU64(user_id);
+}
+
+std::string UserTokenKey(uint64_t user_id, const TokenHash& token_hash) {
+  Bytes out;
+  ByteWriter writer(&out);
+  writer.Raw(UserTokenPrefix(user_id));
+  writer.Raw(ByteSpan(token_hash));
+  return ToString(out);
+}
+
+std::string TokenValue(uint64_t user_id, uint64_t expires_unix) {
+  Bytes out;
+  ByteWriter writer(&out);
+  writer.U64(user_id);
+  writer.U64(expires_unix);
+  return ToString(out);
+}
+
+// Maps a LevelDB failure to a local Status, prefixed with what was being done.
+Status FromLevelDb(const leveldb::Status& status, std::string_view action) {
+  assert(!status.ok());
+  std::string message = std::string(action) + ": " + status.ToString();
+  if (status.IsNotFound()) return Status::NotFound(std::move(message));
+  if (status.IsCorruption()) return Status::Corruption(std::move(message));
+  return Status::IoError(std::move(message));
+}
+
+leveldb::WriteOptions SyncedWrite() {
+  leveldb::WriteOptions options;
+  options.sync = true;
+  return options;
+}
+
+// Holds a LevelDB snapshot for the lifetime of the object.
+class ScopedSnapshot {
+ public:
+  explicit ScopedSnapshot(leveldb::DB* db)
+      : db_(db), snapshot_(db->GetSnapshot()) {}
+  ScopedSnapshot(const ScopedSnapshot&) = delete;
+  ScopedSnapshot& operator=(const ScopedSnapshot&) = delete;
+  ~ScopedSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+
+  leveldb::ReadOptions read_options() const {
+    leveldb::ReadOptions options;
+    options.snapshot = snapshot_;
+    return options;
+  }
+
+ private:
+  leveldb::DB* db_;
+  const leveldb::Snapshot* snapshot_;
+};
+
+Result<UserRecord> ReadUser(leveldb::DB* db,
+                            const leveldb::ReadOptions& options,
+                            uint64_t user_id) {
+  std::string value;
+  leveldb::Status status = db->Get(options, UserKey(user_id), &value);
+  if (status.IsNotFound()) {
+    return Status::NotFound("no user with id " + std::to_string(user_id));
+  }
+  if (!status.ok()) return FromLevelDb(status, "read user");
+  return DecodeUserRecord(user_id, AsSpan(value));
+}
+
+// Collects the hashes of every token of `user_id` from the usertoken/ index.
+Status ListUserTokens(leveldb::DB* db, uint64_t user_id,
+                      std::vector<TokenHash>* hashes) {
+  const std::string prefix = UserTokenPrefix(user_id);
+  std::unique_ptr<leveldb::Iterator> it(
+      db->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    leveldb::Slice key = it->key();
+    if (key.size() != prefix.size() + std::tuple_size_v<TokenHash>) {
+      return Status::Corruption("bad usertoken key length " +
+                                std::to_string(key.size()));
+    }
+    TokenHash hash;
+    std::copy_n(key.data() + prefix.size(), hash.size(), hash.begin());
+    hashes->push_back(hash);
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "list tokens");
+  return Status::Ok();
+}
+
+void DeleteTokens(uint64_t user_id, const std::vector<TokenHash>& hashes,
+                  leveldb::WriteBatch* batch) {
+  for (const TokenHash& hash : hashes) {
+    batch->Delete(TokenKey(hash));
+    batch->Delete(UserTokenKey(user_id, hash));
+  }
+}
+
+bool IsLockHeld(const leveldb::Status& status) {
+  // LevelDB reports a held lock only as an IO error whose message starts
+  // with "lock <dir>/LOCK" (same process or another one).
+  return status.IsIOError() && status.ToString().find("IO error: lock ") == 0;
+}
+
+// Checks the schema of an opened database, initializing an empty one.
+Status CheckOrInitializeSchema(leveldb::DB* db) {
+  std::string value;
+  leveldb::Status status =
+      db->Get(leveldb::ReadOptions(), AsSlice(kSchemaVersionKey), &value);
+  if (status.IsNotFound()) {
+    std::unique_ptr<leveldb::Iterator> it(
+        db->NewIterator(leveldb::ReadOptions()));
+    it->SeekToFirst();
+    if (!it->status().ok()) return FromLevelDb(it->status(), "scan database");
+    if (it->Valid()) {
+      return Status::Corruption(
+          "database holds data but no meta/schema_version");
+    }
+    leveldb::WriteBatch batch;
+    batch.Put(AsSlice(kSchemaVersionKey), EncodeU32(kAccountSchemaVersion));
+    batch.Put(AsSlice(kNextUserIdKey), EncodeU64(kFirstUserId));
+    status = db->Write(SyncedWrite(), &batch);
+    if (!status.ok()) return FromLevelDb(status, "initialize schema");
+    return Status::Ok();
+  }
+  if (!status.ok()) return FromLevelDb(status, "read schema version");
+
+  ByteReader reader(AsSpan(value));
+  uint32_t version;
+  if (!reader.U32(&version) || reader.remaining() != 0) {
+    return Status::Corruption("malformed meta/schema_version");
+  }
+  if (version != kAccountSchemaVersion) {
+    return Status::Corruption("unknown schema version " +
+                              std::to_string(version) + " (this build knows " +
+                              std::to_string(kAccountSchemaVersion) + ")");
+  }
+  status = db->Get(leveldb::ReadOptions(), AsSlice(kNextUserIdKey), &value);
+  if (status.IsNotFound()) {
+    return Status::Corruption("missing meta/next_user_id");
+  }
+  if (!status.ok()) return FromLevelDb(status, "read next user id");
+  uint64_t next_id;
+  if (!DecodeU64Value(value, &next_id) || next_id < kFirstUserId) {
+    return Status::Corruption("malformed meta/next_user_id");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+protocol::Bytes EncodeUserRecord(const UserRecord& record) {
+  assert(record.username.size() <= kMaxShortStringLength);
+  assert(record.password_hash.size() <= kMaxLongStringLength);
+  assert(record.last_login.client_version.size() <= kMaxShortStringLength);
+  Bytes out;
+  ByteWriter writer(&out);
+  writer.U8(kUserRecordVersion);
+  writer.String8(record.username);
+  writer.String16(record.password_hash);
+  writer.U64(record.created_unix);
+  writer.U64(record.last_login.unix_time);
+  protocol::EncodeEndpoint(record.last_login.observed, &writer);
+  protocol::EncodeEndpoint(record.last_login.lan, &writer);
+  writer.String8(record.last_login.client_version);
+  return out;
+}
+
+Result<UserRecord> DecodeUserRecord(uint64_t user_id,
+                                    protocol::ByteSpan value) {
+  ByteReader reader(value);
+  uint8_t version;
+  if (!reader.U8(&version)) {
+    return Status::Corruption("empty user record " + std::to_string(user_id));
+  }
+  if (version != kUserRecordVersion) {
+    return Status::Corruption("unknown user record version " +
+                              std::to_string(version) + " for user " +
+                              std::to_string(user_id));
+  }
+  UserRecord record;
+  record.user_id = user_id;
+  bool ok =
+      reader.String8(&record.username, kMaxShortStringLength) &&
+      reader.String16(&record.password_hash, kMaxLongStringLength) &&
+      reader.U64(&record.created_unix) &&
+      reader.U64(&record.last_login.unix_time) &&
+      protocol::DecodeEndpoint(&reader, &record.last_login.observed) &&
+      protocol::DecodeEndpoint(&reader, &record.last_login.lan) &&
+      reader.String8(&record.last_login.client_version, kMaxShortStringLength);
+  if (!ok) {
+    return Status::Corruption("truncated or malformed user record " +
+                              std::to_string(user_id));
+  }
+  if (reader.remaining() != 0) {
+    return Status::Corruption("trailing bytes in user record " +
+                              std::to_string(user_id));
+  }
+  if (record.username.empty()) {
+    return Status::Corruption("empty username in user record " +
+                              std::to_string(user_id));
+  }
+  return record;
+}
+
+Result<std::unique_ptr<AccountStore>> AccountStore::Open(
+    const std::filesystem::path& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return Status::IoError("cannot create " + dir.string() + ": " +
+                           error.message());
+  }
+  leveldb::Options options;
+  options.create_if_missing = true;
+  leveldb::DB* raw_db = nullptr;
+  leveldb::Status status = leveldb::DB::Open(options, dir.string(), &raw_db);
+  if (IsLockHeld(status)) {
+    return Status::Busy("account database " + dir.string() +
+                        " is locked by another AccountStore (is another "
+                        "haild running on this data directory?): " +
+                        status.ToString());
+  }
+  if (!status.ok()) return FromLevelDb(status, "open " + dir.string());
+  std::unique_ptr<leveldb::DB> db(raw_db);
+
+  Status schema = CheckOrInitializeSchema(db.get());
+  if (!schema.ok()) return schema;
+  return std::unique_ptr<AccountStore>(new AccountStore(std::move(db)));
+}
+
+AccountStore::AccountStore(std::unique_ptr<leveldb::DB> db)
+    : db_(std::move(db)) {}
+
+AccountStore::~AccountStore() = default;
+
+Status AccountStore::ReadNextUserId(uint64_t* next_id) const {
+  std::string value;
+  leveldb::Status status =
+      db_->Get(leveldb::ReadOptions(), AsSlice(kNextUserIdKey), &value);
+  if (status.IsNotFound()) {
+    return Status::Corruption("missing meta/next_user_id");
+  }
+  if (!status.ok()) return FromLevelDb(status, "read next user id");
+  if (!DecodeU64Value(value, next_id) || *next_id < kFirstUserId) {
+    return Status::Corruption("malformed meta/next_user_id");
+  }
+  return Status::Ok();
+}
+
+Status AccountStore::WriteUser(const UserRecord& record) {
+  leveldb::Status status =
+      db_->Put(SyncedWrite(), UserKey(record.user_id),
+               AsSlice(ToString(EncodeUserRecord(record))));
+  if (!status.ok()) return FromLevelDb(status, "write user");
+  return Status::Ok();
+}
+
+Result<uint64_t> AccountStore::CreateUser(std::string_view canonical_name,
+                                          std::string_view password_hash,
+                                          uint64_t now_unix) {
+  if (canonical_name.empty() || canonical_name.size() > kMaxShortStringLength) {
+    return Status::InvalidArgument("username must be 1..255 bytes");
+  }
+  if (password_hash.empty() || password_hash.size() > kMaxLongStringLength) {
+    return Status::InvalidArgument("password hash must be 1..65535 bytes");
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string ignored;
+  leveldb::Status status =
+      db_->Get(leveldb::ReadOptions(), NameKey(canonical_name), &ignored);
+  if (status.ok()) {
+    return Status::AlreadyExists("username " + std::string(canonical_name) +
+                                 " is taken");
+  }
+  if (!status.IsNotFound()) return FromLevelDb(status, "check username");
+
+  uint64_t user_id;
+  Status next = ReadNextUserId(&user_id);
+  if (!next.ok()) return next;
+
+  UserRecord record;
+  record.user_id = user_id;
+  record.username = std::string(canonical_name);
+  record.password_hash = std::string(password_hash);
+  record.created_unix = now_unix;
+
+  leveldb::WriteBatch batch;
+  batch.Put(UserKey(user_id), AsSlice(ToString(EncodeUserRecord(record))));
+  batch.Put(NameKey(canonical_name), EncodeU64(user_id));
+  batch.Put(AsSlice(kNextUserIdKey), EncodeU64(user_id + 1));
+  status = db_->Write(SyncedWrite(), &batch);
+  if (!status.ok()) return FromLevelDb(status, "create user");
+  return user_id;
+}
+
+Result<UserRecord> AccountStore::FindByName(
+    std::string_view canonical_name) const {
+  ScopedSnapshot snapshot(db_.get());
+  std::string value;
+  leveldb::Status status =
+      db_->Get(snapshot.read_options(), NameKey(canonical_name), &value);
+  if (status.IsNotFound()) {
+    return Status::NotFound("no user named " + std::string(canonical_name));
+  }
+  if (!status.ok()) return FromLevelDb(status, "read username");
+  uint64_t user_id;
+  if (!DecodeU64Value(value, &user_id)) {
+    return Status::Corruption("malformed name entry for " +
+                              std::string(canonical_name));
+  }
+  Result<UserRecord> record =
+      ReadUser(db_.get(), snapshot.read_options(), user_id);
+  if (!record.ok() && record.status().IsNotFound()) {
+    return Status::Corruption("name " + std::string(canonical_name) +
+                              " points at missing user " +
+                              std::to_string(user_id));
+  }
+  return record;
+}
+
+Result<UserRecord> AccountStore::FindById(uint64_t user_id) const {
+  return ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+}
+
+Status AccountStore::SetPasswordHash(uint64_t user_id,
+                                     std::string_view password_hash) {
+  if (password_hash.empty() || password_hash.size() > kMaxLongStringLength) {
+    return Status::InvalidArgument("password hash must be 1..65535 bytes");
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  Result<UserRecord> record =
+      ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+  if (!record.ok()) return record.status();
+  record->password_hash = std::string(password_hash);
+  return WriteUser(*record);
+}
+
+Status AccountStore::ChangePasswordHash(uint64_t user_id,
+                                        std::string_view password_hash,
+                                        const TokenHash& new_token,
+                                        uint64_t new_token_expires_unix) {
+  if (password_hash.empty() || password_hash.size() > kMaxLongStringLength) {
+    return Status::InvalidArgument("password hash must be 1..65535 bytes");
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  Result<UserRecord> record =
+      ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+  if (!record.ok()) return record.status();
+  std::vector<TokenHash> tokens;
+  Status listed = ListUserTokens(db_.get(), user_id, &tokens);
+  if (!listed.ok()) return listed;
+
+  record->password_hash = std::string(password_hash);
+  leveldb::WriteBatch batch;
+  batch.Put(UserKey(user_id), AsSlice(ToString(EncodeUserRecord(*record))));
+  DeleteTokens(user_id, tokens, &batch);
+  batch.Put(TokenKey(new_token), TokenValue(user_id, new_token_expires_unix));
+  batch.Put(UserTokenKey(user_id, new_token), leveldb::Slice());
+  leveldb::Status status = db_->Write(SyncedWrite(), &batch);
+  if (!status.ok()) return FromLevelDb(status, "change password hash");
+  return Status::Ok();
+}
+
+Status AccountStore::DeleteUser(uint64_t user_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Result<UserRecord> record =
+      ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+  if (!record.ok()) return record.status();
+  std::vector<TokenHash> tokens;
+  Status listed = ListUserTokens(db_.get(), user_id, &tokens);
+  if (!listed.ok()) return listed;
+
+  leveldb::WriteBatch batch;
+  batch.Delete(UserKey(user_id));
+  batch.Delete(NameKey(record->username));
+  DeleteTokens(user_id, tokens, &batch);
+  leveldb::Status status = db_->Write(SyncedWrite(), &batch);
+  if (!status.ok()) return FromLevelDb(status, "delete user");
+  return Status::Ok();
+}
+
+Status AccountStore::RecordLogin(uint64_t user_id, const LoginInfo& login) {
+  if (login.client_version.size() > kMaxShortStringLength) {
+    return Status::InvalidArgument("client version longer than 255 bytes");
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  Result<UserRecord> record =
+      ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+  if (!record.ok()) return record.status();
+  record->last_login = login;
+  return WriteUser(*record);
+}
+
+Status AccountStore::StoreToken(uint64_t user_id, const TokenHash& token_hash,
+                                uint64_t expires_unix) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string ignored;
+  leveldb::Status status =
+      db_->Get(leveldb::ReadOptions(), UserKey(user_id), &ignored);
+  if (status.IsNotFound()) {
+    return Status::NotFound("no user with id " + std::to_string(user_id));
+  }
+  if (!status.ok()) return FromLevelDb(status, "check user");
+
+  leveldb::WriteBatch batch;
+  batch.Put(TokenKey(token_hash), TokenValue(user_id, expires_unix));
+  batch.Put(UserTokenKey(user_id, token_hash), leveldb::Slice());
+  status = db_->Write(SyncedWrite(), &batch);
+  if (!status.ok()) return FromLevelDb(status, "store token");
+  return Status::Ok();
+}
+
+Result<uint64_t> AccountStore::ConsumeToken(const TokenHash& token_hash,
+                                            uint64_t now_unix) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::string token_key = TokenKey(token_hash);
+  std::string value;
+  leveldb::Status status = db_->Get(leveldb::ReadOptions(), token_key, &value);
+  if (status.IsNotFound()) return Status::NotFound("unknown token");
+  if (!status.ok()) return FromLevelDb(status, "read token");
+
+  ByteReader reader(AsSpan(value));
+  uint64_t user_id;
+  uint64_t expires_unix;
+  if (!reader.U64(&user_id) || !reader.U64(&expires_unix) ||
+      reader.remaining() != 0) {
+    return Status::Corruption("malformed token entry");
+  }
+  leveldb::WriteBatch batch;
+  batch.Delete(token_key);
+  batch.Delete(UserTokenKey(user_id, token_hash));
+  status = db_->Write(SyncedWrite(), &batch);
+  if (!status.ok()) return FromLevelDb(status, "consume token");
+  if (now_unix >= expires_unix) return Status::NotFound("expired token");
+  return user_id;
+}
+
+Status AccountStore::RevokeTokens(uint64_t user_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<TokenHash> tokens;
+  Status listed = ListUserTokens(db_.get(), user_id, &tokens);
+  if (!listed.ok()) return listed;
+  if (tokens.empty()) return Status::Ok();
+  leveldb::WriteBatch batch;
+  DeleteTokens(user_id, tokens, &batch);
+  leveldb::Status status = db_->Write(SyncedWrite(), &batch);
+  if (!status.ok()) return FromLevelDb(status, "revoke tokens");
+  return Status::Ok();
+}
+
+uint64_t AccountStore::UserCount() const {
+  uint64_t count = 0;
+  std::unique_ptr<leveldb::Iterator> it(
+      db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(AsSlice(kUserPrefix));
+       it->Valid() && it->key().starts_with(AsSlice(kUserPrefix)); it->Next()) {
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace hail::server

@@ -1,0 +1,152 @@
+// Durable account state: users, their canonical names and resumption-token
+// hashes, kept in LevelDB. AccountStore is the only code in Hail that touches
+// LevelDB. The key schema is normative (SPEC.md, LevelDB key schema):
+//
+//   meta/schema_version               -> u32 (currently 1)
+//   meta/next_user_id                 -> u64 (first id 10000; never reused)
+//   user/<u64 id>                     -> UserRecord (EncodeUserRecord below)
+//   name/<canonical username>         -> u64 id
+//   token/<32-byte token hash>        -> u64 id, u64 expires_unix
+//   usertoken/<u64 id><32-byte hash>  -> empty (per-user index of token/)
+//
+// Prefixes are ASCII; every integer, in keys and in values, is big-endian.
+// Tokens are never stored, only their BLAKE2b-256 hashes (computed by the
+// caller, see AccountService).
+#ifndef HAIL_SERVER_ACCOUNT_STORE_H_
+#define HAIL_SERVER_ACCOUNT_STORE_H_
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "protocol/byte_io.h"
+#include "protocol/endpoint.h"
+#include "protocol/status.h"
+
+namespace leveldb {
+class DB;
+}  // namespace leveldb
+
+namespace hail::server {
+
+inline constexpr uint32_t kAccountSchemaVersion = 1;
+inline constexpr uint64_t kFirstUserId = 10000;
+inline constexpr uint8_t kUserRecordVersion = 1;
+
+// What the server saw of a user's most recent successful login.
+struct LoginInfo {
+  uint64_t unix_time = 0;
+  protocol::Endpoint observed;  // source address as the server saw it
+  protocol::Endpoint lan;       // address the client reported for itself
+  std::string client_version;   // at most 255 bytes
+};
+
+struct UserRecord {
+  uint64_t user_id = 0;
+  std::string username;       // canonical form, 1..255 bytes
+  std::string password_hash;  // crypto_pwhash_str output, without its NUL
+  uint64_t created_unix = 0;
+  LoginInfo last_login;
+};
+
+// BLAKE2b-256 of a resumption token.
+using TokenHash = std::array<uint8_t, 32>;
+
+// The value stored under user/<id>: version u8 (1), username (u8 length +
+// bytes), password_hash (u16 length + bytes), created_unix u64,
+// last_login_unix u64, last observed endpoint, last LAN endpoint (each as
+// protocol::EncodeEndpoint), last client version (u8 length + bytes).
+// The id lives in the key and is not part of the value.
+// REQUIRES: username and client_version <= 255 bytes, password_hash <= 65535.
+protocol::Bytes EncodeUserRecord(const UserRecord& record);
+// Parses a user/<id> value. Returns Corruption for an unknown version, a
+// truncated value or trailing bytes; never reads past `value`.
+Result<UserRecord> DecodeUserRecord(uint64_t user_id, protocol::ByteSpan value);
+
+// Thread-safe: any thread may call any method. Every method may block on
+// disk (writes are synced), so network loops must not call it directly.
+// Mutations run under one internal mutex, which makes each read-modify-write
+// sequence (name check + id allocation, token consume, ...) atomic with
+// respect to the others; plain lookups read a LevelDB snapshot without it.
+class AccountStore {
+ public:
+  // Opens, or creates when missing, the database in `dir` (e.g. DATA_DIR/db;
+  // parent directories are created too). Returns Busy when another
+  // AccountStore (in this or another process) holds the database lock,
+  // Corruption for an unknown schema version or missing metadata, IoError
+  // for other failures.
+  static Result<std::unique_ptr<AccountStore>> Open(
+      const std::filesystem::path& dir);
+
+  AccountStore(const AccountStore&) = delete;
+  AccountStore& operator=(const AccountStore&) = delete;
+  ~AccountStore();
+
+  // Creates a user with the next id and returns it. `canonical_name` must be
+  // normalized by the caller (protocol::NormalizeUsername). Returns
+  // AlreadyExists when the name is taken, InvalidArgument when a field is
+  // empty or too long to encode.
+  Result<uint64_t> CreateUser(std::string_view canonical_name,
+                              std::string_view password_hash,
+                              uint64_t now_unix);
+
+  // NotFound when no such user; Corruption when the stored value is bad.
+  Result<UserRecord> FindByName(std::string_view canonical_name) const;
+  Result<UserRecord> FindById(uint64_t user_id) const;
+
+  // Replaces the stored password hash; tokens are left alone. NotFound when
+  // no such user.
+  Status SetPasswordHash(uint64_t user_id, std::string_view password_hash);
+
+  // In one synced batch: replaces the password hash, revokes every token of
+  // the user and stores `new_token` (expiring at `new_token_expires_unix`).
+  // A crash leaves either the old state or the new one. NotFound when no
+  // such user.
+  Status ChangePasswordHash(uint64_t user_id, std::string_view password_hash,
+                            const TokenHash& new_token,
+                            uint64_t new_token_expires_unix);
+
+  // Removes the user, its name and all of its tokens in one batch. The id is
+  // never handed out again. NotFound when no such user.
+  Status DeleteUser(uint64_t user_id);
+
+  // Overwrites the user's last-login fields. NotFound when no such user,
+  // InvalidArgument when client_version is longer than 255 bytes.
+  Status RecordLogin(uint64_t user_id, const LoginInfo& login);
+
+  // Stores a token hash for the user. NotFound when no such user (so a token
+  // cannot outlive a concurrent DeleteUser).
+  Status StoreToken(uint64_t user_id, const TokenHash& token_hash,
+                    uint64_t expires_unix);
+
+  // Single use: returns the token's user id and deletes the token in the
+  // same synced batch. A token is valid while now_unix < expires_unix.
+  // Returns NotFound when the token is absent or expired (an expired token
+  // is deleted too).
+  Result<uint64_t> ConsumeToken(const TokenHash& token_hash, uint64_t now_unix);
+
+  // Deletes every token of the user. Ok (and a no-op) when it has none,
+  // including when the user does not exist.
+  Status RevokeTokens(uint64_t user_id);
+
+  // Number of users; scans every user/ key (for admin tooling and tests).
+  uint64_t UserCount() const;
+
+ private:
+  explicit AccountStore(std::unique_ptr<leveldb::DB> db);
+
+  // Each REQUIRES: mutex_ held.
+  Status ReadNextUserId(uint64_t* next_id) const;
+  Status WriteUser(const UserRecord& record);
+
+  std::unique_ptr<leveldb::DB> db_;
+  std::mutex mutex_;  // serializes every mutation
+};
+
+}  // namespace hail::server
+
+#endif  // HAIL_SERVER_ACCOUNT_STORE_H_

@@ -1,0 +1,152 @@
+#include "server/config.h"
+
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace hail::server {
+namespace po = boost::program_options;
+
+#ifndef HAIL_VERSION
+#define HAIL_VERSION "0.0.0"
+#endif
+
+ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
+  ParsedCommandLine result;
+  Config& c = result.config;
+  unsigned cores = std::max(2u, std::thread::hardware_concurrency());
+  std::string listen = "0.0.0.0:" + std::to_string(kDefaultPort);
+  std::string data_dir = c.data_dir.string();
+  std::string log_format = "text";
+  std::string log_level = "info";
+  std::string config_file;
+  std::string show_user;
+
+  po::options_description general("haild options");
+  general.add_options()
+      ("help,h", "show this help and exit")
+      ("version", "show the version and exit")
+      ("config", po::value(&config_file), "read options from this INI file "
+       "(keys as below without --; flags win)")
+      ("print-fingerprint", po::bool_switch(&c.print_fingerprint),
+       "print the server identity fingerprint (creating the key on first "
+       "use) and exit")
+      ("stats", po::bool_switch(&c.print_stats),
+       "ask the haild running on --data-dir for its counters (JSON) and exit")
+      ("show-user", po::value(&show_user),
+       "ask the haild running on --data-dir what it records about a user "
+       "(JSON) and exit");
+  po::options_description settings("settings (flags or config file)");
+  settings.add_options()
+      ("data-dir", po::value(&data_dir)->default_value(data_dir),
+       "directory for the database, identity key, lock and admin socket")
+      ("listen", po::value(&listen)->default_value(listen),
+       "UDP address and port to serve (IPv4)")
+      ("loop-threads", po::value(&c.loop_threads)->default_value(1),
+       "network loop threads, each with its own ENet host on the same port")
+      ("hash-threads", po::value(&c.hash_threads)->default_value(cores - 1),
+       "password-hashing worker threads (each Argon2id run uses 64 MiB)")
+      ("hash-queue", po::value(&c.hash_queue)->default_value(256),
+       "account requests that may wait for a worker; beyond: SERVER_BUSY")
+      ("max-peers-per-ip", po::value(&c.max_peers_per_ip)->default_value(64),
+       "ENet peers allowed from one IP address")
+      ("auth-burst-per-ip", po::value(&c.auth_burst_per_ip)->default_value(20),
+       "password-checking requests one IP may make in a burst")
+      ("auth-rate-per-ip", po::value(&c.auth_rate_per_ip)->default_value(0.5),
+       "password-checking requests per second one IP earns back")
+      ("argon2-opslimit", po::value(&c.argon2_opslimit)->default_value(0),
+       "Argon2id passes (0 or below libsodium's interactive: interactive)")
+      ("argon2-memlimit", po::value(&c.argon2_memlimit)->default_value(0),
+       "Argon2id memory in bytes (0 or below interactive: interactive)")
+      ("log-format", po::value(&log_format)->default_value(log_format),
+       "text or json")
+      ("log-level", po::value(&log_level)->default_value(log_level),
+       "debug, info, warn or error");
+  po::options_description all;
+  all.add(general).add(settings);
+
+  auto usage = [&](const std::string& error) {
+    std::ostringstream out;
+    if (!error.empty()) out << "haild: " << error << "\n\n";
+    out << "usage: haild [options]\n\n" << all;
+    result.output = out.str();
+  };
+
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, all), vm);
+    if (vm.count("config")) {
+      std::string path = vm["config"].as<std::string>();
+      std::ifstream file(path);
+      if (!file) {
+        usage("cannot read config file " + path);
+        result.action = ParsedCommandLine::Action::kExitUsage;
+        return result;
+      }
+      // Values already stored from the command line are kept: flags win.
+      po::store(po::parse_config_file(file, settings), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    usage(e.what());
+    result.action = ParsedCommandLine::Action::kExitUsage;
+    return result;
+  }
+  if (vm.count("help")) {
+    usage("");
+    result.action = ParsedCommandLine::Action::kExitOk;
+    return result;
+  }
+  if (vm.count("version")) {
+    result.output = std::string("haild ") + HAIL_VERSION + "\n";
+    result.action = ParsedCommandLine::Action::kExitOk;
+    return result;
+  }
+  auto fail = [&](const std::string& error) {
+    usage(error);
+    result.action = ParsedCommandLine::Action::kExitUsage;
+    return result;
+  };
+  std::optional<protocol::Endpoint> endpoint = protocol::Endpoint::Parse(listen);
+  if (!endpoint || endpoint->family != protocol::Endpoint::Family::kIpv4) {
+    return fail("--listen wants IPV4:PORT, got '" + listen + "'");
+  }
+  c.listen = *endpoint;
+  c.data_dir = data_dir;
+  if (c.loop_threads < 1 || c.loop_threads > 64) {
+    return fail("--loop-threads must be 1..64");
+  }
+  if (c.hash_threads < 1) c.hash_threads = 1;
+  if (c.hash_queue < 1) return fail("--hash-queue must be at least 1");
+  if (c.max_peers_per_ip < 1) return fail("--max-peers-per-ip must be >= 1");
+  if (c.auth_burst_per_ip < 1 || c.auth_rate_per_ip <= 0) {
+    return fail("--auth-burst-per-ip must be >= 1 and --auth-rate-per-ip > 0");
+  }
+  if (log_format == "text") {
+    c.log_format = Logger::Format::kText;
+  } else if (log_format == "json") {
+    c.log_format = Logger::Format::kJson;
+  } else {
+    return fail("--log-format must be text or json");
+  }
+  if (log_level == "debug") {
+    c.log_level = Logger::Level::kDebug;
+  } else if (log_level == "info") {
+    c.log_level = Logger::Level::kInfo;
+  } else if (log_level == "warn") {
+    c.log_level = Logger::Level::kWarn;
+  } else if (log_level == "error") {
+    c.log_level = Logger::Level::kError;
+  } else {
+    return fail("--log-level must be debug, info, warn or error");
+  }
+  if (vm.count("show-user")) c.show_user = show_user;
+  if (const char* key_log = std::getenv("HAIL_KEYLOGFILE")) {
+    c.key_log_path = key_log;
+  }
+  return result;
+}
+
+}  // namespace hail::server

@@ -1,0 +1,52 @@
+// haild's configuration: command-line flags and an optional INI-style config
+// file with the same keys (flags win over the file).
+#ifndef HAIL_SERVER_CONFIG_H_
+#define HAIL_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "protocol/endpoint.h"
+#include "protocol/status.h"
+#include "server/logger.h"
+
+namespace hail::server {
+
+inline constexpr uint16_t kDefaultPort = 4000;
+
+struct Config {
+  std::filesystem::path data_dir = "hail-data";
+  protocol::Endpoint listen = protocol::Endpoint::Ipv4(0, kDefaultPort);
+  unsigned loop_threads = 1;
+  unsigned hash_threads = 1;
+  size_t hash_queue = 256;
+  size_t max_peers_per_ip = 64;
+  double auth_burst_per_ip = 20;
+  double auth_rate_per_ip = 0.5;
+  unsigned long long argon2_opslimit = 0;  // 0: libsodium's interactive
+  size_t argon2_memlimit = 0;              // 0: libsodium's interactive
+  Logger::Format log_format = Logger::Format::kText;
+  Logger::Level log_level = Logger::Level::kInfo;
+  std::string key_log_path;  // from HAIL_KEYLOGFILE
+
+  // One-shot modes instead of serving.
+  bool print_fingerprint = false;
+  bool print_stats = false;
+  std::optional<std::string> show_user;
+};
+
+// What ParseCommandLine decided.
+struct ParsedCommandLine {
+  enum class Action { kRun, kExitOk, kExitUsage };
+  Action action = Action::kRun;
+  std::string output;  // --help / --version text, or the usage error
+  Config config;
+};
+
+ParsedCommandLine ParseCommandLine(int argc, const char* const* argv);
+
+}  // namespace hail::server
+
+#endif  // HAIL_SERVER_CONFIG_H_

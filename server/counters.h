@@ -1,0 +1,48 @@
+// Process-wide server counters. Any thread may increment or read them; the
+// admin socket reports them (`haild --stats`). Every dropped or refused
+// input lands in one of these: nothing is discarded silently.
+#ifndef HAIL_SERVER_COUNTERS_H_
+#define HAIL_SERVER_COUNTERS_H_
+
+#include <atomic>
+#include <cstdint>
+
+namespace hail::server {
+
+struct Counters {
+  // Argon2id computations of any kind: new hashes and verifications,
+  // including the dummy verification done for unknown users.
+  std::atomic<uint64_t> password_hashes{0};
+  std::atomic<uint64_t> registrations{0};
+  std::atomic<uint64_t> logins_password{0};
+  std::atomic<uint64_t> logins_resumed{0};
+  std::atomic<uint64_t> login_failures{0};
+  std::atomic<uint64_t> throttled{0};
+  std::atomic<uint64_t> server_busy{0};
+
+  // Pre-session datagrams.
+  std::atomic<uint64_t> hello_received{0};
+  std::atomic<uint64_t> cookies_sent{0};
+  std::atomic<uint64_t> presession_rejects_sent{0};
+  std::atomic<uint64_t> presession_malformed{0};
+  std::atomic<uint64_t> stun_dropped{0};
+  // ENet CONNECTs judged by the intercept before ENet sees them.
+  std::atomic<uint64_t> connects_accepted{0};
+  std::atomic<uint64_t> connects_rejected{0};
+  std::atomic<uint64_t> peerless_malformed{0};
+  std::atomic<uint64_t> enet_service_errors{0};
+  // ENet peers.
+  std::atomic<uint64_t> peers_allocated{0};
+  std::atomic<int64_t> peers_current{0};
+  std::atomic<uint64_t> sessions_timed_out{0};
+  std::atomic<uint64_t> sessions_replaced{0};
+  // Frames inside sessions.
+  std::atomic<uint64_t> frames_bad{0};
+  std::atomic<uint64_t> frames_bad_tag{0};
+  std::atomic<uint64_t> frames_replayed{0};
+  std::atomic<uint64_t> errors_answered{0};
+};
+
+}  // namespace hail::server
+
+#endif  // HAIL_SERVER_COUNTERS_H_

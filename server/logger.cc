@@ -1,0 +1,69 @@
+#include "server/logger.h"
+
+#include <chrono>
+#include <ctime>
+
+namespace hail::server {
+namespace {
+
+std::string_view LevelName(Logger::Level level) {
+  switch (level) {
+    case Logger::Level::kDebug: return "debug";
+    case Logger::Level::kInfo: return "info";
+    case Logger::Level::kWarn: return "warn";
+    case Logger::Level::kError: return "error";
+  }
+  return "info";
+}
+
+std::string Timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                now.time_since_epoch())
+                .count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc;
+  gmtime_r(&seconds, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms % 1000));
+}
+
+}  // namespace
+
+std::string JsonEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<int>(c));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  return out;
+}
+
+void Logger::Write(Level level, std::string_view message) {
+  if (level < min_level_) return;
+  std::string line;
+  if (format_ == Format::kJson) {
+    line = fmt::format("{{\"ts\":\"{}\",\"level\":\"{}\",\"msg\":\"{}\"}}\n",
+                       Timestamp(), LevelName(level), JsonEscape(message));
+  } else {
+    line = fmt::format("{} {:5} {}\n", Timestamp(), LevelName(level), message);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::fputs(line.c_str(), out_);
+  std::fflush(out_);
+}
+
+}  // namespace hail::server

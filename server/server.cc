@@ -1,0 +1,178 @@
+#include "server/server.h"
+
+#include <sodium.h>
+
+#include "nat/address_class.h"
+#include "protocol/account_rules.h"
+
+namespace hail::server {
+namespace {
+
+// Per-IP and per-account limits of SPEC.md "Throttling".
+constexpr double kResumeBurstPerIp = 60;
+constexpr double kResumeRatePerIp = 10;
+constexpr double kFailureBurstPerAccount = 5;
+constexpr double kFailureRatePerAccount = 1.0 / 60;
+constexpr size_t kLimiterKeys = 65536;
+
+}  // namespace
+
+Server::Server(const Config& config, Logger* logger)
+    : config_(config), logger_(logger) {}
+
+Result<std::unique_ptr<Server>> Server::Start(const Config& config,
+                                              Logger* logger) {
+  if (sodium_init() < 0) return Status::IoError("libsodium failed to start");
+  std::unique_ptr<Server> server(new Server(config, logger));
+  Server& s = *server;
+  Result<std::unique_ptr<DataDirLock>> lock =
+      DataDirLock::Acquire(config.data_dir);
+  if (!lock.ok()) return lock.status();
+  s.lock_ = std::move(*lock);
+  Result<protocol::IdentityKey> identity = LoadOrCreateIdentity(config.data_dir);
+  if (!identity.ok()) return identity.status();
+  s.identity_ = *identity;
+  std::array<uint8_t, 32> cookie_secret;
+  randombytes_buf(cookie_secret.data(), cookie_secret.size());
+  s.cookies_ = std::make_unique<protocol::CookieMinter>(cookie_secret);
+  sodium_memzero(cookie_secret.data(), cookie_secret.size());
+
+  Result<std::unique_ptr<AccountStore>> store =
+      AccountStore::Open(config.data_dir / "db");
+  if (!store.ok()) return store.status();
+  s.store_ = std::move(*store);
+  PasswordHashLimits limits;
+  if (config.argon2_opslimit != 0) limits.opslimit = config.argon2_opslimit;
+  if (config.argon2_memlimit != 0) limits.memlimit = config.argon2_memlimit;
+  s.accounts_ =
+      std::make_unique<AccountService>(s.store_.get(), limits, &s.counters_);
+  s.workers_ =
+      std::make_unique<WorkerPool>(config.hash_threads, config.hash_queue);
+  if (!config.key_log_path.empty()) {
+    s.key_log_ = std::make_unique<KeyLogWriter>(config.key_log_path);
+    if (!s.key_log_->ok()) {
+      return Status::IoError("cannot open HAIL_KEYLOGFILE " +
+                             config.key_log_path);
+    }
+    logger->Warn("HAIL_KEYLOGFILE is set: session keys are written to {}",
+                 config.key_log_path);
+  }
+  s.auth_per_ip_ = std::make_unique<LockedRateLimiter>(
+      config.auth_burst_per_ip, config.auth_rate_per_ip, kLimiterKeys);
+  s.resume_per_ip_ = std::make_unique<LockedRateLimiter>(
+      kResumeBurstPerIp, kResumeRatePerIp, kLimiterKeys);
+  s.failures_per_account_ = std::make_unique<LockedRateLimiter>(
+      kFailureBurstPerAccount, kFailureRatePerAccount, kLimiterKeys);
+
+  s.shared_.config = &s.config_;
+  s.shared_.identity = &s.identity_;
+  s.shared_.cookies = s.cookies_.get();
+  s.shared_.accounts = s.accounts_.get();
+  s.shared_.workers = s.workers_.get();
+  s.shared_.registry = &s.registry_;
+  s.shared_.counters = &s.counters_;
+  s.shared_.logger = logger;
+  s.shared_.key_log = s.key_log_.get();
+  s.shared_.auth_per_ip = s.auth_per_ip_.get();
+  s.shared_.resume_per_ip = s.resume_per_ip_.get();
+  s.shared_.failures_per_account = s.failures_per_account_.get();
+
+  protocol::Endpoint listen = config.listen;
+  for (unsigned i = 0; i < config.loop_threads; ++i) {
+    auto shard = std::make_unique<Shard>(i, &s.shared_);
+    Status bound = shard->Bind(listen);
+    if (!bound.ok()) return bound;
+    // Later hosts join the port the first one got (it may have been 0).
+    listen.port = shard->bound().port;
+    s.shared_.shards.push_back(shard.get());
+    s.shards_.push_back(std::move(shard));
+  }
+  Server* self = server.get();
+  Result<std::unique_ptr<AdminSocket>> admin = AdminSocket::Listen(
+      config.data_dir / "admin.sock",
+      [self](const std::string& command) { return self->AdminCommand(command); });
+  if (!admin.ok()) return admin.status();
+  s.admin_ = std::move(*admin);
+  for (auto& shard : s.shards_) shard->Start();
+  logger->Info("haild listening on udp {} with {} loop thread(s), {} hash "
+               "thread(s); data dir {}; identity {}",
+               s.bound().ToString(), config.loop_threads, config.hash_threads,
+               config.data_dir.string(), protocol::Fingerprint(s.identity_.public_key));
+  return server;
+}
+
+Server::~Server() { Shutdown(); }
+
+void Server::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  admin_.reset();
+  for (auto& shard : shards_) shard->BeginDrain();
+  for (auto& shard : shards_) shard->Join();
+  // Workers finish what is queued; their replies go to stopped loops and
+  // are discarded, but every write they make is complete.
+  if (workers_) workers_->Shutdown();
+  shards_.clear();
+  if (logger_ && store_) logger_->Info("haild stopped");
+}
+
+protocol::Endpoint Server::bound() const {
+  return shards_.empty() ? protocol::Endpoint{} : shards_.front()->bound();
+}
+
+std::string Server::AdminCommand(const std::string& command) const {
+  if (command == "stats") return StatsJson();
+  if (command.rfind("user ", 0) == 0) return UserJson(command.substr(5));
+  return R"({"error":"unknown command; try 'stats' or 'user NAME'"})";
+}
+
+std::string Server::StatsJson() const {
+  const Counters& c = counters_;
+  size_t sessions = 0;
+  for (const auto& shard : shards_) sessions += shard->sessions();
+  return fmt::format(
+      "{{\"password_hashes\":{},\"registrations\":{},\"logins_password\":{},"
+      "\"logins_resumed\":{},\"login_failures\":{},\"throttled\":{},"
+      "\"server_busy\":{},\"hello_received\":{},\"cookies_sent\":{},"
+      "\"presession_rejects_sent\":{},\"presession_malformed\":{},"
+      "\"stun_dropped\":{},\"connects_accepted\":{},\"connects_rejected\":{},"
+      "\"peerless_malformed\":{},\"enet_service_errors\":{},"
+      "\"peers_allocated\":{},\"peers_current\":{},\"sessions\":{},"
+      "\"users_online\":{},\"sessions_timed_out\":{},"
+      "\"sessions_replaced\":{},\"frames_bad\":{},\"frames_bad_tag\":{},"
+      "\"frames_replayed\":{},\"errors_answered\":{},\"hash_queue\":{}}}",
+      c.password_hashes.load(), c.registrations.load(),
+      c.logins_password.load(), c.logins_resumed.load(),
+      c.login_failures.load(), c.throttled.load(), c.server_busy.load(),
+      c.hello_received.load(), c.cookies_sent.load(),
+      c.presession_rejects_sent.load(), c.presession_malformed.load(),
+      c.stun_dropped.load(), c.connects_accepted.load(),
+      c.connects_rejected.load(), c.peerless_malformed.load(),
+      c.enet_service_errors.load(), c.peers_allocated.load(),
+      c.peers_current.load(), sessions, registry_.online(),
+      c.sessions_timed_out.load(), c.sessions_replaced.load(),
+      c.frames_bad.load(), c.frames_bad_tag.load(), c.frames_replayed.load(),
+      c.errors_answered.load(), workers_ ? workers_->queued() : 0);
+}
+
+std::string Server::UserJson(const std::string& username) const {
+  Result<UserRecord> record = accounts_->Lookup(username);
+  if (!record.ok()) {
+    return fmt::format("{{\"error\":\"{}\"}}",
+                       JsonEscape(record.status().message()));
+  }
+  const UserRecord& r = *record;
+  return fmt::format(
+      "{{\"user_id\":{},\"username\":\"{}\",\"created_unix\":{},"
+      "\"online\":{},\"last_login_unix\":{},\"observed_endpoint\":\"{}\","
+      "\"lan_endpoint\":\"{}\",\"behind_nat\":{},\"client_version\":\"{}\"}}",
+      r.user_id, JsonEscape(r.username), r.created_unix,
+      registry_.IsOnline(r.user_id) ? "true" : "false",
+      r.last_login.unix_time, r.last_login.observed.ToString(),
+      r.last_login.lan.ToString(),
+      nat::IsBehindNat(r.last_login.lan, r.last_login.observed) ? "true"
+                                                               : "false",
+      JsonEscape(r.last_login.client_version));
+}
+
+}  // namespace hail::server

@@ -1,0 +1,68 @@
+// A running haild: data dir lock, identity, account store, worker pool,
+// loop threads (shards) on one UDP port, and the admin socket.
+#ifndef HAIL_SERVER_SERVER_H_
+#define HAIL_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/handshake.h"
+#include "protocol/presession.h"
+#include "server/account_service.h"
+#include "server/account_store.h"
+#include "server/admin_socket.h"
+#include "server/config.h"
+#include "server/counters.h"
+#include "server/data_dir.h"
+#include "server/logger.h"
+#include "server/shard.h"
+#include "server/shared_state.h"
+
+namespace hail::server {
+
+class Server {
+ public:
+  // Opens everything and starts serving. Fails (without side effects beyond
+  // creating the data dir) when the data dir is held by another haild.
+  static Result<std::unique_ptr<Server>> Start(const Config& config,
+                                               Logger* logger);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Ends every session with SHUTTING_DOWN, drains the loops and the worker
+  // pool. Idempotent; the destructor calls it.
+  void Shutdown();
+
+  protocol::Endpoint bound() const;
+  std::string StatsJson() const;
+  std::string UserJson(const std::string& username) const;
+
+ private:
+  Server(const Config& config, Logger* logger);
+  std::string AdminCommand(const std::string& command) const;
+
+  Config config_;
+  Logger* logger_;
+  Counters counters_;
+  std::unique_ptr<DataDirLock> lock_;
+  protocol::IdentityKey identity_;
+  std::unique_ptr<protocol::CookieMinter> cookies_;
+  std::unique_ptr<AccountStore> store_;
+  std::unique_ptr<AccountService> accounts_;
+  std::unique_ptr<WorkerPool> workers_;
+  SessionRegistry registry_;
+  std::unique_ptr<KeyLogWriter> key_log_;
+  std::unique_ptr<LockedRateLimiter> auth_per_ip_;
+  std::unique_ptr<LockedRateLimiter> resume_per_ip_;
+  std::unique_ptr<LockedRateLimiter> failures_per_account_;
+  SharedState shared_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<AdminSocket> admin_;
+  bool shut_down_ = false;
+};
+
+}  // namespace hail::server
+
+#endif  // HAIL_SERVER_SERVER_H_

@@ -1,0 +1,354 @@
+#include "server/shard.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <utility>
+
+#include "protocol/enet_wire.h"
+
+namespace hail::server {
+
+using protocol::ErrorCode;
+using protocol::ServerSession;
+
+namespace {
+
+// The shard whose loop runs on this thread; ENet's intercept callback has no
+// user-data argument, and each host is serviced by exactly one thread.
+thread_local Shard* current_shard = nullptr;
+
+constexpr uint64_t kTimerIntervalMs = 250;
+constexpr uint64_t kDrainTimeoutMs = 3000;
+constexpr int kPollTimeoutMs = 50;
+constexpr int kMaxEventsPerTurn = 4096;
+
+}  // namespace
+
+uint64_t SteadyNowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
+uint64_t UnixNow() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+KeyLogWriter::KeyLogWriter(const std::string& path)
+    : file_(std::fopen(path.c_str(), "a")) {}
+
+KeyLogWriter::~KeyLogWriter() {
+  if (file_) std::fclose(file_);
+}
+
+void KeyLogWriter::Append(std::string_view line) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!file_) return;
+  std::fwrite(line.data(), 1, line.size(), file_);
+  std::fflush(file_);
+}
+
+Shard::Shard(unsigned index, SharedState* shared)
+    : index_(index), shared_(shared) {
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+Shard::~Shard() {
+  Join();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+Status Shard::Bind(const protocol::Endpoint& listen) {
+  if (wake_fd_ < 0) return Status::IoError("eventfd failed");
+  EnetHostLimits limits;
+  limits.peers_per_ip = shared_->config->max_peers_per_ip;
+  Result<std::unique_ptr<EnetHost>> host = EnetHost::Bind(listen, limits);
+  if (!host.ok()) return host.status();
+  host_ = std::move(*host);
+  host_->get()->intercept = &Shard::InterceptThunk;
+  return Status::Ok();
+}
+
+void Shard::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Shard::Post(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    posted_.push_back(std::move(task));
+  }
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+}
+
+void Shard::BeginDrain() {
+  Post([this] {
+    if (draining_) return;
+    draining_ = true;
+    drain_deadline_ms_ = SteadyNowMs() + kDrainTimeoutMs;
+    for (auto& [id, s] : sessions_) EndSession(*s, ErrorCode::kShuttingDown);
+  });
+}
+
+void Shard::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::Run() {
+  current_shard = this;
+  while (!stop_) {
+    pollfd fds[2] = {{host_->socket_fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    poll(fds, 2, kPollTimeoutMs);
+    now_ms_ = SteadyNowMs();
+    if (fds[1].revents & POLLIN) {
+      uint64_t count;
+      [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);
+    }
+    RunPostedTasks();
+    ServiceEnet();
+    if (now_ms_ - last_timer_ms_ >= kTimerIntervalMs) {
+      last_timer_ms_ = now_ms_;
+      CheckTimers(now_ms_);
+    }
+    enet_host_flush(host_->get());
+    if (draining_ && (sessions_.empty() || now_ms_ >= drain_deadline_ms_)) {
+      stop_ = true;
+    }
+  }
+  RunPostedTasks();
+  enet_host_flush(host_->get());
+  current_shard = nullptr;
+}
+
+void Shard::RunPostedTasks() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard<std::mutex> lock(posted_mutex_);
+    tasks.swap(posted_);
+  }
+  for (auto& task : tasks) task();
+}
+
+void Shard::ServiceEnet() {
+  ENetEvent event;
+  for (int i = 0; i < kMaxEventsPerTurn; ++i) {
+    int rc = enet_host_service(host_->get(), &event, 0);
+    if (rc == 0) return;
+    if (rc < 0) {
+      // ENet reports a received datagram over its 4096-byte buffer (and
+      // socket errors) this way; the datagram is gone, the host is fine.
+      shared_->counters->enet_service_errors++;
+      return;
+    }
+    switch (event.type) {
+      case ENET_EVENT_TYPE_CONNECT:
+        OnConnect(event.peer);
+        break;
+      case ENET_EVENT_TYPE_RECEIVE:
+        OnReceive(event.peer, event.channelID, event.packet);
+        enet_packet_destroy(event.packet);
+        break;
+      case ENET_EVENT_TYPE_DISCONNECT:
+        OnDisconnect(event.peer);
+        break;
+      case ENET_EVENT_TYPE_NONE:
+        break;
+    }
+  }
+}
+
+void Shard::CheckTimers(uint64_t now_ms) {
+  std::vector<PeerSession*> all;
+  all.reserve(sessions_.size());
+  for (auto& [id, s] : sessions_) all.push_back(s.get());
+  for (PeerSession* s : all) {
+    ServerSession::Output out = s->session.OnTimer(now_ms);
+    if (out.close == ErrorCode::kTimeout) shared_->counters->sessions_timed_out++;
+    Apply(*s, std::move(out));
+  }
+}
+
+void Shard::OnConnect(ENetPeer* peer) {
+  if (draining_) {
+    enet_peer_disconnect_now(peer, static_cast<enet_uint32>(
+                                       ErrorCode::kShuttingDown));
+    return;
+  }
+  shared_->counters->peers_allocated++;
+  shared_->counters->peers_current++;
+  enet_peer_ping_interval(peer, kPeerPingIntervalMs);
+  enet_peer_timeout(peer, kPeerTimeoutLimit, kPeerTimeoutMinimumMs,
+                    kPeerTimeoutMaximumMs);
+  uint64_t id = next_session_id_++;
+  auto s = std::make_unique<PeerSession>(id, peer, shared_->identity, now_ms_);
+  s->observed = ToEndpoint(peer->address);
+  peer->data = s.get();
+  sessions_.emplace(id, std::move(s));
+  session_count_ = sessions_.size();
+}
+
+void Shard::OnReceive(ENetPeer* peer, uint8_t channel, ENetPacket* packet) {
+  auto* s = static_cast<PeerSession*>(peer->data);
+  if (s == nullptr) return;
+  ServerSession::Output out = s->session.OnPacket(
+      channel, protocol::ByteSpan(packet->data, packet->dataLength), now_ms_);
+  Apply(*s, std::move(out));
+}
+
+void Shard::Apply(PeerSession& s, ServerSession::Output out) {
+  Counters& counters = *shared_->counters;
+  switch (out.drop) {
+    case protocol::DropReason::kNone:
+      break;
+    case protocol::DropReason::kBadTag:
+      counters.frames_bad_tag++;
+      break;
+    case protocol::DropReason::kReplayed:
+      counters.frames_replayed++;
+      break;
+    case protocol::DropReason::kBadFrame:
+    case protocol::DropReason::kUnexpectedPlain:
+      counters.frames_bad++;
+      break;
+  }
+  if (out.answered_error) counters.errors_answered++;
+  if (out.key_log_line && shared_->key_log) {
+    shared_->key_log->Append(*out.key_log_line);
+  }
+  for (const protocol::OutgoingFrame& frame : out.frames) Send(s, frame);
+  if (out.close) {
+    Forget(s);
+    enet_peer_disconnect_later(s.peer, static_cast<enet_uint32>(*out.close));
+    return;
+  }
+  if (out.request) HandleRequest(s, std::move(*out.request));
+}
+
+void Shard::Send(PeerSession& s, const protocol::OutgoingFrame& frame) {
+  ENetPacket* packet = enet_packet_create(frame.bytes.data(), frame.bytes.size(),
+                                          ENET_PACKET_FLAG_RELIABLE);
+  if (packet == nullptr) return;
+  if (enet_peer_send(s.peer, frame.channel, packet) != 0) {
+    enet_packet_destroy(packet);
+  }
+}
+
+void Shard::SendMessage(PeerSession& s, const protocol::Message& message) {
+  Send(s, s.session.Seal(message));
+}
+
+void Shard::EndSession(PeerSession& s, ErrorCode reason) {
+  ServerSession::State state = s.session.state();
+  if (state == ServerSession::State::kClosed) return;
+  if (state != ServerSession::State::kAwaitingHello) {
+    SendMessage(s, protocol::SessionEnded{reason});
+  }
+  Forget(s);
+  enet_peer_disconnect_later(s.peer, static_cast<enet_uint32>(reason));
+}
+
+void Shard::Forget(PeerSession& s) {
+  if (s.session.state() == ServerSession::State::kLoggedIn) {
+    shared_->registry->Release(s.session.user_id(), {index_, s.id});
+  }
+  s.session.Close();
+}
+
+Shard::PeerSession* Shard::Find(uint64_t session_id) {
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return nullptr;
+  if (it->second->session.state() == ServerSession::State::kClosed) {
+    return nullptr;
+  }
+  return it->second.get();
+}
+
+void Shard::KickReplaced(uint64_t session_id) {
+  Post([this, session_id] {
+    PeerSession* s = Find(session_id);
+    if (s == nullptr) return;
+    shared_->counters->sessions_replaced++;
+    EndSession(*s, ErrorCode::kSessionReplaced);
+  });
+}
+
+int Shard::InterceptThunk(ENetHost* host, ENetEvent*) {
+  return current_shard ? current_shard->OnRawDatagram(host) : 0;
+}
+
+int Shard::OnRawDatagram(ENetHost* host) {
+  protocol::ByteSpan datagram(host->receivedData, host->receivedDataLength);
+  Counters& counters = *shared_->counters;
+  const ENetAddress& from = host->receivedAddress;
+  protocol::Endpoint source = ToEndpoint(from);
+  switch (protocol::ClassifyDatagram(datagram)) {
+    case protocol::DatagramClass::kHail: {
+      if (auto hello = protocol::DecodeHello(datagram)) {
+        counters.hello_received++;
+        if (hello->version != protocol::kPresessionVersion) {
+          protocol::PresessionRejectDatagram reject;
+          reject.client_nonce = hello->client_nonce;
+          host_->SendRaw(from, protocol::EncodePresessionReject(reject));
+          counters.presession_rejects_sent++;
+          return 1;
+        }
+        protocol::CookieDatagram cookie;
+        cookie.client_nonce = hello->client_nonce;
+        cookie.cookie = shared_->cookies->Mint(source, UnixNow());
+        protocol::Bytes reply = protocol::EncodeCookie(cookie);
+        static_assert(protocol::kCookieSize <= protocol::kHelloSize);
+        host_->SendRaw(from, reply);
+        counters.cookies_sent++;
+        return 1;
+      }
+      counters.presession_malformed++;
+      return 1;
+    }
+    case protocol::DatagramClass::kStun:
+      counters.stun_dropped++;
+      return 1;
+    case protocol::DatagramClass::kEnet:
+      break;
+  }
+  std::optional<protocol::enet_wire::Header> header =
+      protocol::enet_wire::ParseHeader(datagram, /*with_checksum=*/true);
+  if (!header) {
+    counters.peerless_malformed++;
+    return 1;
+  }
+  if (header->peer_id != protocol::enet_wire::kNoPeerId) return 0;
+  std::optional<protocol::enet_wire::Connect> connect =
+      protocol::enet_wire::ParsePeerlessConnect(datagram, true);
+  if (!connect) {
+    counters.peerless_malformed++;
+    return 1;
+  }
+  if (draining_ || !shared_->cookies->Verify(source, connect->data, UnixNow())) {
+    counters.connects_rejected++;
+    return 1;
+  }
+  counters.connects_accepted++;
+  return 0;
+}
+
+void Shard::OnDisconnect(ENetPeer* peer) {
+  auto* s = static_cast<PeerSession*>(peer->data);
+  peer->data = nullptr;
+  if (s == nullptr) return;
+  shared_->counters->peers_current--;
+  if (s->session.state() == ServerSession::State::kLoggedIn) {
+    shared_->registry->Release(s->session.user_id(), {index_, s->id});
+  }
+  sessions_.erase(s->id);
+  session_count_ = sessions_.size();
+}
+
+}  // namespace hail::server

@@ -1,0 +1,344 @@
+// Shard: what the server does with each client request (SPEC.md
+// "Accounts"). Runs on the shard's loop thread; anything slow is offloaded.
+#include <utility>
+
+#include "nat/address_class.h"
+#include "protocol/account_rules.h"
+#include "server/shard.h"
+
+namespace hail::server {
+
+using protocol::ErrorCode;
+
+namespace {
+
+// The key for per-account throttling: the canonical name when the name is
+// valid, else the raw text, so that probing invalid names is throttled too.
+std::string AccountKey(const std::string& username) {
+  std::optional<std::string> canonical = protocol::NormalizeUsername(username);
+  return canonical ? *canonical : username;
+}
+
+std::string IpKey(const protocol::Endpoint& endpoint) {
+  protocol::Endpoint ip = endpoint;
+  ip.port = 0;
+  return ip.ToString();
+}
+
+uint32_t ClampRetry(uint64_t ms) {
+  return static_cast<uint32_t>(std::min<uint64_t>(ms, UINT32_MAX));
+}
+
+}  // namespace
+
+template <typename Outcome>
+void Shard::Offload(std::function<Outcome()> work,
+                    std::function<void(PeerSession&, Outcome)> done,
+                    uint64_t session_id, std::function<void()> busy) {
+  bool queued = shared_->workers->TrySubmit(
+      [this, work = std::move(work), done = std::move(done), session_id] {
+        Outcome outcome = work();
+        Post([this, done, session_id, outcome = std::move(outcome)] {
+          // The client may have gone while the worker ran.
+          if (PeerSession* s = Find(session_id)) done(*s, outcome);
+        });
+      });
+  if (!queued) {
+    shared_->counters->server_busy++;
+    busy();
+  }
+}
+
+void Shard::HandleRequest(PeerSession& s, protocol::Message request) {
+  std::visit(
+      [&](auto& r) {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, protocol::RegisterRequest>) {
+          OnRegister(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::LoginRequest>) {
+          OnLogin(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::ResumeRequest>) {
+          OnResume(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::LogoutRequest>) {
+          OnLogout(s, r);
+        } else if constexpr (std::is_same_v<T,
+                                            protocol::ChangePasswordRequest>) {
+          OnChangePassword(s, r);
+        } else if constexpr (std::is_same_v<T,
+                                            protocol::DeleteAccountRequest>) {
+          OnDeleteAccount(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::SessionInfoRequest>) {
+          OnSessionInfo(s, r);
+        }
+      },
+      request);
+}
+
+void Shard::OnRegister(PeerSession& s, const protocol::RegisterRequest& r) {
+  auto reply = [this](PeerSession& session, uint32_t request_id,
+                      const AuthOutcome& outcome,
+                      uint32_t retry_after_ms) {
+    protocol::RegisterResult result;
+    result.request_id = request_id;
+    result.error = outcome.error;
+    result.retry_after_ms = retry_after_ms;
+    result.user_id = outcome.user_id;
+    result.username = outcome.username;
+    session.session.AuthenticationFinished(false, 0, {});
+    SendMessage(session, result);
+  };
+  std::string ip = IpKey(s.observed);
+  if (!shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
+    shared_->counters->throttled++;
+    AuthOutcome throttled;
+    throttled.error = ErrorCode::kThrottled;
+    reply(s, r.request_id, throttled,
+          ClampRetry(shared_->auth_per_ip->RetryAfterMs(ip, now_ms_)));
+    return;
+  }
+  uint32_t request_id = r.request_id;
+  AccountService* accounts = shared_->accounts;
+  uint64_t session_id = s.id;
+  Offload<AuthOutcome>(
+      [accounts, username = r.username, password = r.password] {
+        return accounts->Register(username, password, UnixNow());
+      },
+      [reply, request_id](PeerSession& session,
+                          AuthOutcome outcome) {
+        reply(session, request_id, outcome, 0);
+      },
+      session_id, [&] {
+        AuthOutcome busy;
+        busy.error = ErrorCode::kServerBusy;
+        reply(s, request_id, busy, 0);
+      });
+}
+
+void Shard::FinishLogin(PeerSession& s, uint32_t request_id,
+                        const AuthOutcome& outcome,
+                        const protocol::Endpoint& lan,
+                        std::string client_version) {
+  protocol::LoginResult result;
+  result.request_id = request_id;
+  result.error = outcome.error;
+  result.observed_endpoint = s.observed;
+  if (outcome.error != ErrorCode::kOk) {
+    s.session.AuthenticationFinished(false, 0, {});
+    SendMessage(s, result);
+    return;
+  }
+  result.user_id = outcome.user_id;
+  result.username = outcome.username;
+  result.token = outcome.token;
+  result.token_expires_unix = outcome.token_expires_unix;
+  s.session.AuthenticationFinished(true, outcome.user_id, outcome.username);
+  s.login.lan = lan;
+  s.login.client_version = std::move(client_version);
+  s.login.login_unix = UnixNow();
+  SendMessage(s, result);
+  std::optional<SessionRef> previous =
+      shared_->registry->Claim(outcome.user_id, {index_, s.id});
+  if (previous) shared_->shards[previous->shard]->KickReplaced(previous->session_id);
+}
+
+void Shard::OnLogin(PeerSession& s, const protocol::LoginRequest& r) {
+  std::string ip = IpKey(s.observed);
+  std::string account = AccountKey(r.username);
+  uint32_t request_id = r.request_id;
+  protocol::Endpoint lan =
+      nat::IsPlausibleLanEndpoint(r.lan_endpoint) ? r.lan_endpoint
+                                                  : protocol::Endpoint{};
+  auto refuse = [&](ErrorCode error, uint64_t retry_after_ms) {
+    protocol::LoginResult result;
+    result.request_id = request_id;
+    result.error = error;
+    result.retry_after_ms = ClampRetry(retry_after_ms);
+    s.session.AuthenticationFinished(false, 0, {});
+    SendMessage(s, result);
+  };
+  if (uint64_t wait = shared_->failures_per_account->RetryAfterMs(account,
+                                                                  now_ms_)) {
+    shared_->counters->throttled++;
+    refuse(ErrorCode::kThrottled, wait);
+    return;
+  }
+  if (!shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
+    shared_->counters->throttled++;
+    refuse(ErrorCode::kThrottled,
+           shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
+    return;
+  }
+  LoginContext context;
+  context.observed = s.observed;
+  context.lan = lan;
+  context.client_version = r.client_version;
+  AccountService* accounts = shared_->accounts;
+  Offload<AuthOutcome>(
+      [accounts, username = r.username, password = r.password, context] {
+        LoginContext c = context;
+        c.now_unix = UnixNow();
+        return accounts->Login(username, password, c);
+      },
+      [this, request_id, lan, account,
+       version = r.client_version](PeerSession& session,
+                                   AuthOutcome outcome) {
+        if (outcome.error == ErrorCode::kInvalidCredentials) {
+          shared_->failures_per_account->TryAcquire(account, now_ms_);
+        }
+        FinishLogin(session, request_id, outcome, lan, version);
+      },
+      s.id, [&] { refuse(ErrorCode::kServerBusy, 0); });
+}
+
+void Shard::OnResume(PeerSession& s, const protocol::ResumeRequest& r) {
+  std::string ip = IpKey(s.observed);
+  uint32_t request_id = r.request_id;
+  protocol::Endpoint lan =
+      nat::IsPlausibleLanEndpoint(r.lan_endpoint) ? r.lan_endpoint
+                                                  : protocol::Endpoint{};
+  auto refuse = [&](ErrorCode error, uint64_t retry_after_ms) {
+    protocol::LoginResult result;
+    result.request_id = request_id;
+    result.error = error;
+    result.retry_after_ms = ClampRetry(retry_after_ms);
+    s.session.AuthenticationFinished(false, 0, {});
+    SendMessage(s, result);
+  };
+  if (!shared_->resume_per_ip->TryAcquire(ip, now_ms_)) {
+    shared_->counters->throttled++;
+    refuse(ErrorCode::kThrottled,
+           shared_->resume_per_ip->RetryAfterMs(ip, now_ms_));
+    return;
+  }
+  LoginContext context;
+  context.observed = s.observed;
+  context.lan = lan;
+  context.client_version = r.client_version;
+  AccountService* accounts = shared_->accounts;
+  Offload<AuthOutcome>(
+      [accounts, username = r.username, token = r.token, context] {
+        LoginContext c = context;
+        c.now_unix = UnixNow();
+        return accounts->Resume(username, token, c);
+      },
+      [this, request_id, lan, version = r.client_version](
+          PeerSession& session, AuthOutcome outcome) {
+        FinishLogin(session, request_id, outcome, lan, version);
+      },
+      s.id, [&] { refuse(ErrorCode::kServerBusy, 0); });
+}
+
+void Shard::OnLogout(PeerSession& s, const protocol::LogoutRequest& r) {
+  shared_->registry->Release(s.session.user_id(), {index_, s.id});
+  s.session.LoggedOut(now_ms_);
+  s.login = {};
+  SendMessage(s, protocol::LogoutResult{r.request_id, ErrorCode::kOk});
+}
+
+namespace {
+
+struct PasswordChange {
+  ErrorCode error = ErrorCode::kOk;
+  protocol::Token token{};
+  uint64_t expires = 0;
+};
+
+}  // namespace
+
+void Shard::OnChangePassword(PeerSession& s,
+                             const protocol::ChangePasswordRequest& r) {
+  uint32_t request_id = r.request_id;
+  std::string ip = IpKey(s.observed);
+  std::string account = s.session.username();
+  auto answer = [this, request_id](PeerSession& session,
+                                   const PasswordChange& change,
+                                   uint64_t retry_after_ms) {
+    protocol::ChangePasswordResult result;
+    result.request_id = request_id;
+    result.error = change.error;
+    result.retry_after_ms = ClampRetry(retry_after_ms);
+    result.token = change.token;
+    result.token_expires_unix = change.expires;
+    session.session.AccountOperationFinished();
+    SendMessage(session, result);
+  };
+  uint64_t wait = shared_->failures_per_account->RetryAfterMs(account, now_ms_);
+  if (wait == 0 && !shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
+    wait = std::max<uint64_t>(1, shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
+  }
+  if (wait != 0) {
+    shared_->counters->throttled++;
+    answer(s, PasswordChange{ErrorCode::kThrottled, {}, 0}, wait);
+    return;
+  }
+  AccountService* accounts = shared_->accounts;
+  uint64_t user_id = s.session.user_id();
+  Offload<PasswordChange>(
+      [accounts, user_id, old_password = r.old_password,
+       new_password = r.new_password] {
+        PasswordChange change;
+        change.error = accounts->ChangePassword(user_id, old_password,
+                                                new_password, &change.token,
+                                                &change.expires, UnixNow());
+        return change;
+      },
+      [this, answer, account](PeerSession& session, PasswordChange change) {
+        if (change.error == ErrorCode::kInvalidCredentials) {
+          shared_->failures_per_account->TryAcquire(account, now_ms_);
+        }
+        answer(session, change, 0);
+      },
+      s.id,
+      [&] { answer(s, PasswordChange{ErrorCode::kServerBusy, {}, 0}, 0); });
+}
+
+void Shard::OnDeleteAccount(PeerSession& s,
+                            const protocol::DeleteAccountRequest& r) {
+  uint32_t request_id = r.request_id;
+  std::string ip = IpKey(s.observed);
+  std::string account = s.session.username();
+  auto answer = [this, request_id](PeerSession& session, ErrorCode error,
+                                   uint64_t retry_after_ms) {
+    session.session.AccountOperationFinished();
+    SendMessage(session, protocol::DeleteAccountResult{
+                             request_id, error, ClampRetry(retry_after_ms)});
+    if (error == ErrorCode::kOk) EndSession(session, ErrorCode::kAccountDeleted);
+  };
+  uint64_t wait = shared_->failures_per_account->RetryAfterMs(account, now_ms_);
+  if (wait == 0 && !shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
+    wait = std::max<uint64_t>(1, shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
+  }
+  if (wait != 0) {
+    shared_->counters->throttled++;
+    answer(s, ErrorCode::kThrottled, wait);
+    return;
+  }
+  AccountService* accounts = shared_->accounts;
+  uint64_t user_id = s.session.user_id();
+  Offload<ErrorCode>(
+      [accounts, user_id, password = r.password] {
+        return accounts->DeleteAccount(user_id, password);
+      },
+      [this, answer, account](PeerSession& session, ErrorCode error) {
+        if (error == ErrorCode::kInvalidCredentials) {
+          shared_->failures_per_account->TryAcquire(account, now_ms_);
+        }
+        answer(session, error, 0);
+      },
+      s.id, [&] { answer(s, ErrorCode::kServerBusy, 0); });
+}
+
+void Shard::OnSessionInfo(PeerSession& s,
+                          const protocol::SessionInfoRequest& r) {
+  protocol::SessionInfo info;
+  info.request_id = r.request_id;
+  info.user_id = s.session.user_id();
+  info.username = s.session.username();
+  info.observed_endpoint = s.observed;
+  info.lan_endpoint = s.login.lan;
+  info.client_version = s.login.client_version;
+  info.login_unix = s.login.login_unix;
+  SendMessage(s, info);
+}
+
+}  // namespace hail::server

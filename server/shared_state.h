@@ -1,0 +1,79 @@
+// Everything the loop threads share, owned by Server and outliving every
+// shard. Members are thread-safe unless noted.
+#ifndef HAIL_SERVER_SHARED_STATE_H_
+#define HAIL_SERVER_SHARED_STATE_H_
+
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/handshake.h"
+#include "protocol/presession.h"
+#include "server/account_service.h"
+#include "server/config.h"
+#include "server/counters.h"
+#include "server/logger.h"
+#include "server/rate_limiter.h"
+#include "server/session_registry.h"
+#include "server/worker_pool.h"
+
+namespace hail::server {
+
+class Shard;
+
+// A RateLimiter shared by every loop thread, so that spreading requests over
+// shards earns no extra budget.
+class LockedRateLimiter {
+ public:
+  LockedRateLimiter(double burst, double refill_per_second, size_t max_keys)
+      : limiter_(burst, refill_per_second, max_keys) {}
+  bool TryAcquire(std::string_view key, uint64_t now_ms) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return limiter_.TryAcquire(key, now_ms);
+  }
+  uint64_t RetryAfterMs(std::string_view key, uint64_t now_ms) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return limiter_.RetryAfterMs(key, now_ms);
+  }
+
+ private:
+  std::mutex mutex_;
+  RateLimiter limiter_;
+};
+
+// Appends HAIL_KEYLOGFILE lines (debugging aid: it exposes session keys).
+class KeyLogWriter {
+ public:
+  explicit KeyLogWriter(const std::string& path);
+  ~KeyLogWriter();
+  KeyLogWriter(const KeyLogWriter&) = delete;
+  KeyLogWriter& operator=(const KeyLogWriter&) = delete;
+  bool ok() const { return file_ != nullptr; }
+  void Append(std::string_view line);
+
+ private:
+  std::mutex mutex_;
+  std::FILE* file_;
+};
+
+struct SharedState {
+  const Config* config = nullptr;
+  const protocol::IdentityKey* identity = nullptr;
+  const protocol::CookieMinter* cookies = nullptr;
+  AccountService* accounts = nullptr;
+  WorkerPool* workers = nullptr;
+  SessionRegistry* registry = nullptr;
+  Counters* counters = nullptr;
+  Logger* logger = nullptr;
+  KeyLogWriter* key_log = nullptr;  // null unless HAIL_KEYLOGFILE is set
+  LockedRateLimiter* auth_per_ip = nullptr;
+  LockedRateLimiter* resume_per_ip = nullptr;
+  LockedRateLimiter* failures_per_account = nullptr;
+  std::vector<Shard*> shards;  // set before any shard starts; read-only after
+};
+
+}  // namespace hail::server
+
+#endif  // HAIL_SERVER_SHARED_STATE_H_

@@ -1,0 +1,65 @@
+#include "server/worker_pool.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+namespace hail::server {
+
+WorkerPool::WorkerPool(size_t threads, size_t max_queued)
+    : max_queued_(max_queued) {
+  assert(threads > 0);
+  threads_.reserve(threads);
+  for (size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { RunWorker(); });
+  }
+}
+
+WorkerPool::~WorkerPool() { Shutdown(); }
+
+bool WorkerPool::TrySubmit(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || tasks_.size() >= max_queued_) return false;
+    tasks_.push_back(std::move(task));
+  }
+  task_ready_.notify_one();
+  return true;
+}
+
+void WorkerPool::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  task_ready_.notify_all();
+  std::call_once(join_once_, [this] {
+    assert(std::none_of(threads_.begin(), threads_.end(),
+                        [](const std::thread& thread) {
+                          return thread.get_id() == std::this_thread::get_id();
+                        }));
+    for (std::thread& thread : threads_) thread.join();
+  });
+}
+
+size_t WorkerPool::queued() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return tasks_.size();
+}
+
+void WorkerPool::RunWorker() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      task_ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      // Stopping with an empty queue: every queued task has been taken.
+      if (tasks_.empty()) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
+}
+
+}  // namespace hail::server

@@ -1,0 +1,557 @@
+// Client against an in-process fake server over loopback: a real ENet host
+// with the server's side of the pre-session, handshake and a few account
+// answers (protocol::ServerSession does the framing). The fake touches ENet
+// directly because no server transport is available to client tests.
+#include <enet/enet.h>
+#include <gtest/gtest.h>
+#include <sodium.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "client/client.h"
+#include "protocol/enet_wire.h"
+#include "protocol/handshake.h"
+#include "protocol/presession.h"
+#include "protocol/server_session.h"
+
+namespace hail::client {
+namespace {
+
+constexpr char kPassword[] = "correct horse battery";
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "hail-client-test-XXXXXX")
+            .string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+uint64_t NowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
+uint64_t UnixNow() { return static_cast<uint64_t>(std::time(nullptr)); }
+
+protocol::Endpoint ToEndpoint(const ENetAddress& address) {
+  return protocol::Endpoint::Ipv4(ntohl(address.host), address.port);
+}
+
+// One-connection fake haild on 127.0.0.1, serviced on its own thread.
+class FakeServer {
+ public:
+  struct Behaviour {
+    bool answer_hello = true;
+    bool send_oversized_datagram_on_connect = false;
+  };
+
+  explicit FakeServer(Behaviour behaviour)
+      : behaviour_(behaviour),
+        identity_(protocol::IdentityKey::Generate()),
+        minter_(RandomSecret()) {
+    ENetAddress address{};
+    enet_address_set_host_ip(&address, "127.0.0.1");
+    address.port = 0;
+    host_ = enet_host_create(&address, 4, protocol::kChannelCount, 0, 0);
+    EXPECT_NE(host_, nullptr);
+    host_->checksum = enet_crc32;
+    host_->intercept = &FakeServer::Intercept;
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  ~FakeServer() {
+    stop_ = true;
+    thread_.join();
+    enet_host_destroy(host_);
+  }
+
+  uint16_t port() const { return host_->address.port; }
+  const protocol::PublicKey& identity() const { return identity_.public_key; }
+  int hellos_received() const { return hellos_received_; }
+  int bad_cookies() const { return bad_cookies_; }
+
+  // The last token handed out (LOGIN or RESUME).
+  protocol::Token issued_token() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return issued_token_;
+  }
+
+ private:
+  static std::array<uint8_t, 32> RandomSecret() {
+    std::array<uint8_t, 32> secret;
+    randombytes_buf(secret.data(), secret.size());
+    return secret;
+  }
+
+  static thread_local FakeServer* current_;
+
+  static int ENET_CALLBACK Intercept(ENetHost* host, ENetEvent*) {
+    return current_ != nullptr && current_->host_ == host
+               ? current_->OnRawDatagram()
+               : 0;
+  }
+
+  int OnRawDatagram() {
+    protocol::ByteSpan datagram(host_->receivedData, host_->receivedDataLength);
+    protocol::Endpoint source = ToEndpoint(host_->receivedAddress);
+    if (protocol::ClassifyDatagram(datagram) ==
+        protocol::DatagramClass::kHail) {
+      std::optional<protocol::HelloDatagram> hello =
+          protocol::DecodeHello(datagram);
+      if (hello) ++hellos_received_;
+      if (hello && behaviour_.answer_hello) {
+        protocol::CookieDatagram cookie;
+        cookie.client_nonce = hello->client_nonce;
+        cookie.cookie = minter_.Mint(source, UnixNow());
+        SendRaw(host_->receivedAddress, protocol::EncodeCookie(cookie));
+      }
+      return 1;
+    }
+    std::optional<protocol::enet_wire::Header> header =
+        protocol::enet_wire::ParseHeader(datagram, true);
+    if (header && header->peer_id == protocol::enet_wire::kNoPeerId) {
+      std::optional<protocol::enet_wire::Connect> connect =
+          protocol::enet_wire::ParsePeerlessConnect(datagram, true);
+      if (!connect || !minter_.Verify(source, connect->data, UnixNow())) {
+        ++bad_cookies_;
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  void SendRaw(const ENetAddress& to, const protocol::Bytes& bytes) {
+    ENetBuffer buffer;
+    buffer.data = const_cast<uint8_t*>(bytes.data());
+    buffer.dataLength = bytes.size();
+    enet_socket_send(host_->socket, &to, &buffer, 1);
+  }
+
+  void Send(ENetPeer* peer, const protocol::OutgoingFrame& frame) {
+    ENetPacket* packet = enet_packet_create(
+        frame.bytes.data(), frame.bytes.size(), ENET_PACKET_FLAG_RELIABLE);
+    if (enet_peer_send(peer, frame.channel, packet) != 0) {
+      enet_packet_destroy(packet);
+    }
+  }
+
+  void Run() {
+    current_ = this;
+    while (!stop_) {
+      ENetEvent event;
+      int result = enet_host_service(host_, &event, 5);
+      if (result <= 0) continue;
+      switch (event.type) {
+        case ENET_EVENT_TYPE_CONNECT:
+          session_ =
+              std::make_unique<protocol::ServerSession>(&identity_, NowMs());
+          observed_ = ToEndpoint(event.peer->address);
+          if (behaviour_.send_oversized_datagram_on_connect) {
+            SendRaw(event.peer->address, protocol::Bytes(5000, 0x42));
+          }
+          break;
+        case ENET_EVENT_TYPE_RECEIVE: {
+          protocol::ServerSession::Output out = session_->OnPacket(
+              event.channelID,
+              protocol::ByteSpan(event.packet->data, event.packet->dataLength),
+              NowMs());
+          enet_packet_destroy(event.packet);
+          for (const auto& frame : out.frames) Send(event.peer, frame);
+          if (out.request) Answer(event.peer, *out.request);
+          if (out.close) {
+            enet_peer_disconnect_later(event.peer,
+                                       static_cast<uint32_t>(*out.close));
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    current_ = nullptr;
+  }
+
+  void IssueToken(protocol::LoginResult* result) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    randombytes_buf(issued_token_.data(), issued_token_.size());
+    result->token = issued_token_;
+    result->token_expires_unix = UnixNow() + 30 * 24 * 3600;
+  }
+
+  void Answer(ENetPeer* peer, const protocol::Message& request) {
+    using protocol::ErrorCode;
+    if (const auto* r = std::get_if<protocol::RegisterRequest>(&request)) {
+      session_->AuthenticationFinished(false, 0, {});
+      Send(peer, session_->Seal(protocol::RegisterResult{
+                     r->request_id, ErrorCode::kOk, 0, 10000, r->username}));
+    } else if (const auto* l = std::get_if<protocol::LoginRequest>(&request)) {
+      protocol::LoginResult result;
+      result.request_id = l->request_id;
+      result.username = l->username;
+      if (l->password == kPassword) {
+        result.user_id = 10000;
+        result.observed_endpoint = observed_;
+        IssueToken(&result);
+        lan_ = l->lan_endpoint;
+      } else {
+        result.error = ErrorCode::kInvalidCredentials;
+      }
+      session_->AuthenticationFinished(result.error == ErrorCode::kOk,
+                                       result.user_id, result.username);
+      Send(peer, session_->Seal(result));
+    } else if (const auto* m = std::get_if<protocol::ResumeRequest>(&request)) {
+      protocol::LoginResult result;
+      result.request_id = m->request_id;
+      result.username = m->username;
+      bool valid = m->token == issued_token();
+      if (valid) {
+        result.user_id = 10000;
+        result.observed_endpoint = observed_;
+        IssueToken(&result);
+        lan_ = m->lan_endpoint;
+      } else {
+        result.error = ErrorCode::kTokenInvalid;
+      }
+      session_->AuthenticationFinished(valid, result.user_id, result.username);
+      Send(peer, session_->Seal(result));
+    } else if (const auto* o = std::get_if<protocol::LogoutRequest>(&request)) {
+      session_->LoggedOut(NowMs());
+      Send(peer, session_->Seal(
+                     protocol::LogoutResult{o->request_id, ErrorCode::kOk}));
+    } else if (const auto* s =
+                   std::get_if<protocol::SessionInfoRequest>(&request)) {
+      protocol::SessionInfo info;
+      info.request_id = s->request_id;
+      info.user_id = session_->user_id();
+      info.username = session_->username();
+      info.observed_endpoint = observed_;
+      info.lan_endpoint = lan_;
+      info.client_version = "hail-cli/0.1";
+      info.login_unix = UnixNow();
+      Send(peer, session_->Seal(info));
+    }
+  }
+
+  Behaviour behaviour_;
+  protocol::IdentityKey identity_;
+  protocol::CookieMinter minter_;
+  ENetHost* host_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> hellos_received_{0};
+  std::atomic<int> bad_cookies_{0};
+  std::unique_ptr<protocol::ServerSession> session_;  // server thread only
+  protocol::Endpoint observed_;                       // server thread only
+  protocol::Endpoint lan_;                            // server thread only
+  std::mutex mutex_;
+  protocol::Token issued_token_{};  // guarded by mutex_
+  std::thread thread_;
+};
+
+thread_local FakeServer* FakeServer::current_ = nullptr;
+
+class ClientLoopbackTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_GE(sodium_init(), 0);
+    ASSERT_EQ(enet_initialize(), 0);
+  }
+
+  ClientOptions OptionsFor(const FakeServer& server) {
+    ClientOptions options;
+    options.server_port = server.port();
+    options.home = home_.path() / "home";
+    return options;
+  }
+
+  // Polls until an event of type E arrives; fails the test on timeout.
+  template <class E>
+  E AwaitEvent(Client& client, int timeout_ms = 5000) {
+    uint64_t give_up = NowMs() + static_cast<uint64_t>(timeout_ms);
+    while (NowMs() < give_up) {
+      std::optional<Event> event = client.Poll(50);
+      if (!event) continue;
+      if (const E* wanted = std::get_if<E>(&*event)) return *wanted;
+      ADD_FAILURE() << "unexpected event " << EventName(*event);
+      return E{};
+    }
+    ADD_FAILURE() << "timed out";
+    return E{};
+  }
+
+  std::string ReadFile(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  TempDir home_;
+};
+
+TEST_F(ClientLoopbackTest, ConnectsPinsOnFirstUseAndPings) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  ASSERT_TRUE(client.Connect().ok());
+  Connected connected = AwaitEvent<Connected>(client);
+  EXPECT_TRUE(connected.newly_pinned);
+  EXPECT_EQ(connected.fingerprint, protocol::Fingerprint(server.identity()));
+  EXPECT_EQ(ReadFile(client.known_servers_file()),
+            client.server() + " " + connected.fingerprint + "\n");
+
+  Result<uint64_t> nonce = client.Ping();
+  ASSERT_TRUE(nonce.ok());
+  Pong pong = AwaitEvent<Pong>(client);
+  EXPECT_EQ(pong.nonce, *nonce);
+  EXPECT_LT(pong.rtt_ms, 1000u);
+
+  client.Close();
+  Disconnected gone = AwaitEvent<Disconnected>(client);
+  EXPECT_TRUE(gone.closed_by_us);
+  EXPECT_EQ(client.state(), Client::State::kClosed);
+  EXPECT_EQ(server.bad_cookies(), 0);
+}
+
+TEST_F(ClientLoopbackTest, SecondConnectionMatchesThePinWithoutRepinning) {
+  FakeServer server({});
+  {
+    Client first(OptionsFor(server));
+    ASSERT_TRUE(first.Connect().ok());
+    EXPECT_TRUE(AwaitEvent<Connected>(first).newly_pinned);
+  }
+  Client second(OptionsFor(server));
+  ASSERT_TRUE(second.Connect().ok());
+  EXPECT_FALSE(AwaitEvent<Connected>(second).newly_pinned);
+}
+
+TEST_F(ClientLoopbackTest, ChangedIdentityIsRefusedAndThePinKept) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  std::filesystem::create_directories(options.home);
+  protocol::PublicKey other{};
+  other.fill(0x5a);
+  KnownServers known(options.home / "known_servers");
+  ASSERT_TRUE(
+      known.Pin("127.0.0.1:" + std::to_string(server.port()), other).ok());
+  std::string before = ReadFile(known.file());
+
+  Client client(options);
+  ASSERT_TRUE(client.Connect().ok());
+  IdentityMismatch mismatch = AwaitEvent<IdentityMismatch>(client);
+  EXPECT_EQ(mismatch.expected_fingerprint, protocol::Fingerprint(other));
+  EXPECT_EQ(mismatch.offered_fingerprint,
+            protocol::Fingerprint(server.identity()));
+  EXPECT_FALSE(mismatch.expected_from_trust_option);
+  EXPECT_EQ(mismatch.known_servers_file, known.file());
+  EXPECT_EQ(client.state(), Client::State::kClosed);
+  EXPECT_EQ(ReadFile(known.file()), before);
+  EXPECT_FALSE(client.Login("alice", kPassword).ok());
+}
+
+TEST_F(ClientLoopbackTest, TrustOptionReplacesAnOldPin) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  std::filesystem::create_directories(options.home);
+  protocol::PublicKey old_key{};
+  old_key.fill(0x77);
+  KnownServers known(options.home / "known_servers");
+  ASSERT_TRUE(
+      known.Pin("127.0.0.1:" + std::to_string(server.port()), old_key).ok());
+  options.trusted_identity = server.identity();
+
+  Client client(options);
+  ASSERT_TRUE(client.Connect().ok());
+  EXPECT_TRUE(AwaitEvent<Connected>(client).newly_pinned);
+  auto pinned = known.Find(client.server());
+  ASSERT_TRUE(pinned.ok() && pinned->has_value());
+  EXPECT_EQ(**pinned, server.identity());
+}
+
+TEST_F(ClientLoopbackTest, TrustOptionRefusesAnyOtherServer) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  protocol::PublicKey trusted{};
+  trusted.fill(0x33);
+  options.trusted_identity = trusted;
+  Client client(options);
+  ASSERT_TRUE(client.Connect().ok());
+  IdentityMismatch mismatch = AwaitEvent<IdentityMismatch>(client);
+  EXPECT_TRUE(mismatch.expected_from_trust_option);
+  EXPECT_FALSE(std::filesystem::exists(client.known_servers_file()));
+}
+
+TEST_F(ClientLoopbackTest, LoginStoresATokenThatResumeUsesAndReplaces) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  {
+    Client client(options);
+    ASSERT_TRUE(client.Connect().ok());
+    AwaitEvent<Connected>(client);
+    EXPECT_FALSE(client.HasStoredToken("alice"));
+    Result<uint32_t> id = client.Login("Alice", kPassword);
+    ASSERT_TRUE(id.ok());
+    LoginResult login = AwaitEvent<LoginResult>(client);
+    EXPECT_EQ(login.request_id, *id);
+    EXPECT_EQ(login.error, protocol::ErrorCode::kOk);
+    EXPECT_FALSE(login.resumed);
+    EXPECT_EQ(login.user_id, 10000u);
+    EXPECT_EQ(client.logged_in_username(), "alice");
+    EXPECT_TRUE(login.token_storage_error.empty());
+    EXPECT_TRUE(client.HasStoredToken("alice"));
+
+    Result<uint32_t> info_id = client.RequestSessionInfo();
+    ASSERT_TRUE(info_id.ok());
+    SessionInfo info = AwaitEvent<SessionInfo>(client);
+    EXPECT_EQ(info.lan_endpoint.ToString(), login.observed_endpoint.ToString())
+        << "over loopback the declared LAN endpoint is the observed one";
+  }
+  protocol::Token first_token = server.issued_token();
+  Client client(options);
+  ASSERT_TRUE(client.Connect().ok());
+  AwaitEvent<Connected>(client);
+  ASSERT_TRUE(client.Resume("alice").ok());
+  LoginResult resumed = AwaitEvent<LoginResult>(client);
+  EXPECT_EQ(resumed.error, protocol::ErrorCode::kOk);
+  EXPECT_TRUE(resumed.resumed);
+  EXPECT_NE(server.issued_token(), first_token);
+  TokenStore tokens(options.home / "tokens");
+  auto stored = tokens.Find(client.server(), "alice", UnixNow());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->token, server.issued_token());
+
+  ASSERT_TRUE(client.Logout().ok());
+  EXPECT_EQ(AwaitEvent<LoggedOut>(client).error, protocol::ErrorCode::kOk);
+  EXPECT_TRUE(client.logged_in_username().empty());
+}
+
+TEST_F(ClientLoopbackTest, RejectedTokenIsForgotten) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  std::filesystem::create_directories(options.home);
+  TokenStore tokens(options.home / "tokens");
+  StoredToken stale;
+  stale.server = "127.0.0.1:" + std::to_string(server.port());
+  stale.username = "alice";
+  stale.token.fill(9);
+  stale.expires_unix = UnixNow() + 3600;
+  ASSERT_TRUE(tokens.Put(stale, UnixNow()).ok());
+
+  Client client(options);
+  ASSERT_TRUE(client.Connect().ok());
+  AwaitEvent<Connected>(client);
+  ASSERT_TRUE(client.Resume("alice").ok());
+  LoginResult result = AwaitEvent<LoginResult>(client);
+  EXPECT_EQ(result.error, protocol::ErrorCode::kTokenInvalid);
+  EXPECT_FALSE(client.HasStoredToken("alice"));
+  EXPECT_EQ(client.Resume("alice").status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(ClientLoopbackTest, WrongPasswordIsReportedAndNothingStored) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  ASSERT_TRUE(client.Connect().ok());
+  AwaitEvent<Connected>(client);
+  ASSERT_TRUE(client.Login("alice", "wrong password").ok());
+  EXPECT_EQ(AwaitEvent<LoginResult>(client).error,
+            protocol::ErrorCode::kInvalidCredentials);
+  EXPECT_FALSE(client.HasStoredToken("alice"));
+  EXPECT_TRUE(client.logged_in_username().empty());
+}
+
+TEST_F(ClientLoopbackTest, ServerBadStateAnswerBecomesErrorReply) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  ASSERT_TRUE(client.Connect().ok());
+  AwaitEvent<Connected>(client);
+  Result<uint32_t> id = client.Logout();  // not logged in
+  ASSERT_TRUE(id.ok());
+  ErrorReply reply = AwaitEvent<ErrorReply>(client);
+  EXPECT_EQ(reply.request_id, *id);
+  EXPECT_EQ(reply.code, protocol::ErrorCode::kBadState);
+  EXPECT_EQ(reply.offending_kind,
+            static_cast<uint16_t>(protocol::Kind::kLogoutRequest));
+}
+
+TEST_F(ClientLoopbackTest, RequestsBeforeTheSessionIsSecuredAreRefused) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  EXPECT_FALSE(client.Login("alice", kPassword).ok());
+  EXPECT_FALSE(client.Ping().ok());
+  ASSERT_TRUE(client.Connect().ok());
+  EXPECT_EQ(client.Register("alice", kPassword).status().code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_FALSE(client.Connect().ok()) << "Connect works once";
+}
+
+TEST_F(ClientLoopbackTest, InvalidNamesAndPasswordsAreCaughtBeforeSending) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  ASSERT_TRUE(client.Connect().ok());
+  AwaitEvent<Connected>(client);
+  EXPECT_FALSE(client.Register("9lives", kPassword).ok());
+  EXPECT_FALSE(client.Register("alice", "short").ok());
+  EXPECT_FALSE(client.Login("a", kPassword).ok());
+}
+
+TEST_F(ClientLoopbackTest, OversizedDatagramDoesNotBreakTheConnection) {
+  FakeServer server(
+      {.answer_hello = true, .send_oversized_datagram_on_connect = true});
+  Client client(OptionsFor(server));
+  ASSERT_TRUE(client.Connect().ok());
+  AwaitEvent<Connected>(client);
+  ASSERT_TRUE(client.Ping().ok());
+  AwaitEvent<Pong>(client);
+  EXPECT_GE(client.counters().enet_service_errors, 1u)
+      << "ENet should have reported the 5000-byte datagram with -1";
+}
+
+TEST_F(ClientLoopbackTest, KeyLogGetsOneParsableLine) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  options.key_log_path = (home_.path() / "keys.log").string();
+  Client client(options);
+  ASSERT_TRUE(client.Connect().ok());
+  AwaitEvent<Connected>(client);
+  std::string log = ReadFile(options.key_log_path);
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1);
+  EXPECT_TRUE(protocol::ParseKeyLogLine(log).has_value()) << log;
+  struct stat info;
+  ASSERT_EQ(::stat(options.key_log_path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+TEST_F(ClientLoopbackTest, SilentServerFailsAfterTenHellosInFiveSeconds) {
+  FakeServer server({.answer_hello = false});
+  Client client(OptionsFor(server));
+  ASSERT_TRUE(client.Connect().ok());
+  uint64_t started = NowMs();
+  ConnectFailed failed = AwaitEvent<ConnectFailed>(client, 8000);
+  uint64_t elapsed = NowMs() - started;
+  EXPECT_GE(elapsed, 4900u);
+  EXPECT_LT(elapsed, 6500u);
+  EXPECT_FALSE(failed.error.has_value());
+  EXPECT_EQ(server.hellos_received(), 10);
+  EXPECT_EQ(client.state(), Client::State::kClosed);
+  EXPECT_FALSE(client.Poll(0).has_value());
+}
+
+}  // namespace
+}  // namespace hail::client

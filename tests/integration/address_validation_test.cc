@@ -1,0 +1,225 @@
+// Issue #2: before ENet allocates a peer the client must prove it receives
+// at its address, and no pre-session reply is larger than its request.
+// Real haild over loopback; raw UDP sockets and a raw ENet host as clients.
+#include <arpa/inet.h>
+#include <enet/enet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <random>
+
+#include "protocol/presession.h"
+#include "tests/integration/haild_process.h"
+
+namespace hail::testing {
+namespace {
+
+using protocol::Bytes;
+
+class AddressValidationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    enet_initialize();
+    haild_ = std::make_unique<HaildProcess>(dir_.path() / "data",
+                                            FreeUdpPort());
+    ASSERT_TRUE(haild_->Start()) << haild_->log();
+  }
+
+  ENetAddress ServerAddress() const {
+    ENetAddress address;
+    enet_address_set_host_ip(&address, "127.0.0.1");
+    address.port = haild_->port();
+    return address;
+  }
+
+  // An ENet client host configured as Hail requires (CRC32, 2 channels).
+  ENetHost* MakeClientHost() {
+    ENetHost* host = enet_host_create(nullptr, 1, 2, 0, 0);
+    host->checksum = enet_crc32;
+    return host;
+  }
+
+  // Gets a cookie for `host`'s own socket address via HELLO/COOKIE.
+  std::optional<uint32_t> FetchCookie(ENetHost* host) {
+    protocol::HelloDatagram hello;
+    hello.client_nonce = 0x1122334455667788;
+    Bytes datagram = protocol::EncodeHello(hello);
+    ENetAddress server = ServerAddress();
+    ENetBuffer buffer{datagram.data(), datagram.size()};
+    enet_socket_send(host->socket, &server, &buffer, 1);
+    uint8_t reply[256];
+    for (int i = 0; i < 100; ++i) {
+      enet_uint32 wait = ENET_SOCKET_WAIT_RECEIVE;
+      if (enet_socket_wait(host->socket, &wait, 20) != 0 ||
+          !(wait & ENET_SOCKET_WAIT_RECEIVE)) {
+        continue;
+      }
+      ENetAddress from;
+      ENetBuffer in{reply, sizeof reply};
+      int n = enet_socket_receive(host->socket, &from, &in, 1);
+      if (n <= 0) continue;
+      auto cookie = protocol::DecodeCookie(
+          protocol::ByteSpan(reply, static_cast<size_t>(n)));
+      if (cookie && cookie->client_nonce == hello.client_nonce) {
+        return cookie->cookie;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Services `host` for `ms`; true when ENet reported a connection.
+  bool Connects(ENetHost* host, int ms) {
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    ENetEvent event;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (enet_host_service(host, &event, 20) > 0 &&
+          event.type == ENET_EVENT_TYPE_CONNECT) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<HaildProcess> haild_;
+};
+
+TEST_F(AddressValidationTest, ConnectWithoutCookieAllocatesNoPeer) {
+  ENetHost* host = MakeClientHost();
+  ENetAddress server = ServerAddress();
+  enet_host_connect(host, &server, 2, 0);
+  EXPECT_FALSE(Connects(host, 1500));
+  enet_host_destroy(host);
+  EXPECT_GE(haild_->Stat("connects_rejected"), 1);
+  EXPECT_EQ(haild_->Stat("peers_allocated"), 0);
+  EXPECT_EQ(haild_->Stat("connects_accepted"), 0);
+}
+
+TEST_F(AddressValidationTest, ConnectWithWrongCookieAllocatesNoPeer) {
+  ENetHost* host = MakeClientHost();
+  std::optional<uint32_t> cookie = FetchCookie(host);
+  ASSERT_TRUE(cookie.has_value());
+  ENetAddress server = ServerAddress();
+  enet_host_connect(host, &server, 2, *cookie ^ 0x5a5a5a5a);
+  EXPECT_FALSE(Connects(host, 1500));
+  enet_host_destroy(host);
+  EXPECT_GE(haild_->Stat("connects_rejected"), 1);
+  EXPECT_EQ(haild_->Stat("peers_allocated"), 0);
+}
+
+TEST_F(AddressValidationTest, CookieFromAnotherAddressAllocatesNoPeer) {
+  ENetHost* fetcher = MakeClientHost();
+  std::optional<uint32_t> cookie = FetchCookie(fetcher);
+  ASSERT_TRUE(cookie.has_value());
+  ENetHost* other = MakeClientHost();  // a different source port
+  ENetAddress server = ServerAddress();
+  enet_host_connect(other, &server, 2, *cookie);
+  EXPECT_FALSE(Connects(other, 1500));
+  enet_host_destroy(other);
+  enet_host_destroy(fetcher);
+  EXPECT_EQ(haild_->Stat("peers_allocated"), 0);
+}
+
+TEST_F(AddressValidationTest, ConnectWithValidCookieAllocatesOnePeer) {
+  ENetHost* host = MakeClientHost();
+  std::optional<uint32_t> cookie = FetchCookie(host);
+  ASSERT_TRUE(cookie.has_value());
+  ENetAddress server = ServerAddress();
+  enet_host_connect(host, &server, 2, *cookie);
+  EXPECT_TRUE(Connects(host, 3000));
+  // The server's peer completes when our acknowledgement arrives.
+  enet_host_flush(host);
+  EXPECT_EQ(haild_->WaitForStat("peers_allocated", 1), 1);
+  enet_host_destroy(host);
+  EXPECT_EQ(haild_->Stat("connects_rejected"), 0);
+}
+
+// Sends `datagram` from a fresh UDP socket; returns the sizes of all replies
+// that arrive within 150 ms.
+std::vector<size_t> ReplySizes(uint16_t port, const Bytes& datagram) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sendto(fd, datagram.data(), datagram.size(), 0,
+         reinterpret_cast<sockaddr*>(&to), sizeof to);
+  std::vector<size_t> sizes;
+  uint8_t buf[65536];
+  pollfd in = {fd, POLLIN, 0};
+  while (poll(&in, 1, 150) > 0) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0) break;
+    sizes.push_back(static_cast<size_t>(n));
+  }
+  close(fd);
+  return sizes;
+}
+
+TEST_F(AddressValidationTest, EveryPresessionReplyIsNoLargerThanItsRequest) {
+  std::vector<Bytes> requests;
+  protocol::HelloDatagram hello;
+  hello.client_nonce = 42;
+  requests.push_back(protocol::EncodeHello(hello));
+  hello.version = 9;  // unsupported: answered with REJECT
+  requests.push_back(protocol::EncodeHello(hello));
+  Bytes short_hail = {0x48, 0x41, 0x49, 0x4c, 0x01, 0x01};
+  requests.push_back(short_hail);
+  Bytes long_hello = protocol::EncodeHello({});
+  long_hello.resize(1200, 0);
+  requests.push_back(long_hello);
+  // A STUN Binding Request shape (STUN is not served yet).
+  requests.push_back({0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3,
+                      4, 5, 6, 7, 8, 9, 10, 11, 12});
+  // An ENet CONNECT-looking datagram to no peer, and random bytes.
+  Bytes peerless(52, 0);
+  peerless[0] = 0x0f;
+  peerless[1] = 0xff;
+  peerless[6] = 0x82;
+  requests.push_back(peerless);
+  std::mt19937 random(2);
+  for (size_t size : {1, 2, 3, 7, 20, 64, 100, 500}) {
+    Bytes noise(size);
+    for (auto& b : noise) b = static_cast<uint8_t>(random());
+    requests.push_back(noise);
+  }
+  int replies = 0;
+  for (const Bytes& request : requests) {
+    for (size_t reply : ReplySizes(haild_->port(), request)) {
+      ++replies;
+      EXPECT_LE(reply, request.size())
+          << "reply of " << reply << " bytes to a " << request.size()
+          << "-byte datagram";
+    }
+  }
+  EXPECT_EQ(replies, 2) << "one COOKIE and one REJECT expected";
+  EXPECT_EQ(haild_->Stat("cookies_sent"), 1);
+  EXPECT_EQ(haild_->Stat("presession_rejects_sent"), 1);
+  EXPECT_GE(haild_->Stat("presession_malformed"), 2);
+  EXPECT_EQ(haild_->Stat("stun_dropped"), 1);
+  EXPECT_EQ(haild_->Stat("peers_allocated"), 0);
+}
+
+TEST(DataDirTest, SecondHaildOnSameDataDirRefusesToStart) {
+  TempDir dir;
+  HaildProcess first(dir.path() / "data", FreeUdpPort());
+  ASSERT_TRUE(first.Start()) << first.log();
+  CommandResult second =
+      RunCommand({HAILD_PATH, "--data-dir", (dir.path() / "data").string(),
+                  "--listen", "127.0.0.1:" + std::to_string(FreeUdpPort())});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("in use by another haild"), std::string::npos)
+      << second.err;
+  // The first one is unharmed.
+  EXPECT_GE(first.Stat("peers_current"), 0);
+  EXPECT_EQ(first.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace hail::testing
