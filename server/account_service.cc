@@ -42,7 +42,8 @@ AccountService::AccountService(AccountStore* store, PasswordHashLimits limits,
                                Counters* counters)
     : store_(store),
       limits_(InitializeSodiumAndClamp(limits)),
-      counters_(counters) {
+      counters_(counters),
+      dummy_hash_(MakeDummyHash()) {
   assert(store_ != nullptr);
   assert(counters_ != nullptr);
 }
@@ -73,24 +74,21 @@ bool AccountService::VerifyPassword(const std::string& hash,
                                   password.size()) == 0;
 }
 
+std::string AccountService::MakeDummyHash() {
+  // The password is random and forgotten: nothing can ever match.
+  std::array<uint8_t, 32> secret;
+  randombytes_buf(secret.data(), secret.size());
+  std::optional<std::string> hash = HashPassword(std::string_view(
+      reinterpret_cast<const char*>(secret.data()), secret.size()));
+  sodium_memzero(secret.data(), secret.size());
+  return hash.value_or(std::string());
+}
+
 void AccountService::VerifyAgainstDummy(std::string_view password) {
-  std::string dummy;
-  {
-    std::lock_guard<std::mutex> lock(dummy_mutex_);
-    if (dummy_hash_.empty()) {
-      // The password is random and forgotten: nothing can ever match.
-      std::array<uint8_t, 32> secret;
-      randombytes_buf(secret.data(), secret.size());
-      std::optional<std::string> hash = HashPassword(std::string_view(
-          reinterpret_cast<const char*>(secret.data()), secret.size()));
-      sodium_memzero(secret.data(), secret.size());
-      if (hash) dummy_hash_ = std::move(*hash);
-    }
-    dummy = dummy_hash_;
-  }
-  // If the dummy could not be made (out of memory), the caller still answers
-  // kInvalidCredentials; the next unknown-user login retries.
-  if (!dummy.empty()) VerifyPassword(dummy, password);
+  // Made at construction, so that the first unknown-user login costs what
+  // every other one does. If it could not be made (out of memory), the
+  // caller still answers kInvalidCredentials.
+  if (!dummy_hash_.empty()) VerifyPassword(dummy_hash_, password);
 }
 
 ErrorCode AccountService::FinishLogin(const UserRecord& record,

@@ -136,6 +136,8 @@ class AccountService {
   std::optional<std::string> HashPassword(std::string_view password);
   // Counts one password hash.
   bool VerifyPassword(const std::string& hash, std::string_view password);
+  // Hashes a random, forgotten password.
+  std::string MakeDummyHash();
   // Spends one verification against a hash nobody knows the password of,
   // so that a login for an unknown user costs what a real one does.
   void VerifyAgainstDummy(std::string_view password);
@@ -150,8 +152,9 @@ class AccountService {
   const PasswordHashLimits limits_;
   Counters* const counters_;
 
-  std::mutex dummy_mutex_;
-  std::string dummy_hash_;  // guarded by dummy_mutex_; empty until first use
+  // A hash of a forgotten random password, made once at construction
+  // (one Argon2id run, counted); immutable afterwards.
+  const std::string dummy_hash_;
 };
 
 }  // namespace hail::server

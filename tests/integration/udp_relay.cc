@@ -1,0 +1,77 @@
+#include "tests/integration/udp_relay.h"
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace hail::testing {
+namespace {
+
+int BoundLoopbackSocket(uint16_t* port) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  if (port) *port = ntohs(address.sin_port);
+  return fd;
+}
+
+}  // namespace
+
+UdpRelay::UdpRelay(uint16_t server_port) {
+  client_side_ = BoundLoopbackSocket(&port_);
+  server_side_ = BoundLoopbackSocket(nullptr);
+  server_.sin_family = AF_INET;
+  server_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  server_.sin_port = htons(server_port);
+  thread_ = std::thread([this] { Run(); });
+}
+
+UdpRelay::~UdpRelay() {
+  stop_ = true;
+  thread_.join();
+  close(client_side_);
+  close(server_side_);
+}
+
+std::vector<UdpRelay::Datagram> UdpRelay::captured() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return captured_;
+}
+
+void UdpRelay::Run() {
+  sockaddr_in client{};
+  bool have_client = false;
+  std::vector<uint8_t> buf(65536);
+  while (!stop_) {
+    pollfd fds[2] = {{client_side_, POLLIN, 0}, {server_side_, POLLIN, 0}};
+    if (poll(fds, 2, 20) <= 0) continue;
+    if (fds[0].revents & POLLIN) {
+      socklen_t length = sizeof client;
+      ssize_t n = recvfrom(client_side_, buf.data(), buf.size(), 0,
+                           reinterpret_cast<sockaddr*>(&client), &length);
+      if (n >= 0) {
+        have_client = true;
+        sendto(server_side_, buf.data(), static_cast<size_t>(n), 0,
+               reinterpret_cast<sockaddr*>(&server_), sizeof server_);
+        std::lock_guard<std::mutex> lock(mutex_);
+        captured_.push_back({true, {buf.begin(), buf.begin() + n}});
+      }
+    }
+    if (fds[1].revents & POLLIN) {
+      ssize_t n = recv(server_side_, buf.data(), buf.size(), 0);
+      if (n >= 0 && have_client) {
+        sendto(client_side_, buf.data(), static_cast<size_t>(n), 0,
+               reinterpret_cast<sockaddr*>(&client), sizeof client);
+        std::lock_guard<std::mutex> lock(mutex_);
+        captured_.push_back({false, {buf.begin(), buf.begin() + n}});
+      }
+    }
+  }
+}
+
+}  // namespace hail::testing

@@ -1,0 +1,47 @@
+// A recording UDP relay for one client: datagrams sent to port() go on to
+// the server from the relay's own socket, replies come back. Every datagram
+// is kept, so tests can inspect exactly what crossed the wire.
+#ifndef HAIL_TESTS_INTEGRATION_UDP_RELAY_H_
+#define HAIL_TESTS_INTEGRATION_UDP_RELAY_H_
+
+#include <netinet/in.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hail::testing {
+
+class UdpRelay {
+ public:
+  struct Datagram {
+    bool to_server = false;
+    std::vector<uint8_t> bytes;
+  };
+
+  explicit UdpRelay(uint16_t server_port);
+  ~UdpRelay();
+  UdpRelay(const UdpRelay&) = delete;
+  UdpRelay& operator=(const UdpRelay&) = delete;
+
+  uint16_t port() const { return port_; }
+  std::vector<Datagram> captured() const;
+
+ private:
+  void Run();
+
+  int client_side_;
+  int server_side_;
+  uint16_t port_;
+  sockaddr_in server_{};
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::vector<Datagram> captured_;
+  std::thread thread_;
+};
+
+}  // namespace hail::testing
+
+#endif  // HAIL_TESTS_INTEGRATION_UDP_RELAY_H_
