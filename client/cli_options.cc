@@ -29,8 +29,7 @@ constexpr std::array<CommandSpec, 7> kCommands = {{
     {Command::kRegister, "register", true,
      "create an account; prints its user id"},
     {Command::kLogin, "login", true,
-     "log in (with the stored token if there is one, else the password), "
-     "print the session and log out"},
+     "log in (stored token, else password), print the session, log out"},
     {Command::kWhoami, "whoami", true,
      "log in and print what the server recorded for the session"},
     {Command::kPasswd, "passwd", true, "change the password"},

@@ -58,6 +58,14 @@ std::optional<protocol::ErrorCode> CodeIfAny(uint32_t data) {
   return DisconnectCode(data);
 }
 
+// "host:port" with the host lowercased, as ParseServerAddress gives it.
+std::string StateFileKey(std::string host, uint16_t port) {
+  for (char& c : host) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return ServerAddress{std::move(host), port}.ToString();
+}
+
 }  // namespace
 
 template <class Message>
@@ -67,8 +75,7 @@ void Client::Handle(const Message&) {
 
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
-      server_(
-          ServerAddress{options_.server_host, options_.server_port}.ToString()),
+      server_(StateFileKey(options_.server_host, options_.server_port)),
       known_servers_(options_.home / "known_servers"),
       token_store_(options_.home / "tokens"),
       owner_thread_(std::this_thread::get_id()) {}

@@ -147,9 +147,19 @@ ExitCode CommandRunner::RunRegister() {
 
 ExitCode CommandRunner::RunLoginLike() {
   if (std::optional<ExitCode> failed = CheckUsername()) return *failed;
+  // Without a stored token the password is needed: ask before connecting.
+  std::optional<std::string> password;
+  if (!client_->HasStoredToken(options_.username)) {
+    password.emplace();
+    if (std::optional<ExitCode> failed =
+            ObtainPassword(PasswordPrompt(), environment_.password,
+                           /*confirm=*/false, &*password)) {
+      return *failed;
+    }
+  }
   if (std::optional<ExitCode> failed = ConnectAndWait()) return *failed;
   LoginResult login;
-  if (std::optional<ExitCode> failed = LogIn(std::nullopt, &login)) {
+  if (std::optional<ExitCode> failed = LogIn(password, &login)) {
     return *failed;
   }
   if (options_.command == Command::kLogin) {
@@ -301,10 +311,7 @@ ExitCode CommandRunner::RunFingerprint() {
       {"server", "server", client_->server()},
       {"fingerprint", "fingerprint", connected.fingerprint},
       {"pinned", "pinned",
-       options_.json
-           ? "true"
-           : (connected.newly_pinned ? "yes, just now (first use)"
-                                     : "yes, matches the pinned identity"),
+       options_.json ? "true" : PinnedText(connected.newly_pinned),
        options_.json},
       {"newly pinned", "newly_pinned",
        options_.json ? TrueFalse(connected.newly_pinned)
@@ -315,6 +322,17 @@ ExitCode CommandRunner::RunFingerprint() {
   });
   CloseAndDrain();
   return ExitCode::kOk;
+}
+
+std::string CommandRunner::PinnedText(bool newly_pinned) const {
+  if (!newly_pinned) return "yes, matches the pinned identity";
+  return options_.trusted_identity ? "yes, just now (from --trust)"
+                                   : "yes, just now (first use)";
+}
+
+std::string CommandRunner::PasswordPrompt() const {
+  return fmt::format("Password for {}@{}: ", options_.username,
+                     client_->server());
 }
 
 // --- Steps ---
@@ -373,8 +391,9 @@ std::optional<ExitCode> CommandRunner::ConnectAndWait(
   if (!event) return failure;
   const auto& connected = std::get<Connected>(*event);
   if (connected.newly_pinned && options_.command != Command::kFingerprint) {
-    Warn(fmt::format("pinned the identity of {} on first use: {}",
-                     client_->server(), connected.fingerprint));
+    Warn(fmt::format("pinned the identity of {} ({}): {}", client_->server(),
+                     options_.trusted_identity ? "from --trust" : "first use",
+                     connected.fingerprint));
   }
   if (!connected.key_log_error.empty()) {
     Warn(fmt::format("cannot write HAIL_KEYLOGFILE: {}",
@@ -416,10 +435,9 @@ std::optional<ExitCode> CommandRunner::LogIn(
   }
   if (!password) {
     std::string typed;
-    if (std::optional<ExitCode> failed = ObtainPassword(
-            fmt::format("Password for {}@{}: ", options_.username,
-                        client_->server()),
-            environment_.password, /*confirm=*/false, &typed)) {
+    if (std::optional<ExitCode> failed =
+            ObtainPassword(PasswordPrompt(), environment_.password,
+                           /*confirm=*/false, &typed)) {
       CloseAndDrain();
       return failed;
     }
@@ -643,7 +661,8 @@ ExitCode CommandRunner::ReportIdentityMismatch(
   const std::string banner(72, '@');
   err_ << banner << "\n"
        << "@  WARNING: THE IDENTITY OF SERVER " << mismatch.server
-       << " HAS CHANGED\n"
+       << (mismatch.expected_from_trust_option ? " DOES NOT MATCH --trust\n"
+                                               : " HAS CHANGED\n")
        << "@  The connection was refused; no credentials were sent.\n"
        << banner << "\n";
   if (mismatch.expected_from_trust_option) {
@@ -655,7 +674,7 @@ ExitCode CommandRunner::ReportIdentityMismatch(
   err_ << "Offered by server:  " << mismatch.offered_fingerprint << "\n\n"
        << "Someone may be impersonating this server (a man-in-the-middle "
           "attack),\nor its operator replaced its identity key. If the "
-          "change is expected,\nconfirm the new fingerprint with the "
+          "server is genuine,\nconfirm the offered fingerprint with the "
           "operator (haild --print-fingerprint)\nand run again with\n"
        << "  --trust " << mismatch.offered_fingerprint << "\n"
        << "which replaces the entry in " << mismatch.known_servers_file.string()

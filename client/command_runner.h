@@ -102,6 +102,9 @@ class CommandRunner {
   void EmitResult(const std::vector<ResultField>& fields);
   std::vector<ResultField> LoginFields(const LoginResult& login);
   void Warn(std::string_view message);
+  std::string PasswordPrompt() const;  // "Password for NAME@HOST:PORT: "
+  // How `hail fingerprint` describes the pin, for people.
+  std::string PinnedText(bool newly_pinned) const;
 
   CliOptions options_;
   CliEnvironment environment_;

@@ -1,0 +1,104 @@
+// Issue #2: the `hail` CLI against the real haild over loopback, as scripts
+// use it: $HAIL_HOME for state, $HAIL_PASSWORD for the password, meaningful
+// exit codes, --json output.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/integration/haild_process.h"
+
+namespace hail::testing {
+namespace {
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    haild_ = std::make_unique<HaildProcess>(dir_.path() / "data",
+                                            FreeUdpPort());
+    ASSERT_TRUE(haild_->Start()) << haild_->log();
+  }
+
+  CommandResult Hail(const std::string& home, std::vector<std::string> args,
+                     const std::string& password = "") {
+    std::vector<std::string> argv = {HAIL_PATH, "--server", haild_->address(),
+                                     "--timeout", "5"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, {{"HAIL_HOME", (dir_.path() / home).string()},
+                             {"HAIL_PASSWORD", password},
+                             {"HAIL_KEYLOGFILE", ""}});
+  }
+
+  TempDir dir_;
+  std::unique_ptr<HaildProcess> haild_;
+};
+
+TEST_F(CliTest, RegisterThenLoginWithPasswordThenWithToken) {
+  CommandResult reg = Hail("alice", {"register", "Alice"}, "alice-password");
+  ASSERT_EQ(reg.exit_code, 0) << reg.err;
+  EXPECT_NE(reg.out.find("10000"), std::string::npos) << reg.out;
+  EXPECT_NE(reg.out.find("alice"), std::string::npos);
+  ASSERT_EQ(Hail("bob", {"register", "bob"}, "bob-password").exit_code, 0);
+
+  CommandResult login = Hail("alice", {"--json", "login", "alice"},
+                             "alice-password");
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  EXPECT_NE(login.out.find("\"ok\":true"), std::string::npos) << login.out;
+  EXPECT_NE(login.out.find("\"resumed\":false"), std::string::npos);
+
+  // No password this time: the stored resumption token is enough.
+  CommandResult resumed = Hail("alice", {"--json", "login", "alice"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("\"resumed\":true"), std::string::npos)
+      << resumed.out;
+
+  CommandResult whoami = Hail("alice", {"--json", "whoami", "alice"});
+  ASSERT_EQ(whoami.exit_code, 0) << whoami.err;
+  EXPECT_NE(whoami.out.find("\"username\":\"alice\""), std::string::npos);
+  EXPECT_NE(whoami.out.find("\"observed_endpoint\":\"127.0.0.1:"),
+            std::string::npos);
+  EXPECT_EQ(haild_->Stat("logins_password"), 1);
+  EXPECT_EQ(haild_->Stat("logins_resumed"), 2);
+}
+
+TEST_F(CliTest, WrongPasswordAndUnknownUserExitOneWithTheSameError) {
+  ASSERT_EQ(Hail("c", {"register", "carol"}, "carol-password").exit_code, 0);
+  CommandResult wrong =
+      Hail("c", {"--json", "login", "carol"}, "wrong-password");
+  CommandResult unknown =
+      Hail("c", {"--json", "login", "nobody"}, "carol-password");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(wrong.out.find("INVALID_CREDENTIALS"), std::string::npos)
+      << wrong.out;
+  EXPECT_NE(unknown.out.find("INVALID_CREDENTIALS"), std::string::npos)
+      << unknown.out;
+  EXPECT_EQ(Hail("c", {"register", "carol"}, "other-password").exit_code, 1);
+}
+
+TEST_F(CliTest, ChangedServerIdentityIsRefusedWithExitFour) {
+  ASSERT_EQ(Hail("d", {"register", "dora"}, "dora-password").exit_code, 0);
+  // Pretend the pinned key was another one.
+  std::ofstream(dir_.path() / "d" / "known_servers", std::ios::trunc)
+      << haild_->address() << " ed25519:" << std::string(64, 'a') << "\n";
+  CommandResult refused = Hail("d", {"login", "dora"}, "dora-password");
+  EXPECT_EQ(refused.exit_code, 4);
+  EXPECT_NE(refused.err.find(std::string(64, 'a')), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(haild_->Stat("logins_password"), 0);
+}
+
+TEST_F(CliTest, NoServerExitsThree) {
+  std::vector<std::string> argv = {
+      HAIL_PATH, "--server", "127.0.0.1:" + std::to_string(FreeUdpPort()),
+      "--timeout", "2", "ping"};
+  CommandResult result =
+      RunCommand(argv, {{"HAIL_HOME", (dir_.path() / "e").string()}});
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+}
+
+TEST_F(CliTest, UsageErrorExitsTwo) {
+  EXPECT_EQ(Hail("f", {"no-such-command"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace hail::testing
