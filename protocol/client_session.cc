@@ -70,18 +70,10 @@ ClientSession::Output ClientSession::OnPacket(uint8_t channel,
   Output out;
   if (state_ != State::kSecured) return out;
   Bytes plaintext;
-  switch (channel_->Open(channel, packet, &plaintext)) {
-    case OpenStatus::kOk:
-      break;
-    case OpenStatus::kMalformed:
-      out.drop = DropReason::kBadFrame;
-      return out;
-    case OpenStatus::kBadTag:
-      out.drop = DropReason::kBadTag;
-      return out;
-    case OpenStatus::kReplayed:
-      out.drop = DropReason::kReplayed;
-      return out;
+  OpenStatus opened = channel_->Open(channel, packet, &plaintext);
+  if (opened != OpenStatus::kOk) {
+    out.drop = DropReasonFor(opened);
+    return out;
   }
   Decoded decoded = DecodeMessage(plaintext);
   if (decoded.status != DecodeStatus::kOk) {

@@ -84,7 +84,8 @@ bool ParseIpv6(std::string_view text, uint8_t* out) {
 
 std::string FormatIpv6(const std::array<uint8_t, 16>& a) {
   uint16_t g[8];
-  for (int i = 0; i < 8; ++i) g[i] = static_cast<uint16_t>(a[2 * i] << 8 | a[2 * i + 1]);
+  for (int i = 0; i < 8; ++i)
+    g[i] = static_cast<uint16_t>(a[2 * i] << 8 | a[2 * i + 1]);
   // RFC 5952: compress the longest run (of two or more) of zero groups.
   int best = -1, best_len = 1;
   for (int i = 0; i < 8;) {

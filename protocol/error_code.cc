@@ -4,24 +4,42 @@ namespace hail::protocol {
 
 std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "OK";
-    case ErrorCode::kMalformed: return "MALFORMED";
-    case ErrorCode::kUnknownKind: return "UNKNOWN_KIND";
-    case ErrorCode::kBadState: return "BAD_STATE";
-    case ErrorCode::kUnsupportedVersion: return "UNSUPPORTED_VERSION";
-    case ErrorCode::kInvalidCredentials: return "INVALID_CREDENTIALS";
-    case ErrorCode::kUsernameTaken: return "USERNAME_TAKEN";
-    case ErrorCode::kInvalidUsername: return "INVALID_USERNAME";
-    case ErrorCode::kInvalidPassword: return "INVALID_PASSWORD";
-    case ErrorCode::kThrottled: return "THROTTLED";
-    case ErrorCode::kServerBusy: return "SERVER_BUSY";
-    case ErrorCode::kTokenInvalid: return "TOKEN_INVALID";
-    case ErrorCode::kInternal: return "INTERNAL";
-    case ErrorCode::kSessionReplaced: return "SESSION_REPLACED";
-    case ErrorCode::kTimeout: return "TIMEOUT";
-    case ErrorCode::kShuttingDown: return "SHUTTING_DOWN";
-    case ErrorCode::kAccountDeleted: return "ACCOUNT_DELETED";
-    case ErrorCode::kLoggedOut: return "LOGGED_OUT";
+    case ErrorCode::kOk:
+      return "OK";
+    case ErrorCode::kMalformed:
+      return "MALFORMED";
+    case ErrorCode::kUnknownKind:
+      return "UNKNOWN_KIND";
+    case ErrorCode::kBadState:
+      return "BAD_STATE";
+    case ErrorCode::kUnsupportedVersion:
+      return "UNSUPPORTED_VERSION";
+    case ErrorCode::kInvalidCredentials:
+      return "INVALID_CREDENTIALS";
+    case ErrorCode::kUsernameTaken:
+      return "USERNAME_TAKEN";
+    case ErrorCode::kInvalidUsername:
+      return "INVALID_USERNAME";
+    case ErrorCode::kInvalidPassword:
+      return "INVALID_PASSWORD";
+    case ErrorCode::kThrottled:
+      return "THROTTLED";
+    case ErrorCode::kServerBusy:
+      return "SERVER_BUSY";
+    case ErrorCode::kTokenInvalid:
+      return "TOKEN_INVALID";
+    case ErrorCode::kInternal:
+      return "INTERNAL";
+    case ErrorCode::kSessionReplaced:
+      return "SESSION_REPLACED";
+    case ErrorCode::kTimeout:
+      return "TIMEOUT";
+    case ErrorCode::kShuttingDown:
+      return "SHUTTING_DOWN";
+    case ErrorCode::kAccountDeleted:
+      return "ACCOUNT_DELETED";
+    case ErrorCode::kLoggedOut:
+      return "LOGGED_OUT";
   }
   return "UNKNOWN";
 }

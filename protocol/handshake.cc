@@ -89,10 +89,10 @@ ClientHandshake::Outcome ClientHandshake::Finish(const ServerHello& hello,
                                   hello.server_identity_key.data()) != 0) {
     return Outcome::kBadSignature;
   }
-  if (crypto_kx_client_session_keys(
-          keys->server_to_client.data(), keys->client_to_server.data(),
-          public_key_.data(), secret_key_.data(),
-          hello.server_ephemeral_key.data()) != 0) {
+  if (crypto_kx_client_session_keys(keys->server_to_client.data(),
+                                    keys->client_to_server.data(),
+                                    public_key_.data(), secret_key_.data(),
+                                    hello.server_ephemeral_key.data()) != 0) {
     return Outcome::kBadKey;
   }
   return Outcome::kOk;
@@ -110,10 +110,9 @@ std::optional<ServerHandshakeResult> RespondToClientHello(
   sodium_memzero(secret.data(), secret.size());
   if (rc != 0) return std::nullopt;
   result.hello.server_identity_key = identity.public_key;
-  Bytes transcript =
-      HandshakeTranscript(hello.client_ephemeral_key,
-                          result.hello.server_ephemeral_key,
-                          identity.public_key);
+  Bytes transcript = HandshakeTranscript(hello.client_ephemeral_key,
+                                         result.hello.server_ephemeral_key,
+                                         identity.public_key);
   crypto_sign_detached(result.hello.signature.data(), nullptr,
                        transcript.data(), transcript.size(),
                        identity.secret_key.data());

@@ -46,8 +46,12 @@ class ClientHandshake {
 
   ClientHello Hello() const;
 
-  enum class Outcome : uint8_t { kOk, kUnsupportedVersion, kBadSignature,
-                                 kBadKey };
+  enum class Outcome : uint8_t {
+    kOk,
+    kUnsupportedVersion,
+    kBadSignature,
+    kBadKey
+  };
   // Checks version and signature and derives the session keys. The caller
   // decides separately whether hello.server_identity_key is trusted.
   Outcome Finish(const ServerHello& hello, SessionKeys* keys) const;

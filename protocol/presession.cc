@@ -19,8 +19,8 @@ bool ReadHead(ByteReader* r, ByteSpan datagram, size_t size,
   if (datagram.size() != size) return false;
   ByteSpan magic;
   uint8_t t;
-  if (!r->Raw(4, &magic) || !std::equal(magic.begin(), magic.end(),
-                                        kPresessionMagic.begin())) {
+  if (!r->Raw(4, &magic) ||
+      !std::equal(magic.begin(), magic.end(), kPresessionMagic.begin())) {
     return false;
   }
   return r->U8(&t) && t == static_cast<uint8_t>(type);

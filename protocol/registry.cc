@@ -1,8 +1,8 @@
 #include "protocol/registry.h"
 
 #include <algorithm>
-#include <cassert>
 #include <array>
+#include <cassert>
 #include <type_traits>
 #include <utility>
 
@@ -47,9 +47,8 @@ KindInfo Info(std::string_view name, Direction direction, Framing framing,
   M message;
   SizeBounds bounds;
   message.Fields(bounds);
-  return KindInfo{M::kKind, name,       direction,
-                  framing,  channel,    bounds.min,
-                  bounds.max};
+  return KindInfo{M::kKind, name,       direction, framing,
+                  channel,  bounds.min, bounds.max};
 }
 
 constexpr Direction kC2S = Direction::kClientToServer;
@@ -71,8 +70,7 @@ const std::vector<KindInfo>& Table() {
         Info<SessionEnded>("SESSION_ENDED", kS2C, kSealed, kChannelControl),
         Info<RegisterRequest>("REGISTER_REQUEST", kC2S, kSealed,
                               kChannelControl),
-        Info<RegisterResult>("REGISTER_RESULT", kS2C, kSealed,
-                             kChannelControl),
+        Info<RegisterResult>("REGISTER_RESULT", kS2C, kSealed, kChannelControl),
         Info<LoginRequest>("LOGIN_REQUEST", kC2S, kSealed, kChannelControl),
         Info<ResumeRequest>("RESUME_REQUEST", kC2S, kSealed, kChannelControl),
         Info<LoginResult>("LOGIN_RESULT", kS2C, kSealed, kChannelControl),

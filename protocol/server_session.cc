@@ -28,13 +28,32 @@ OutgoingFrame PlainFrame(const Message& message) {
 
 }  // namespace
 
+DropReason DropReasonFor(OpenStatus status) {
+  switch (status) {
+    case OpenStatus::kOk:
+      return DropReason::kNone;
+    case OpenStatus::kMalformed:
+      return DropReason::kBadFrame;
+    case OpenStatus::kBadTag:
+      return DropReason::kBadTag;
+    case OpenStatus::kReplayed:
+      return DropReason::kReplayed;
+  }
+  return DropReason::kBadFrame;
+}
+
 std::string_view ServerSessionStateName(ServerSession::State state) {
   switch (state) {
-    case ServerSession::State::kAwaitingHello: return "AWAITING_HELLO";
-    case ServerSession::State::kSecured: return "SECURED";
-    case ServerSession::State::kAuthenticating: return "AUTHENTICATING";
-    case ServerSession::State::kLoggedIn: return "LOGGED_IN";
-    case ServerSession::State::kClosed: return "CLOSED";
+    case ServerSession::State::kAwaitingHello:
+      return "AWAITING_HELLO";
+    case ServerSession::State::kSecured:
+      return "SECURED";
+    case ServerSession::State::kAuthenticating:
+      return "AUTHENTICATING";
+    case ServerSession::State::kLoggedIn:
+      return "LOGGED_IN";
+    case ServerSession::State::kClosed:
+      return "CLOSED";
   }
   return "UNKNOWN";
 }
@@ -42,8 +61,7 @@ std::string_view ServerSessionStateName(ServerSession::State state) {
 ServerSession::ServerSession(const IdentityKey* identity, uint64_t now_ms)
     : identity_(identity), state_since_ms_(now_ms) {}
 
-ServerSession::Output ServerSession::OnPacket(uint8_t channel,
-                                              ByteSpan packet,
+ServerSession::Output ServerSession::OnPacket(uint8_t channel, ByteSpan packet,
                                               uint64_t now_ms) {
   Output out;
   if (state_ == State::kClosed) return out;
@@ -98,8 +116,7 @@ ServerSession::Output ServerSession::OnClientHello(ByteSpan frame) {
     return out;
   }
   out.frames.push_back(PlainFrame(result->hello));
-  out.key_log_line =
-      FormatKeyLogLine(hello.client_ephemeral_key, result->keys);
+  out.key_log_line = FormatKeyLogLine(hello.client_ephemeral_key, result->keys);
   channel_ = std::make_unique<SecureChannel>(result->keys,
                                              SecureChannel::Role::kServer);
   state_ = State::kSecured;
@@ -119,22 +136,13 @@ ServerSession::Output ServerSession::AnswerError(uint32_t request_id,
   return out;
 }
 
-ServerSession::Output ServerSession::OnSealed(uint8_t channel,
-                                              ByteSpan frame) {
+ServerSession::Output ServerSession::OnSealed(uint8_t channel, ByteSpan frame) {
   Output out;
   Bytes plaintext;
-  switch (channel_->Open(channel, frame, &plaintext)) {
-    case OpenStatus::kOk:
-      break;
-    case OpenStatus::kMalformed:
-      out.drop = DropReason::kBadFrame;
-      return out;
-    case OpenStatus::kBadTag:
-      out.drop = DropReason::kBadTag;
-      return out;
-    case OpenStatus::kReplayed:
-      out.drop = DropReason::kReplayed;
-      return out;
+  OpenStatus opened = channel_->Open(channel, frame, &plaintext);
+  if (opened != OpenStatus::kOk) {
+    out.drop = DropReasonFor(opened);
+    return out;
   }
   Decoded decoded = DecodeMessage(plaintext);
   const KindInfo* info = FindKind(decoded.kind);
@@ -150,8 +158,7 @@ ServerSession::Output ServerSession::OnSealed(uint8_t channel,
   Kind kind = static_cast<Kind>(decoded.kind);
   switch (kind) {
     case Kind::kPing:
-      out.frames.push_back(
-          Seal(Pong{std::get<Ping>(decoded.message).nonce}));
+      out.frames.push_back(Seal(Pong{std::get<Ping>(decoded.message).nonce}));
       return out;
     case Kind::kPong:
     case Kind::kError:
@@ -191,8 +198,8 @@ ServerSession::Output ServerSession::OnTimer(uint64_t now_ms) {
   if (state_ == State::kAwaitingHello) limit = kHandshakeDeadlineMs;
   if (state_ == State::kSecured) limit = kLoginDeadlineMs;
   if (limit != 0 && now_ms - state_since_ms_ >= limit) {
-    if (state_ == State::kSecured) out.frames.push_back(Seal(SessionEnded{
-                                       ErrorCode::kTimeout}));
+    if (state_ == State::kSecured)
+      out.frames.push_back(Seal(SessionEnded{ErrorCode::kTimeout}));
     out.close = ErrorCode::kTimeout;
     state_ = State::kClosed;
   }

@@ -29,11 +29,14 @@ inline constexpr uint64_t kLoginDeadlineMs = 60'000;
 // Why an incoming packet produced nothing; the application counts these.
 enum class DropReason : uint8_t {
   kNone,
-  kBadFrame,     // unknown frame type or shape
-  kBadTag,       // AEAD authentication failed
-  kReplayed,     // counter already seen or too old
+  kBadFrame,  // unknown frame type or shape
+  kBadTag,    // AEAD authentication failed
+  kReplayed,  // counter already seen or too old
   kUnexpectedPlain,
 };
+
+// The drop reason for a SEALED frame that did not open.
+DropReason DropReasonFor(OpenStatus status);
 
 struct OutgoingFrame {
   uint8_t channel = kChannelControl;

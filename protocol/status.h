@@ -26,7 +26,9 @@ class Status {
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
+  static Status NotFound(std::string m) {
+    return {Code::kNotFound, std::move(m)};
+  }
   static Status AlreadyExists(std::string m) {
     return {Code::kAlreadyExists, std::move(m)};
   }
@@ -36,7 +38,9 @@ class Status {
   static Status Corruption(std::string m) {
     return {Code::kCorruption, std::move(m)};
   }
-  static Status IoError(std::string m) { return {Code::kIoError, std::move(m)}; }
+  static Status IoError(std::string m) {
+    return {Code::kIoError, std::move(m)};
+  }
   static Status Busy(std::string m) { return {Code::kBusy, std::move(m)}; }
   static Status PermissionDenied(std::string m) {
     return {Code::kPermissionDenied, std::move(m)};

@@ -37,7 +37,8 @@ Result<std::unique_ptr<AdminSocket>> AdminSocket::Listen(
   // The data dir lock is held, so any socket file left here is stale.
   ::unlink(path.c_str());
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::IoError("admin socket: " + std::string(strerror(errno)));
+  if (fd < 0)
+    return Status::IoError("admin socket: " + std::string(strerror(errno)));
   mode_t old_mask = ::umask(0177);
   int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
   ::umask(old_mask);
@@ -55,8 +56,8 @@ Result<std::unique_ptr<AdminSocket>> AdminSocket::Listen(
       new AdminSocket(path, fd, stop_fd, std::move(handler)));
 }
 
-AdminSocket::AdminSocket(std::filesystem::path path, int listen_fd,
-                         int stop_fd, Handler handler)
+AdminSocket::AdminSocket(std::filesystem::path path, int listen_fd, int stop_fd,
+                         Handler handler)
     : path_(std::move(path)),
       listen_fd_(listen_fd),
       stop_fd_(stop_fd),
@@ -141,7 +142,8 @@ Result<std::string> AdminRequest(const std::filesystem::path& path,
   }
   ::close(fd);
   while (!reply.empty() && reply.back() == '\n') reply.pop_back();
-  if (reply.empty()) return Status::IoError("empty reply from " + path.string());
+  if (reply.empty())
+    return Status::IoError("empty reply from " + path.string());
   return reply;
 }
 

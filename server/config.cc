@@ -25,45 +25,45 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
   std::string show_user;
 
   po::options_description general("haild options");
-  general.add_options()
-      ("help,h", "show this help and exit")
-      ("version", "show the version and exit")
-      ("config", po::value(&config_file), "read options from this INI file "
-       "(keys as below without --; flags win)")
-      ("print-fingerprint", po::bool_switch(&c.print_fingerprint),
-       "print the server identity fingerprint (creating the key on first "
-       "use) and exit")
-      ("stats", po::bool_switch(&c.print_stats),
-       "ask the haild running on --data-dir for its counters (JSON) and exit")
-      ("show-user", po::value(&show_user),
-       "ask the haild running on --data-dir what it records about a user "
-       "(JSON) and exit");
+  general.add_options()("help,h", "show this help and exit")(
+      "version", "show the version and exit")(
+      "config", po::value(&config_file),
+      "read options from this INI file "
+      "(keys as below without --; flags win)")(
+      "print-fingerprint", po::bool_switch(&c.print_fingerprint),
+      "print the server identity fingerprint (creating the key on first "
+      "use) and exit")(
+      "stats", po::bool_switch(&c.print_stats),
+      "ask the haild running on --data-dir for its counters (JSON) and exit")(
+      "show-user", po::value(&show_user),
+      "ask the haild running on --data-dir what it records about a user "
+      "(JSON) and exit");
   po::options_description settings("settings (flags or config file)");
-  settings.add_options()
-      ("data-dir", po::value(&data_dir)->default_value(data_dir),
-       "directory for the database, identity key, lock and admin socket")
-      ("listen", po::value(&listen)->default_value(listen),
-       "UDP address and port to serve (IPv4)")
-      ("loop-threads", po::value(&c.loop_threads)->default_value(1),
-       "network loop threads, each with its own ENet host on the same port")
-      ("hash-threads", po::value(&c.hash_threads)->default_value(cores - 1),
-       "password-hashing worker threads (each Argon2id run uses 64 MiB)")
-      ("hash-queue", po::value(&c.hash_queue)->default_value(256),
-       "account requests that may wait for a worker; beyond: SERVER_BUSY")
-      ("max-peers-per-ip", po::value(&c.max_peers_per_ip)->default_value(64),
-       "ENet peers allowed from one IP address")
-      ("auth-burst-per-ip", po::value(&c.auth_burst_per_ip)->default_value(20),
-       "password-checking requests one IP may make in a burst")
-      ("auth-rate-per-ip", po::value(&c.auth_rate_per_ip)->default_value(0.5),
-       "password-checking requests per second one IP earns back")
-      ("argon2-opslimit", po::value(&c.argon2_opslimit)->default_value(0),
-       "Argon2id passes (0 or below libsodium's interactive: interactive)")
-      ("argon2-memlimit", po::value(&c.argon2_memlimit)->default_value(0),
-       "Argon2id memory in bytes (0 or below interactive: interactive)")
-      ("log-format", po::value(&log_format)->default_value(log_format),
-       "text or json")
-      ("log-level", po::value(&log_level)->default_value(log_level),
-       "debug, info, warn or error");
+  settings.add_options()(
+      "data-dir", po::value(&data_dir)->default_value(data_dir),
+      "directory for the database, identity key, lock and admin socket")(
+      "listen", po::value(&listen)->default_value(listen),
+      "UDP address and port to serve (IPv4)")(
+      "loop-threads", po::value(&c.loop_threads)->default_value(1),
+      "network loop threads, each with its own ENet host on the same port")(
+      "hash-threads", po::value(&c.hash_threads)->default_value(cores - 1),
+      "password-hashing worker threads (each Argon2id run uses 64 MiB)")(
+      "hash-queue", po::value(&c.hash_queue)->default_value(256),
+      "account requests that may wait for a worker; beyond: SERVER_BUSY")(
+      "max-peers-per-ip", po::value(&c.max_peers_per_ip)->default_value(64),
+      "ENet peers allowed from one IP address")(
+      "auth-burst-per-ip", po::value(&c.auth_burst_per_ip)->default_value(20),
+      "password-checking requests one IP may make in a burst")(
+      "auth-rate-per-ip", po::value(&c.auth_rate_per_ip)->default_value(0.5),
+      "password-checking requests per second one IP earns back")(
+      "argon2-opslimit", po::value(&c.argon2_opslimit)->default_value(0),
+      "Argon2id passes (0 or below libsodium's interactive: interactive)")(
+      "argon2-memlimit", po::value(&c.argon2_memlimit)->default_value(0),
+      "Argon2id memory in bytes (0 or below interactive: interactive)")(
+      "log-format", po::value(&log_format)->default_value(log_format),
+      "text or json")("log-level",
+                      po::value(&log_level)->default_value(log_level),
+                      "debug, info, warn or error");
   po::options_description all;
   all.add(general).add(settings);
 
@@ -109,7 +109,8 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
     result.action = ParsedCommandLine::Action::kExitUsage;
     return result;
   };
-  std::optional<protocol::Endpoint> endpoint = protocol::Endpoint::Parse(listen);
+  std::optional<protocol::Endpoint> endpoint =
+      protocol::Endpoint::Parse(listen);
   if (!endpoint || endpoint->family != protocol::Endpoint::Family::kIpv4) {
     return fail("--listen wants IPV4:PORT, got '" + listen + "'");
   }

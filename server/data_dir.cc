@@ -1,6 +1,7 @@
 #include "server/data_dir.h"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-
-#include <sodium.h>
 
 namespace hail::server {
 
@@ -38,9 +37,8 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(
                         " is in use by another haild (pid " + pid + ")");
   }
   std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 ||
-      ::pwrite(fd, pid.data(), pid.size(), 0) !=
-          static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) !=
+                                     static_cast<ssize_t>(pid.size())) {
     ::close(fd);
     return Status::IoError("cannot write " + path);
   }
@@ -72,7 +70,8 @@ Result<protocol::IdentityKey> LoadOrCreateIdentity(
   std::string temp = path + ".tmp";
   fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Status::IoError("cannot create " + temp + ": " + std::strerror(errno));
+    return Status::IoError("cannot create " + temp + ": " +
+                           std::strerror(errno));
   }
   bool ok = ::write(fd, seed.data(), seed.size()) ==
                 static_cast<ssize_t>(seed.size()) &&

@@ -55,7 +55,9 @@ Result<std::unique_ptr<EnetHost>> EnetHost::Bind(
 
 EnetHost::~EnetHost() { enet_host_destroy(host_); }
 
-protocol::Endpoint EnetHost::bound() const { return ToEndpoint(host_->address); }
+protocol::Endpoint EnetHost::bound() const {
+  return ToEndpoint(host_->address);
+}
 
 bool EnetHost::SendRaw(const ENetAddress& to, protocol::ByteSpan datagram) {
   ENetBuffer buffer;

@@ -37,8 +37,8 @@ class EnetHost {
  public:
   // Creates a host with CRC32 checksums and `limits`, bound to `listen` with
   // SO_REUSEPORT (port 0 picks one; pass the same port to later hosts).
-  static Result<std::unique_ptr<EnetHost>> Bind(const protocol::Endpoint& listen,
-                                               const EnetHostLimits& limits);
+  static Result<std::unique_ptr<EnetHost>> Bind(
+      const protocol::Endpoint& listen, const EnetHostLimits& limits);
   ~EnetHost();
   EnetHost(const EnetHost&) = delete;
   EnetHost& operator=(const EnetHost&) = delete;

@@ -3,15 +3,21 @@
 #include <chrono>
 #include <ctime>
 
+#include "protocol/text.h"
+
 namespace hail::server {
 namespace {
 
 std::string_view LevelName(Logger::Level level) {
   switch (level) {
-    case Logger::Level::kDebug: return "debug";
-    case Logger::Level::kInfo: return "info";
-    case Logger::Level::kWarn: return "warn";
-    case Logger::Level::kError: return "error";
+    case Logger::Level::kDebug:
+      return "debug";
+    case Logger::Level::kInfo:
+      return "info";
+    case Logger::Level::kWarn:
+      return "warn";
+    case Logger::Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -31,33 +37,13 @@ std::string Timestamp() {
 
 }  // namespace
 
-std::string JsonEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out;
-}
-
 void Logger::Write(Level level, std::string_view message) {
   if (level < min_level_) return;
   std::string line;
   if (format_ == Format::kJson) {
     line = fmt::format("{{\"ts\":\"{}\",\"level\":\"{}\",\"msg\":\"{}\"}}\n",
-                       Timestamp(), LevelName(level), JsonEscape(message));
+                       Timestamp(), LevelName(level),
+                       protocol::JsonEscape(message));
   } else {
     line = fmt::format("{} {:5} {}\n", Timestamp(), LevelName(level), message);
   }

@@ -47,9 +47,6 @@ class Logger {
   std::mutex mutex_;
 };
 
-// Escapes `text` for use inside a JSON string literal.
-std::string JsonEscape(std::string_view text);
-
 }  // namespace hail::server
 
 #endif  // HAIL_SERVER_LOGGER_H_

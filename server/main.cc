@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
   }
   int received = 0;
   sigwait(&signals, &received);
-  logger.Info("received {}, draining sessions", received == SIGINT ? "SIGINT"
-                                                                   : "SIGTERM");
+  logger.Info("received {}, draining sessions",
+              received == SIGINT ? "SIGINT" : "SIGTERM");
   (*server)->Shutdown();
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "nat/address_class.h"
 #include "protocol/account_rules.h"
+#include "protocol/text.h"
 
 namespace hail::server {
 namespace {
@@ -29,7 +30,8 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
       DataDirLock::Acquire(config.data_dir);
   if (!lock.ok()) return lock.status();
   s.lock_ = std::move(*lock);
-  Result<protocol::IdentityKey> identity = LoadOrCreateIdentity(config.data_dir);
+  Result<protocol::IdentityKey> identity =
+      LoadOrCreateIdentity(config.data_dir);
   if (!identity.ok()) return identity.status();
   s.identity_ = *identity;
   std::array<uint8_t, 32> cookie_secret;
@@ -89,15 +91,17 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   }
   Server* self = server.get();
   Result<std::unique_ptr<AdminSocket>> admin = AdminSocket::Listen(
-      config.data_dir / "admin.sock",
-      [self](const std::string& command) { return self->AdminCommand(command); });
+      config.data_dir / "admin.sock", [self](const std::string& command) {
+        return self->AdminCommand(command);
+      });
   if (!admin.ok()) return admin.status();
   s.admin_ = std::move(*admin);
   for (auto& shard : s.shards_) shard->Start();
-  logger->Info("haild listening on udp {} with {} loop thread(s), {} hash "
-               "thread(s); data dir {}; identity {}",
-               s.bound().ToString(), config.loop_threads, config.hash_threads,
-               config.data_dir.string(), protocol::Fingerprint(s.identity_.public_key));
+  logger->Info(
+      "haild listening on udp {} with {} loop thread(s), {} hash "
+      "thread(s); data dir {}; identity {}",
+      s.bound().ToString(), config.loop_threads, config.hash_threads,
+      config.data_dir.string(), protocol::Fingerprint(s.identity_.public_key));
   return server;
 }
 
@@ -159,20 +163,19 @@ std::string Server::UserJson(const std::string& username) const {
   Result<UserRecord> record = accounts_->Lookup(username);
   if (!record.ok()) {
     return fmt::format("{{\"error\":\"{}\"}}",
-                       JsonEscape(record.status().message()));
+                       protocol::JsonEscape(record.status().message()));
   }
   const UserRecord& r = *record;
   return fmt::format(
       "{{\"user_id\":{},\"username\":\"{}\",\"created_unix\":{},"
       "\"online\":{},\"last_login_unix\":{},\"observed_endpoint\":\"{}\","
       "\"lan_endpoint\":\"{}\",\"behind_nat\":{},\"client_version\":\"{}\"}}",
-      r.user_id, JsonEscape(r.username), r.created_unix,
-      registry_.IsOnline(r.user_id) ? "true" : "false",
-      r.last_login.unix_time, r.last_login.observed.ToString(),
-      r.last_login.lan.ToString(),
+      r.user_id, protocol::JsonEscape(r.username), r.created_unix,
+      registry_.IsOnline(r.user_id) ? "true" : "false", r.last_login.unix_time,
+      r.last_login.observed.ToString(), r.last_login.lan.ToString(),
       nat::IsBehindNat(r.last_login.lan, r.last_login.observed) ? "true"
-                                                               : "false",
-      JsonEscape(r.last_login.client_version));
+                                                                : "false",
+      protocol::JsonEscape(r.last_login.client_version));
 }
 
 }  // namespace hail::server

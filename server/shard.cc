@@ -171,15 +171,16 @@ void Shard::CheckTimers(uint64_t now_ms) {
   for (auto& [id, s] : sessions_) all.push_back(s.get());
   for (PeerSession* s : all) {
     ServerSession::Output out = s->session.OnTimer(now_ms);
-    if (out.close == ErrorCode::kTimeout) shared_->counters->sessions_timed_out++;
+    if (out.close == ErrorCode::kTimeout)
+      shared_->counters->sessions_timed_out++;
     Apply(*s, std::move(out));
   }
 }
 
 void Shard::OnConnect(ENetPeer* peer) {
   if (draining_) {
-    enet_peer_disconnect_now(peer, static_cast<enet_uint32>(
-                                       ErrorCode::kShuttingDown));
+    enet_peer_disconnect_now(
+        peer, static_cast<enet_uint32>(ErrorCode::kShuttingDown));
     return;
   }
   shared_->counters->peers_allocated++;
@@ -233,8 +234,8 @@ void Shard::Apply(PeerSession& s, ServerSession::Output out) {
 }
 
 void Shard::Send(PeerSession& s, const protocol::OutgoingFrame& frame) {
-  ENetPacket* packet = enet_packet_create(frame.bytes.data(), frame.bytes.size(),
-                                          ENET_PACKET_FLAG_RELIABLE);
+  ENetPacket* packet = enet_packet_create(
+      frame.bytes.data(), frame.bytes.size(), ENET_PACKET_FLAG_RELIABLE);
   if (packet == nullptr) return;
   if (enet_peer_send(s.peer, frame.channel, packet) != 0) {
     enet_packet_destroy(packet);
@@ -331,7 +332,8 @@ int Shard::OnRawDatagram(ENetHost* host) {
     counters.peerless_malformed++;
     return 1;
   }
-  if (draining_ || !shared_->cookies->Verify(source, connect->data, UnixNow())) {
+  if (draining_ ||
+      !shared_->cookies->Verify(source, connect->data, UnixNow())) {
     counters.connects_rejected++;
     return 1;
   }

@@ -88,9 +88,19 @@ class Shard {
                         const protocol::ChangePasswordRequest& r);
   void OnDeleteAccount(PeerSession& s, const protocol::DeleteAccountRequest& r);
   void OnSessionInfo(PeerSession& s, const protocol::SessionInfoRequest& r);
+  // 0 when a request costing `per_ip` may proceed (one token is taken),
+  // else the milliseconds to wait; `account`, when given, must also not be
+  // locked by failed password checks. Counts refusals.
+  uint64_t Admit(LockedRateLimiter* per_ip, const std::string& ip,
+                 const std::string* account);
+  void RefuseLogin(PeerSession& s, uint32_t request_id,
+                   protocol::ErrorCode error, uint64_t retry_after_ms);
+  // What a LOGIN or RESUME declares, with an unusable LAN endpoint dropped.
+  LoginContext ContextFor(const PeerSession& s,
+                          const protocol::Endpoint& declared_lan,
+                          const std::string& client_version) const;
   void FinishLogin(PeerSession& s, uint32_t request_id,
-                   const AuthOutcome& outcome,
-                   const protocol::Endpoint& lan, std::string client_version);
+                   const AuthOutcome& outcome, const LoginContext& context);
   // Thread-safe entry for another shard: end a replaced session.
   void KickReplaced(uint64_t session_id);
 

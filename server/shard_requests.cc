@@ -31,6 +31,28 @@ uint32_t ClampRetry(uint64_t ms) {
 
 }  // namespace
 
+uint64_t Shard::Admit(LockedRateLimiter* per_ip, const std::string& ip,
+                      const std::string* account) {
+  uint64_t wait = 0;
+  if (account)
+    wait = shared_->failures_per_account->RetryAfterMs(*account, now_ms_);
+  if (wait == 0 && !per_ip->TryAcquire(ip, now_ms_)) {
+    wait = std::max<uint64_t>(1, per_ip->RetryAfterMs(ip, now_ms_));
+  }
+  if (wait != 0) shared_->counters->throttled++;
+  return wait;
+}
+
+void Shard::RefuseLogin(PeerSession& s, uint32_t request_id, ErrorCode error,
+                        uint64_t retry_after_ms) {
+  protocol::LoginResult result;
+  result.request_id = request_id;
+  result.error = error;
+  result.retry_after_ms = ClampRetry(retry_after_ms);
+  s.session.AuthenticationFinished(false, 0, {});
+  SendMessage(s, result);
+}
+
 template <typename Outcome>
 void Shard::Offload(std::function<Outcome()> work,
                     std::function<void(PeerSession&, Outcome)> done,
@@ -76,8 +98,7 @@ void Shard::HandleRequest(PeerSession& s, protocol::Message request) {
 
 void Shard::OnRegister(PeerSession& s, const protocol::RegisterRequest& r) {
   auto reply = [this](PeerSession& session, uint32_t request_id,
-                      const AuthOutcome& outcome,
-                      uint32_t retry_after_ms) {
+                      const AuthOutcome& outcome, uint32_t retry_after_ms) {
     protocol::RegisterResult result;
     result.request_id = request_id;
     result.error = outcome.error;
@@ -87,13 +108,10 @@ void Shard::OnRegister(PeerSession& s, const protocol::RegisterRequest& r) {
     session.session.AuthenticationFinished(false, 0, {});
     SendMessage(session, result);
   };
-  std::string ip = IpKey(s.observed);
-  if (!shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
-    shared_->counters->throttled++;
+  if (uint64_t wait = Admit(shared_->auth_per_ip, IpKey(s.observed), nullptr)) {
     AuthOutcome throttled;
     throttled.error = ErrorCode::kThrottled;
-    reply(s, r.request_id, throttled,
-          ClampRetry(shared_->auth_per_ip->RetryAfterMs(ip, now_ms_)));
+    reply(s, r.request_id, throttled, ClampRetry(wait));
     return;
   }
   uint32_t request_id = r.request_id;
@@ -103,21 +121,30 @@ void Shard::OnRegister(PeerSession& s, const protocol::RegisterRequest& r) {
       [accounts, username = r.username, password = r.password] {
         return accounts->Register(username, password, UnixNow());
       },
-      [reply, request_id](PeerSession& session,
-                          AuthOutcome outcome) {
+      [reply, request_id](PeerSession& session, AuthOutcome outcome) {
         reply(session, request_id, outcome, 0);
       },
-      session_id, [&] {
+      session_id,
+      [&] {
         AuthOutcome busy;
         busy.error = ErrorCode::kServerBusy;
         reply(s, request_id, busy, 0);
       });
 }
 
+LoginContext Shard::ContextFor(const PeerSession& s,
+                               const protocol::Endpoint& declared_lan,
+                               const std::string& client_version) const {
+  LoginContext context;
+  context.observed = s.observed;
+  if (nat::IsPlausibleLanEndpoint(declared_lan)) context.lan = declared_lan;
+  context.client_version = client_version;
+  return context;
+}
+
 void Shard::FinishLogin(PeerSession& s, uint32_t request_id,
                         const AuthOutcome& outcome,
-                        const protocol::Endpoint& lan,
-                        std::string client_version) {
+                        const LoginContext& context) {
   protocol::LoginResult result;
   result.request_id = request_id;
   result.error = outcome.error;
@@ -132,46 +159,25 @@ void Shard::FinishLogin(PeerSession& s, uint32_t request_id,
   result.token = outcome.token;
   result.token_expires_unix = outcome.token_expires_unix;
   s.session.AuthenticationFinished(true, outcome.user_id, outcome.username);
-  s.login.lan = lan;
-  s.login.client_version = std::move(client_version);
+  s.login.lan = context.lan;
+  s.login.client_version = context.client_version;
   s.login.login_unix = UnixNow();
   SendMessage(s, result);
   std::optional<SessionRef> previous =
       shared_->registry->Claim(outcome.user_id, {index_, s.id});
-  if (previous) shared_->shards[previous->shard]->KickReplaced(previous->session_id);
+  if (previous)
+    shared_->shards[previous->shard]->KickReplaced(previous->session_id);
 }
 
 void Shard::OnLogin(PeerSession& s, const protocol::LoginRequest& r) {
-  std::string ip = IpKey(s.observed);
-  std::string account = AccountKey(r.username);
   uint32_t request_id = r.request_id;
-  protocol::Endpoint lan =
-      nat::IsPlausibleLanEndpoint(r.lan_endpoint) ? r.lan_endpoint
-                                                  : protocol::Endpoint{};
-  auto refuse = [&](ErrorCode error, uint64_t retry_after_ms) {
-    protocol::LoginResult result;
-    result.request_id = request_id;
-    result.error = error;
-    result.retry_after_ms = ClampRetry(retry_after_ms);
-    s.session.AuthenticationFinished(false, 0, {});
-    SendMessage(s, result);
-  };
-  if (uint64_t wait = shared_->failures_per_account->RetryAfterMs(account,
-                                                                  now_ms_)) {
-    shared_->counters->throttled++;
-    refuse(ErrorCode::kThrottled, wait);
+  std::string account = AccountKey(r.username);
+  if (uint64_t wait =
+          Admit(shared_->auth_per_ip, IpKey(s.observed), &account)) {
+    RefuseLogin(s, request_id, ErrorCode::kThrottled, wait);
     return;
   }
-  if (!shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
-    shared_->counters->throttled++;
-    refuse(ErrorCode::kThrottled,
-           shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
-    return;
-  }
-  LoginContext context;
-  context.observed = s.observed;
-  context.lan = lan;
-  context.client_version = r.client_version;
+  LoginContext context = ContextFor(s, r.lan_endpoint, r.client_version);
   AccountService* accounts = shared_->accounts;
   Offload<AuthOutcome>(
       [accounts, username = r.username, password = r.password, context] {
@@ -179,41 +185,24 @@ void Shard::OnLogin(PeerSession& s, const protocol::LoginRequest& r) {
         c.now_unix = UnixNow();
         return accounts->Login(username, password, c);
       },
-      [this, request_id, lan, account,
-       version = r.client_version](PeerSession& session,
-                                   AuthOutcome outcome) {
+      [this, request_id, context, account](PeerSession& session,
+                                           AuthOutcome outcome) {
         if (outcome.error == ErrorCode::kInvalidCredentials) {
           shared_->failures_per_account->TryAcquire(account, now_ms_);
         }
-        FinishLogin(session, request_id, outcome, lan, version);
+        FinishLogin(session, request_id, outcome, context);
       },
-      s.id, [&] { refuse(ErrorCode::kServerBusy, 0); });
+      s.id, [&] { RefuseLogin(s, request_id, ErrorCode::kServerBusy, 0); });
 }
 
 void Shard::OnResume(PeerSession& s, const protocol::ResumeRequest& r) {
-  std::string ip = IpKey(s.observed);
   uint32_t request_id = r.request_id;
-  protocol::Endpoint lan =
-      nat::IsPlausibleLanEndpoint(r.lan_endpoint) ? r.lan_endpoint
-                                                  : protocol::Endpoint{};
-  auto refuse = [&](ErrorCode error, uint64_t retry_after_ms) {
-    protocol::LoginResult result;
-    result.request_id = request_id;
-    result.error = error;
-    result.retry_after_ms = ClampRetry(retry_after_ms);
-    s.session.AuthenticationFinished(false, 0, {});
-    SendMessage(s, result);
-  };
-  if (!shared_->resume_per_ip->TryAcquire(ip, now_ms_)) {
-    shared_->counters->throttled++;
-    refuse(ErrorCode::kThrottled,
-           shared_->resume_per_ip->RetryAfterMs(ip, now_ms_));
+  if (uint64_t wait =
+          Admit(shared_->resume_per_ip, IpKey(s.observed), nullptr)) {
+    RefuseLogin(s, request_id, ErrorCode::kThrottled, wait);
     return;
   }
-  LoginContext context;
-  context.observed = s.observed;
-  context.lan = lan;
-  context.client_version = r.client_version;
+  LoginContext context = ContextFor(s, r.lan_endpoint, r.client_version);
   AccountService* accounts = shared_->accounts;
   Offload<AuthOutcome>(
       [accounts, username = r.username, token = r.token, context] {
@@ -221,11 +210,10 @@ void Shard::OnResume(PeerSession& s, const protocol::ResumeRequest& r) {
         c.now_unix = UnixNow();
         return accounts->Resume(username, token, c);
       },
-      [this, request_id, lan, version = r.client_version](
-          PeerSession& session, AuthOutcome outcome) {
-        FinishLogin(session, request_id, outcome, lan, version);
+      [this, request_id, context](PeerSession& session, AuthOutcome outcome) {
+        FinishLogin(session, request_id, outcome, context);
       },
-      s.id, [&] { refuse(ErrorCode::kServerBusy, 0); });
+      s.id, [&] { RefuseLogin(s, request_id, ErrorCode::kServerBusy, 0); });
 }
 
 void Shard::OnLogout(PeerSession& s, const protocol::LogoutRequest& r) {
@@ -264,7 +252,8 @@ void Shard::OnChangePassword(PeerSession& s,
   };
   uint64_t wait = shared_->failures_per_account->RetryAfterMs(account, now_ms_);
   if (wait == 0 && !shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
-    wait = std::max<uint64_t>(1, shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
+    wait =
+        std::max<uint64_t>(1, shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
   }
   if (wait != 0) {
     shared_->counters->throttled++;
@@ -277,9 +266,9 @@ void Shard::OnChangePassword(PeerSession& s,
       [accounts, user_id, old_password = r.old_password,
        new_password = r.new_password] {
         PasswordChange change;
-        change.error = accounts->ChangePassword(user_id, old_password,
-                                                new_password, &change.token,
-                                                &change.expires, UnixNow());
+        change.error =
+            accounts->ChangePassword(user_id, old_password, new_password,
+                                     &change.token, &change.expires, UnixNow());
         return change;
       },
       [this, answer, account](PeerSession& session, PasswordChange change) {
@@ -289,7 +278,9 @@ void Shard::OnChangePassword(PeerSession& s,
         answer(session, change, 0);
       },
       s.id,
-      [&] { answer(s, PasswordChange{ErrorCode::kServerBusy, {}, 0}, 0); });
+      [&] {
+        answer(s, PasswordChange{ErrorCode::kServerBusy, {}, 0}, 0);
+      });
 }
 
 void Shard::OnDeleteAccount(PeerSession& s,
@@ -302,11 +293,13 @@ void Shard::OnDeleteAccount(PeerSession& s,
     session.session.AccountOperationFinished();
     SendMessage(session, protocol::DeleteAccountResult{
                              request_id, error, ClampRetry(retry_after_ms)});
-    if (error == ErrorCode::kOk) EndSession(session, ErrorCode::kAccountDeleted);
+    if (error == ErrorCode::kOk)
+      EndSession(session, ErrorCode::kAccountDeleted);
   };
   uint64_t wait = shared_->failures_per_account->RetryAfterMs(account, now_ms_);
   if (wait == 0 && !shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
-    wait = std::max<uint64_t>(1, shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
+    wait =
+        std::max<uint64_t>(1, shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
   }
   if (wait != 0) {
     shared_->counters->throttled++;
