@@ -27,7 +27,8 @@ AddressClass ClassifyAddress(const Endpoint& endpoint) {
       if (all_zero_but_last && a[15] == 0) return AddressClass::kUnspecified;
       if (all_zero_but_last && a[15] == 1) return AddressClass::kLoopback;
       if ((a[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;
-      if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return AddressClass::kLinkLocal;
+      if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+        return AddressClass::kLinkLocal;
       return AddressClass::kPublic;
     }
   }
@@ -36,13 +37,20 @@ AddressClass ClassifyAddress(const Endpoint& endpoint) {
 
 std::string_view AddressClassName(AddressClass address_class) {
   switch (address_class) {
-    case AddressClass::kNone: return "none";
-    case AddressClass::kLoopback: return "loopback";
-    case AddressClass::kPrivate: return "private";
-    case AddressClass::kLinkLocal: return "link-local";
-    case AddressClass::kSharedCgn: return "shared-cgn";
-    case AddressClass::kUnspecified: return "unspecified";
-    case AddressClass::kPublic: return "public";
+    case AddressClass::kNone:
+      return "none";
+    case AddressClass::kLoopback:
+      return "loopback";
+    case AddressClass::kPrivate:
+      return "private";
+    case AddressClass::kLinkLocal:
+      return "link-local";
+    case AddressClass::kSharedCgn:
+      return "shared-cgn";
+    case AddressClass::kUnspecified:
+      return "unspecified";
+    case AddressClass::kPublic:
+      return "public";
   }
   return "none";
 }

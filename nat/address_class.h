@@ -12,11 +12,11 @@
 namespace hail::nat {
 
 enum class AddressClass {
-  kNone,       // no address
-  kLoopback,   // 127/8, ::1
-  kPrivate,    // 10/8, 172.16/12, 192.168/16, fc00::/7
-  kLinkLocal,  // 169.254/16, fe80::/10
-  kSharedCgn,  // 100.64/10
+  kNone,         // no address
+  kLoopback,     // 127/8, ::1
+  kPrivate,      // 10/8, 172.16/12, 192.168/16, fc00::/7
+  kLinkLocal,    // 169.254/16, fe80::/10
+  kSharedCgn,    // 100.64/10
   kUnspecified,  // 0.0.0.0, ::
   kPublic,
 };

@@ -41,18 +41,19 @@ void BenchCodec(int iterations) {
     bytes += encoded.size();
   }
   double us = MicrosSince(start);
-  std::printf("codec  LOGIN_REQUEST encode+decode: %.1f ns/op (%zu bytes/msg)\n",
-              us * 1000.0 / iterations, bytes / iterations);
+  std::printf(
+      "codec  LOGIN_REQUEST encode+decode: %.1f ns/op (%zu bytes/msg)\n",
+      us * 1000.0 / iterations, bytes / iterations);
 }
 
 void BenchAead(int iterations, size_t size) {
   hail::protocol::SessionKeys keys;
   randombytes_buf(keys.client_to_server.data(), 32);
   randombytes_buf(keys.server_to_client.data(), 32);
-  hail::protocol::SecureChannel client(keys,
-                                       hail::protocol::SecureChannel::Role::kClient);
-  hail::protocol::SecureChannel server(keys,
-                                       hail::protocol::SecureChannel::Role::kServer);
+  hail::protocol::SecureChannel client(
+      keys, hail::protocol::SecureChannel::Role::kClient);
+  hail::protocol::SecureChannel server(
+      keys, hail::protocol::SecureChannel::Role::kServer);
   hail::protocol::Bytes plaintext(size, 0x42);
   hail::protocol::Bytes opened;
   auto start = Clock::now();
@@ -94,9 +95,9 @@ int main(int argc, char** argv) {
   po::options_description options("hail-bench options");
   options.add_options()("help,h", "show this help")(
       "iterations", po::value(&iterations)->default_value(iterations),
-      "codec and AEAD iterations")(
-      "hashes", po::value(&hashes)->default_value(hashes),
-      "Argon2id hashes to time");
+      "codec and AEAD iterations")("hashes",
+                                   po::value(&hashes)->default_value(hashes),
+                                   "Argon2id hashes to time");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);

@@ -18,8 +18,8 @@ using protocol::ErrorCode;
 class AccountsTest : public ::testing::Test {
  protected:
   void StartHaild(std::vector<std::string> args = {}) {
-    haild_ = std::make_unique<HaildProcess>(dir_.path() / "data",
-                                            FreeUdpPort());
+    haild_ =
+        std::make_unique<HaildProcess>(dir_.path() / "data", FreeUdpPort());
     ASSERT_TRUE(haild_->Start(args)) << haild_->log();
   }
   void SetUp() override { StartHaild(); }
@@ -196,7 +196,8 @@ TEST_F(AccountsTest, SigtermEndsSessionsWithShuttingDownAndExitsZero) {
 TEST(LoopThreadsTest, TwoLoopThreadsOnOnePortServeEveryClient) {
   TempDir dir;
   HaildProcess haild(dir.path() / "data", FreeUdpPort());
-  ASSERT_TRUE(haild.Start({"--loop-threads", "2", "--auth-burst-per-ip", "100"}))
+  ASSERT_TRUE(
+      haild.Start({"--loop-threads", "2", "--auth-burst-per-ip", "100"}))
       << haild.log();
   std::vector<std::unique_ptr<TestClient>> clients;
   for (int i = 0; i < 6; ++i) {

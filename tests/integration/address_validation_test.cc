@@ -25,8 +25,8 @@ class AddressValidationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     enet_initialize();
-    haild_ = std::make_unique<HaildProcess>(dir_.path() / "data",
-                                            FreeUdpPort());
+    haild_ =
+        std::make_unique<HaildProcess>(dir_.path() / "data", FreeUdpPort());
     ASSERT_TRUE(haild_->Start()) << haild_->log();
   }
 
@@ -175,8 +175,8 @@ TEST_F(AddressValidationTest, EveryPresessionReplyIsNoLargerThanItsRequest) {
   long_hello.resize(1200, 0);
   requests.push_back(long_hello);
   // A STUN Binding Request shape (STUN is not served yet).
-  requests.push_back({0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3,
-                      4, 5, 6, 7, 8, 9, 10, 11, 12});
+  requests.push_back({0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1,  2,
+                      3,    4,    5,    6,    7,    8,    9,    10,   11, 12});
   // An ENet CONNECT-looking datagram to no peer, and random bytes.
   Bytes peerless(52, 0);
   peerless[0] = 0x0f;
@@ -193,9 +193,8 @@ TEST_F(AddressValidationTest, EveryPresessionReplyIsNoLargerThanItsRequest) {
   for (const Bytes& request : requests) {
     for (size_t reply : ReplySizes(haild_->port(), request)) {
       ++replies;
-      EXPECT_LE(reply, request.size())
-          << "reply of " << reply << " bytes to a " << request.size()
-          << "-byte datagram";
+      EXPECT_LE(reply, request.size()) << "reply of " << reply << " bytes to a "
+                                       << request.size() << "-byte datagram";
     }
   }
   EXPECT_EQ(replies, 2) << "one COOKIE and one REJECT expected";

@@ -13,8 +13,8 @@ namespace {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    haild_ = std::make_unique<HaildProcess>(dir_.path() / "data",
-                                            FreeUdpPort());
+    haild_ =
+        std::make_unique<HaildProcess>(dir_.path() / "data", FreeUdpPort());
     ASSERT_TRUE(haild_->Start()) << haild_->log();
   }
 
@@ -39,8 +39,8 @@ TEST_F(CliTest, RegisterThenLoginWithPasswordThenWithToken) {
   EXPECT_NE(reg.out.find("alice"), std::string::npos);
   ASSERT_EQ(Hail("bob", {"register", "bob"}, "bob-password").exit_code, 0);
 
-  CommandResult login = Hail("alice", {"--json", "login", "alice"},
-                             "alice-password");
+  CommandResult login =
+      Hail("alice", {"--json", "login", "alice"}, "alice-password");
   ASSERT_EQ(login.exit_code, 0) << login.err;
   EXPECT_NE(login.out.find("\"ok\":true"), std::string::npos) << login.out;
   EXPECT_NE(login.out.find("\"resumed\":false"), std::string::npos);
@@ -89,8 +89,8 @@ TEST_F(CliTest, ChangedServerIdentityIsRefusedWithExitFour) {
 
 TEST_F(CliTest, NoServerExitsThree) {
   std::vector<std::string> argv = {
-      HAIL_PATH, "--server", "127.0.0.1:" + std::to_string(FreeUdpPort()),
-      "--timeout", "2", "ping"};
+      HAIL_PATH,   "--server", "127.0.0.1:" + std::to_string(FreeUdpPort()),
+      "--timeout", "2",        "ping"};
   CommandResult result =
       RunCommand(argv, {{"HAIL_HOME", (dir_.path() / "e").string()}});
   EXPECT_EQ(result.exit_code, 3) << result.err;

@@ -208,9 +208,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv_in,
   int open_fds = 2;
   char buf[4096];
   while (open_fds > 0) {
-    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    deadline - std::chrono::steady_clock::now())
-                                    .count());
+    int left =
+        static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             deadline - std::chrono::steady_clock::now())
+                             .count());
     if (left <= 0) {
       kill(pid, SIGKILL);
       break;

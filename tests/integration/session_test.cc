@@ -112,9 +112,9 @@ TEST(LoopLatencyTest, LoggedInRoundTripStaysLowDuringTwentyConcurrentLogins) {
   TestClient watcher(dir.path() / "watcher", haild.port());
   ASSERT_TRUE(watcher.Connect());
   for (int i = 0; i < kLogins; ++i) {
-    ASSERT_EQ(watcher.Register("crowd" + std::to_string(i), "crowd-password")
-                  ->error,
-              ErrorCode::kOk);
+    ASSERT_EQ(
+        watcher.Register("crowd" + std::to_string(i), "crowd-password")->error,
+        ErrorCode::kOk);
   }
   ASSERT_EQ(watcher.Register("watcher", "watcher-password")->error,
             ErrorCode::kOk);

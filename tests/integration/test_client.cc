@@ -29,8 +29,7 @@ std::optional<client::LoginResult> TestClient::Login(
   return WaitFor<client::LoginResult>();
 }
 
-std::optional<client::LoginResult> TestClient::Resume(
-    const std::string& name) {
+std::optional<client::LoginResult> TestClient::Resume(const std::string& name) {
   if (!client_->Resume(name).ok()) return std::nullopt;
   return WaitFor<client::LoginResult>();
 }
