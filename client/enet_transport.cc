@@ -144,6 +144,9 @@ Status EnetTransport::Connect(uint32_t connect_data) {
 
 Status EnetTransport::Send(const protocol::OutgoingFrame& frame) {
   if (!connected_) return Status::InvalidArgument("not connected");
+  if (frame.bytes.empty()) {
+    return Status::InvalidArgument("a field is longer than SPEC.md allows");
+  }
   PacketPtr packet(enet_packet_create(frame.bytes.data(), frame.bytes.size(),
                                       ENET_PACKET_FLAG_RELIABLE));
   if (!packet) return Status::IoError("cannot allocate an ENet packet");

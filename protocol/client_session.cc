@@ -66,7 +66,14 @@ ClientSession::Output ClientSession::OnHandshake(ByteSpan packet) {
 
 ClientSession::Output ClientSession::OnPacket(uint8_t channel,
                                               ByteSpan packet) {
-  if (state_ == State::kHandshaking) return OnHandshake(packet);
+  if (state_ == State::kHandshaking) {
+    if (channel != kChannelControl) {
+      Output out;
+      out.drop = DropReason::kBadFrame;
+      return out;
+    }
+    return OnHandshake(packet);
+  }
   Output out;
   if (state_ != State::kSecured) return out;
   Bytes plaintext;
@@ -85,11 +92,7 @@ ClientSession::Output ClientSession::OnPacket(uint8_t channel,
 }
 
 OutgoingFrame ClientSession::Seal(const Message& message) {
-  OutgoingFrame frame;
-  const KindInfo* info = FindKind(static_cast<uint16_t>(KindOf(message)));
-  frame.channel = info ? info->channel : kChannelControl;
-  frame.bytes = channel_->Seal(frame.channel, EncodeMessage(message));
-  return frame;
+  return SealMessage(*channel_, message);
 }
 
 }  // namespace hail::protocol

@@ -40,7 +40,11 @@ bool ParseIpv4(std::string_view text, uint8_t* out) {
     std::string_view part = i < 3 ? text.substr(0, dot) : text;
     if ((i < 3) == (dot == std::string_view::npos)) return false;
     unsigned v;
-    if (part.size() > 3 || !ParseUnsigned(part, 10, 255, &v)) return false;
+    // No leading zeros: "010" is octal to some parsers and decimal to others.
+    if (part.size() > 3 || (part.size() > 1 && part[0] == '0') ||
+        !ParseUnsigned(part, 10, 255, &v)) {
+      return false;
+    }
     out[i] = static_cast<uint8_t>(v);
     if (i < 3) text.remove_prefix(dot + 1);
   }

@@ -45,7 +45,8 @@ struct Connect {
 std::optional<Header> ParseHeader(ByteSpan datagram, bool with_checksum);
 
 // For a datagram addressed to no peer: returns the CONNECT when it is the
-// first command and has its exact size; nullopt for anything else.
+// first command and all 48 of its bytes are present (bytes after it are
+// left to ENet); nullopt for anything else.
 std::optional<Connect> ParsePeerlessConnect(ByteSpan datagram,
                                             bool with_checksum);
 

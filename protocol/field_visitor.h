@@ -25,6 +25,9 @@ enum class Sensitivity { kPublic, kSecret };
 class FieldWriter {
  public:
   explicit FieldWriter(Bytes* out) : writer_(out) {}
+  // False once a string was longer than its field's limit; what was written
+  // is then not a valid encoding and must be thrown away.
+  bool ok() const { return ok_; }
   void U8(std::string_view, uint8_t& v) { writer_.U8(v); }
   void U16(std::string_view, uint16_t& v) { writer_.U16(v); }
   void U32(std::string_view, uint32_t& v) { writer_.U32(v); }
@@ -39,18 +42,19 @@ class FieldWriter {
   }
   void Str8(std::string_view, std::string& v, size_t max_len,
             Sensitivity = Sensitivity::kPublic) {
-    (void)max_len;
+    if (v.size() > max_len || v.size() > 0xff) ok_ = false;
     writer_.String8(v);
   }
   void Str16(std::string_view, std::string& v, size_t max_len,
              Sensitivity = Sensitivity::kPublic) {
-    (void)max_len;
+    if (v.size() > max_len || v.size() > 0xffff) ok_ = false;
     writer_.String16(v);
   }
   void Addr(std::string_view, Endpoint& v) { EncodeEndpoint(v, &writer_); }
 
  private:
   ByteWriter writer_;
+  bool ok_ = true;
 };
 
 class FieldReader {

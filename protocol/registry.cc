@@ -151,13 +151,15 @@ Kind KindOf(const Message& message) {
 Bytes EncodeMessage(const Message& message) {
   Bytes out;
   ByteWriter(&out).U16(static_cast<uint16_t>(KindOf(message)));
-  std::visit(
+  bool ok = std::visit(
       [&](const auto& m) {
         auto copy = m;
         FieldWriter writer(&out);
         copy.Fields(writer);
+        return writer.ok();
       },
       message);
+  if (!ok) out.clear();
   return out;
 }
 

@@ -57,8 +57,9 @@ struct Decoded {
   Message message;
 };
 
-// Encodes kind (u16) followed by the body. Bytes after the known fields are
-// never produced.
+// Encodes kind (u16) followed by the body. Returns empty bytes (never a
+// valid encoding) when a string field is longer than its limit, so that an
+// over-long value can never be sent cut short.
 Bytes EncodeMessage(const Message& message);
 // Decodes kind + body. Trailing bytes after the known fields are ignored
 // (SPEC.md "Extending messages").

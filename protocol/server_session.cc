@@ -173,6 +173,12 @@ ServerSession::Output ServerSession::OnSealed(uint8_t channel, ByteSpan frame) {
       out.request = std::move(decoded.message);
       return out;
     case Kind::kLogoutRequest:
+      // A password change or deletion still running belongs to this login.
+      if (state_ != State::kLoggedIn || account_operation_in_flight_) {
+        return AnswerError(request_id, decoded.kind, ErrorCode::kBadState);
+      }
+      out.request = std::move(decoded.message);
+      return out;
     case Kind::kSessionInfoRequest:
       if (state_ != State::kLoggedIn) {
         return AnswerError(request_id, decoded.kind, ErrorCode::kBadState);
@@ -197,7 +203,8 @@ ServerSession::Output ServerSession::OnTimer(uint64_t now_ms) {
   uint64_t limit = 0;
   if (state_ == State::kAwaitingHello) limit = kHandshakeDeadlineMs;
   if (state_ == State::kSecured) limit = kLoginDeadlineMs;
-  if (limit != 0 && now_ms - state_since_ms_ >= limit) {
+  if (limit != 0 && now_ms >= state_since_ms_ &&
+      now_ms - state_since_ms_ >= limit) {
     if (state_ == State::kSecured)
       out.frames.push_back(Seal(SessionEnded{ErrorCode::kTimeout}));
     out.close = ErrorCode::kTimeout;
@@ -206,12 +213,17 @@ ServerSession::Output ServerSession::OnTimer(uint64_t now_ms) {
   return out;
 }
 
-OutgoingFrame ServerSession::Seal(const Message& message) {
+OutgoingFrame SealMessage(SecureChannel& channel, const Message& message) {
   OutgoingFrame frame;
   const KindInfo* info = FindKind(static_cast<uint16_t>(KindOf(message)));
   frame.channel = info ? info->channel : kChannelControl;
-  frame.bytes = channel_->Seal(frame.channel, EncodeMessage(message));
+  Bytes plaintext = EncodeMessage(message);
+  if (!plaintext.empty()) frame.bytes = channel.Seal(frame.channel, plaintext);
   return frame;
+}
+
+OutgoingFrame ServerSession::Seal(const Message& message) {
+  return SealMessage(*channel_, message);
 }
 
 void ServerSession::AuthenticationFinished(bool logged_in, uint64_t user_id,

@@ -40,8 +40,12 @@ DropReason DropReasonFor(OpenStatus status);
 
 struct OutgoingFrame {
   uint8_t channel = kChannelControl;
-  Bytes bytes;
+  Bytes bytes;  // empty: the message broke a field limit; send nothing
 };
+
+// Seals `message` on the channel the registry names for its kind. Returns
+// an empty frame, and spends no counter, when EncodeMessage refuses it.
+OutgoingFrame SealMessage(SecureChannel& channel, const Message& message);
 
 class ServerSession {
  public:

@@ -234,6 +234,12 @@ void Shard::Apply(PeerSession& s, ServerSession::Output out) {
 }
 
 void Shard::Send(PeerSession& s, const protocol::OutgoingFrame& frame) {
+  if (frame.bytes.empty()) {
+    // Only a server bug can produce an over-long field; never send it cut.
+    shared_->logger->Error("refused to send an over-long message to session {}",
+                           s.id);
+    return;
+  }
   ENetPacket* packet = enet_packet_create(
       frame.bytes.data(), frame.bytes.size(), ENET_PACKET_FLAG_RELIABLE);
   if (packet == nullptr) return;

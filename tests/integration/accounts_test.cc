@@ -193,6 +193,48 @@ TEST_F(AccountsTest, SigtermEndsSessionsWithShuttingDownAndExitsZero) {
   EXPECT_EQ(exit_code, 0);
 }
 
+TEST(ThrottleTest, PasswordCheckingRequestsArePacedPerSourceIp) {
+  TempDir dir;
+  HaildProcess haild(dir.path() / "data", FreeUdpPort());
+  ASSERT_TRUE(haild.Start({"--auth-burst-per-ip", "3", "--auth-rate-per-ip",
+                           "0.01"}))
+      << haild.log();
+  TestClient c(dir.path() / "home", haild.port());
+  ASSERT_TRUE(c.Connect());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(c.Register("pace" + std::to_string(i), "pace-password")->error,
+              ErrorCode::kOk);
+  }
+  int64_t hashes = haild.Stat("password_hashes");
+  auto refused = c.Register("pace3", "pace-password");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->error, ErrorCode::kThrottled);
+  EXPECT_GT(refused->retry_after_ms, 1000u);
+  auto login = c.Login("pace0", "pace-password");
+  EXPECT_EQ(login->error, ErrorCode::kThrottled);
+  EXPECT_EQ(haild.Stat("password_hashes"), hashes);
+  EXPECT_EQ(haild.Stat("throttled"), 2);
+}
+
+TEST(LogFormatTest, JsonFlagMakesEveryLogLineAJsonObject) {
+  TempDir dir;
+  HaildProcess haild(dir.path() / "data", FreeUdpPort());
+  ASSERT_TRUE(haild.Start({"--log-format", "json"})) << haild.log();
+  ASSERT_EQ(haild.Stop(), 0);
+  std::string log = haild.log();
+  ASSERT_FALSE(log.empty());
+  size_t lines = 0;
+  for (size_t pos = 0; pos < log.size();) {
+    size_t end = log.find('\n', pos);
+    std::string line = log.substr(pos, end - pos);
+    EXPECT_EQ(line.rfind("{\"ts\":\"", 0), 0u) << line;
+    EXPECT_EQ(line.back(), '}') << line;
+    ++lines;
+    pos = end == std::string::npos ? log.size() : end + 1;
+  }
+  EXPECT_GE(lines, 2u);  // started and stopped
+}
+
 TEST(LoopThreadsTest, TwoLoopThreadsOnOnePortServeEveryClient) {
   TempDir dir;
   HaildProcess haild(dir.path() / "data", FreeUdpPort());

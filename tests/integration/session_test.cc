@@ -12,10 +12,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <random>
 #include <thread>
 
 #include "protocol/error_code.h"
+#include "protocol/handshake.h"
+#include "protocol/registry.h"
+#include "protocol/secure_channel.h"
 #include "tests/integration/haild_process.h"
 #include "tests/integration/test_client.h"
 #include "tests/integration/udp_relay.h"
@@ -207,6 +211,87 @@ TEST(RobustnessTest, RandomDatagramsDoNotDisturbALoggedInClient) {
   EXPECT_GT(haild.Stat("peerless_malformed") + haild.Stat("connects_rejected") +
                 haild.Stat("enet_service_errors"),
             0);
+}
+
+}  // namespace
+}  // namespace hail::testing
+
+namespace hail::testing {
+namespace {
+
+std::vector<std::string> ReadLines(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Counts the SEALED frames inside captured ENet datagrams that open with
+// `keys` in the given role. An ENet SEND_RELIABLE command puts the packet's
+// length (u16) right before its bytes, which is how frames are found here
+// without an ENet parser.
+int CountFramesThatOpen(const std::vector<UdpRelay::Datagram>& captured,
+                        bool to_server, const protocol::SessionKeys& keys) {
+  int opened = 0;
+  for (const UdpRelay::Datagram& d : captured) {
+    if (d.to_server != to_server) continue;
+    const std::vector<uint8_t>& b = d.bytes;
+    for (size_t i = 2; i < b.size(); ++i) {
+      if (b[i] != protocol::kFrameSealed) continue;
+      size_t length = size_t{b[i - 2]} << 8 | b[i - 1];
+      if (length < protocol::kSealedOverhead || i + length > b.size()) continue;
+      for (uint8_t channel = 0; channel < protocol::kChannelCount; ++channel) {
+        // The receiving side opens what the other side sealed.
+        protocol::SecureChannel receiver(
+            keys, to_server ? protocol::SecureChannel::Role::kServer
+                            : protocol::SecureChannel::Role::kClient);
+        protocol::Bytes plaintext;
+        if (receiver.Open(channel, protocol::ByteSpan(&b[i], length),
+                          &plaintext) == protocol::OpenStatus::kOk) {
+          ++opened;
+        }
+      }
+    }
+  }
+  return opened;
+}
+
+TEST(KeyLogTest, ServerAndClientLogTheKeysThatOpenCapturedFrames) {
+  TempDir dir;
+  std::filesystem::path server_log = dir.path() / "server.keys";
+  std::filesystem::path client_log = dir.path() / "client.keys";
+  HaildProcess haild(dir.path() / "data", FreeUdpPort());
+  ASSERT_TRUE(haild.Start({}, {{"HAIL_KEYLOGFILE", server_log.string()}}))
+      << haild.log();
+  UdpRelay relay(haild.port());
+  {
+    client::ClientOptions options;
+    options.server_port = relay.port();
+    options.home = dir.path() / "home";
+    options.key_log_path = client_log.string();
+    TestClient c(options);
+    ASSERT_TRUE(c.Connect());
+    ASSERT_EQ(c.Register("mona", "mona-password")->error, ErrorCode::kOk);
+    ASSERT_EQ(c.Login("mona", "mona-password")->error, ErrorCode::kOk);
+  }
+  std::vector<std::string> server_lines = ReadLines(server_log);
+  std::vector<std::string> client_lines = ReadLines(client_log);
+  ASSERT_EQ(server_lines.size(), 1u);
+  ASSERT_EQ(client_lines.size(), 1u);
+  EXPECT_EQ(server_lines[0], client_lines[0]);
+  std::optional<protocol::KeyLogEntry> entry =
+      protocol::ParseKeyLogLine(server_lines[0]);
+  ASSERT_TRUE(entry);
+  std::vector<UdpRelay::Datagram> captured = relay.captured();
+  // Register, login and their results at least, in each direction.
+  EXPECT_GE(CountFramesThatOpen(captured, true, entry->keys), 2);
+  EXPECT_GE(CountFramesThatOpen(captured, false, entry->keys), 2);
+  // Keys from another session open nothing.
+  protocol::SessionKeys wrong = entry->keys;
+  wrong.client_to_server[0] ^= 1;
+  wrong.server_to_client[0] ^= 1;
+  EXPECT_EQ(CountFramesThatOpen(captured, true, wrong), 0);
+  EXPECT_EQ(CountFramesThatOpen(captured, false, wrong), 0);
 }
 
 }  // namespace

@@ -12,6 +12,11 @@ TestClient::TestClient(const std::filesystem::path& home, uint16_t port,
   client_ = std::make_unique<client::Client>(options);
 }
 
+TestClient::TestClient(client::ClientOptions options) {
+  if (options.client_version.empty()) options.client_version = "hail-test/1";
+  client_ = std::make_unique<client::Client>(std::move(options));
+}
+
 bool TestClient::Connect(int timeout_ms) {
   if (!client_->Connect().ok()) return false;
   return WaitFor<client::Connected>(timeout_ms).has_value();

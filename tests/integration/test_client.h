@@ -20,6 +20,7 @@ class TestClient {
  public:
   TestClient(const std::filesystem::path& home, uint16_t port,
              std::string host = "127.0.0.1");
+  explicit TestClient(client::ClientOptions options);
 
   client::Client& get() { return *client_; }
   client::Client* operator->() { return client_.get(); }

@@ -24,7 +24,10 @@ TEST(ByteWriterTest, WritesLengthPrefixedStrings) {
   w.String8("abc");
   w.String16("de");
   w.String8("");
-  EXPECT_EQ(ToHex(out), "03616263" "00026465" "00");
+  EXPECT_EQ(ToHex(out),
+            "03616263"
+            "00026465"
+            "00");
 }
 
 TEST(ByteWriterTest, WritesZerosAndRawBytes) {

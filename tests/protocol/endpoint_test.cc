@@ -29,6 +29,12 @@ TEST(EndpointTest, Ipv4ParsesAndFormats) {
   EXPECT_EQ(e->ToString(), "192.0.2.10:4000");
 }
 
+TEST(EndpointTest, Ipv4PartsWithLeadingZerosAreRefused) {
+  EXPECT_FALSE(Endpoint::Parse("010.0.0.1:5").has_value());
+  EXPECT_FALSE(Endpoint::Parse("10.0.00.1:5").has_value());
+  EXPECT_TRUE(Endpoint::Parse("10.0.0.1:5").has_value());
+}
+
 TEST(EndpointTest, Ipv4ConstructorStoresNetworkOrderAddress) {
   Endpoint e = Endpoint::Ipv4(0xc6336407, 51000);
   EXPECT_EQ(e.address[0], 198);
@@ -92,9 +98,9 @@ TEST(EndpointTest, RejectsBadIpv4Text) {
 
 TEST(EndpointTest, RejectsBadIpv6Text) {
   for (const char* text :
-       {"[::1]", "[::1]4000", "::1:4000", "[::1:4000", "[1::2::3]:1",
-        "[:::]:1", "[12345::]:1", "[1:2:3:4:5:6:7:8:9]:1", "[1:2:3:4:5:6:7]:1",
-        "[g::]:1", "[1.2.3.4]:1", "[::1]:99999", "[]:1", "[:1:2:3:4:5:6:7]:1"}) {
+       {"[::1]", "[::1]4000", "::1:4000", "[::1:4000", "[1::2::3]:1", "[:::]:1",
+        "[12345::]:1", "[1:2:3:4:5:6:7:8:9]:1", "[1:2:3:4:5:6:7]:1", "[g::]:1",
+        "[1.2.3.4]:1", "[::1]:99999", "[]:1", "[:1:2:3:4:5:6:7]:1"}) {
     EXPECT_FALSE(Endpoint::Parse(text).has_value()) << text;
   }
 }

@@ -38,10 +38,9 @@ TEST_F(HandshakeTest, ServerHelloCarriesTheIdentityAndASignedTranscript) {
   ASSERT_TRUE(server.has_value());
   EXPECT_EQ(server->hello.version, kProtocolVersion);
   EXPECT_EQ(server->hello.server_identity_key, identity_.public_key);
-  Bytes transcript =
-      HandshakeTranscript(hello.client_ephemeral_key,
-                          server->hello.server_ephemeral_key,
-                          identity_.public_key);
+  Bytes transcript = HandshakeTranscript(hello.client_ephemeral_key,
+                                         server->hello.server_ephemeral_key,
+                                         identity_.public_key);
   EXPECT_EQ(crypto_sign_verify_detached(server->hello.signature.data(),
                                         transcript.data(), transcript.size(),
                                         identity_.public_key.data()),
@@ -159,8 +158,8 @@ TEST_F(HandshakeTest, KeyLogLineRoundTrips) {
   keys.client_to_server.fill(0x31);
   keys.server_to_client.fill(0xdc);
   std::string line = FormatKeyLogLine(client_key, keys);
-  EXPECT_EQ(line, "HAIL_SESSION_KEYS " + ToHex(client_key) +
-                      " " + ToHex(keys.client_to_server) + " " +
+  EXPECT_EQ(line, "HAIL_SESSION_KEYS " + ToHex(client_key) + " " +
+                      ToHex(keys.client_to_server) + " " +
                       ToHex(keys.server_to_client) + "\n");
   std::optional<KeyLogEntry> entry = ParseKeyLogLine(line);
   ASSERT_TRUE(entry.has_value());
@@ -175,8 +174,9 @@ TEST_F(HandshakeTest, KeyLogLinesOfBothSidesAreIdentical) {
   ASSERT_TRUE(server.has_value());
   SessionKeys keys;
   ASSERT_EQ(client.Finish(server->hello, &keys), ClientHandshake::Outcome::kOk);
-  EXPECT_EQ(FormatKeyLogLine(client.Hello().client_ephemeral_key, keys),
-            FormatKeyLogLine(client.Hello().client_ephemeral_key, server->keys));
+  EXPECT_EQ(
+      FormatKeyLogLine(client.Hello().client_ephemeral_key, keys),
+      FormatKeyLogLine(client.Hello().client_ephemeral_key, server->keys));
 }
 
 TEST_F(HandshakeTest, KeyLogParserToleratesCrLfAndNoNewline) {

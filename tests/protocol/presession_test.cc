@@ -113,7 +113,8 @@ TEST_F(PresessionTest, RejectKeepsUnknownErrorCodes) {
   Bytes bytes = EncodePresessionReject({1, kNonce, ErrorCode::kOk});
   bytes[14] = 0xab;
   bytes[15] = 0xcd;
-  std::optional<PresessionRejectDatagram> reject = DecodePresessionReject(bytes);
+  std::optional<PresessionRejectDatagram> reject =
+      DecodePresessionReject(bytes);
   ASSERT_TRUE(reject.has_value());
   EXPECT_EQ(static_cast<uint16_t>(reject->error), 0xabcd);
 }
@@ -227,8 +228,8 @@ TEST_F(CookieMinterTest, FailsForAnotherAddress) {
   CookieMinter minter(secret_);
   uint32_t cookie = minter.Mint(Ep("198.51.100.7:51000"), kMinuteStart);
   EXPECT_FALSE(minter.Verify(Ep("198.51.100.8:51000"), cookie, kMinuteStart));
-  EXPECT_FALSE(minter.Verify(Ep("[::ffff:c633:6407]:51000"), cookie,
-                             kMinuteStart));
+  EXPECT_FALSE(
+      minter.Verify(Ep("[::ffff:c633:6407]:51000"), cookie, kMinuteStart));
 }
 
 TEST_F(CookieMinterTest, FailsUnderAnotherSecret) {

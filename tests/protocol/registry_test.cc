@@ -68,8 +68,9 @@ TEST(RegistryTest, SizeBoundsMatchEncodedExtremes) {
   EXPECT_EQ(EncodeMessage(largest).size(), 2 + info->max_body);
 
   SessionInfo small_info;
-  SessionInfo large_info{1, 2, std::string(kUsernameMaxLength, 'u'), v6, v6,
-                         std::string(kClientVersionMaxLength, 'v'), 3};
+  SessionInfo large_info{1,  2,  std::string(kUsernameMaxLength, 'u'),
+                         v6, v6, std::string(kClientVersionMaxLength, 'v'),
+                         3};
   info = FindKind(static_cast<uint16_t>(Kind::kSessionInfo));
   ASSERT_NE(info, nullptr);
   EXPECT_EQ(EncodeMessage(small_info).size(), 2 + info->min_body);
@@ -138,11 +139,36 @@ TEST(RegistryTest, ShortBodyIsTruncated) {
   EXPECT_EQ(DecodeMessage(bytes).status, DecodeStatus::kTruncated);
 }
 
+// REGISTER_REQUEST bytes with a username one byte over its limit, written
+// by hand: EncodeMessage refuses to produce them.
+Bytes OverlongUsernameRegister() {
+  Bytes bytes;
+  ByteWriter w(&bytes);
+  w.U16(static_cast<uint16_t>(Kind::kRegisterRequest));
+  w.U32(7);
+  w.String8(std::string(kUsernameMaxLength + 1, 'a'));
+  w.String8("correct horse");
+  return bytes;
+}
+
 TEST(RegistryTest, OverlongUsernameIsInvalid) {
-  RegisterRequest request{7, std::string(kUsernameMaxLength + 1, 'a'),
-                          "correct horse"};
-  Decoded decoded = DecodeMessage(EncodeMessage(request));
-  EXPECT_EQ(decoded.status, DecodeStatus::kInvalid);
+  EXPECT_EQ(DecodeMessage(OverlongUsernameRegister()).status,
+            DecodeStatus::kInvalid);
+}
+
+TEST(RegistryTest, EncoderRefusesFieldsOverTheirLimit) {
+  EXPECT_TRUE(
+      EncodeMessage(RegisterRequest{7, std::string(kUsernameMaxLength + 1, 'a'),
+                                    "correct horse"})
+          .empty());
+  // 300 bytes would otherwise wrap the u8 length and decode as a shorter,
+  // different password.
+  EXPECT_TRUE(EncodeMessage(RegisterRequest{7, "alice", std::string(300, 'p')})
+                  .empty());
+  EXPECT_FALSE(
+      EncodeMessage(RegisterRequest{7, std::string(kUsernameMaxLength, 'a'),
+                                    std::string(kPasswordMaxLength, 'p')})
+          .empty());
 }
 
 TEST(RegistryTest, OverlongStringIsInvalidEvenWhenItsBytesAreMissing) {
@@ -165,10 +191,15 @@ TEST(RegistryTest, StringsAtTheirLimitsDecode) {
 }
 
 TEST(RegistryTest, OverlongClientVersionIsInvalid) {
-  LoginRequest request{7, "alice", "correct horse",
-                       std::string(kClientVersionMaxLength + 1, 'v'), {}};
-  EXPECT_EQ(DecodeMessage(EncodeMessage(request)).status,
-            DecodeStatus::kInvalid);
+  Bytes bytes;
+  ByteWriter w(&bytes);
+  w.U16(static_cast<uint16_t>(Kind::kLoginRequest));
+  w.U32(7);
+  w.String8("alice");
+  w.String8("correct horse");
+  w.String8(std::string(kClientVersionMaxLength + 1, 'v'));
+  w.U8(0);  // no LAN endpoint
+  EXPECT_EQ(DecodeMessage(bytes).status, DecodeStatus::kInvalid);
 }
 
 TEST(RegistryTest, UnknownEndpointFamilyIsInvalid) {
@@ -194,8 +225,9 @@ TEST(RegistryTest, UnknownErrorCodesDecode) {
   bytes[bytes.size() - 1] = 0x34;
   Decoded decoded = DecodeMessage(bytes);
   ASSERT_EQ(decoded.status, DecodeStatus::kOk);
-  EXPECT_EQ(static_cast<uint16_t>(std::get<ErrorMessage>(decoded.message).error),
-            0x1234);
+  EXPECT_EQ(
+      static_cast<uint16_t>(std::get<ErrorMessage>(decoded.message).error),
+      0x1234);
   EXPECT_EQ(ErrorCodeName(static_cast<ErrorCode>(0x1234)), "UNKNOWN");
 }
 

@@ -2,6 +2,10 @@
 
 #include <sodium.h>
 
+#include <array>
+#include <string_view>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace hail::protocol {
@@ -51,7 +55,8 @@ TEST_F(SecureChannelTest, FrameLayoutIsTypeCounterCiphertextTag) {
   EXPECT_EQ(client_.sent_count(), 2u);
 }
 
-TEST_F(SecureChannelTest, CiphertextIsChaCha20Poly1305IetfWithTheSpecNonceAndAd) {
+TEST_F(SecureChannelTest,
+       CiphertextIsChaCha20Poly1305IetfWithTheSpecNonceAndAd) {
   Bytes plaintext = Text("ping");
   for (int i = 0; i < 5; ++i) client_.Seal(0, Bytes{});
   Bytes frame = client_.Seal(1, plaintext);
@@ -110,9 +115,9 @@ TEST_F(SecureChannelTest, WrongTypeOrShortFrameIsMalformed) {
   Bytes plaintext;
   EXPECT_EQ(server_.Open(0, plain, &plaintext), OpenStatus::kMalformed);
   EXPECT_EQ(server_.Open(0, Bytes{}, &plaintext), OpenStatus::kMalformed);
-  EXPECT_EQ(server_.Open(0, ByteSpan(frame.data(), kSealedOverhead - 1),
-                         &plaintext),
-            OpenStatus::kMalformed);
+  EXPECT_EQ(
+      server_.Open(0, ByteSpan(frame.data(), kSealedOverhead - 1), &plaintext),
+      OpenStatus::kMalformed);
 }
 
 TEST_F(SecureChannelTest, ReplayedFrameIsRefused) {
@@ -179,7 +184,7 @@ TEST(ReplayWindowTest, AFirstCounterFarFromZeroIsFine) {
 TEST(ReplayWindowTest, SlotsReusedAfterAJumpAreFresh) {
   ReplayWindow window;
   for (uint64_t c = 0; c < 10; ++c) window.Accept(c);
-  window.Accept(1024 + 3);  // same slot as 3, jumps by 1018
+  window.Accept(1024 + 3);          // same slot as 3, jumps by 1018
   EXPECT_FALSE(window.IsFresh(3));  // now too old
   EXPECT_TRUE(window.IsFresh(1024 + 2));
   EXPECT_TRUE(window.IsFresh(1024 + 1));

@@ -229,6 +229,23 @@ TEST_F(ServerSessionTest, HandshakeDeadlineClosesWithTimeout) {
   EXPECT_EQ(server_.state(), ServerSession::State::kClosed);
 }
 
+TEST_F(ServerSessionTest, ClockEarlierThanTheLastChangeClosesNothing) {
+  EXPECT_FALSE(server_.OnTimer(kConnectedAtMs - 1).close);
+  EXPECT_EQ(server_.state(), ServerSession::State::kAwaitingHello);
+}
+
+TEST_F(ServerSessionTest, ServerHelloOnTheMessagingChannelIsDropped) {
+  OutgoingFrame hello = client_.Start();
+  ServerSession::Output out =
+      server_.OnPacket(hello.channel, hello.bytes, kConnectedAtMs);
+  ASSERT_EQ(out.frames.size(), 1u);
+  ClientSession::Output dropped =
+      client_.OnPacket(kChannelMessaging, out.frames[0].bytes);
+  EXPECT_EQ(dropped.drop, DropReason::kBadFrame);
+  EXPECT_EQ(client_.state(), ClientSession::State::kHandshaking);
+  EXPECT_TRUE(client_.OnPacket(kChannelControl, out.frames[0].bytes).secured);
+}
+
 TEST_F(ServerSessionTest, LoginDeadlineSendsSessionEndedTimeout) {
   const uint64_t secured_at = kConnectedAtMs + 9'000;
   Handshake(secured_at);
@@ -253,7 +270,8 @@ TEST_F(ServerSessionTest, LoggedInSessionHasNoDeadline) {
 TEST_F(ServerSessionTest, FailedLoginDoesNotRestartTheLoginDeadline) {
   const uint64_t secured_at = kConnectedAtMs + 5;
   Handshake(secured_at);
-  Send(LoginRequest{1, "alice", "wrong password", "t", {}}, secured_at + 50'000);
+  Send(LoginRequest{1, "alice", "wrong password", "t", {}},
+       secured_at + 50'000);
   server_.AuthenticationFinished(false, 0, {});
   EXPECT_EQ(server_.state(), ServerSession::State::kSecured);
   EXPECT_EQ(server_.OnTimer(secured_at + kLoginDeadlineMs).close,
@@ -314,9 +332,9 @@ TEST_F(ServerSessionTest, RequestBeforeLoginIsAnsweredBadState) {
 
 TEST_F(ServerSessionTest, AliceLogsInAndUsesHerSession) {
   Handshake();
-  ServerSession::Output out = Send(
-      LoginRequest{7, "Alice", "correct horse", "hail-cli/0.1.0", {}},
-      kConnectedAtMs);
+  ServerSession::Output out =
+      Send(LoginRequest{7, "Alice", "correct horse", "hail-cli/0.1.0", {}},
+           kConnectedAtMs);
   ASSERT_TRUE(out.request.has_value());
   EXPECT_TRUE(std::holds_alternative<LoginRequest>(*out.request));
   EXPECT_EQ(server_.state(), ServerSession::State::kAuthenticating);
@@ -337,9 +355,9 @@ TEST_F(ServerSessionTest, AliceLogsInAndUsesHerSession) {
   out = Send(SessionInfoRequest{9}, kConnectedAtMs);
   ASSERT_TRUE(out.request.has_value());
   EXPECT_TRUE(std::holds_alternative<SessionInfoRequest>(*out.request));
-  ExpectError(Send(RegisterRequest{10, "bob", "hunter2hunter2"}, kConnectedAtMs),
-              10, static_cast<uint16_t>(Kind::kRegisterRequest),
-              ErrorCode::kBadState);
+  ExpectError(
+      Send(RegisterRequest{10, "bob", "hunter2hunter2"}, kConnectedAtMs), 10,
+      static_cast<uint16_t>(Kind::kRegisterRequest), ErrorCode::kBadState);
 }
 
 TEST_F(ServerSessionTest, RegisterLeavesTheSessionLoggedOut) {
@@ -366,6 +384,20 @@ TEST_F(ServerSessionTest, OnlyOneAccountOperationIsInFlight) {
   server_.AccountOperationFinished();
   out = Send(DeleteAccountRequest{4, "battery staple"}, kConnectedAtMs);
   EXPECT_TRUE(out.request.has_value());
+}
+
+TEST_F(ServerSessionTest, LogoutWaitsForARunningAccountOperation) {
+  Handshake();
+  Send(LoginRequest{1, "alice", "correct horse", "t", {}}, kConnectedAtMs);
+  server_.AuthenticationFinished(true, 10000, "alice");
+  ASSERT_TRUE(Send(DeleteAccountRequest{2, "correct horse"}, kConnectedAtMs)
+                  .request.has_value());
+  // A late deletion result must not land on whoever logs in next.
+  ExpectError(Send(LogoutRequest{3}, kConnectedAtMs), 3,
+              static_cast<uint16_t>(Kind::kLogoutRequest),
+              ErrorCode::kBadState);
+  server_.AccountOperationFinished();
+  EXPECT_TRUE(Send(LogoutRequest{4}, kConnectedAtMs).request.has_value());
 }
 
 TEST_F(ServerSessionTest, UnknownKindIsAnsweredUnknownKind) {
@@ -409,17 +441,21 @@ TEST_F(ServerSessionTest, MalformedBodyIsAnsweredMalformed) {
   Handshake();
   std::unique_ptr<SecureChannel> raw = RawClientChannel();
   Bytes short_ping = {0x00, 0x11, 1, 2, 3};
-  ExpectError(server_.OnPacket(kChannelControl,
-                               raw->Seal(kChannelControl, short_ping),
-                               kConnectedAtMs),
-              0, static_cast<uint16_t>(Kind::kPing), ErrorCode::kMalformed);
-  Bytes overlong = EncodeMessage(
-      RegisterRequest{7, std::string(kUsernameMaxLength + 1, 'a'), "pw"});
-  ExpectError(server_.OnPacket(kChannelControl,
-                               raw->Seal(kChannelControl, overlong),
-                               kConnectedAtMs),
-              0, static_cast<uint16_t>(Kind::kRegisterRequest),
-              ErrorCode::kMalformed);
+  ExpectError(
+      server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, short_ping),
+                       kConnectedAtMs),
+      0, static_cast<uint16_t>(Kind::kPing), ErrorCode::kMalformed);
+  // Written by hand: EncodeMessage refuses over-long fields.
+  Bytes overlong;
+  ByteWriter w(&overlong);
+  w.U16(static_cast<uint16_t>(Kind::kRegisterRequest));
+  w.U32(7);
+  w.String8(std::string(kUsernameMaxLength + 1, 'a'));
+  w.String8("pw");
+  ExpectError(
+      server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, overlong),
+                       kConnectedAtMs),
+      0, static_cast<uint16_t>(Kind::kRegisterRequest), ErrorCode::kMalformed);
   EXPECT_EQ(server_.state(), ServerSession::State::kSecured);
 }
 

@@ -1,0 +1,74 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace hail::server {
+namespace {
+
+ParsedCommandLine Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "haild");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+}
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() /
+            ("hail-config-" + std::to_string(::getpid()) + ".ini");
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  std::filesystem::path path_;
+};
+
+TEST_F(ConfigTest, DefaultsServePort4000OnHailData) {
+  ParsedCommandLine parsed = Parse({});
+  ASSERT_EQ(parsed.action, ParsedCommandLine::Action::kRun);
+  EXPECT_EQ(parsed.config.listen.ToString(), "0.0.0.0:4000");
+  EXPECT_EQ(parsed.config.data_dir, "hail-data");
+  EXPECT_EQ(parsed.config.loop_threads, 1u);
+  EXPECT_EQ(parsed.config.log_format, Logger::Format::kText);
+}
+
+TEST_F(ConfigTest, ConfigFileSetsValuesAndFlagsWin) {
+  std::ofstream(path_) << "listen = 127.0.0.1:5000\n"
+                       << "data-dir = /tmp/from-file\n"
+                       << "log-format = json\n"
+                       << "max-peers-per-ip = 8\n";
+  ParsedCommandLine parsed =
+      Parse({"--config", path_.string(), "--listen", "127.0.0.1:6000"});
+  ASSERT_EQ(parsed.action, ParsedCommandLine::Action::kRun) << parsed.output;
+  EXPECT_EQ(parsed.config.listen.ToString(), "127.0.0.1:6000");  // flag wins
+  EXPECT_EQ(parsed.config.data_dir, "/tmp/from-file");
+  EXPECT_EQ(parsed.config.log_format, Logger::Format::kJson);
+  EXPECT_EQ(parsed.config.max_peers_per_ip, 8u);
+}
+
+TEST_F(ConfigTest, HelpAndVersionExitZeroWithText) {
+  ParsedCommandLine help = Parse({"--help"});
+  EXPECT_EQ(help.action, ParsedCommandLine::Action::kExitOk);
+  EXPECT_NE(help.output.find("--data-dir"), std::string::npos);
+  ParsedCommandLine version = Parse({"--version"});
+  EXPECT_EQ(version.action, ParsedCommandLine::Action::kExitOk);
+  EXPECT_EQ(version.output.rfind("haild ", 0), 0u);
+}
+
+TEST_F(ConfigTest, BadValuesAreUsageErrors) {
+  EXPECT_EQ(Parse({"--listen", "nowhere"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+  EXPECT_EQ(Parse({"--log-format", "xml"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+  EXPECT_EQ(Parse({"--loop-threads", "0"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+  EXPECT_EQ(Parse({"--no-such-flag"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+  EXPECT_EQ(Parse({"--config", "/nonexistent/haild.ini"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+}
+
+}  // namespace
+}  // namespace hail::server
