@@ -196,8 +196,8 @@ TEST_F(AccountsTest, SigtermEndsSessionsWithShuttingDownAndExitsZero) {
 TEST(ThrottleTest, PasswordCheckingRequestsArePacedPerSourceIp) {
   TempDir dir;
   HaildProcess haild(dir.path() / "data", FreeUdpPort());
-  ASSERT_TRUE(haild.Start({"--auth-burst-per-ip", "3", "--auth-rate-per-ip",
-                           "0.01"}))
+  ASSERT_TRUE(
+      haild.Start({"--auth-burst-per-ip", "3", "--auth-rate-per-ip", "0.01"}))
       << haild.log();
   TestClient c(dir.path() / "home", haild.port());
   ASSERT_TRUE(c.Connect());
@@ -214,6 +214,43 @@ TEST(ThrottleTest, PasswordCheckingRequestsArePacedPerSourceIp) {
   EXPECT_EQ(login->error, ErrorCode::kThrottled);
   EXPECT_EQ(haild.Stat("password_hashes"), hashes);
   EXPECT_EQ(haild.Stat("throttled"), 2);
+}
+
+TEST(WorkerPoolTest, FullHashQueueIsAnsweredServerBusyAndEveryLoginIsAnswered) {
+  constexpr int kClients = 8;
+  TempDir dir;
+  HaildProcess haild(dir.path() / "data", FreeUdpPort());
+  ASSERT_TRUE(haild.Start({"--hash-threads", "1", "--hash-queue", "1",
+                           "--auth-burst-per-ip", "100"}))
+      << haild.log();
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<TestClient>(
+        dir.path() / ("home" + std::to_string(i)), haild.port()));
+    ASSERT_TRUE(clients.back()->Connect());
+  }
+  // All logins leave before any answer is read: one hashes, one waits, the
+  // rest find the queue full.
+  for (auto& c : clients)
+    ASSERT_TRUE((*c)->Login("nobody", "whatever-pw").ok());
+  int busy = 0, answered = 0;
+  for (auto& c : clients) {
+    auto result = c->WaitFor<client::LoginResult>();
+    ASSERT_TRUE(result);
+    ++answered;
+    if (result->error == ErrorCode::kServerBusy) {
+      ++busy;
+    } else {
+      EXPECT_EQ(result->error, ErrorCode::kInvalidCredentials);
+    }
+  }
+  EXPECT_EQ(answered, kClients);
+  EXPECT_GE(busy, 1);
+  EXPECT_EQ(haild.Stat("server_busy"), busy);
+  // A refused session can try again.
+  auto retry = clients[0]->Login("nobody", "whatever-pw");
+  ASSERT_TRUE(retry);
+  EXPECT_NE(retry->error, ErrorCode::kBadState);
 }
 
 TEST(LogFormatTest, JsonFlagMakesEveryLogLineAJsonObject) {

@@ -87,6 +87,22 @@ TEST_F(CliTest, ChangedServerIdentityIsRefusedWithExitFour) {
   EXPECT_EQ(haild_->Stat("logins_password"), 0);
 }
 
+TEST_F(CliTest, FingerprintMatchesWhatTheOperatorPrints) {
+  CommandResult printed =
+      RunCommand({HAILD_PATH, "--data-dir", haild_->data_dir().string(),
+                  "--print-fingerprint"});
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  std::string fingerprint = printed.out.substr(0, printed.out.find('\n'));
+  ASSERT_EQ(fingerprint.rfind("ed25519:", 0), 0u) << printed.out;
+  CommandResult seen = Hail("g", {"fingerprint"});
+  ASSERT_EQ(seen.exit_code, 0) << seen.err;
+  EXPECT_NE(seen.out.find(fingerprint), std::string::npos) << seen.out;
+  // Pinning up front with --trust works with the operator's fingerprint.
+  CommandResult trusted =
+      Hail("h", {"--trust", fingerprint, "register", "hugo"}, "hugo-password");
+  EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
+}
+
 TEST_F(CliTest, NoServerExitsThree) {
   std::vector<std::string> argv = {
       HAIL_PATH,   "--server", "127.0.0.1:" + std::to_string(FreeUdpPort()),
