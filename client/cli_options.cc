@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cstdint>
 #include <boost/program_options.hpp>
 #include <sstream>
 #include <vector>
 
+#include "client/display_names.h"
+#include "protocol/account_rules.h"
 #include "protocol/handshake.h"
 
 #ifndef HAIL_VERSION
@@ -18,28 +21,75 @@ namespace {
 
 namespace po = boost::program_options;
 
+// What follows a command's name.
+enum class Arguments : uint8_t {
+  kNone,
+  kAccountName,       // NAME: the account itself (register, login, ...)
+  kContact,           // NAME: another user
+  kContactText,       // NAME TEXT
+  kContactOptText,    // NAME [TEXT]
+  kPresenceOptText,   // PRESENCE [TEXT]
+};
+
 struct CommandSpec {
   Command command;
   std::string_view name;
-  bool takes_username;
+  Arguments arguments;
+  std::string_view usage;  // the arguments as --help shows them
   std::string_view summary;
 };
 
-constexpr std::array<CommandSpec, 7> kCommands = {{
-    {Command::kRegister, "register", true,
+constexpr std::array<CommandSpec, 19> kCommands = {{
+    {Command::kRegister, "register", Arguments::kAccountName, "NAME",
      "create an account; prints its user id"},
-    {Command::kLogin, "login", true,
+    {Command::kLogin, "login", Arguments::kAccountName, "NAME",
      "log in (stored token, else password), print the session, log out"},
-    {Command::kWhoami, "whoami", true,
+    {Command::kWhoami, "whoami", Arguments::kAccountName, "NAME",
      "log in and print what the server recorded for the session"},
-    {Command::kPasswd, "passwd", true, "change the password"},
-    {Command::kDeleteAccount, "delete-account", true,
-     "delete the account (needs the password)"},
-    {Command::kPing, "ping", false,
+    {Command::kPasswd, "passwd", Arguments::kAccountName, "NAME",
+     "change the password"},
+    {Command::kDeleteAccount, "delete-account", Arguments::kAccountName,
+     "NAME", "delete the account (needs the password)"},
+    {Command::kPing, "ping", Arguments::kNone, "",
      "connect and print the round-trip time of one PING"},
-    {Command::kFingerprint, "fingerprint", false,
+    {Command::kFingerprint, "fingerprint", Arguments::kNone, "",
      "connect and print the server's fingerprint and whether it is pinned"},
+    {Command::kAdd, "add", Arguments::kContactOptText, "NAME [TEXT]",
+     "ask NAME to become a contact, with an optional note"},
+    {Command::kAccept, "accept", Arguments::kContact, "NAME",
+     "accept NAME's contact request"},
+    {Command::kDeny, "deny", Arguments::kContact, "NAME",
+     "decline NAME's contact request"},
+    {Command::kRemove, "remove", Arguments::kContact, "NAME",
+     "remove NAME from the contacts (both ways)"},
+    {Command::kBlock, "block", Arguments::kContact, "NAME",
+     "block NAME: no presence, requests or messages from them"},
+    {Command::kUnblock, "unblock", Arguments::kContact, "NAME",
+     "unblock NAME"},
+    {Command::kSend, "send", Arguments::kContactText, "NAME TEXT",
+     "send a message; prints whether it was delivered live or stored"},
+    {Command::kWho, "who", Arguments::kNone, "",
+     "list the contacts with their presence and status"},
+    {Command::kStatus, "status", Arguments::kPresenceOptText,
+     "PRESENCE [TEXT]",
+     "set online, away, busy or invisible (for this session only)"},
+    {Command::kInbox, "inbox", Arguments::kNone, "",
+     "print and acknowledge what waited in the mailbox"},
+    {Command::kListen, "listen", Arguments::kNone, "",
+     "stay logged in and print every event until SIGINT, SIGTERM or EOF"},
+    {Command::kChat, "chat", Arguments::kNone, "",
+     "interactive chat (the default when stdin is a terminal)"},
 }};
+
+// Joins words[from..] with single spaces.
+std::string JoinFrom(const std::vector<std::string>& words, size_t from) {
+  std::string text;
+  for (size_t i = from; i < words.size(); ++i) {
+    if (i > from) text += ' ';
+    text += words[i];
+  }
+  return text;
+}
 
 po::options_description GlobalOptions() {
   po::options_description options("Options");
@@ -48,6 +98,9 @@ po::options_description GlobalOptions() {
        "server to use (default 127.0.0.1:4000)")  //
       ("trust", po::value<std::string>()->value_name("ed25519:HEX"),
        "accept only this server identity, and pin it")      //
+      ("user", po::value<std::string>()->value_name("NAME"),
+       "log in as NAME for the contact, presence and message commands "
+       "(default $HAIL_USER, else the only user with a stored token)")  //
       ("json", "print one JSON object per line on stdout")  //
       ("timeout", po::value<int>()->value_name("SECONDS"),
        "give up on the server after this long (default 10; time spent at "
@@ -73,7 +126,8 @@ std::string_view CommandName(Command command) {
   return "unknown";
 }
 
-CliParse ParseCommandLine(std::span<const char* const> args) {
+CliParse ParseCommandLine(std::span<const char* const> args,
+                          bool chat_without_command) {
   po::options_description visible = GlobalOptions();
   po::options_description all;
   all.add(visible);
@@ -119,6 +173,13 @@ CliParse ParseCommandLine(std::span<const char* const> args) {
           "--trust '{}': expected ed25519: followed by 64 hex digits", text));
     }
   }
+  if (values.count("user")) {
+    options.login_user = values["user"].as<std::string>();
+    if (!protocol::NormalizeUsername(options.login_user)) {
+      return UsageError(fmt::format("--user '{}': not a valid username",
+                                    options.login_user));
+    }
+  }
   options.json = values.count("json") > 0;
   if (values.count("timeout")) {
     options.timeout_seconds = values["timeout"].as<int>();
@@ -131,7 +192,12 @@ CliParse ParseCommandLine(std::span<const char* const> args) {
   if (values.count("words")) {
     words = values["words"].as<std::vector<std::string>>();
   }
-  if (words.empty()) return UsageError("no command given (see --help)");
+  if (words.empty()) {
+    if (!chat_without_command) {
+      return UsageError("no command given (see --help)");
+    }
+    words.push_back("chat");
+  }
   const CommandSpec* spec = nullptr;
   for (const CommandSpec& candidate : kCommands) {
     if (candidate.name == words[0]) spec = &candidate;
@@ -141,30 +207,77 @@ CliParse ParseCommandLine(std::span<const char* const> args) {
         fmt::format("unknown command '{}' (see --help)", words[0]));
   }
   options.command = spec->command;
-  size_t expected_words = spec->takes_username ? 2 : 1;
-  if (words.size() != expected_words) {
-    return UsageError(spec->takes_username
-                          ? fmt::format("usage: hail {} NAME", spec->name)
-                          : fmt::format("usage: hail {}", spec->name));
+  size_t given = words.size() - 1;
+  size_t minimum = 0;
+  size_t maximum = 0;  // SIZE_MAX: the last argument is TEXT, any words
+  switch (spec->arguments) {
+    case Arguments::kNone:
+      break;
+    case Arguments::kAccountName:
+    case Arguments::kContact:
+      minimum = maximum = 1;
+      break;
+    case Arguments::kContactText:
+      minimum = 2;
+      maximum = SIZE_MAX;
+      break;
+    case Arguments::kContactOptText:
+    case Arguments::kPresenceOptText:
+      minimum = 1;
+      maximum = SIZE_MAX;
+      break;
   }
-  if (spec->takes_username) options.username = words[1];
+  if (given < minimum || given > maximum) {
+    return UsageError(
+        spec->usage.empty()
+            ? fmt::format("usage: hail {}", spec->name)
+            : fmt::format("usage: hail {} {}", spec->name, spec->usage));
+  }
+  if (spec->arguments == Arguments::kAccountName) {
+    options.username = words[1];
+  } else if (given > 0) {
+    options.arguments.push_back(words[1]);
+    if (given > 1) options.arguments.push_back(JoinFrom(words, 2));
+  }
+  if (spec->arguments == Arguments::kPresenceOptText) {
+    std::optional<protocol::Presence> presence = ParsePresence(words[1]);
+    if (!presence) {
+      return UsageError(fmt::format(
+          "'{}' is not a presence: use online, away, busy or invisible",
+          words[1]));
+    }
+    options.presence = *presence;
+  } else if (spec->arguments != Arguments::kAccountName && given > 0 &&
+             !protocol::NormalizeUsername(words[1])) {
+    return UsageError(fmt::format(
+        "'{}' is not a valid username: 3..32 characters of A-Z a-z 0-9 . _ "
+        "-, starting with a letter",
+        words[1]));
+  }
   parse.outcome = CliParse::Outcome::kRun;
   return parse;
 }
 
 std::string HelpText() {
   std::ostringstream text;
-  text << "Usage: hail [OPTIONS] COMMAND [NAME]\n\n"
-       << "The Hail instant-messaging client.\n\nCommands:\n";
+  text << "Usage: hail [OPTIONS] [COMMAND [ARGUMENTS]]\n\n"
+       << "The Hail instant-messaging client. Without a command, and with "
+          "stdin a terminal,\nit starts the interactive chat.\n\n"
+          "Commands:\n";
   for (const CommandSpec& spec : kCommands) {
-    std::string usage =
-        fmt::format("{}{}", spec.name, spec.takes_username ? " NAME" : "");
-    text << fmt::format("  {:<22}{}\n", usage, spec.summary);
+    std::string usage = spec.usage.empty()
+                            ? std::string(spec.name)
+                            : fmt::format("{} {}", spec.name, spec.usage);
+    text << fmt::format("  {:<24}{}\n", usage, spec.summary);
   }
+  text << "\nTEXT may be several words. The commands from add on log in as "
+          "--user, $HAIL_USER or\nthe only user with a stored token for the "
+          "server.\n";
   text << "\n" << GlobalOptions() << "\n";
   text << "Environment:\n"
           "  HAIL_HOME            state directory (default ~/.hail): "
           "known_servers, tokens\n"
+          "  HAIL_USER            the user to log in as (see --user)\n"
           "  HAIL_PASSWORD        the password; when unset it is asked for "
           "on the terminal\n"
           "  HAIL_NEW_PASSWORD    the new password for passwd; when unset it "

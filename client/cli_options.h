@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "client/server_address.h"
 #include "protocol/messages.h"
@@ -22,6 +23,20 @@ enum class Command : uint8_t {
   kDeleteAccount,
   kPing,
   kFingerprint,
+  // Contacts, presence and messages: they log in as the login user (see
+  // CliOptions::login_user) and act on `arguments`.
+  kAdd,
+  kAccept,
+  kDeny,
+  kRemove,
+  kBlock,
+  kUnblock,
+  kSend,
+  kWho,
+  kStatus,
+  kInbox,
+  kListen,
+  kChat,
 };
 
 // "register", "delete-account", ...
@@ -31,7 +46,16 @@ inline constexpr int kDefaultTimeoutSeconds = 10;
 
 struct CliOptions {
   Command command = Command::kPing;
-  std::string username;  // as typed; set for commands that take NAME
+  // As typed: the NAME of the account commands (register ... whoami); for
+  // the others the CommandRunner fills in the login user it settled on.
+  std::string username;
+  // --user: whom the contact, presence and message commands log in as.
+  std::string login_user;
+  // The words after the command for those commands: NAME, then TEXT (the
+  // remaining words joined by single spaces), or PRESENCE then TEXT.
+  std::vector<std::string> arguments;
+  // /status and `hail status`: the presence parsed from PRESENCE.
+  protocol::Presence presence = protocol::Presence::kOnline;
   ServerAddress server;
   std::optional<protocol::PublicKey> trusted_identity;  // --trust
   bool json = false;
@@ -46,8 +70,10 @@ struct CliParse {
 };
 
 // Parses argv (args[0] is the program name). Options may come before or
-// after the command.
-CliParse ParseCommandLine(std::span<const char* const> args);
+// after the command. Without a command, `chat` is run when
+// `chat_without_command` (stdin is a terminal), else it is a usage error.
+CliParse ParseCommandLine(std::span<const char* const> args,
+                          bool chat_without_command = false);
 
 // The --help text, exit codes and environment included.
 std::string HelpText();

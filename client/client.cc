@@ -12,6 +12,7 @@
 #include <cstring>
 #include <utility>
 
+#include "client/client_internal.h"
 #include "client/enet_transport.h"
 #include "client/presession_exchange.h"
 #include "client/state_file.h"
@@ -20,12 +21,7 @@
 #include "protocol/handshake.h"
 
 namespace hail::client {
-namespace {
-
-// While waiting for a COOKIE, ENet is serviced in short slices: the
-// intercept consumes the COOKIE inside enet_host_service, which would
-// otherwise keep waiting for the rest of its timeout.
-constexpr uint64_t kPresessionSliceMs = 10;
+namespace internal {
 
 uint64_t SteadyNowMs() {
   return static_cast<uint64_t>(
@@ -47,6 +43,31 @@ uint64_t RandomU64() {
   return value;
 }
 
+Result<std::string> CanonicalUsername(std::string_view username) {
+  std::optional<std::string> canonical = protocol::NormalizeUsername(username);
+  if (!canonical) {
+    return Status::InvalidArgument(fmt::format(
+        "'{}' is not a valid username: 3..32 characters of A-Z a-z 0-9 . _ -, "
+        "starting with a letter",
+        username));
+  }
+  return *canonical;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::CanonicalUsername;
+using internal::RandomU64;
+using internal::SteadyNowMs;
+using internal::UnixNow;
+
+// While waiting for a COOKIE, ENet is serviced in short slices: the
+// intercept consumes the COOKIE inside enet_host_service, which would
+// otherwise keep waiting for the rest of its timeout.
+constexpr uint64_t kPresessionSliceMs = 10;
+
 // ENet disconnect data is a u32; Hail puts a u16 wire error code there.
 protocol::ErrorCode DisconnectCode(uint32_t data) {
   return static_cast<protocol::ErrorCode>(
@@ -56,6 +77,24 @@ protocol::ErrorCode DisconnectCode(uint32_t data) {
 std::optional<protocol::ErrorCode> CodeIfAny(uint32_t data) {
   if (data == 0) return std::nullopt;
   return DisconnectCode(data);
+}
+
+// Whether a session that ended for `reason` is worth resuming: the server
+// went away or was overloaded, rather than ending this user's session on
+// purpose (replaced, logged out, account deleted, token refused).
+bool IsTransientEnd(protocol::ErrorCode reason) {
+  using protocol::ErrorCode;
+  switch (reason) {
+    case ErrorCode::kOk:  // ENet timeout: no reason given
+    case ErrorCode::kShuttingDown:
+    case ErrorCode::kTimeout:
+    case ErrorCode::kServerBusy:
+    case ErrorCode::kInternal:
+    case ErrorCode::kThrottled:
+      return true;
+    default:
+      return false;
+  }
 }
 
 // "host:port" with the host lowercased, as ParseServerAddress gives it.
@@ -98,6 +137,10 @@ Status Client::Connect() {
   if (Status status = EnsurePrivateDirectory(options_.home); !status.ok()) {
     return status;
   }
+  return StartConnecting();
+}
+
+Status Client::StartConnecting() {
   Result<std::optional<protocol::PublicKey>> pinned =
       known_servers_.Find(server_);
   if (!pinned.ok()) return pinned.status();
@@ -122,16 +165,22 @@ std::optional<Event> Client::Poll(int timeout_ms) {
   assert(std::this_thread::get_id() == owner_thread_);
   uint64_t deadline =
       SteadyNowMs() + static_cast<uint64_t>(std::max(timeout_ms, 0));
-  while (events_.empty() && transport_) {
+  while (events_.empty()) {
     uint64_t now = SteadyNowMs();
     OnTimers(now);
-    if (!events_.empty() || !transport_) break;
+    if (!events_.empty()) break;
+    if (!transport_ && state_ != State::kReconnectWait) break;
     uint64_t wait = deadline > now ? deadline - now : 0;
     if (std::optional<uint64_t> next = NextDeadlineMs()) {
       wait = std::min(wait, *next > now ? *next - now : 0);
     }
     if (state_ == State::kAwaitingCookie) {
       wait = std::min(wait, kPresessionSliceMs);
+    }
+    if (!transport_) {  // waiting out a reconnection delay
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+      if (SteadyNowMs() >= deadline) break;
+      continue;
     }
     EnetTransport::Event event =
         transport_->Service(static_cast<uint32_t>(wait));
@@ -152,7 +201,11 @@ std::optional<Event> Client::Poll(int timeout_ms) {
         OnDisconnected(event.disconnect_data);
         break;
     }
-    if (SteadyNowMs() >= deadline) break;
+    // Past the deadline, stop once nothing more is ready.
+    if (event.type == EnetTransport::Event::Type::kNone &&
+        SteadyNowMs() >= deadline) {
+      break;
+    }
   }
   if (events_.empty()) return std::nullopt;
   Event next = std::move(events_.front());
@@ -166,6 +219,7 @@ std::optional<uint64_t> Client::NextDeadlineMs() const {
       return exchange_->next_timer_ms();
     case State::kConnecting:
     case State::kHandshaking:
+    case State::kReconnectWait:
     case State::kClosing:
       return deadline_ms_;
     default:
@@ -198,6 +252,15 @@ void Client::OnTimers(uint64_t now_ms) {
                                                       : "secure handshake",
                          kConnectTimeoutMs / 1000),
              std::nullopt});
+      }
+      break;
+    case State::kReconnectWait:
+      if (now_ms >= deadline_ms_) {
+        ++counters_.reconnect_attempts;
+        if (Status status = StartConnecting(); !status.ok()) {
+          ScheduleReconnect(
+              fmt::format("cannot reconnect: {}", status.message()));
+        }
       }
       break;
     case State::kClosing:
@@ -291,6 +354,10 @@ void Client::OnSecured() {
   }
   std::string key_log_error = AppendKeyLog();
   state_ = State::kSecured;
+  if (reconnect_.active) {
+    ResumeAfterReconnect();
+    return;
+  }
   events_.push_back(Connected{protocol::Fingerprint(offered), newly_pinned,
                               std::move(key_log_error)});
 }
@@ -323,6 +390,8 @@ void Client::OnHandshakeFailed() {
       mismatch.known_servers_file = known_servers_.file();
       transport_->DisconnectNow(0);
       Teardown(State::kClosed);
+      reconnect_ = Reconnection{};
+      resume_username_.clear();
       events_.push_back(std::move(mismatch));
       return;
     }
@@ -348,6 +417,15 @@ void Client::OnHandshakeFailed() {
 
 void Client::OnDisconnected(uint32_t data) {
   State before = state_;
+  if (before != State::kClosing &&
+      (reconnect_.active || (before == State::kSecured && ShouldReconnect() &&
+                             IsTransientEnd(DisconnectCode(data))))) {
+    ScheduleReconnect(
+        data == 0 ? fmt::format("the connection to {} was lost", server_)
+                  : fmt::format("{} closed the connection ({})", server_,
+                                protocol::ErrorCodeName(DisconnectCode(data))));
+    return;
+  }
   Teardown(State::kClosed);
   switch (before) {
     case State::kConnecting:
@@ -368,6 +446,10 @@ void Client::OnDisconnected(uint32_t data) {
 }
 
 void Client::FailConnect(ConnectFailed failure) {
+  if (reconnect_.active) {
+    ScheduleReconnect(std::move(failure.reason));
+    return;
+  }
   if (transport_) transport_->DisconnectNow(0);
   Teardown(State::kClosed);
   events_.push_back(std::move(failure));
@@ -375,12 +457,23 @@ void Client::FailConnect(ConnectFailed failure) {
 
 void Client::CopyTransportCounters() {
   const EnetTransport::Counters& transport = transport_->counters();
-  counters_.foreign_presession = transport.foreign_presession;
-  counters_.stun_dropped = transport.stun_dropped;
-  counters_.enet_service_errors = transport.service_errors;
+  const auto& earlier = retired_transport_counters_;
+  counters_.foreign_presession =
+      earlier.foreign_presession + transport.foreign_presession;
+  counters_.stun_dropped = earlier.stun_dropped + transport.stun_dropped;
+  counters_.enet_service_errors =
+      earlier.service_errors + transport.service_errors;
 }
 
 void Client::Teardown(State final_state) {
+  if (transport_) {
+    CopyTransportCounters();
+    const EnetTransport::Counters& transport = transport_->counters();
+    retired_transport_counters_.foreign_presession +=
+        transport.foreign_presession;
+    retired_transport_counters_.stun_dropped += transport.stun_dropped;
+    retired_transport_counters_.service_errors += transport.service_errors;
+  }
   transport_.reset();
   exchange_.reset();
   pending_.clear();
@@ -390,10 +483,16 @@ void Client::Teardown(State final_state) {
 }
 
 void Client::Close() {
+  resume_username_.clear();
+  reconnect_ = Reconnection{};
   switch (state_) {
     case State::kIdle:
     case State::kClosing:
     case State::kClosed:
+      return;
+    case State::kReconnectWait:
+      Teardown(State::kClosed);
+      events_.push_back(Disconnected{protocol::ErrorCode::kOk, true});
       return;
     case State::kAwaitingCookie:
     case State::kConnecting:
@@ -410,10 +509,86 @@ void Client::Close() {
   }
 }
 
+// --- Reconnection ---
+
+bool Client::ShouldReconnect() const {
+  return options_.auto_reconnect && !resume_username_.empty();
+}
+
+void Client::ScheduleReconnect(std::string reason) {
+  if (!reconnect_.active) {
+    reconnect_.active = true;
+    reconnect_.username = resume_username_;
+  }
+  if (transport_) transport_->DisconnectNow(0);
+  Teardown(State::kReconnectWait);
+  uint64_t delay =
+      reconnect_.backoff.NextDelayMs(static_cast<uint32_t>(RandomU64()));
+  deadline_ms_ = SteadyNowMs() + delay;
+  events_.push_back(
+      Reconnecting{reconnect_.backoff.attempts(), delay, std::move(reason)});
+}
+
+void Client::ResumeAfterReconnect() {
+  Result<uint32_t> request = Resume(reconnect_.username);
+  if (request.ok()) {
+    reconnect_.resume_request_id = *request;
+  } else if (request.status().IsNotFound()) {
+    FailReconnect(fmt::format("cannot resume the session: {}",
+                              request.status().message()),
+                  std::nullopt);
+  } else {
+    ScheduleReconnect(request.status().message());
+  }
+}
+
+void Client::OnReconnectResumed(const LoginResult& result) {
+  if (result.error != protocol::ErrorCode::kOk) {
+    std::string reason = fmt::format("the server refused to resume the "
+                                     "session: {}",
+                                     protocol::ErrorCodeName(result.error));
+    if (IsTransientEnd(result.error)) {
+      ScheduleReconnect(std::move(reason));
+    } else {
+      FailReconnect(std::move(reason), result.error);
+    }
+    return;
+  }
+  resume_username_ = result.username;
+  Reconnected reconnected;
+  reconnected.user_id = result.user_id;
+  reconnected.username = result.username;
+  reconnected.observed_endpoint = result.observed_endpoint;
+  reconnected.attempts = reconnect_.backoff.attempts();
+  reconnect_ = Reconnection{};
+  for (const protocol::SendMessage& message : outbox_.messages()) {
+    if (Status status = SendOutboxMessage(message); !status.ok()) {
+      ScheduleReconnect(
+          fmt::format("cannot resend messages: {}", status.message()));
+      return;
+    }
+    ++reconnected.resent_messages;
+  }
+  events_.push_back(std::move(reconnected));
+}
+
+void Client::FailReconnect(std::string reason,
+                           std::optional<protocol::ErrorCode> error) {
+  if (transport_) transport_->DisconnectNow(0);
+  Teardown(State::kClosed);
+  reconnect_ = Reconnection{};
+  resume_username_.clear();
+  events_.push_back(ReconnectFailed{std::move(reason), error});
+}
+
 bool Client::HasStoredToken(std::string_view username) const {
   Result<std::optional<StoredToken>> token =
       token_store_.Find(server_, username, UnixNow());
   return token.ok() && token->has_value();
+}
+
+Result<std::vector<std::string>> Client::UsersWithStoredTokens() const {
+  return token_store_.Usernames(server_, UnixNow());
 }
 
 // --- Requests ---
@@ -442,17 +617,6 @@ Result<uint32_t> Client::SendRequest(protocol::Message message,
 }
 
 namespace {
-
-Result<std::string> CanonicalUsername(std::string_view username) {
-  std::optional<std::string> canonical = protocol::NormalizeUsername(username);
-  if (!canonical) {
-    return Status::InvalidArgument(fmt::format(
-        "'{}' is not a valid username: 3..32 characters of A-Z a-z 0-9 . _ -, "
-        "starting with a letter",
-        username));
-  }
-  return *canonical;
-}
 
 Status CheckPassword(std::string_view password) {
   if (!protocol::IsAcceptablePassword(password)) {
@@ -576,11 +740,10 @@ Result<uint64_t> Client::Ping() {
 // --- Server messages ---
 
 std::optional<Client::PendingRequest> Client::TakePending(
-    uint32_t request_id, protocol::Kind expected_kind,
-    protocol::Kind alternative_kind) {
+    uint32_t request_id, std::initializer_list<protocol::Kind> kinds) {
   auto it = pending_.find(request_id);
-  if (it == pending_.end() || (it->second.kind != expected_kind &&
-                               it->second.kind != alternative_kind)) {
+  if (it == pending_.end() ||
+      std::find(kinds.begin(), kinds.end(), it->second.kind) == kinds.end()) {
     ++counters_.unmatched_replies;
     return std::nullopt;
   }
@@ -608,13 +771,13 @@ void Client::Handle(const protocol::Pong& message) {
 
 void Client::Handle(const protocol::SessionEnded& message) {
   logged_in_username_.clear();
+  if (!IsTransientEnd(message.reason)) resume_username_.clear();
   events_.push_back(SessionEnded{message.reason});
 }
 
 void Client::Handle(const protocol::RegisterResult& message) {
   using protocol::Kind;
-  if (!TakePending(message.request_id, Kind::kRegisterRequest,
-                   Kind::kRegisterRequest)) {
+  if (!TakePending(message.request_id, {Kind::kRegisterRequest})) {
     return;
   }
   events_.push_back(Registered{message.request_id, message.error,
@@ -626,7 +789,7 @@ void Client::Handle(const protocol::LoginResult& message) {
   using protocol::ErrorCode;
   using protocol::Kind;
   std::optional<PendingRequest> pending = TakePending(
-      message.request_id, Kind::kLoginRequest, Kind::kResumeRequest);
+      message.request_id, {Kind::kLoginRequest, Kind::kResumeRequest});
   if (!pending) return;
   LoginResult result;
   result.request_id = message.request_id;
@@ -651,24 +814,28 @@ void Client::Handle(const protocol::LoginResult& message) {
     stored = token_store_.Remove(server_, pending->username, UnixNow());
   }
   if (!stored.ok()) result.token_storage_error = stored.message();
+  if (reconnect_.active && message.request_id == reconnect_.resume_request_id) {
+    OnReconnectResumed(result);
+    return;
+  }
+  if (message.error == ErrorCode::kOk) resume_username_ = message.username;
   events_.push_back(std::move(result));
 }
 
 void Client::Handle(const protocol::LogoutResult& message) {
   using protocol::Kind;
-  if (!TakePending(message.request_id, Kind::kLogoutRequest,
-                   Kind::kLogoutRequest)) {
-    return;
+  if (!TakePending(message.request_id, {Kind::kLogoutRequest})) return;
+  if (message.error == protocol::ErrorCode::kOk) {
+    logged_in_username_.clear();
+    resume_username_.clear();
   }
-  if (message.error == protocol::ErrorCode::kOk) logged_in_username_.clear();
   events_.push_back(LoggedOut{message.request_id, message.error});
 }
 
 void Client::Handle(const protocol::ChangePasswordResult& message) {
   using protocol::Kind;
   std::optional<PendingRequest> pending =
-      TakePending(message.request_id, Kind::kChangePasswordRequest,
-                  Kind::kChangePasswordRequest);
+      TakePending(message.request_id, {Kind::kChangePasswordRequest});
   if (!pending) return;
   PasswordChanged result{
       message.request_id, message.error, message.retry_after_ms, {}};
@@ -689,8 +856,7 @@ void Client::Handle(const protocol::ChangePasswordResult& message) {
 void Client::Handle(const protocol::DeleteAccountResult& message) {
   using protocol::Kind;
   std::optional<PendingRequest> pending =
-      TakePending(message.request_id, Kind::kDeleteAccountRequest,
-                  Kind::kDeleteAccountRequest);
+      TakePending(message.request_id, {Kind::kDeleteAccountRequest});
   if (!pending) return;
   if (message.error == protocol::ErrorCode::kOk) {
     if (!pending->username.empty()) {
@@ -698,6 +864,7 @@ void Client::Handle(const protocol::DeleteAccountResult& message) {
       token_store_.Remove(server_, pending->username, UnixNow());
     }
     logged_in_username_.clear();
+    resume_username_.clear();
   }
   events_.push_back(AccountDeleted{message.request_id, message.error,
                                    message.retry_after_ms});
@@ -705,8 +872,7 @@ void Client::Handle(const protocol::DeleteAccountResult& message) {
 
 void Client::Handle(const protocol::SessionInfo& message) {
   using protocol::Kind;
-  if (!TakePending(message.request_id, Kind::kSessionInfoRequest,
-                   Kind::kSessionInfoRequest)) {
+  if (!TakePending(message.request_id, {Kind::kSessionInfoRequest})) {
     return;
   }
   SessionInfo info;

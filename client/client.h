@@ -1,12 +1,26 @@
 // A Hail client connection: pre-session cookie, ENet connect, secure
-// handshake with identity pinning, then account requests. Event-shaped and
-// non-blocking: requests return at once with their request id, and Poll
-// drives the network and reports what happened, one Event at a time.
+// handshake with identity pinning, then account, contact, presence and
+// message requests. Event-shaped and non-blocking: requests return at once
+// with their request id, and Poll drives the network and reports what
+// happened, one Event at a time.
 //
 //   IDLE --Connect--> AWAITING_COOKIE --COOKIE--> CONNECTING --ENet-->
 //   HANDSHAKING --SERVER_HELLO ok--> SECURED --Close--> CLOSING --> CLOSED
 //   any state before SECURED --failure--> CLOSED (ConnectFailed or
 //   IdentityMismatch); SECURED --disconnect--> CLOSED (Disconnected)
+//
+// With ClientOptions::auto_reconnect, a drop while logged in goes instead
+//   SECURED --disconnect--> RECONNECT_WAIT --backoff--> AWAITING_COOKIE ...
+//   --> SECURED --RESUME ok--> (Reconnected; unaccepted messages resent)
+// and a failed attempt returns to RECONNECT_WAIT with a longer delay
+// (Reconnecting each time), until it succeeds, Close is called, or the
+// resumption is refused (ReconnectFailed) or the identity changed
+// (IdentityMismatch), both ending in CLOSED.
+//
+// Received messages, contact notices and receipts stay on the server until
+// acknowledged (ITEM_ACK): automatically once their event is queued
+// (ClientOptions::auto_ack), or by the application with AcknowledgeItem.
+// Each is reported once per process (see client/delivery_dedup.h).
 //
 // Threading: not thread-safe. Construct, call and destroy a Client on one
 // thread (asserted in debug builds); it owns one ENet host, which ENet
@@ -16,6 +30,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -23,9 +38,13 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
+#include "client/delivery_dedup.h"
 #include "client/events.h"
 #include "client/known_servers.h"
+#include "client/outbox.h"
+#include "client/reconnect_backoff.h"
 #include "client/server_address.h"
 #include "client/token_store.h"
 #include "protocol/messages.h"
@@ -52,6 +71,14 @@ struct ClientOptions {
   // From HAIL_KEYLOGFILE: when set, the session keys are appended there
   // (mode 0600) once secured, for decrypting captures. Empty: no key log.
   std::string key_log_path;
+  // Acknowledge every received message, contact notice and receipt as soon
+  // as its event is queued. When false, the application calls
+  // AcknowledgeItem once it has kept the item (shown it, saved it); until
+  // then the server holds it, and a live message is stored for later.
+  bool auto_ack = true;
+  // Reconnect (with the stored token) when the connection drops while
+  // logged in; see the state diagram above.
+  bool auto_reconnect = false;
 };
 
 class Client {
@@ -62,6 +89,7 @@ class Client {
     kConnecting,
     kHandshaking,
     kSecured,
+    kReconnectWait,  // auto_reconnect: waiting out the backoff delay
     kClosing,
     kClosed,
   };
@@ -77,6 +105,9 @@ class Client {
     uint64_t unexpected_messages = 0;  // kinds a server must not send
     uint64_t unmatched_replies = 0;    // no request with that id and kind
     uint64_t key_log_failures = 0;     // HAIL_KEYLOGFILE not writable
+    // Items the server delivered again after they were reported.
+    uint64_t duplicate_deliveries = 0;
+    uint64_t reconnect_attempts = 0;
     // From the transport: "HAIL" datagrams from other sources, STUN-shaped
     // datagrams, and enet_host_service returning -1 (an oversized datagram).
     uint64_t foreign_presession = 0;
@@ -116,22 +147,61 @@ class Client {
   // Sends PING; returns its nonce, which the Pong event echoes.
   Result<uint64_t> Ping();
 
-  // Closes the connection. Gracefully (a Disconnected with closed_by_us
-  // follows from Poll) once ENet is connected; at once, also reporting
-  // Disconnected, before that. No effect when idle or already closed.
+  // Contact and presence requests (SPEC.md "Contacts", "Presence"). Each is
+  // answered by a RequestDone with its request id (RequestContactList by
+  // ContactUpdated events and a ContactListEnd instead, unless it fails).
+  // Errors as for the account requests: InvalidArgument when not SECURED or
+  // a name or text breaks the rules (checked before sending), IoError.
+  // `text` is at most 256 bytes of UTF-8 and may be empty.
+  Result<uint32_t> AddContact(std::string_view username,
+                              std::string_view text);
+  Result<uint32_t> AnswerContact(std::string_view username, bool accept);
+  Result<uint32_t> RemoveContact(std::string_view username);
+  Result<uint32_t> BlockContact(std::string_view username, bool blocked);
+  Result<uint32_t> RequestContactList();
+  // `presence` is any but kOffline; `status_text` at most 128 bytes.
+  Result<uint32_t> SetPresence(protocol::Presence presence,
+                               std::string_view status_text);
+
+  // Sends `text` (1..4096 bytes of UTF-8) to `recipient` and returns its new
+  // random message id; a MessageAccepted with that id follows. The message
+  // is kept until then and, after a reconnect, sent again with the same id.
+  // While reconnecting it is only queued. Errors: InvalidArgument when not
+  // logged in (and not reconnecting) or for a bad name or text; IoError.
+  Result<protocol::ItemId> SendMessage(std::string_view recipient,
+                                       std::string_view text);
+  // Tells the server it may forget a received item: pass the event's
+  // AcknowledgementFor (message id and sender id for a message, item id and
+  // 0 for notices and receipts). Needed only without auto_ack. While
+  // reconnecting, the acknowledgement is sent when the server delivers the
+  // item again. Errors: InvalidArgument when neither secured nor
+  // reconnecting, IoError.
+  Status AcknowledgeItem(const protocol::ItemId& item_id, uint64_t sender_id);
+  // Messages sent and not yet answered by MESSAGE_ACCEPTED.
+  size_t unaccepted_messages() const { return outbox_.size(); }
+
+  // Closes the connection and stops reconnecting. Gracefully (a
+  // Disconnected with closed_by_us follows from Poll) once ENet is
+  // connected; at once, also reporting Disconnected, before that. No effect
+  // when idle or already closed. Unaccepted messages are not sent.
   void Close();
 
   // Services the network for up to `timeout_ms` (0: only what is ready)
   // and returns the next event, or nullopt when none arrived in time.
   // Returns at once when there is nothing to wait for (idle or closed).
+  // With a timeout of 0 it handles every datagram already received until
+  // one yields an event.
   std::optional<Event> Poll(int timeout_ms);
 
   State state() const { return state_; }
   // "host:port": the key of this server in the state files.
   const std::string& server() const { return server_; }
-  // The canonical username logged in on this connection, empty when none.
+  // The canonical username logged in on this connection, empty when none
+  // (also while reconnecting).
   const std::string& logged_in_username() const { return logged_in_username_; }
   bool HasStoredToken(std::string_view username) const;
+  // The users with an unexpired token stored for this server, sorted.
+  Result<std::vector<std::string>> UsersWithStoredTokens() const;
   const std::filesystem::path& known_servers_file() const {
     return known_servers_.file();
   }
@@ -143,13 +213,41 @@ class Client {
     std::string username;  // canonical; for LOGIN and RESUME
   };
 
+  // The reconnection in progress (auto_reconnect), between a drop and
+  // Reconnected, ReconnectFailed or Close.
+  struct Reconnection {
+    bool active = false;
+    std::string username;  // canonical: resumed once secured again
+    uint32_t resume_request_id = 0;
+    ReconnectBackoff backoff;
+  };
+
   Status RequireSecured() const;
   Result<uint32_t> SendRequest(protocol::Message message, uint32_t request_id,
                                PendingRequest pending);
   uint32_t NextRequestId();
-  std::optional<PendingRequest> TakePending(uint32_t request_id,
-                                            protocol::Kind expected_kind,
-                                            protocol::Kind alternative_kind);
+  std::optional<PendingRequest> TakePending(
+      uint32_t request_id, std::initializer_list<protocol::Kind> kinds);
+
+  // Opens a transport and sends the first HELLO (Connect and reconnects).
+  Status StartConnecting();
+  // Drops the connection (if any) and waits to try again: RECONNECT_WAIT.
+  void ScheduleReconnect(std::string reason);
+  // Secured again while reconnecting: sends RESUME.
+  void ResumeAfterReconnect();
+  void OnReconnectResumed(const LoginResult& result);
+  // Ends reconnection for good: ReconnectFailed, CLOSED.
+  void FailReconnect(std::string reason,
+                     std::optional<protocol::ErrorCode> error);
+  // Whether a drop now should start reconnecting.
+  bool ShouldReconnect() const;
+
+  // Reports a received item once (see DeliveryDedup) and acknowledges it
+  // as auto_ack and the dedup state say.
+  void OnItem(uint64_t sender_id, const protocol::ItemId& item_id,
+              Event event);
+  Status SendItemAck(const protocol::ItemId& item_id, uint64_t sender_id);
+  Status SendOutboxMessage(const protocol::SendMessage& message);
 
   void OnTimers(uint64_t now_ms);
   std::optional<uint64_t> NextDeadlineMs() const;
@@ -162,8 +260,8 @@ class Client {
   // Reports a failure to connect and drops everything.
   void FailConnect(ConnectFailed failure);
   void Teardown(State final_state);
-  // Copies the transport's counters into counters_ (a Client has at most
-  // one transport in its life: Connect works once).
+  // Copies the transport's counters, plus those of the transports of
+  // earlier connections (reconnects), into counters_.
   void CopyTransportCounters();
   std::string AppendKeyLog();
 
@@ -176,6 +274,16 @@ class Client {
   void Handle(const protocol::ChangePasswordResult& message);
   void Handle(const protocol::DeleteAccountResult& message);
   void Handle(const protocol::SessionInfo& message);
+  void Handle(const protocol::RequestResult& message);
+  void Handle(const protocol::ContactUpdate& message);
+  void Handle(const protocol::ContactListEnd& message);
+  void Handle(const protocol::ContactRequestNotice& message);
+  void Handle(const protocol::ContactAnswerNotice& message);
+  void Handle(const protocol::PresenceUpdate& message);
+  void Handle(const protocol::MessageAccepted& message);
+  void Handle(const protocol::MessageDeliver& message);
+  void Handle(const protocol::DeliveryReceipt& message);
+  void Handle(const protocol::MailboxEnd& message);
   // Every other kind: the server must not send it.
   template <class Message>
   void Handle(const Message& message);
@@ -190,14 +298,27 @@ class Client {
   std::optional<protocol::PublicKey> pinned_identity_;
   std::optional<protocol::PublicKey> expected_identity_;
   std::unique_ptr<EnetTransport> transport_;
+  // The transport counters of earlier connections (before reconnects).
+  struct {
+    uint64_t foreign_presession = 0;
+    uint64_t stun_dropped = 0;
+    uint64_t service_errors = 0;
+  } retired_transport_counters_;
   std::unique_ptr<PresessionExchange> exchange_;
   std::unique_ptr<protocol::ClientSession> session_;
-  uint64_t deadline_ms_ = 0;  // for CONNECTING/HANDSHAKING and CLOSING
+  // For CONNECTING/HANDSHAKING, RECONNECT_WAIT and CLOSING.
+  uint64_t deadline_ms_ = 0;
 
   uint32_t last_request_id_ = 0;
   std::map<uint32_t, PendingRequest> pending_;
   std::map<uint64_t, uint64_t> ping_sent_ms_;  // nonce -> steady time
   std::string logged_in_username_;
+  // The user to resume after a drop: set by a successful login, cleared by
+  // logout, account deletion, Close and a final SESSION_ENDED.
+  std::string resume_username_;
+  Reconnection reconnect_;
+  Outbox outbox_;
+  DeliveryDedup dedup_;
   std::deque<Event> events_;
   Counters counters_;
 };

@@ -43,13 +43,6 @@ bool Is(const Event& event) {
 
 }  // namespace
 
-std::string WireErrorName(ErrorCode code) {
-  if (static_cast<uint16_t>(code) >= protocol::kErrorCodeEnd) {
-    return fmt::format("unknown({})", static_cast<uint16_t>(code));
-  }
-  return std::string(protocol::ErrorCodeName(code));
-}
-
 CliEnvironment CliEnvironment::FromProcess() {
   CliEnvironment environment;
   std::optional<std::string> hail_home = EnvironmentValue("HAIL_HOME");
@@ -68,6 +61,7 @@ CliEnvironment CliEnvironment::FromProcess() {
   }
   environment.password = EnvironmentValue("HAIL_PASSWORD");
   environment.new_password = EnvironmentValue("HAIL_NEW_PASSWORD");
+  environment.user = EnvironmentValue("HAIL_USER");
   environment.key_log_path = EnvironmentValue("HAIL_KEYLOGFILE").value_or("");
   return environment;
 }
@@ -93,6 +87,10 @@ ExitCode CommandRunner::Run() {
   client_options.home = environment_.home;
   client_options.trusted_identity = options_.trusted_identity;
   client_options.key_log_path = environment_.key_log_path;
+  // Items are acknowledged once printed (see the class comment).
+  client_options.auto_ack = false;
+  client_options.auto_reconnect = options_.command == Command::kListen ||
+                                  options_.command == Command::kChat;
   client_ = std::make_unique<Client>(std::move(client_options));
   switch (options_.command) {
     case Command::kRegister:
@@ -108,6 +106,25 @@ ExitCode CommandRunner::Run() {
       return RunPing();
     case Command::kFingerprint:
       return RunFingerprint();
+    case Command::kAdd:
+    case Command::kAccept:
+    case Command::kDeny:
+    case Command::kRemove:
+    case Command::kBlock:
+    case Command::kUnblock:
+      return RunContactRequest();
+    case Command::kStatus:
+      return RunStatus();
+    case Command::kSend:
+      return RunSend();
+    case Command::kWho:
+      return RunWho();
+    case Command::kInbox:
+      return RunInbox();
+    case Command::kListen:
+      return RunListen();
+    case Command::kChat:
+      return RunChat();
   }
   return Fail(ExitCode::kUsage, "unknown command");
 }

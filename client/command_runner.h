@@ -2,6 +2,11 @@
 // command needs it, do the work, log out, close, and turn the outcome into
 // output and an exit code. Human-readable output goes to `out`, diagnostics
 // to `err`; with --json, `out` gets exactly one JSON object per line.
+//
+// Received items (messages, contact notices, receipts) are acknowledged
+// only after they were printed (ClientOptions::auto_ack is off), and only
+// by the commands that print them (inbox, listen, chat): the others leave
+// them on the server for those.
 #ifndef HAIL_CLIENT_COMMAND_RUNNER_H_
 #define HAIL_CLIENT_COMMAND_RUNNER_H_
 
@@ -17,6 +22,7 @@
 
 #include "client/cli_options.h"
 #include "client/client.h"
+#include "client/display_names.h"
 #include "protocol/error_code.h"
 #include "protocol/status.h"
 
@@ -36,6 +42,7 @@ struct CliEnvironment {
   std::filesystem::path home;               // HAIL_HOME, else ~/.hail
   std::optional<std::string> password;      // HAIL_PASSWORD
   std::optional<std::string> new_password;  // HAIL_NEW_PASSWORD
+  std::optional<std::string> user;          // HAIL_USER
   std::string key_log_path;                 // HAIL_KEYLOGFILE
 
   static CliEnvironment FromProcess();
@@ -67,6 +74,28 @@ class CommandRunner {
   ExitCode RunDeleteAccount();
   ExitCode RunPing();
   ExitCode RunFingerprint();
+  // Contacts, presence and messages (command_runner_chat.cc).
+  ExitCode RunContactRequest();  // add, accept, deny, remove, block, unblock
+  ExitCode RunStatus();
+  ExitCode RunSend();
+  ExitCode RunWho();
+  ExitCode RunInbox();
+  ExitCode RunListen();
+  ExitCode RunChat();
+
+  // Settles the login user (--user, $HAIL_USER, the only stored token)
+  // into options_.username, asks for the password when no token is
+  // stored, connects and logs in.
+  std::optional<ExitCode> LogInAsLoginUser(LoginResult* login);
+  std::optional<ExitCode> ResolveLoginUser();
+  // Waits for the RequestDone of `request`; reports a failure.
+  std::optional<ExitCode> AwaitRequestDone(const Result<uint32_t>& request,
+                                           std::string_view what);
+  // Prints a received item (text or JSON) and then acknowledges it.
+  void PrintAndAcknowledge(const Event& event);
+  // The exit code for an event that ends a listen or chat session for
+  // good (reported), or nullopt for any other event.
+  std::optional<ExitCode> FinalEventExit(const Event& event);
 
   // Each returns nullopt on success, else the exit code (already reported).
   // Fills `connected` (when given) with the Connected event.
@@ -114,9 +143,6 @@ class CommandRunner {
   std::unique_ptr<Client> client_;
   Clock::time_point deadline_;
 };
-
-// The SPEC.md name of a wire error code, or "unknown(N)".
-std::string WireErrorName(protocol::ErrorCode code);
 
 }  // namespace hail::client
 

@@ -6,15 +6,36 @@ namespace hail::client {
 
 std::string_view EventName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 13> kNames = {
-      "Connected",    "ConnectFailed", "IdentityMismatch", "Registered",
-      "LoginResult",  "LoggedOut",     "PasswordChanged",  "AccountDeleted",
-      "SessionInfo",  "Pong",          "ErrorReply",       "SessionEnded",
-      "Disconnected",
+  static constexpr std::array<std::string_view, 26> kNames = {
+      "Connected",       "ConnectFailed",   "IdentityMismatch",
+      "Registered",      "LoginResult",     "LoggedOut",
+      "PasswordChanged", "AccountDeleted",  "SessionInfo",
+      "Pong",            "ErrorReply",      "SessionEnded",
+      "Disconnected",    "RequestDone",     "ContactUpdated",
+      "ContactListEnd",  "ContactRequest",  "ContactAnswered",
+      "PresenceChanged", "MessageAccepted", "MessageReceived",
+      "DeliveryReceipt", "MailboxEnd",      "Reconnecting",
+      "Reconnected",     "ReconnectFailed",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a name");
   return kNames[event.index()];
+}
+
+std::optional<ItemReference> AcknowledgementFor(const Event& event) {
+  if (const auto* message = std::get_if<MessageReceived>(&event)) {
+    return ItemReference{message->message_id, message->sender_id};
+  }
+  if (const auto* request = std::get_if<ContactRequest>(&event)) {
+    return ItemReference{request->item_id, 0};
+  }
+  if (const auto* answer = std::get_if<ContactAnswered>(&event)) {
+    return ItemReference{answer->item_id, 0};
+  }
+  if (const auto* receipt = std::get_if<DeliveryReceipt>(&event)) {
+    return ItemReference{receipt->item_id, 0};
+  }
+  return std::nullopt;
 }
 
 }  // namespace hail::client

@@ -12,8 +12,11 @@
 #include <string_view>
 #include <variant>
 
+#include "protocol/chat_messages.h"
+#include "protocol/contact_messages.h"
 #include "protocol/endpoint.h"
 #include "protocol/error_code.h"
+#include "protocol/kind.h"
 
 namespace hail::client {
 
@@ -109,17 +112,147 @@ struct SessionEnded {
   protocol::ErrorCode reason = protocol::ErrorCode::kOk;
 };
 
-// The ENet connection is gone. `reason` is the server's disconnect code;
-// kOk when none was given, which is also what ENet reports for a timeout.
+// The ENet connection is gone and nothing more will happen. `reason` is the
+// server's disconnect code; kOk when none was given, which is also what ENet
+// reports for a timeout. With ClientOptions::auto_reconnect, a drop while
+// logged in is reported as Reconnecting instead.
 struct Disconnected {
   protocol::ErrorCode reason = protocol::ErrorCode::kOk;
   bool closed_by_us = false;  // the answer to Client::Close
 };
 
-using Event =
-    std::variant<Connected, ConnectFailed, IdentityMismatch, Registered,
-                 LoginResult, LoggedOut, PasswordChanged, AccountDeleted,
-                 SessionInfo, Pong, ErrorReply, SessionEnded, Disconnected>;
+// --- Contacts, presence and messages (SPEC.md "Contacts", "Messages") ---
+
+// The answer (REQUEST_RESULT) to a contact or presence request.
+struct RequestDone {
+  uint32_t request_id = 0;
+  protocol::Kind kind = protocol::Kind::kContactAdd;  // what was asked
+  protocol::ErrorCode error = protocol::ErrorCode::kOk;
+};
+
+// How the receiver stands with one user, and that user's presence as the
+// receiver may see it. Sent for every entry at login and for a contact
+// list request, and whenever a relation changes.
+struct ContactUpdated {
+  uint64_t user_id = 0;
+  std::string username;
+  protocol::Relation relation = protocol::Relation::kNone;
+  protocol::Presence presence = protocol::Presence::kOffline;
+  std::string status;
+};
+
+// Ends a contact list: the one sent at login (request_id 0) or the answer
+// to RequestContactList.
+struct ContactListEnd {
+  uint32_t request_id = 0;
+  uint32_t count = 0;
+};
+
+// Someone asks to add the receiver (live or from the mailbox).
+struct ContactRequest {
+  protocol::ItemId item_id{};
+  uint64_t from_user_id = 0;
+  std::string from;  // username
+  std::string text;
+  uint64_t sent_unix = 0;
+};
+
+// The answer to the receiver's own contact request.
+struct ContactAnswered {
+  protocol::ItemId item_id{};
+  uint64_t user_id = 0;
+  std::string user;  // username
+  bool accepted = false;
+  uint64_t answered_unix = 0;
+};
+
+// A contact's presence changed (kOffline also for logout and timeouts).
+struct PresenceChanged {
+  uint64_t user_id = 0;
+  std::string username;
+  protocol::Presence presence = protocol::Presence::kOffline;
+  std::string status;
+};
+
+// The server took responsibility for a message sent with SendMessage, or
+// refused it. `route` and `seq` are meaningful when `error` is kOk.
+struct MessageAccepted {
+  protocol::ItemId message_id{};
+  protocol::ErrorCode error = protocol::ErrorCode::kOk;
+  protocol::Route route = protocol::Route::kStored;
+  uint64_t seq = 0;
+  uint64_t accepted_unix = 0;
+  std::string recipient;  // as given to SendMessage
+};
+
+// A message for the receiver. Reported once per (sender_id, message_id)
+// within the process, however often the server delivers it.
+struct MessageReceived {
+  protocol::ItemId message_id{};
+  uint64_t sender_id = 0;
+  std::string sender;
+  uint64_t seq = 0;
+  uint64_t accepted_unix = 0;
+  std::string text;
+  bool from_mailbox = false;
+};
+
+// The recipient's client has one of the receiver's messages.
+struct DeliveryReceipt {
+  protocol::ItemId item_id{};
+  protocol::ItemId message_id{};
+  uint64_t recipient_id = 0;
+  std::string recipient;
+  uint64_t delivered_unix = 0;
+};
+
+// Every mailbox item waiting at login has been reported.
+struct MailboxEnd {
+  uint32_t count = 0;
+};
+
+// --- Automatic reconnection (ClientOptions::auto_reconnect) ---
+
+// The connection dropped while logged in (or the last attempt failed); the
+// next attempt starts in `delay_ms`.
+struct Reconnecting {
+  uint32_t attempt = 1;  // 1 for the first attempt after the drop
+  uint64_t delay_ms = 0;
+  std::string reason;  // for people: why the previous connection ended
+};
+
+// Connected and resumed again; unaccepted messages have been resent.
+struct Reconnected {
+  uint64_t user_id = 0;
+  std::string username;
+  protocol::Endpoint observed_endpoint;
+  uint32_t attempts = 1;
+  size_t resent_messages = 0;
+};
+
+// Reconnection stopped for good (no stored token, token refused, identity
+// changed is reported as IdentityMismatch instead). The client is closed.
+struct ReconnectFailed {
+  std::string reason;
+  std::optional<protocol::ErrorCode> error;  // set when the server said why
+};
+
+using Event = std::variant<
+    Connected, ConnectFailed, IdentityMismatch, Registered, LoginResult,
+    LoggedOut, PasswordChanged, AccountDeleted, SessionInfo, Pong, ErrorReply,
+    SessionEnded, Disconnected, RequestDone, ContactUpdated, ContactListEnd,
+    ContactRequest, ContactAnswered, PresenceChanged, MessageAccepted,
+    MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting, Reconnected,
+    ReconnectFailed>;
+
+// What ITEM_ACK names for an item the server keeps until it is acknowledged
+// (MessageReceived, ContactRequest, ContactAnswered, DeliveryReceipt).
+struct ItemReference {
+  protocol::ItemId item_id{};
+  uint64_t sender_id = 0;  // the message's sender; 0 for server notices
+};
+// nullopt for events that need no acknowledgement.
+std::optional<ItemReference> AcknowledgementFor(const Event& event);
 
 // A short name for logs: "Connected", "LoginResult", ...
 std::string_view EventName(const Event& event);

@@ -1,4 +1,6 @@
 // `hail`: the command-line client. See `hail --help`.
+#include <unistd.h>
+
 #include <iostream>
 #include <span>
 
@@ -8,8 +10,10 @@
 
 int main(int argc, char** argv) {
   using hail::client::CliParse;
+  // Without a command, an interactive terminal gets the chat.
   CliParse parse = hail::client::ParseCommandLine(
-      std::span<const char* const>(argv, static_cast<size_t>(argc)));
+      std::span<const char* const>(argv, static_cast<size_t>(argc)),
+      /*chat_without_command=*/isatty(STDIN_FILENO) != 0);
   switch (parse.outcome) {
     case CliParse::Outcome::kHelp:
       std::cout << hail::client::HelpText();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <utility>
 #include <vector>
@@ -75,6 +76,23 @@ Result<std::optional<StoredToken>> TokenStore::Find(std::string_view server,
     }
   }
   return found;
+}
+
+Result<std::vector<std::string>> TokenStore::Usernames(
+    std::string_view server, uint64_t now_unix) const {
+  Result<std::vector<std::string>> lines = ReadLines(file_);
+  if (!lines.ok()) return lines.status();
+  std::vector<std::string> names;
+  for (const std::string& line : *lines) {
+    std::optional<StoredToken> entry = ParseEntry(line);
+    if (entry && entry->server == server && entry->expires_unix > now_unix &&
+        protocol::NormalizeUsername(entry->username) == entry->username) {
+      names.push_back(std::move(entry->username));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
 }
 
 Status TokenStore::Put(const StoredToken& token, uint64_t now_unix) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/messages.h"
 #include "protocol/status.h"
@@ -42,6 +43,11 @@ class TokenStore {
   Result<std::optional<StoredToken>> Find(std::string_view server,
                                           std::string_view username,
                                           uint64_t now_unix) const;
+
+  // The canonical usernames with a token for `server` still valid at
+  // `now_unix`, sorted, each once. Errors: IoError.
+  Result<std::vector<std::string>> Usernames(std::string_view server,
+                                             uint64_t now_unix) const;
 
   // Stores `token`, replacing any entry for the same server and username.
   // REQUIRES: token.username is canonical. Errors: IoError.

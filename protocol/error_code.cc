@@ -40,6 +40,22 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "ACCOUNT_DELETED";
     case ErrorCode::kLoggedOut:
       return "LOGGED_OUT";
+    case ErrorCode::kUserNotFound:
+      return "USER_NOT_FOUND";
+    case ErrorCode::kContactLimit:
+      return "CONTACT_LIMIT";
+    case ErrorCode::kNotAContact:
+      return "NOT_A_CONTACT";
+    case ErrorCode::kNoSuchRequest:
+      return "NO_SUCH_REQUEST";
+    case ErrorCode::kInvalidText:
+      return "INVALID_TEXT";
+    case ErrorCode::kMailboxFull:
+      return "MAILBOX_FULL";
+    case ErrorCode::kIdReused:
+      return "ID_REUSED";
+    case ErrorCode::kNotAllowed:
+      return "NOT_ALLOWED";
   }
   return "UNKNOWN";
 }

@@ -28,11 +28,19 @@ enum class ErrorCode : uint16_t {
   kShuttingDown = 15,
   kAccountDeleted = 16,
   kLoggedOut = 17,
+  kUserNotFound = 18,
+  kContactLimit = 19,
+  kNotAContact = 20,
+  kNoSuchRequest = 21,
+  kInvalidText = 22,
+  kMailboxFull = 23,
+  kIdReused = 24,
+  kNotAllowed = 25,
 };
 
-// One past the highest defined code; codes at or above it are unknown and
-// are shown as "unknown(N)".
-inline constexpr uint16_t kErrorCodeEnd = 18;
+// One past the highest defined code; codes at or above it are unknown (a
+// receiver treats them as a generic failure).
+inline constexpr uint16_t kErrorCodeEnd = 26;
 
 // The SPEC.md name, e.g. "INVALID_CREDENTIALS"; "UNKNOWN" for codes outside
 // the list.

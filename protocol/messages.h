@@ -13,37 +13,9 @@
 #include "protocol/endpoint.h"
 #include "protocol/error_code.h"
 #include "protocol/field_visitor.h"
+#include "protocol/kind.h"
 
 namespace hail::protocol {
-
-inline constexpr uint16_t kProtocolVersion = 1;
-
-enum class Kind : uint16_t {
-  kClientHello = 0x0001,
-  kServerHello = 0x0002,
-  kHandshakeReject = 0x0003,
-  kError = 0x0010,
-  kPing = 0x0011,
-  kPong = 0x0012,
-  kSessionEnded = 0x0013,
-  kRegisterRequest = 0x0020,
-  kRegisterResult = 0x0021,
-  kLoginRequest = 0x0022,
-  kResumeRequest = 0x0023,
-  kLoginResult = 0x0024,
-  kLogoutRequest = 0x0025,
-  kLogoutResult = 0x0026,
-  kChangePasswordRequest = 0x0027,
-  kChangePasswordResult = 0x0028,
-  kDeleteAccountRequest = 0x0029,
-  kDeleteAccountResult = 0x002a,
-  kSessionInfoRequest = 0x002b,
-  kSessionInfo = 0x002c,
-};
-
-using PublicKey = std::array<uint8_t, 32>;
-using Signature = std::array<uint8_t, 64>;
-using Token = std::array<uint8_t, 32>;
 
 // --- Handshake (PLAIN frames, channel 0) ---
 
@@ -123,6 +95,19 @@ struct SessionEnded {
   template <class V>
   void Fields(V& v) {
     v.Error("reason", reason);
+  }
+};
+
+// The answer to requests that carry nothing back but success or an error
+// (contacts, presence).
+struct RequestResult {
+  static constexpr Kind kKind = Kind::kRequestResult;
+  uint32_t request_id = 0;
+  ErrorCode error = ErrorCode::kOk;
+  template <class V>
+  void Fields(V& v) {
+    v.U32("request_id", request_id);
+    v.Error("error", error);
   }
 };
 
@@ -321,13 +306,24 @@ struct SessionInfo {
   }
 };
 
+}  // namespace hail::protocol
+
+#include "protocol/chat_messages.h"
+#include "protocol/contact_messages.h"
+
+namespace hail::protocol {
+
 using Message =
     std::variant<ClientHello, ServerHello, HandshakeReject, ErrorMessage, Ping,
                  Pong, SessionEnded, RegisterRequest, RegisterResult,
                  LoginRequest, ResumeRequest, LoginResult, LogoutRequest,
                  LogoutResult, ChangePasswordRequest, ChangePasswordResult,
                  DeleteAccountRequest, DeleteAccountResult, SessionInfoRequest,
-                 SessionInfo>;
+                 SessionInfo, RequestResult, ContactAdd, ContactAnswer,
+                 ContactRemove, ContactBlock, ContactListRequest, ContactUpdate,
+                 ContactRequestNotice, ContactAnswerNotice, ContactListEnd,
+                 SetPresence, PresenceUpdate, SendMessage, MessageAccepted,
+                 MessageDeliver, ItemAck, DeliveryReceipt, MailboxEnd>;
 
 }  // namespace hail::protocol
 

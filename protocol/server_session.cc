@@ -180,6 +180,14 @@ ServerSession::Output ServerSession::OnSealed(uint8_t channel, ByteSpan frame) {
       out.request = std::move(decoded.message);
       return out;
     case Kind::kSessionInfoRequest:
+    case Kind::kContactAdd:
+    case Kind::kContactAnswer:
+    case Kind::kContactRemove:
+    case Kind::kContactBlock:
+    case Kind::kContactListRequest:
+    case Kind::kSetPresence:
+    case Kind::kSendMessage:
+    case Kind::kItemAck:
       if (state_ != State::kLoggedIn) {
         return AnswerError(request_id, decoded.kind, ErrorCode::kBadState);
       }

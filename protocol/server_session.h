@@ -59,8 +59,9 @@ class ServerSession {
 
   struct Output {
     std::vector<OutgoingFrame> frames;
-    // A decoded request the application must answer (REGISTER, LOGIN,
-    // RESUME, LOGOUT, CHANGE_PASSWORD, DELETE_ACCOUNT, SESSION_INFO).
+    // A decoded request the application must answer: the account kinds
+    // (REGISTER, LOGIN, RESUME, LOGOUT, CHANGE_PASSWORD, DELETE_ACCOUNT,
+    // SESSION_INFO) and, once logged in, contacts, presence and messages.
     std::optional<Message> request;
     // When set, send `frames` and then disconnect with this code.
     std::optional<ErrorCode> close;

@@ -82,6 +82,10 @@ class AccountStore {
   static Result<std::unique_ptr<AccountStore>> Open(
       const std::filesystem::path& dir);
 
+  // The database itself, shared with the data dir's other stores (contacts
+  // and mailbox); valid for this store's lifetime.
+  leveldb::DB* db() const { return db_.get(); }
+
   AccountStore(const AccountStore&) = delete;
   AccountStore& operator=(const AccountStore&) = delete;
   ~AccountStore();

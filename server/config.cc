@@ -56,6 +56,12 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
       "password-checking requests one IP may make in a burst")(
       "auth-rate-per-ip", po::value(&c.auth_rate_per_ip)->default_value(0.5),
       "password-checking requests per second one IP earns back")(
+      "mailbox-per-recipient",
+      po::value(&c.mailbox_per_recipient)->default_value(1000),
+      "items one user's offline mailbox may hold")(
+      "mailbox-per-sender",
+      po::value(&c.mailbox_per_sender)->default_value(200),
+      "messages from one sender one mailbox may hold")(
       "argon2-opslimit", po::value(&c.argon2_opslimit)->default_value(0),
       "Argon2id passes (0 or below libsodium's interactive: interactive)")(
       "argon2-memlimit", po::value(&c.argon2_memlimit)->default_value(0),
@@ -121,6 +127,10 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
   }
   if (c.hash_threads < 1) c.hash_threads = 1;
   if (c.hash_queue < 1) return fail("--hash-queue must be at least 1");
+  if (c.mailbox_per_recipient < 1 || c.mailbox_per_sender < 1) {
+    return fail(
+        "--mailbox-per-recipient and --mailbox-per-sender must be >= 1");
+  }
   if (c.max_peers_per_ip < 1) return fail("--max-peers-per-ip must be >= 1");
   if (c.auth_burst_per_ip < 1 || c.auth_rate_per_ip <= 0) {
     return fail("--auth-burst-per-ip must be >= 1 and --auth-rate-per-ip > 0");

@@ -25,6 +25,8 @@ struct Config {
   size_t max_peers_per_ip = 64;
   double auth_burst_per_ip = 20;
   double auth_rate_per_ip = 0.5;
+  size_t mailbox_per_recipient = 1000;
+  size_t mailbox_per_sender = 200;
   unsigned long long argon2_opslimit = 0;  // 0: libsodium's interactive
   size_t argon2_memlimit = 0;              // 0: libsodium's interactive
   Logger::Format log_format = Logger::Format::kText;

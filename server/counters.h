@@ -41,6 +41,20 @@ struct Counters {
   std::atomic<uint64_t> frames_bad_tag{0};
   std::atomic<uint64_t> frames_replayed{0};
   std::atomic<uint64_t> errors_answered{0};
+  // Contacts, presence, messages.
+  std::atomic<uint64_t> contact_operations{0};
+  std::atomic<uint64_t> presence_updates_sent{0};
+  std::atomic<uint64_t> messages_live{0};
+  std::atomic<uint64_t> messages_stored{0};
+  std::atomic<uint64_t> messages_deduplicated{0};
+  std::atomic<uint64_t> messages_refused{0};
+  std::atomic<uint64_t> messages_dropped_blocked{0};
+  std::atomic<uint64_t> live_fallbacks_stored{0};
+  std::atomic<uint64_t> mailbox_items_sent{0};
+  std::atomic<uint64_t> items_acknowledged{0};
+  std::atomic<uint64_t> receipts_sent{0};
+  std::atomic<uint64_t> notices_dropped{0};
+  std::atomic<uint64_t> mailbox_expired{0};
 };
 
 }  // namespace hail::server

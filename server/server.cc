@@ -15,6 +15,11 @@ constexpr double kResumeRatePerIp = 10;
 constexpr double kFailureBurstPerAccount = 5;
 constexpr double kFailureRatePerAccount = 1.0 / 60;
 constexpr size_t kLimiterKeys = 65536;
+// Contact decisions wait for their synced write one at a time; store reads
+// for logins and message dedup are short.
+constexpr size_t kContactQueue = 4096;
+constexpr size_t kIoThreads = 2;
+constexpr size_t kIoQueue = 8192;
 
 }  // namespace
 
@@ -50,6 +55,14 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
       std::make_unique<AccountService>(s.store_.get(), limits, &s.counters_);
   s.workers_ =
       std::make_unique<WorkerPool>(config.hash_threads, config.hash_queue);
+  MailboxLimits mailbox;
+  mailbox.per_recipient = config.mailbox_per_recipient;
+  mailbox.per_sender = config.mailbox_per_sender;
+  s.chats_ = std::make_unique<ChatStore>(s.store_->db(), mailbox);
+  s.contacts_ =
+      std::make_unique<ContactService>(s.store_.get(), s.chats_.get());
+  s.contact_worker_ = std::make_unique<WorkerPool>(1, kContactQueue);
+  s.io_workers_ = std::make_unique<WorkerPool>(kIoThreads, kIoQueue);
   if (!config.key_log_path.empty()) {
     s.key_log_ = std::make_unique<KeyLogWriter>(config.key_log_path);
     if (!s.key_log_->ok()) {
@@ -71,6 +84,10 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.cookies = s.cookies_.get();
   s.shared_.accounts = s.accounts_.get();
   s.shared_.workers = s.workers_.get();
+  s.shared_.chats = s.chats_.get();
+  s.shared_.contacts = s.contacts_.get();
+  s.shared_.contact_worker = s.contact_worker_.get();
+  s.shared_.io_workers = s.io_workers_.get();
   s.shared_.registry = &s.registry_;
   s.shared_.counters = &s.counters_;
   s.shared_.logger = logger;
@@ -116,6 +133,10 @@ void Server::Shutdown() {
   // Workers finish what is queued; their replies go to stopped loops and
   // are discarded, but every write they make is complete.
   if (workers_) workers_->Shutdown();
+  if (contact_worker_) contact_worker_->Shutdown();
+  if (io_workers_) io_workers_->Shutdown();
+  // Queued writes complete before the shards their callbacks post to go.
+  if (chats_) chats_->Flush();
   shards_.clear();
   if (logger_ && store_) logger_->Info("haild stopped");
 }
@@ -144,7 +165,14 @@ std::string Server::StatsJson() const {
       "\"peers_allocated\":{},\"peers_current\":{},\"sessions\":{},"
       "\"users_online\":{},\"sessions_timed_out\":{},"
       "\"sessions_replaced\":{},\"frames_bad\":{},\"frames_bad_tag\":{},"
-      "\"frames_replayed\":{},\"errors_answered\":{},\"hash_queue\":{}}}",
+      "\"frames_replayed\":{},\"errors_answered\":{},\"hash_queue\":{},"
+      "\"contact_operations\":{},\"presence_updates_sent\":{},"
+      "\"messages_live\":{},\"messages_stored\":{},"
+      "\"messages_deduplicated\":{},\"messages_refused\":{},"
+      "\"messages_dropped_blocked\":{},\"live_fallbacks_stored\":{},"
+      "\"mailbox_items_sent\":{},\"items_acknowledged\":{},"
+      "\"receipts_sent\":{},\"notices_dropped\":{},\"mailbox_expired\":{},"
+      "\"store_batches\":{},\"store_writes\":{}}}",
       c.password_hashes.load(), c.registrations.load(),
       c.logins_password.load(), c.logins_resumed.load(),
       c.login_failures.load(), c.throttled.load(), c.server_busy.load(),
@@ -156,7 +184,15 @@ std::string Server::StatsJson() const {
       c.peers_current.load(), sessions, registry_.online(),
       c.sessions_timed_out.load(), c.sessions_replaced.load(),
       c.frames_bad.load(), c.frames_bad_tag.load(), c.frames_replayed.load(),
-      c.errors_answered.load(), workers_ ? workers_->queued() : 0);
+      c.errors_answered.load(), workers_ ? workers_->queued() : 0,
+      c.contact_operations.load(), c.presence_updates_sent.load(),
+      c.messages_live.load(), c.messages_stored.load(),
+      c.messages_deduplicated.load(), c.messages_refused.load(),
+      c.messages_dropped_blocked.load(), c.live_fallbacks_stored.load(),
+      c.mailbox_items_sent.load(), c.items_acknowledged.load(),
+      c.receipts_sent.load(), c.notices_dropped.load(),
+      c.mailbox_expired.load(), chats_ ? chats_->batches_committed() : 0,
+      chats_ ? chats_->writes_committed() : 0);
 }
 
 std::string Server::UserJson(const std::string& username) const {

@@ -12,7 +12,9 @@
 #include "server/account_service.h"
 #include "server/account_store.h"
 #include "server/admin_socket.h"
+#include "server/chat_store.h"
 #include "server/config.h"
+#include "server/contact_service.h"
 #include "server/counters.h"
 #include "server/data_dir.h"
 #include "server/logger.h"
@@ -52,6 +54,10 @@ class Server {
   std::unique_ptr<AccountStore> store_;
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<ChatStore> chats_;
+  std::unique_ptr<ContactService> contacts_;
+  std::unique_ptr<WorkerPool> contact_worker_;
+  std::unique_ptr<WorkerPool> io_workers_;
   SessionRegistry registry_;
   std::unique_ptr<KeyLogWriter> key_log_;
   std::unique_ptr<LockedRateLimiter> auth_per_ip_;

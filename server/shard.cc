@@ -170,6 +170,7 @@ void Shard::CheckTimers(uint64_t now_ms) {
   all.reserve(sessions_.size());
   for (auto& [id, s] : sessions_) all.push_back(s.get());
   for (PeerSession* s : all) {
+    CheckPendingLive(*s, now_ms);
     ServerSession::Output out = s->session.OnTimer(now_ms);
     if (out.close == ErrorCode::kTimeout)
       shared_->counters->sessions_timed_out++;
@@ -263,9 +264,7 @@ void Shard::EndSession(PeerSession& s, ErrorCode reason) {
 }
 
 void Shard::Forget(PeerSession& s) {
-  if (s.session.state() == ServerSession::State::kLoggedIn) {
-    shared_->registry->Release(s.session.user_id(), {index_, s.id});
-  }
+  if (s.session.state() == ServerSession::State::kLoggedIn) EndLogin(s);
   s.session.Close();
 }
 
@@ -352,9 +351,7 @@ void Shard::OnDisconnect(ENetPeer* peer) {
   peer->data = nullptr;
   if (s == nullptr) return;
   shared_->counters->peers_current--;
-  if (s->session.state() == ServerSession::State::kLoggedIn) {
-    shared_->registry->Release(s->session.user_id(), {index_, s->id});
-  }
+  if (s->session.state() == ServerSession::State::kLoggedIn) EndLogin(*s);
   sessions_.erase(s->id);
   session_count_ = sessions_.size();
 }

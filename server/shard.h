@@ -9,8 +9,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -47,6 +49,21 @@ class Shard {
     std::string client_version;
     uint64_t login_unix = 0;
   };
+  // A contact as this session's user sees it, with the other side's view.
+  struct ContactView {
+    std::string username;
+    protocol::Relation mine = protocol::Relation::kNone;
+    protocol::Relation theirs = protocol::Relation::kNone;
+    bool SeesPresence() const {
+      return mine == protocol::Relation::kAccepted &&
+             theirs == protocol::Relation::kAccepted;
+    }
+  };
+  // A message handed to this session live, waiting for its ITEM_ACK.
+  struct PendingLive {
+    MailItem item;
+    uint64_t deadline_ms = 0;
+  };
   struct PeerSession {
     PeerSession(uint64_t id, ENetPeer* peer, const protocol::IdentityKey* key,
                 uint64_t now_ms)
@@ -56,6 +73,19 @@ class Shard {
     protocol::ServerSession session;
     protocol::Endpoint observed;
     LoginRecord login;
+    // Logged-in state (shard_chat.cc). Until `ready` (contact list and
+    // mailbox sent), live deliveries wait in `held`, so that a mailbox is
+    // always delivered before anything newer.
+    bool ready = false;
+    // (deliver, offline): `offline` runs instead if the session ends first.
+    std::vector<
+        std::pair<std::function<void(PeerSession&)>, std::function<void()>>>
+        held;
+    std::unordered_map<uint64_t, ContactView> contacts;
+    std::map<std::pair<uint64_t, protocol::ItemId>, PendingLive> pending_live;
+    // Stored messages sent to this session and not yet acknowledged, by
+    // sender: while any is open, that sender's next message is stored too.
+    std::map<uint64_t, std::set<protocol::ItemId>> unacked_stored;
   };
 
   void Run();
@@ -71,10 +101,10 @@ class Shard {
   void EndSession(PeerSession& s, protocol::ErrorCode reason);
   void Forget(PeerSession& s);
   PeerSession* Find(uint64_t session_id);
-  // Runs `work` on a worker and `done` back on this loop with its result;
-  // answers SERVER_BUSY (via `busy`) when the worker queue is full.
+  // Runs `work` on `pool` and `done` back on this loop with its result;
+  // answers SERVER_BUSY (via `busy`) when the pool's queue is full.
   template <typename Outcome>
-  void Offload(std::function<Outcome()> work,
+  void Offload(WorkerPool* pool, std::function<Outcome()> work,
                std::function<void(PeerSession&, Outcome)> done,
                uint64_t session_id, std::function<void()> busy);
 
@@ -104,6 +134,43 @@ class Shard {
   // Thread-safe entry for another shard: end a replaced session.
   void KickReplaced(uint64_t session_id);
 
+  // Contacts, presence and messages (shard_chat.cc).
+  void LoadLoginState(PeerSession& s);
+  void OnContactRequest(PeerSession& s, const protocol::Message& request);
+  void ApplyContactChange(PeerSession& s, uint32_t request_id,
+                          const ContactChange& change);
+  void OnContactList(PeerSession& s, const protocol::ContactListRequest& r);
+  void OnSetPresence(PeerSession& s, const protocol::SetPresence& r);
+  void OnSendMessage(PeerSession& s, const protocol::SendMessage& r);
+  void OnItemAck(PeerSession& s, const protocol::ItemAck& r);
+  void SendContactUpdate(PeerSession& s, uint64_t peer,
+                         const ContactView& view);
+  // Tells every contact who may see it this user's visible presence.
+  void BroadcastPresence(PeerSession& s, protocol::Presence presence,
+                         const std::string& status);
+  void SendMailItem(PeerSession& s, const MailItem& item, bool from_mailbox);
+  void CheckPendingLive(PeerSession& s, uint64_t now_ms);
+  // Runs `deliver` on the shard holding `user`'s ready session, or
+  // `offline` (on some thread) when there is none.
+  void WithUser(uint64_t user, std::function<void(PeerSession&)> deliver,
+                std::function<void()> offline);
+  // Sends a DELIVERY_RECEIPT to `sender` (stored if they are offline).
+  void SendReceipt(uint64_t sender, const protocol::ItemId& message_id,
+                   uint64_t recipient, const std::string& recipient_name);
+  void AnswerMessage(uint64_t sender, const protocol::MessageAccepted& answer);
+  // Something of `sender` is waiting for this session's ITEM_ACK.
+  bool HasPendingFrom(const PeerSession& s, uint64_t sender) const;
+  // Accepts a message into the recipient's mailbox (quotas apply) and
+  // answers the sender; with `send_now`, also sends it to the recipient.
+  void AcceptStored(uint64_t recipient, MailItem item, SentRecord record,
+                    bool send_now);
+  // Routes a message to the recipient's ready session `r` (this shard).
+  void RouteToOnline(PeerSession& r, MailItem item, SentRecord record);
+  // A live delivery that got no ITEM_ACK goes to the mailbox.
+  void StoreAfterLive(uint64_t recipient, const MailItem& item);
+  // Presence goes offline and the session leaves the registry.
+  void EndLogin(PeerSession& s);
+
   static int InterceptThunk(ENetHost* host, ENetEvent* event);
   int OnRawDatagram(ENetHost* host);
 
@@ -129,6 +196,24 @@ class Shard {
 
 uint64_t SteadyNowMs();
 uint64_t UnixNow();
+
+template <typename Outcome>
+void Shard::Offload(WorkerPool* pool, std::function<Outcome()> work,
+                    std::function<void(PeerSession&, Outcome)> done,
+                    uint64_t session_id, std::function<void()> busy) {
+  bool queued = pool->TrySubmit(
+      [this, work = std::move(work), done = std::move(done), session_id] {
+        Outcome outcome = work();
+        Post([this, done, session_id, outcome = std::move(outcome)] {
+          // The client may have gone while the worker ran.
+          if (PeerSession* s = Find(session_id)) done(*s, outcome);
+        });
+      });
+  if (!queued) {
+    shared_->counters->server_busy++;
+    busy();
+  }
+}
 
 }  // namespace hail::server
 

@@ -53,24 +53,6 @@ void Shard::RefuseLogin(PeerSession& s, uint32_t request_id, ErrorCode error,
   SendMessage(s, result);
 }
 
-template <typename Outcome>
-void Shard::Offload(std::function<Outcome()> work,
-                    std::function<void(PeerSession&, Outcome)> done,
-                    uint64_t session_id, std::function<void()> busy) {
-  bool queued = shared_->workers->TrySubmit(
-      [this, work = std::move(work), done = std::move(done), session_id] {
-        Outcome outcome = work();
-        Post([this, done, session_id, outcome = std::move(outcome)] {
-          // The client may have gone while the worker ran.
-          if (PeerSession* s = Find(session_id)) done(*s, outcome);
-        });
-      });
-  if (!queued) {
-    shared_->counters->server_busy++;
-    busy();
-  }
-}
-
 void Shard::HandleRequest(PeerSession& s, protocol::Message request) {
   std::visit(
       [&](auto& r) {
@@ -91,6 +73,19 @@ void Shard::HandleRequest(PeerSession& s, protocol::Message request) {
           OnDeleteAccount(s, r);
         } else if constexpr (std::is_same_v<T, protocol::SessionInfoRequest>) {
           OnSessionInfo(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::ContactAdd> ||
+                             std::is_same_v<T, protocol::ContactAnswer> ||
+                             std::is_same_v<T, protocol::ContactRemove> ||
+                             std::is_same_v<T, protocol::ContactBlock>) {
+          OnContactRequest(s, request);
+        } else if constexpr (std::is_same_v<T, protocol::ContactListRequest>) {
+          OnContactList(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::SetPresence>) {
+          OnSetPresence(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::SendMessage>) {
+          OnSendMessage(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::ItemAck>) {
+          OnItemAck(s, r);
         }
       },
       request);
@@ -118,6 +113,7 @@ void Shard::OnRegister(PeerSession& s, const protocol::RegisterRequest& r) {
   AccountService* accounts = shared_->accounts;
   uint64_t session_id = s.id;
   Offload<AuthOutcome>(
+      shared_->workers,
       [accounts, username = r.username, password = r.password] {
         return accounts->Register(username, password, UnixNow());
       },
@@ -163,10 +159,11 @@ void Shard::FinishLogin(PeerSession& s, uint32_t request_id,
   s.login.client_version = context.client_version;
   s.login.login_unix = UnixNow();
   SendMessage(s, result);
-  std::optional<SessionRef> previous =
-      shared_->registry->Claim(outcome.user_id, {index_, s.id});
+  std::optional<SessionRef> previous = shared_->registry->Claim(
+      outcome.user_id, {index_, s.id}, outcome.username);
   if (previous)
     shared_->shards[previous->shard]->KickReplaced(previous->session_id);
+  LoadLoginState(s);
 }
 
 void Shard::OnLogin(PeerSession& s, const protocol::LoginRequest& r) {
@@ -180,6 +177,7 @@ void Shard::OnLogin(PeerSession& s, const protocol::LoginRequest& r) {
   LoginContext context = ContextFor(s, r.lan_endpoint, r.client_version);
   AccountService* accounts = shared_->accounts;
   Offload<AuthOutcome>(
+      shared_->workers,
       [accounts, username = r.username, password = r.password, context] {
         LoginContext c = context;
         c.now_unix = UnixNow();
@@ -205,6 +203,7 @@ void Shard::OnResume(PeerSession& s, const protocol::ResumeRequest& r) {
   LoginContext context = ContextFor(s, r.lan_endpoint, r.client_version);
   AccountService* accounts = shared_->accounts;
   Offload<AuthOutcome>(
+      shared_->workers,
       [accounts, username = r.username, token = r.token, context] {
         LoginContext c = context;
         c.now_unix = UnixNow();
@@ -217,7 +216,7 @@ void Shard::OnResume(PeerSession& s, const protocol::ResumeRequest& r) {
 }
 
 void Shard::OnLogout(PeerSession& s, const protocol::LogoutRequest& r) {
-  shared_->registry->Release(s.session.user_id(), {index_, s.id});
+  EndLogin(s);
   s.session.LoggedOut(now_ms_);
   s.login = {};
   SendMessage(s, protocol::LogoutResult{r.request_id, ErrorCode::kOk});
@@ -250,19 +249,14 @@ void Shard::OnChangePassword(PeerSession& s,
     session.session.AccountOperationFinished();
     SendMessage(session, result);
   };
-  uint64_t wait = shared_->failures_per_account->RetryAfterMs(account, now_ms_);
-  if (wait == 0 && !shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
-    wait =
-        std::max<uint64_t>(1, shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
-  }
-  if (wait != 0) {
-    shared_->counters->throttled++;
+  if (uint64_t wait = Admit(shared_->auth_per_ip, ip, &account)) {
     answer(s, PasswordChange{ErrorCode::kThrottled, {}, 0}, wait);
     return;
   }
   AccountService* accounts = shared_->accounts;
   uint64_t user_id = s.session.user_id();
   Offload<PasswordChange>(
+      shared_->workers,
       [accounts, user_id, old_password = r.old_password,
        new_password = r.new_password] {
         PasswordChange change;
@@ -293,22 +287,20 @@ void Shard::OnDeleteAccount(PeerSession& s,
     session.session.AccountOperationFinished();
     SendMessage(session, protocol::DeleteAccountResult{
                              request_id, error, ClampRetry(retry_after_ms)});
-    if (error == ErrorCode::kOk)
-      EndSession(session, ErrorCode::kAccountDeleted);
+    if (error != ErrorCode::kOk) return;
+    uint64_t gone = session.session.user_id();
+    EndSession(session, ErrorCode::kAccountDeleted);
+    // Contacts, mailbox and message records go with the account.
+    shared_->chats->ForgetUser(gone, [](Status) {});
   };
-  uint64_t wait = shared_->failures_per_account->RetryAfterMs(account, now_ms_);
-  if (wait == 0 && !shared_->auth_per_ip->TryAcquire(ip, now_ms_)) {
-    wait =
-        std::max<uint64_t>(1, shared_->auth_per_ip->RetryAfterMs(ip, now_ms_));
-  }
-  if (wait != 0) {
-    shared_->counters->throttled++;
+  if (uint64_t wait = Admit(shared_->auth_per_ip, ip, &account)) {
     answer(s, ErrorCode::kThrottled, wait);
     return;
   }
   AccountService* accounts = shared_->accounts;
   uint64_t user_id = s.session.user_id();
   Offload<ErrorCode>(
+      shared_->workers,
       [accounts, user_id, password = r.password] {
         return accounts->DeleteAccount(user_id, password);
       },

@@ -12,7 +12,9 @@
 #include "protocol/handshake.h"
 #include "protocol/presession.h"
 #include "server/account_service.h"
+#include "server/chat_store.h"
 #include "server/config.h"
+#include "server/contact_service.h"
 #include "server/counters.h"
 #include "server/logger.h"
 #include "server/rate_limiter.h"
@@ -63,7 +65,13 @@ struct SharedState {
   const protocol::IdentityKey* identity = nullptr;
   const protocol::CookieMinter* cookies = nullptr;
   AccountService* accounts = nullptr;
-  WorkerPool* workers = nullptr;
+  WorkerPool* workers = nullptr;  // Argon2id and other account work
+  ChatStore* chats = nullptr;
+  ContactService* contacts = nullptr;
+  // One thread: contact decisions run one at a time (ContactService).
+  WorkerPool* contact_worker = nullptr;
+  // Store reads for the loops (login state, dedup lookups).
+  WorkerPool* io_workers = nullptr;
   SessionRegistry* registry = nullptr;
   Counters* counters = nullptr;
   Logger* logger = nullptr;

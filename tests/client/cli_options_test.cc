@@ -60,12 +60,94 @@ TEST(CliOptionsTest, EveryCommandIsKnownByItsName) {
   }
 }
 
+// Issue #3: contact, presence and message commands.
+TEST(CliOptionsTest, ContactCommandsTakeOneValidName) {
+  struct Case {
+    const char* name;
+    Command command;
+  };
+  for (const Case& c : {Case{"accept", Command::kAccept},
+                        Case{"deny", Command::kDeny},
+                        Case{"remove", Command::kRemove},
+                        Case{"block", Command::kBlock},
+                        Case{"unblock", Command::kUnblock}}) {
+    CliParse parse = Parse({c.name, "Bob"});
+    ASSERT_EQ(parse.outcome, CliParse::Outcome::kRun) << c.name;
+    EXPECT_EQ(parse.options.command, c.command);
+    EXPECT_EQ(CommandName(c.command), c.name);
+    EXPECT_EQ(parse.options.arguments, std::vector<std::string>{"Bob"});
+    EXPECT_TRUE(parse.options.username.empty()) << "settled by the runner";
+    EXPECT_EQ(Parse({c.name}).outcome, CliParse::Outcome::kUsageError);
+    EXPECT_EQ(Parse({c.name, "bob", "carol"}).outcome,
+              CliParse::Outcome::kUsageError);
+    EXPECT_EQ(Parse({c.name, "9bob"}).outcome, CliParse::Outcome::kUsageError);
+  }
+}
+
+TEST(CliOptionsTest, TextIsTheRemainingWordsJoined) {
+  CliParse send = Parse({"send", "bob", "hello", "there,", "bob"});
+  ASSERT_EQ(send.outcome, CliParse::Outcome::kRun) << send.text;
+  EXPECT_EQ(send.options.command, Command::kSend);
+  EXPECT_EQ(send.options.arguments,
+            (std::vector<std::string>{"bob", "hello there, bob"}));
+  CliParse quoted = Parse({"send", "bob", "one  argument"});
+  EXPECT_EQ(quoted.options.arguments.at(1), "one  argument");
+  EXPECT_EQ(Parse({"send", "bob"}).outcome, CliParse::Outcome::kUsageError);
+
+  CliParse add = Parse({"add", "carol"});
+  ASSERT_EQ(add.outcome, CliParse::Outcome::kRun);
+  EXPECT_EQ(add.options.arguments, std::vector<std::string>{"carol"});
+  CliParse add_note = Parse({"add", "carol", "it's", "me"});
+  EXPECT_EQ(add_note.options.arguments,
+            (std::vector<std::string>{"carol", "it's me"}));
+}
+
+TEST(CliOptionsTest, StatusTakesAPresenceAndOptionalText) {
+  CliParse away = Parse({"status", "AWAY", "at", "lunch"});
+  ASSERT_EQ(away.outcome, CliParse::Outcome::kRun) << away.text;
+  EXPECT_EQ(away.options.presence, protocol::Presence::kAway);
+  EXPECT_EQ(away.options.arguments.at(1), "at lunch");
+  CliParse invisible = Parse({"status", "invisible"});
+  ASSERT_EQ(invisible.outcome, CliParse::Outcome::kRun);
+  EXPECT_EQ(invisible.options.presence, protocol::Presence::kInvisible);
+  EXPECT_EQ(Parse({"status", "offline"}).outcome,
+            CliParse::Outcome::kUsageError);
+  EXPECT_EQ(Parse({"status"}).outcome, CliParse::Outcome::kUsageError);
+}
+
+TEST(CliOptionsTest, SessionCommandsTakeNoArguments) {
+  for (const char* name : {"who", "inbox", "listen", "chat"}) {
+    CliParse parse = Parse({name, "--json"});
+    ASSERT_EQ(parse.outcome, CliParse::Outcome::kRun) << name;
+    EXPECT_EQ(CommandName(parse.options.command), name);
+    EXPECT_EQ(Parse({name, "extra"}).outcome, CliParse::Outcome::kUsageError);
+  }
+}
+
+TEST(CliOptionsTest, UserOptionIsCheckedAndKept) {
+  CliParse parse = Parse({"--user", "Alice", "who"});
+  ASSERT_EQ(parse.outcome, CliParse::Outcome::kRun);
+  EXPECT_EQ(parse.options.login_user, "Alice");
+  EXPECT_EQ(Parse({"--user", "a", "who"}).outcome,
+            CliParse::Outcome::kUsageError);
+}
+
+TEST(CliOptionsTest, NoCommandIsChatOnlyForATerminal) {
+  std::vector<const char*> argv = {"hail", "--server", "10.0.0.1:4100"};
+  CliParse terminal = ParseCommandLine(argv, /*chat_without_command=*/true);
+  ASSERT_EQ(terminal.outcome, CliParse::Outcome::kRun);
+  EXPECT_EQ(terminal.options.command, Command::kChat);
+  EXPECT_EQ(ParseCommandLine(argv).outcome, CliParse::Outcome::kUsageError);
+}
+
 TEST(CliOptionsTest, HelpAndVersion) {
   EXPECT_EQ(Parse({"--help"}).outcome, CliParse::Outcome::kHelp);
   EXPECT_EQ(Parse({"login", "x", "-h"}).outcome, CliParse::Outcome::kHelp);
   EXPECT_EQ(Parse({"--version"}).outcome, CliParse::Outcome::kVersion);
   EXPECT_NE(HelpText().find("Exit codes"), std::string::npos);
   EXPECT_NE(HelpText().find("HAIL_PASSWORD"), std::string::npos);
+  EXPECT_NE(HelpText().find("HAIL_USER"), std::string::npos);
+  EXPECT_NE(HelpText().find("send NAME TEXT"), std::string::npos);
 }
 
 TEST(CliOptionsTest, UsageErrors) {

@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -94,6 +96,50 @@ class FakeServer {
     std::lock_guard<std::mutex> lock(mutex_);
     return issued_token_;
   }
+  // Makes the next RESUME fail with TOKEN_INVALID.
+  void ForgetToken() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    issued_token_.fill(0);
+  }
+
+  // Issue #3. Whether SEND_MESSAGE is answered (MESSAGE_ACCEPTED, STORED).
+  void AnswerMessages(bool answer) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    answer_messages_ = answer;
+  }
+  std::vector<protocol::SendMessage> received_messages() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return received_messages_;
+  }
+  std::vector<protocol::ItemAck> acks() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return acks_;
+  }
+  // Sends `message` to the connected client (from the server thread).
+  void SendToClient(protocol::Message message) {
+    Post([this, message = std::move(message)] {
+      if (peer_ != nullptr) Send(peer_, session_->Seal(message));
+    });
+  }
+  // Ends the session as haild does: SESSION_ENDED, then a disconnect
+  // carrying the code.
+  void EndSession(protocol::ErrorCode reason) {
+    Post([this, reason] {
+      if (peer_ == nullptr) return;
+      Send(peer_, session_->Seal(protocol::SessionEnded{reason}));
+      enet_peer_disconnect_later(peer_, static_cast<uint32_t>(reason));
+    });
+  }
+  // Drops the connection without a word, as a crash or a network cut does
+  // (the client sees a disconnect without a reason).
+  void DropConnection() {
+    Post([this] {
+      if (peer_ == nullptr) return;
+      enet_peer_disconnect_now(peer_, 0);
+      peer_ = nullptr;
+    });
+  }
+  int connections() const { return connections_; }
 
  private:
   static std::array<uint8_t, 32> RandomSecret() {
@@ -154,14 +200,31 @@ class FakeServer {
     }
   }
 
+  void Post(std::function<void()> task) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+
+  void RunTasks() {
+    std::deque<std::function<void()>> tasks;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      tasks.swap(tasks_);
+    }
+    for (auto& task : tasks) task();
+  }
+
   void Run() {
     current_ = this;
     while (!stop_) {
+      RunTasks();
       ENetEvent event;
       int result = enet_host_service(host_, &event, 5);
       if (result <= 0) continue;
       switch (event.type) {
         case ENET_EVENT_TYPE_CONNECT:
+          ++connections_;
+          peer_ = event.peer;
           session_ =
               std::make_unique<protocol::ServerSession>(&identity_, NowMs());
           observed_ = ToEndpoint(event.peer->address);
@@ -183,6 +246,9 @@ class FakeServer {
           }
           break;
         }
+        case ENET_EVENT_TYPE_DISCONNECT:
+          if (event.peer == peer_) peer_ = nullptr;
+          break;
         default:
           break;
       }
@@ -248,6 +314,35 @@ class FakeServer {
       info.client_version = "hail-cli/0.1";
       info.login_unix = UnixNow();
       Send(peer, session_->Seal(info));
+    } else if (const auto* m = std::get_if<protocol::SendMessage>(&request)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      received_messages_.push_back(*m);
+      if (answer_messages_) {
+        protocol::MessageAccepted accepted;
+        accepted.message_id = m->message_id;
+        accepted.route = static_cast<uint8_t>(protocol::Route::kStored);
+        accepted.seq = ++last_seq_;
+        accepted.accepted_unix = UnixNow();
+        Send(peer, session_->Seal(accepted));
+      }
+    } else if (const auto* a = std::get_if<protocol::ItemAck>(&request)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      acks_.push_back(*a);
+    } else if (const auto* c = std::get_if<protocol::ContactAdd>(&request)) {
+      ErrorCode error = c->username == "nobody" ? ErrorCode::kUserNotFound
+                                                : ErrorCode::kOk;
+      Send(peer,
+           session_->Seal(protocol::RequestResult{c->request_id, error}));
+    } else if (const auto* l =
+                   std::get_if<protocol::ContactListRequest>(&request)) {
+      protocol::ContactUpdate bob;
+      bob.user_id = 10001;
+      bob.username = "bob";
+      bob.relation = static_cast<uint8_t>(protocol::Relation::kAccepted);
+      bob.presence = static_cast<uint8_t>(protocol::Presence::kAway);
+      bob.status_text = "lunch";
+      Send(peer, session_->Seal(bob));
+      Send(peer, session_->Seal(protocol::ContactListEnd{l->request_id, 1}));
     }
   }
 
@@ -261,8 +356,15 @@ class FakeServer {
   std::unique_ptr<protocol::ServerSession> session_;  // server thread only
   protocol::Endpoint observed_;                       // server thread only
   protocol::Endpoint lan_;                            // server thread only
+  std::atomic<int> connections_{0};
+  ENetPeer* peer_ = nullptr;  // the connected client; server thread only
   std::mutex mutex_;
   protocol::Token issued_token_{};  // guarded by mutex_
+  bool answer_messages_ = true;     // guarded by mutex_
+  uint64_t last_seq_ = 0;           // guarded by mutex_
+  std::vector<protocol::SendMessage> received_messages_;  // guarded
+  std::vector<protocol::ItemAck> acks_;                   // guarded
+  std::deque<std::function<void()>> tasks_;               // guarded
   std::thread thread_;
 };
 
@@ -295,6 +397,44 @@ class ClientLoopbackTest : public ::testing::Test {
     }
     ADD_FAILURE() << "timed out";
     return E{};
+  }
+
+  // Polls until an event of type E arrives, setting aside the others in
+  // `others` (when given); fails the test on timeout.
+  template <class E>
+  E AwaitEventAmong(Client& client, std::vector<Event>* others = nullptr,
+                    int timeout_ms = 5000) {
+    uint64_t give_up = NowMs() + static_cast<uint64_t>(timeout_ms);
+    while (NowMs() < give_up) {
+      std::optional<Event> event = client.Poll(20);
+      if (!event) continue;
+      if (const E* wanted = std::get_if<E>(&*event)) return *wanted;
+      if (others != nullptr) others->push_back(std::move(*event));
+    }
+    ADD_FAILURE() << "timed out";
+    return E{};
+  }
+
+  // Polls the client until `done` holds or `timeout_ms` passes; the events
+  // polled meanwhile go to `others` (when given).
+  bool PollUntil(Client& client, const std::function<bool()>& done,
+                 std::vector<Event>* others = nullptr,
+                 int timeout_ms = 5000) {
+    uint64_t give_up = NowMs() + static_cast<uint64_t>(timeout_ms);
+    while (!done()) {
+      if (NowMs() >= give_up) return false;
+      std::optional<Event> event = client.Poll(20);
+      if (event && others != nullptr) others->push_back(std::move(*event));
+    }
+    return true;
+  }
+
+  // Connects and logs in as alice with the password.
+  void LogIn(Client& client) {
+    ASSERT_TRUE(client.Connect().ok());
+    AwaitEvent<Connected>(client);
+    ASSERT_TRUE(client.Login("alice", kPassword).ok());
+    ASSERT_EQ(AwaitEvent<LoginResult>(client).error, protocol::ErrorCode::kOk);
   }
 
   std::string ReadFile(const std::filesystem::path& file) {

@@ -124,6 +124,25 @@ TEST_F(TokenStoreTest, UnparsableLinesAreKeptButNeverUsed) {
       ReadAll(file_).rfind("# comment\na:1 alice nothex 99999999999\n", 0), 0u);
 }
 
+TEST_F(TokenStoreTest, UsernamesListsTheValidTokensOfOneServer) {
+  ASSERT_TRUE(store_.Put(MakeToken("a:1", "carol", 1), kNow).ok());
+  ASSERT_TRUE(store_.Put(MakeToken("a:1", "alice", 2), kNow).ok());
+  ASSERT_TRUE(store_.Put(MakeToken("b:1", "bob", 3), kNow).ok());
+  ASSERT_TRUE(store_.Put(MakeToken("a:1", "old", 4, kNow + 5), kNow).ok());
+  auto names = store_.Usernames("a:1", kNow + 10);
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, (std::vector<std::string>{"alice", "carol"}));
+  auto none = store_.Usernames("c:1", kNow);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(TokenStoreTest, UsernamesOfAMissingFileIsEmpty) {
+  auto names = store_.Usernames("a:1", kNow);
+  ASSERT_TRUE(names.ok());
+  EXPECT_TRUE(names->empty());
+}
+
 TEST_F(TokenStoreTest, InvalidUsernameIsRejected) {
   auto found = store_.Find("a:1", "1bad", kNow);
   ASSERT_FALSE(found.ok());

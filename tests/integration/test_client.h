@@ -44,6 +44,50 @@ class TestClient {
   }
 
   // Register and wait; returns the result event.
+  // Like WaitFor, but only for an event that satisfies `match`; looks at
+  // the events set aside earlier first.
+  template <typename E, typename Match>
+  std::optional<E> WaitUntil(Match match, int timeout_ms = 10000) {
+    for (auto it = others_.begin(); it != others_.end(); ++it) {
+      if (auto* e = std::get_if<E>(&*it); e && match(*e)) {
+        E found = *e;
+        others_.erase(it);
+        return found;
+      }
+    }
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::optional<client::Event> event = client_->Poll(20);
+      if (!event) continue;
+      if (auto* e = std::get_if<E>(&*event); e && match(*e)) return *e;
+      others_.push_back(std::move(*event));
+    }
+    return std::nullopt;
+  }
+  // Keeps polling for `ms`, setting every event aside.
+  void Drain(int ms) {
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto event = client_->Poll(20)) others_.push_back(std::move(*event));
+    }
+  }
+  // Events of type E set aside so far, removed from the pile.
+  template <typename E>
+  std::vector<E> Take() {
+    std::vector<E> taken;
+    for (auto it = others_.begin(); it != others_.end();) {
+      if (auto* e = std::get_if<E>(&*it)) {
+        taken.push_back(*e);
+        it = others_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return taken;
+  }
+
   std::optional<client::Registered> Register(const std::string& name,
                                              const std::string& password);
   std::optional<client::LoginResult> Login(const std::string& name,

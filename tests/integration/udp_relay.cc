@@ -64,7 +64,7 @@ void UdpRelay::Run() {
     }
     if (fds[1].revents & POLLIN) {
       ssize_t n = recv(server_side_, buf.data(), buf.size(), 0);
-      if (n >= 0 && have_client) {
+      if (n >= 0 && have_client && !drop_to_client_) {
         sendto(client_side_, buf.data(), static_cast<size_t>(n), 0,
                reinterpret_cast<sockaddr*>(&client), sizeof client);
         std::lock_guard<std::mutex> lock(mutex_);

@@ -27,6 +27,9 @@ class UdpRelay {
   UdpRelay& operator=(const UdpRelay&) = delete;
 
   uint16_t port() const { return port_; }
+  // While set, datagrams from the server are dropped instead of relayed (a
+  // one-way outage).
+  void set_drop_to_client(bool drop) { drop_to_client_ = drop; }
   std::vector<Datagram> captured() const;
 
  private:
@@ -37,6 +40,7 @@ class UdpRelay {
   uint16_t port_;
   sockaddr_in server_{};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> drop_to_client_{false};
   mutable std::mutex mutex_;
   std::vector<Datagram> captured_;
   std::thread thread_;

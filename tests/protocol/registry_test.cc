@@ -86,9 +86,19 @@ TEST(RegistryTest, PlainKindsAreTheHandshakeKinds) {
                                    Kind::kHandshakeReject}));
 }
 
-TEST(RegistryTest, EveryV1KindUsesTheControlChannel) {
+// SPEC.md "Channels": messages, receipts and mailbox items travel on the
+// messaging channel, everything else on the control channel.
+TEST(RegistryTest, KindsUseTheChannelsOfTheSpec) {
+  const std::set<Kind> messaging = {
+      Kind::kSendMessage,          Kind::kMessageAccepted,
+      Kind::kMessageDeliver,       Kind::kItemAck,
+      Kind::kDeliveryReceipt,      Kind::kMailboxEnd,
+      Kind::kContactRequestNotice, Kind::kContactAnswerNotice,
+  };
   for (const KindInfo& info : AllKinds()) {
-    EXPECT_EQ(info.channel, kChannelControl) << info.name;
+    EXPECT_EQ(info.channel,
+              messaging.count(info.kind) ? kChannelMessaging : kChannelControl)
+        << info.name;
     EXPECT_LT(info.channel, kChannelCount) << info.name;
   }
 }
@@ -118,7 +128,8 @@ TEST(RegistryTest, EveryKindRoundTripsWithDefaultValues) {
 }
 
 TEST(RegistryTest, UnknownKindIsReportedAsUnknown) {
-  for (uint16_t kind : {0x0000, 0x0004, 0x0014, 0x002d, 0x7fff, 0xffff}) {
+  for (uint16_t kind : {0x0000, 0x0004, 0x0015, 0x002d, 0x0039, 0x0042, 0x0056,
+                        0x7fff, 0xffff}) {
     Bytes bytes;
     ByteWriter(&bytes).U16(kind);
     bytes.resize(40, 0);

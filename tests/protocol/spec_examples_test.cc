@@ -1,11 +1,13 @@
 // SPEC.md's worked examples are golden bytes: every ```hex NAME block must be
 // exactly what the codec produces from the field values its prose states,
 // must decode back to those values, and every shorter prefix must fail
-// cleanly. The tables of SPEC.md sections 8.1 and 9 must match the registry
-// and the error codes, and the key-derivation vector must match libsodium.
+// cleanly. The tables of SPEC.md sections 11.1 ("Message registry") and 12
+// ("Error codes") must match the registry and the error codes, and the
+// key-derivation vector must match libsodium.
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -125,6 +127,16 @@ constexpr uint64_t kLoginUnix = 1764547200;         // 2025-12-01 00:00 UTC
 constexpr uint64_t kPingNonce = 0x0102030405060708;
 constexpr uint64_t kClientNonce = 0x0123456789abcdef;
 constexpr char kClientVersion[] = "hail-cli/0.1.0";
+// Contacts, presence and messages: alice (10000) and bob (10001).
+constexpr uint64_t kBobId = 10001;
+constexpr uint64_t kAddedUnix = kLoginUnix;          // 00:00:00
+constexpr uint64_t kAnsweredUnix = kLoginUnix + 60;  // 00:01:00
+constexpr uint64_t kSentUnix = kLoginUnix + 120;     // 00:02:00
+constexpr uint64_t kAcceptedUnix = kLoginUnix + 121;
+constexpr uint64_t kDeliveredUnix = kLoginUnix + 122;
+constexpr char kRequestText[] = "Hi Bob, it's Alice from work";
+constexpr char kMessageText[] = "Coffee at 10? \xe2\x98\x95";  // U+2615
+constexpr char kStatusText[] = "in a meeting";
 constexpr char kObserved[] = "198.51.100.7:51000";
 constexpr char kLan[] = "10.0.0.5:51000";
 
@@ -155,6 +167,18 @@ ServerHello ExampleServerHello() {
 
 Ping ExamplePing() { return Ping{kPingNonce}; }
 
+// 16 bytes counting up from `first`: 00 01 .. 0f for the message id, 10 ..
+// 1f, 20 .. 2f and 30 .. 3f for the server-chosen item ids.
+constexpr ItemId CountingId(uint8_t first) {
+  ItemId id{};
+  for (size_t i = 0; i < id.size(); ++i) {
+    id[i] = static_cast<uint8_t>(first + i);
+  }
+  return id;
+}
+
+constexpr ItemId kMessageId = CountingId(0x00);
+
 std::vector<Message> ExampleMessages() {
   return {
       ExampleClientHello(),
@@ -182,6 +206,31 @@ std::vector<Message> ExampleMessages() {
       SessionInfoRequest{kRequestId},
       SessionInfo{kRequestId, kUserId, "alice", Ep(kObserved), Ep(kLan),
                   kClientVersion, kLoginUnix},
+      RequestResult{kRequestId, ErrorCode::kNotAContact},
+      ContactAdd{kRequestId, "bob", kRequestText},
+      ContactAnswer{kRequestId, "alice", 1},
+      ContactRemove{kRequestId, "bob"},
+      ContactBlock{kRequestId, "mallory", 1},
+      ContactListRequest{kRequestId},
+      ContactUpdate{kBobId, "bob", static_cast<uint8_t>(Relation::kAccepted),
+                    static_cast<uint8_t>(Presence::kAway), "at lunch"},
+      ContactRequestNotice{CountingId(0x10), kUserId, "alice", kRequestText,
+                           kAddedUnix},
+      ContactAnswerNotice{CountingId(0x20), kBobId, "bob", 1, kAnsweredUnix},
+      ContactListEnd{kRequestId, 3},
+      SetPresence{kRequestId, static_cast<uint8_t>(Presence::kBusy),
+                  kStatusText},
+      PresenceUpdate{kUserId, "alice", static_cast<uint8_t>(Presence::kBusy),
+                     kStatusText},
+      SendMessage{kMessageId, "bob", kSentUnix, kMessageText},
+      MessageAccepted{kMessageId, ErrorCode::kOk,
+                      static_cast<uint8_t>(Route::kLive), 1, kAcceptedUnix},
+      MessageDeliver{kMessageId, kUserId, "alice", 1, kAcceptedUnix, 0,
+                     kMessageText},
+      ItemAck{kMessageId, kUserId},
+      DeliveryReceipt{CountingId(0x30), kMessageId, kBobId, "bob",
+                      kDeliveredUnix},
+      MailboxEnd{3},
   };
 }
 
@@ -750,7 +799,7 @@ TEST_F(SpecExamplesTest, ErrorCodeTableMatchesTheErrorCodes) {
   std::map<int, std::string> rows;
   bool in_section = false;
   for (const std::string& line : Lines(*spec_)) {
-    if (line.rfind("## ", 0) == 0) in_section = line == "## 9. Error codes";
+    if (line.rfind("## ", 0) == 0) in_section = line == "## 12. Error codes";
     if (!in_section || line.rfind("| ", 0) != 0) continue;
     std::vector<std::string> cells = TableCells(line);
     if (cells.size() < 2 || cells[0].empty() ||
@@ -762,6 +811,69 @@ TEST_F(SpecExamplesTest, ErrorCodeTableMatchesTheErrorCodes) {
   EXPECT_EQ(rows.size(), size_t{kErrorCodeEnd});
   for (uint16_t code = 0; code < kErrorCodeEnd; ++code) {
     EXPECT_EQ(rows[code], ErrorCodeName(static_cast<ErrorCode>(code))) << code;
+  }
+}
+
+// Every kind is described in its own subsection of section 11, headed
+// "### 11.N NAME (0xKKKK)", in the order of the kind ids.
+TEST_F(SpecExamplesTest, EveryRegistryKindHasASubsectionInKindOrder) {
+  std::map<std::string, std::string> ids;  // name -> id in the heading
+  std::vector<std::string> order;
+  for (const std::string& line : Lines(*spec_)) {
+    if (line.rfind("### 11.", 0) != 0) continue;
+    size_t name_begin = line.find(' ', 4);
+    size_t open = line.find(" (0x");
+    if (name_begin == std::string::npos || open == std::string::npos) continue;
+    std::string name = line.substr(name_begin + 1, open - name_begin - 1);
+    EXPECT_EQ(ids.count(name), 0u) << "two subsections for " << name;
+    ids[name] = line.substr(open + 2, line.size() - open - 3);
+    order.push_back(name);
+  }
+  std::vector<std::pair<uint16_t, std::string>> kinds;
+  for (const KindInfo& info : AllKinds()) {
+    std::string name(info.name);
+    char id[8];
+    std::snprintf(id, sizeof id, "0x%04x", static_cast<unsigned>(info.kind));
+    EXPECT_EQ(ids[name], id)
+        << "SPEC.md needs ### 11.N " << name << " (" << id << ")";
+    kinds.emplace_back(static_cast<uint16_t>(info.kind), name);
+  }
+  std::sort(kinds.begin(), kinds.end());
+  std::vector<std::string> expected;
+  for (const auto& kind : kinds) expected.push_back(kind.second);
+  EXPECT_EQ(order, expected);
+}
+
+// The request table of section 6.7 names every SEALED client-to-server kind.
+TEST_F(SpecExamplesTest, SessionStateTableNamesEveryClientRequestKind) {
+  std::string table;
+  bool in_section = false;
+  for (const std::string& line : Lines(*spec_)) {
+    if (line.rfind("### ", 0) == 0) {
+      in_section = line.rfind("### 6.7 ", 0) == 0;
+    }
+    if (in_section && line.rfind("| ", 0) == 0) table += line + "\n";
+  }
+  ASSERT_FALSE(table.empty()) << "SPEC.md section 6.7 has no table";
+  for (const KindInfo& info : AllKinds()) {
+    if (info.direction == Direction::kServerToClient ||
+        info.framing == Framing::kPlain) {
+      continue;
+    }
+    std::string name(info.name);
+    bool found = false;
+    for (size_t at = table.find(name); at != std::string::npos;
+         at = table.find(name, at + 1)) {
+      char before = at == 0 ? ' ' : table[at - 1];
+      char after =
+          at + name.size() < table.size() ? table[at + name.size()] : ' ';
+      bool word_before =
+          std::isupper(static_cast<unsigned char>(before)) || before == '_';
+      bool word_after =
+          std::isupper(static_cast<unsigned char>(after)) || after == '_';
+      if (!word_before && !word_after) found = true;
+    }
+    EXPECT_TRUE(found) << "SPEC.md 6.7 state table lacks " << name;
   }
 }
 

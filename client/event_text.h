@@ -1,0 +1,32 @@
+// How `hail` describes events for people (`hail chat`, `hail listen`
+// without --json, `hail inbox`): one line each, starting with "[time]" for
+// messages and "*" for notices. Text from other users passes through
+// TerminalSafe first, so it cannot move the cursor or change colours.
+#ifndef HAIL_CLIENT_EVENT_TEXT_H_
+#define HAIL_CLIENT_EVENT_TEXT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "client/events.h"
+
+namespace hail::client {
+
+// The event as text without a trailing newline (a message with several
+// lines keeps them); nullopt for events with nothing worth a line (an empty
+// mailbox, say).
+std::optional<std::string> EventText(const Event& event);
+
+// `text` with every control character but newline (C0, DEL and the C1
+// range) replaced by '?'. Invalid UTF-8 is kept as it is.
+std::string TerminalSafe(std::string_view text);
+
+// "14:03" for a time today (local time), "2025-01-31 14:03" otherwise;
+// `now_unix` says what today is.
+std::string FormatWhen(uint64_t unix_seconds, uint64_t now_unix);
+
+}  // namespace hail::client
+
+#endif  // HAIL_CLIENT_EVENT_TEXT_H_

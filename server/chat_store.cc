@@ -1,0 +1,1029 @@
+#include "server/chat_store.h"
+
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "protocol/byte_io.h"
+
+// Key schema (SPEC.md "Server storage"; prefixes ASCII, integers big-endian,
+// fixed-size arrays raw):
+//
+//   contact/<owner u64><peer u64>  -> relation u8, since_unix u64, text str16
+//   mbox/<recipient u64><seq u64>  -> kind u8, item_id[16], sender_id u64,
+//                                     sender str8, conversation seq u64,
+//                                     accepted_unix u64, flag u8,
+//                                     ref_id[16], text str16
+//   mboxid/<recipient u64><item_id[16]><sender u64> -> mailbox seq u64
+//   dedup/<sender u64><message_id[16]> -> recipient u64, content hash[32],
+//                                         route u8, seq u64, accepted_unix u64
+//   convseq/<sender u64><recipient u64> -> last seq u64
+//   meta/next_mbox_seq             -> u64, the next mailbox seq to hand out
+//
+// The mboxid/ sender is the message's sender for kMessage entries and 0 for
+// notices, as ITEM_ACK names them. mbox/ and mboxid/ entries are written and
+// deleted together, so the quota counts are taken from the small mboxid/
+// keys alone.
+
+namespace hail::server {
+
+namespace {
+
+using protocol::ByteReader;
+using protocol::Bytes;
+using protocol::ByteSpan;
+using protocol::ByteWriter;
+using protocol::ItemId;
+using protocol::Relation;
+using protocol::Route;
+
+constexpr std::string_view kContactPrefix = "contact/";
+constexpr std::string_view kMailboxPrefix = "mbox/";
+constexpr std::string_view kMailboxIndexPrefix = "mboxid/";
+constexpr std::string_view kDedupPrefix = "dedup/";
+constexpr std::string_view kConversationSeqPrefix = "convseq/";
+constexpr std::string_view kNextMailboxSeqKey = "meta/next_mbox_seq";
+
+constexpr uint64_t kFirstMailboxSeq = 1;
+constexpr size_t kMaxShortStringLength = 255;   // u8 length prefix
+constexpr size_t kMaxLongStringLength = 65535;  // u16 length prefix
+
+constexpr size_t kU64Size = 8;
+constexpr size_t kItemIdSize = std::tuple_size_v<ItemId>;
+
+// --- keys ---
+
+std::string ToString(const Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+ByteSpan AsSpan(std::string_view text) {
+  return ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+leveldb::Slice AsSlice(std::string_view text) {
+  return leveldb::Slice(text.data(), text.size());
+}
+
+std::string EncodeU64(uint64_t value) {
+  Bytes out;
+  ByteWriter(&out).U64(value);
+  return ToString(out);
+}
+
+std::string IdString(const ItemId& id) {
+  return std::string(id.begin(), id.end());
+}
+
+std::string ContactPrefix(uint64_t owner) {
+  return std::string(kContactPrefix) + EncodeU64(owner);
+}
+
+std::string ContactKey(uint64_t owner, uint64_t peer) {
+  return ContactPrefix(owner) + EncodeU64(peer);
+}
+
+std::string MailboxPrefix(uint64_t recipient) {
+  return std::string(kMailboxPrefix) + EncodeU64(recipient);
+}
+
+std::string MailboxKey(uint64_t recipient, uint64_t mailbox_seq) {
+  return MailboxPrefix(recipient) + EncodeU64(mailbox_seq);
+}
+
+std::string MailboxIndexPrefix(uint64_t recipient) {
+  return std::string(kMailboxIndexPrefix) + EncodeU64(recipient);
+}
+
+std::string MailboxIndexKey(uint64_t recipient, const ItemId& item_id,
+                            uint64_t sender) {
+  return MailboxIndexPrefix(recipient) + IdString(item_id) + EncodeU64(sender);
+}
+
+std::string DedupPrefix(uint64_t sender) {
+  return std::string(kDedupPrefix) + EncodeU64(sender);
+}
+
+std::string DedupKey(uint64_t sender, const ItemId& message_id) {
+  return DedupPrefix(sender) + IdString(message_id);
+}
+
+std::string ConversationSeqPrefix(uint64_t sender) {
+  return std::string(kConversationSeqPrefix) + EncodeU64(sender);
+}
+
+std::string ConversationSeqKey(uint64_t sender, uint64_t recipient) {
+  return ConversationSeqPrefix(sender) + EncodeU64(recipient);
+}
+
+// Reads the big-endian u64 at `offset` of a key whose length was checked.
+uint64_t KeyU64(std::string_view key, size_t offset) {
+  assert(key.size() >= offset + kU64Size);
+  uint64_t value = 0;
+  ByteReader reader(AsSpan(key.substr(offset, kU64Size)));
+  reader.U64(&value);
+  return value;
+}
+
+// The sender an ITEM_ACK names for this item: 0 for notices.
+uint64_t IndexSender(const MailItem& item) {
+  return item.kind == MailItemKind::kMessage ? item.sender_id : 0;
+}
+
+// True when `then` lies more than `window` seconds before `now`.
+bool OlderThan(uint64_t then, uint64_t now, uint64_t window) {
+  return now > then && now - then > window;
+}
+
+// --- values ---
+
+Result<uint64_t> DecodeU64Value(std::string_view value, std::string_view what) {
+  ByteReader reader(AsSpan(value));
+  uint64_t out;
+  if (!reader.U64(&out) || reader.remaining() != 0) {
+    return Status::Corruption("malformed " + std::string(what));
+  }
+  return out;
+}
+
+Result<std::string> EncodeContact(Relation relation, uint64_t since_unix,
+                                  std::string_view text) {
+  if (text.size() > kMaxLongStringLength) {
+    return Status::InvalidArgument("contact request text over 65535 bytes");
+  }
+  Bytes out;
+  ByteWriter writer(&out);
+  writer.U8(static_cast<uint8_t>(relation));
+  writer.U64(since_unix);
+  writer.String16(text);
+  return ToString(out);
+}
+
+Result<ContactEntry> DecodeContact(uint64_t peer, std::string_view value) {
+  ByteReader reader(AsSpan(value));
+  ContactEntry entry;
+  entry.user_id = peer;
+  uint8_t relation;
+  if (!reader.U8(&relation) || !reader.U64(&entry.since_unix) ||
+      !reader.String16(&entry.request_text, kMaxLongStringLength) ||
+      reader.remaining() != 0) {
+    return Status::Corruption("malformed contact entry for peer " +
+                              std::to_string(peer));
+  }
+  // kNone is never stored: setting it deletes the entry.
+  if (relation == static_cast<uint8_t>(Relation::kNone) ||
+      relation >= protocol::kRelationEnd) {
+    return Status::Corruption("unknown relation " + std::to_string(relation));
+  }
+  entry.relation = static_cast<Relation>(relation);
+  return entry;
+}
+
+Result<std::string> EncodeMailItem(const MailItem& item) {
+  if (item.sender_name.size() > kMaxShortStringLength) {
+    return Status::InvalidArgument("mail item sender name over 255 bytes");
+  }
+  if (item.text.size() > kMaxLongStringLength) {
+    return Status::InvalidArgument("mail item text over 65535 bytes");
+  }
+  Bytes out;
+  ByteWriter writer(&out);
+  writer.U8(static_cast<uint8_t>(item.kind));
+  writer.Raw(ByteSpan(item.item_id));
+  writer.U64(item.sender_id);
+  writer.String8(item.sender_name);
+  writer.U64(item.conversation_seq);
+  writer.U64(item.accepted_unix);
+  writer.U8(item.flag);
+  writer.Raw(ByteSpan(item.ref_id));
+  writer.String16(item.text);
+  return ToString(out);
+}
+
+Result<MailItem> DecodeMailItem(uint64_t mailbox_seq, std::string_view value) {
+  ByteReader reader(AsSpan(value));
+  MailItem item;
+  item.mailbox_seq = mailbox_seq;
+  uint8_t kind;
+  if (!reader.U8(&kind) || !reader.Fixed(&item.item_id) ||
+      !reader.U64(&item.sender_id) ||
+      !reader.String8(&item.sender_name, kMaxShortStringLength) ||
+      !reader.U64(&item.conversation_seq) || !reader.U64(&item.accepted_unix) ||
+      !reader.U8(&item.flag) || !reader.Fixed(&item.ref_id) ||
+      !reader.String16(&item.text, kMaxLongStringLength) ||
+      reader.remaining() != 0) {
+    return Status::Corruption("malformed mailbox entry " +
+                              std::to_string(mailbox_seq));
+  }
+  if (kind < static_cast<uint8_t>(MailItemKind::kMessage) ||
+      kind > static_cast<uint8_t>(MailItemKind::kReceipt)) {
+    return Status::Corruption("unknown mailbox item kind " +
+                              std::to_string(kind));
+  }
+  item.kind = static_cast<MailItemKind>(kind);
+  return item;
+}
+
+std::string EncodeSentRecord(const SentRecord& record) {
+  Bytes out;
+  ByteWriter writer(&out);
+  writer.U64(record.recipient_id);
+  writer.Raw(ByteSpan(record.content_hash));
+  writer.U8(static_cast<uint8_t>(record.route));
+  writer.U64(record.conversation_seq);
+  writer.U64(record.accepted_unix);
+  return ToString(out);
+}
+
+Result<SentRecord> DecodeSentRecord(std::string_view value) {
+  ByteReader reader(AsSpan(value));
+  SentRecord record;
+  uint8_t route;
+  if (!reader.U64(&record.recipient_id) ||
+      !reader.Fixed(&record.content_hash) || !reader.U8(&route) ||
+      !reader.U64(&record.conversation_seq) ||
+      !reader.U64(&record.accepted_unix) || reader.remaining() != 0) {
+    return Status::Corruption("malformed dedup record");
+  }
+  if (route != static_cast<uint8_t>(Route::kLive) &&
+      route != static_cast<uint8_t>(Route::kStored)) {
+    return Status::Corruption("unknown route " + std::to_string(route));
+  }
+  record.route = static_cast<Route>(route);
+  return record;
+}
+
+// --- LevelDB ---
+
+// Maps a LevelDB failure to a local Status, prefixed with what was being done.
+Status FromLevelDb(const leveldb::Status& status, std::string_view action) {
+  assert(!status.ok());
+  std::string message = std::string(action) + ": " + status.ToString();
+  if (status.IsNotFound()) return Status::NotFound(std::move(message));
+  if (status.IsCorruption()) return Status::Corruption(std::move(message));
+  return Status::IoError(std::move(message));
+}
+
+leveldb::WriteOptions SyncedWrite() {
+  leveldb::WriteOptions options;
+  options.sync = true;
+  return options;
+}
+
+// Reads one key of the committed state: nullopt in *value when absent.
+Status ReadKey(leveldb::DB* db, std::string_view key,
+               std::optional<std::string>* value) {
+  std::string found;
+  leveldb::Status status =
+      db->Get(leveldb::ReadOptions(), AsSlice(key), &found);
+  if (status.IsNotFound()) {
+    value->reset();
+    return Status::Ok();
+  }
+  if (!status.ok()) return FromLevelDb(status, "read");
+  *value = std::move(found);
+  return Status::Ok();
+}
+
+// Calls visit(key, value) for every committed key under `prefix`, in key
+// order, until it returns a non-ok Status.
+template <typename Visit>
+Status ScanCommitted(leveldb::DB* db, std::string_view prefix, Visit visit) {
+  std::unique_ptr<leveldb::Iterator> it(
+      db->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(AsSlice(prefix));
+       it->Valid() && it->key().starts_with(AsSlice(prefix)); it->Next()) {
+    Status visited =
+        visit(std::string_view(it->key().data(), it->key().size()),
+              std::string_view(it->value().data(), it->value().size()));
+    if (!visited.ok()) return visited;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "scan");
+  return Status::Ok();
+}
+
+// --- the store thread's view of the data ---
+
+// Pending puts (a value) and deletes (nullopt), ordered bytewise as LevelDB
+// orders keys.
+using Overlay = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+// What the quotas count in one mailbox.
+struct MailboxCounts {
+  size_t total = 0;
+  std::unordered_map<uint64_t, size_t> messages_by_sender;
+};
+
+// Counts of the mailboxes touched so far, as of LevelDB plus the group being
+// built. Loaded on first use by scanning mboxid/. Store thread only.
+using MailboxCountCache = std::unordered_map<uint64_t, MailboxCounts>;
+
+// The writes of one group commit: the batch handed to LevelDB and the same
+// mutations as an overlay that the group's later writes read through.
+struct GroupBatch {
+  explicit GroupBatch(leveldb::DB* database) : db(database) {}
+  leveldb::DB* db;
+  leveldb::WriteBatch batch;
+  Overlay overlay;
+};
+
+// One queued write's view of the store. Reads see LevelDB, then the group's
+// earlier writes, then this write's own staged mutations. Mutations stay
+// staged until Commit, so a write that fails halfway leaves no trace.
+class WriteView {
+ public:
+  WriteView(GroupBatch* group, MailboxCountCache* counts)
+      : group_(group), counts_(counts) {}
+  WriteView(const WriteView&) = delete;
+  WriteView& operator=(const WriteView&) = delete;
+
+  Status Get(std::string_view key, std::optional<std::string>* value) const {
+    if (auto it = staged_.find(key); it != staged_.end()) {
+      *value = it->second;
+      return Status::Ok();
+    }
+    if (auto it = group_->overlay.find(key); it != group_->overlay.end()) {
+      *value = it->second;
+      return Status::Ok();
+    }
+    return ReadKey(group_->db, key, value);
+  }
+
+  // Every key under `prefix` with its value, as this write sees them.
+  Status Scan(std::string_view prefix,
+              std::map<std::string, std::string>* out) const {
+    return ScanWith(prefix, /*include_staged=*/true, out);
+  }
+
+  void Put(std::string key, std::string value) {
+    staged_[std::move(key)] = std::move(value);
+  }
+  void Delete(std::string key) { staged_[std::move(key)] = std::nullopt; }
+
+  // The recipient's mailbox size and the messages from `sender` in it.
+  Status CountMailbox(uint64_t recipient, uint64_t sender, size_t* total,
+                      size_t* from_sender) {
+    const MailboxCounts* counts;
+    Status loaded = LoadCounts(recipient, &counts);
+    if (!loaded.ok()) return loaded;
+    auto by_sender = counts->messages_by_sender.find(sender);
+    int64_t total_now = static_cast<int64_t>(counts->total);
+    int64_t from_sender_now = by_sender == counts->messages_by_sender.end()
+                                  ? 0
+                                  : static_cast<int64_t>(by_sender->second);
+    for (const CountChange& change : changes_) {
+      if (change.recipient != recipient) continue;
+      total_now += change.step;
+      if (change.sender == sender && sender != 0) {
+        from_sender_now += change.step;
+      }
+    }
+    *total = static_cast<size_t>(std::max<int64_t>(total_now, 0));
+    *from_sender = static_cast<size_t>(std::max<int64_t>(from_sender_now, 0));
+    return Status::Ok();
+  }
+
+  // Appends `item` to the recipient's mailbox with the next mailbox seq
+  // (stored in item->mailbox_seq). When an entry that ITEM_ACK would name
+  // the same way is already there, nothing is written.
+  Status AppendMailItem(uint64_t recipient, MailItem* item) {
+    const uint64_t index_sender = IndexSender(*item);
+    std::string index_key =
+        MailboxIndexKey(recipient, item->item_id, index_sender);
+    std::optional<std::string> existing;
+    Status read = Get(index_key, &existing);
+    if (!read.ok()) return read;
+    if (existing) return Status::Ok();
+
+    std::optional<std::string> next_value;
+    read = Get(kNextMailboxSeqKey, &next_value);
+    if (!read.ok()) return read;
+    uint64_t mailbox_seq = kFirstMailboxSeq;
+    if (next_value) {
+      Result<uint64_t> next = DecodeU64Value(*next_value, kNextMailboxSeqKey);
+      if (!next.ok()) return next.status();
+      mailbox_seq = *next;
+    }
+    item->mailbox_seq = mailbox_seq;
+    Result<std::string> value = EncodeMailItem(*item);
+    if (!value.ok()) return value.status();
+
+    Put(MailboxKey(recipient, mailbox_seq), std::move(*value));
+    Put(std::move(index_key), EncodeU64(mailbox_seq));
+    Put(std::string(kNextMailboxSeqKey), EncodeU64(mailbox_seq + 1));
+    changes_.push_back({recipient, index_sender, +1});
+    return Status::Ok();
+  }
+
+  // Deletes the entry at `mailbox_seq` and its index key.
+  Status RemoveMailItem(uint64_t recipient, uint64_t mailbox_seq,
+                        const ItemId& item_id, uint64_t index_sender) {
+    std::string index_key = MailboxIndexKey(recipient, item_id, index_sender);
+    std::optional<std::string> indexed;
+    Status read = Get(index_key, &indexed);
+    if (!read.ok()) return read;
+    Delete(MailboxKey(recipient, mailbox_seq));
+    if (indexed) {
+      Delete(std::move(index_key));
+      changes_.push_back({recipient, index_sender, -1});
+    }
+    return Status::Ok();
+  }
+
+  // The recipient's counts are recounted from the data on next use (after
+  // bulk deletes that do not go through RemoveMailItem).
+  void ForgetCounts(uint64_t recipient) { forgotten_.push_back(recipient); }
+
+  bool empty() const { return staged_.empty(); }
+
+  // Hands the staged mutations to the group (and its batch).
+  void Commit() {
+    for (auto& [key, value] : staged_) {
+      if (value) {
+        group_->batch.Put(key, *value);
+      } else {
+        group_->batch.Delete(key);
+      }
+      group_->overlay[key] = std::move(value);
+    }
+    staged_.clear();
+    for (const CountChange& change : changes_) {
+      auto it = counts_->find(change.recipient);
+      // Not cached: a later load scans the group's overlay, change included.
+      if (it == counts_->end()) continue;
+      MailboxCounts& counts = it->second;
+      counts.total = Step(counts.total, change.step);
+      if (change.sender != 0) {
+        size_t& from_sender = counts.messages_by_sender[change.sender];
+        from_sender = Step(from_sender, change.step);
+        if (from_sender == 0) counts.messages_by_sender.erase(change.sender);
+      }
+      // An empty mailbox is cheap to recount; keep the cache small.
+      if (counts.total == 0) counts_->erase(it);
+    }
+    changes_.clear();
+    for (uint64_t recipient : forgotten_) counts_->erase(recipient);
+    forgotten_.clear();
+  }
+
+ private:
+  // A +1 or -1 applied to a mailbox's counts when the write commits.
+  struct CountChange {
+    uint64_t recipient;
+    uint64_t sender;  // 0 for notices
+    int step;
+  };
+
+  static size_t Step(size_t count, int step) {
+    if (step < 0 && count == 0) return 0;
+    return step < 0 ? count - 1 : count + 1;
+  }
+
+  Status ScanWith(std::string_view prefix, bool include_staged,
+                  std::map<std::string, std::string>* out) const {
+    out->clear();
+    Status scanned =
+        ScanCommitted(group_->db, prefix,
+                      [out](std::string_view key, std::string_view value) {
+                        out->emplace(std::string(key), std::string(value));
+                        return Status::Ok();
+                      });
+    if (!scanned.ok()) return scanned;
+    ApplyOverlay(group_->overlay, prefix, out);
+    if (include_staged) ApplyOverlay(staged_, prefix, out);
+    return Status::Ok();
+  }
+
+  static void ApplyOverlay(const Overlay& overlay, std::string_view prefix,
+                           std::map<std::string, std::string>* out) {
+    for (auto it = overlay.lower_bound(prefix);
+         it != overlay.end() && std::string_view(it->first).starts_with(prefix);
+         ++it) {
+      if (it->second) {
+        (*out)[it->first] = *it->second;
+      } else {
+        out->erase(it->first);
+      }
+    }
+  }
+
+  // The recipient's counts as of LevelDB plus the group's committed writes
+  // (this write's staged changes excluded: they are applied on Commit).
+  Status LoadCounts(uint64_t recipient, const MailboxCounts** counts) {
+    if (auto it = counts_->find(recipient); it != counts_->end()) {
+      *counts = &it->second;
+      return Status::Ok();
+    }
+    const std::string prefix = MailboxIndexPrefix(recipient);
+    std::map<std::string, std::string> keys;
+    Status scanned = ScanWith(prefix, /*include_staged=*/false, &keys);
+    if (!scanned.ok()) return scanned;
+    MailboxCounts loaded;
+    for (const auto& [key, value] : keys) {
+      if (key.size() != prefix.size() + kItemIdSize + kU64Size) {
+        return Status::Corruption("bad mboxid key length " +
+                                  std::to_string(key.size()));
+      }
+      ++loaded.total;
+      const uint64_t sender = KeyU64(key, prefix.size() + kItemIdSize);
+      if (sender != 0) ++loaded.messages_by_sender[sender];
+    }
+    *counts = &counts_->emplace(recipient, std::move(loaded)).first->second;
+    return Status::Ok();
+  }
+
+  GroupBatch* group_;
+  MailboxCountCache* counts_;
+  Overlay staged_;
+  std::vector<CountChange> changes_;
+  std::vector<uint64_t> forgotten_;
+};
+
+// Stages `owner`'s side of a relation (kNone deletes it). An unchanged
+// relation keeps its since_unix.
+Status StageRelation(WriteView& view, uint64_t owner, uint64_t peer,
+                     Relation relation, std::string_view text,
+                     uint64_t now_unix) {
+  std::string key = ContactKey(owner, peer);
+  if (relation == Relation::kNone) {
+    view.Delete(std::move(key));
+    return Status::Ok();
+  }
+  std::optional<std::string> existing;
+  Status read = view.Get(key, &existing);
+  if (!read.ok()) return read;
+  uint64_t since_unix = now_unix;
+  if (existing) {
+    Result<ContactEntry> entry = DecodeContact(peer, *existing);
+    if (entry.ok() && entry->relation == relation) {
+      since_unix = entry->since_unix;
+    }
+  }
+  Result<std::string> value =
+      EncodeContact(relation, since_unix,
+                    relation == Relation::kPending ? text : std::string_view());
+  if (!value.ok()) return value.status();
+  view.Put(std::move(key), std::move(*value));
+  return Status::Ok();
+}
+
+// Stages the deletion of every key under `prefix`; returns the keys.
+Status DeleteAllUnder(WriteView& view, std::string_view prefix,
+                      std::map<std::string, std::string>* deleted) {
+  Status scanned = view.Scan(prefix, deleted);
+  if (!scanned.ok()) return scanned;
+  for (const auto& entry : *deleted) view.Delete(entry.first);
+  return Status::Ok();
+}
+
+}  // namespace
+
+// One queued write. `apply` runs on the store thread: it reads through the
+// view, stages its mutations and returns its own Status (a non-ok one
+// discards what it staged). `complete` runs on the store thread after the
+// group's batch is durable, with apply's Status or the batch's.
+struct ChatStore::PendingWrite {
+  std::function<Status(WriteView&)> apply;
+  std::function<void(Status)> complete;
+};
+
+ChatStore::ChatStore(leveldb::DB* db, MailboxLimits limits)
+    : db_(db), limits_(limits) {
+  assert(db_ != nullptr);
+  thread_ = std::thread([this] { Run(); });
+}
+
+ChatStore::~ChatStore() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  assert(queue_.empty());
+}
+
+void ChatStore::Enqueue(std::unique_ptr<PendingWrite> write) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    assert(!stopping_);
+    queue_.push_back(std::move(write));
+  }
+  wake_.notify_one();
+}
+
+void ChatStore::Run() {
+  MailboxCountCache counts;  // lives as long as the store thread
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and every write is done
+    std::deque<std::unique_ptr<PendingWrite>> group;
+    group.swap(queue_);
+    busy_ = true;
+    lock.unlock();
+
+    GroupBatch batch(db_);
+    std::vector<Status> statuses;
+    statuses.reserve(group.size());
+    uint64_t carried = 0;
+    for (const std::unique_ptr<PendingWrite>& write : group) {
+      WriteView view(&batch, &counts);
+      Status applied = write->apply(view);
+      if (applied.ok() && !view.empty()) {
+        view.Commit();
+        ++carried;
+      }
+      statuses.push_back(std::move(applied));
+    }
+    bool written = false;
+    if (carried > 0) {
+      leveldb::Status status = db_->Write(SyncedWrite(), &batch.batch);
+      if (status.ok()) {
+        written = true;
+      } else {
+        // Every answer of the group rests on state that is not durable.
+        Status failed = FromLevelDb(status, "commit mailbox batch");
+        for (Status& each : statuses) {
+          if (each.ok()) each = failed;
+        }
+        counts.clear();  // may count writes that were lost
+      }
+    }
+
+    lock.lock();
+    if (written) {
+      ++batches_;
+      writes_ += carried;
+    }
+    lock.unlock();
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (group[i]->complete) group[i]->complete(std::move(statuses[i]));
+    }
+    group.clear();
+    lock.lock();
+    busy_ = false;
+    if (queue_.empty()) idle_.notify_all();
+  }
+}
+
+void ChatStore::Flush() {
+  assert(std::this_thread::get_id() != thread_.get_id());
+  std::unique_lock<std::mutex> lock(mutex_);
+  idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+uint64_t ChatStore::batches_committed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return batches_;
+}
+
+uint64_t ChatStore::writes_committed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return writes_;
+}
+
+// --- reads ---
+
+Result<std::vector<ContactEntry>> ChatStore::ListContacts(
+    uint64_t owner) const {
+  const std::string prefix = ContactPrefix(owner);
+  std::vector<ContactEntry> entries;
+  Status scanned = ScanCommitted(
+      db_, prefix, [&](std::string_view key, std::string_view value) {
+        if (key.size() != prefix.size() + kU64Size) {
+          return Status::Corruption("bad contact key length " +
+                                    std::to_string(key.size()));
+        }
+        Result<ContactEntry> entry =
+            DecodeContact(KeyU64(key, prefix.size()), value);
+        if (!entry.ok()) return entry.status();
+        entries.push_back(std::move(*entry));
+        return Status::Ok();
+      });
+  if (!scanned.ok()) return scanned;
+  return entries;
+}
+
+protocol::Relation ChatStore::GetRelation(uint64_t owner, uint64_t peer) const {
+  std::optional<std::string> value;
+  if (!ReadKey(db_, ContactKey(owner, peer), &value).ok() || !value) {
+    return Relation::kNone;
+  }
+  Result<ContactEntry> entry = DecodeContact(peer, *value);
+  return entry.ok() ? entry->relation : Relation::kNone;
+}
+
+Result<std::vector<MailItem>> ChatStore::ListMailbox(uint64_t recipient) const {
+  const std::string prefix = MailboxPrefix(recipient);
+  std::vector<MailItem> items;
+  Status scanned = ScanCommitted(
+      db_, prefix, [&](std::string_view key, std::string_view value) {
+        if (key.size() != prefix.size() + kU64Size) {
+          return Status::Corruption("bad mbox key length " +
+                                    std::to_string(key.size()));
+        }
+        Result<MailItem> item =
+            DecodeMailItem(KeyU64(key, prefix.size()), value);
+        if (!item.ok()) return item.status();
+        items.push_back(std::move(*item));
+        return Status::Ok();
+      });
+  if (!scanned.ok()) return scanned;
+  return items;
+}
+
+std::optional<SentRecord> ChatStore::FindSent(
+    uint64_t sender, const protocol::ItemId& message_id,
+    uint64_t now_unix) const {
+  std::optional<std::string> value;
+  if (!ReadKey(db_, DedupKey(sender, message_id), &value).ok() || !value) {
+    return std::nullopt;
+  }
+  Result<SentRecord> record = DecodeSentRecord(*value);
+  if (!record.ok() ||
+      OlderThan(record->accepted_unix, now_unix, limits_.dedup_seconds)) {
+    return std::nullopt;
+  }
+  return std::move(*record);
+}
+
+size_t ChatStore::MailboxSize(uint64_t recipient) const {
+  size_t size = 0;
+  Status scanned = ScanCommitted(db_, MailboxIndexPrefix(recipient),
+                                 [&size](std::string_view, std::string_view) {
+                                   ++size;
+                                   return Status::Ok();
+                                 });
+  (void)scanned;  // a failed scan reports what it counted
+  return size;
+}
+
+// --- writes ---
+
+void ChatStore::SetRelations(uint64_t a, uint64_t b, protocol::Relation a_to_b,
+                             protocol::Relation b_to_a,
+                             std::string request_text, uint64_t now_unix,
+                             Done done) {
+  auto write = std::make_unique<PendingWrite>();
+  write->apply = [a, b, a_to_b, b_to_a, text = std::move(request_text),
+                  now_unix](WriteView& view) {
+    if (a == b) return Status::InvalidArgument("relation with oneself");
+    Status staged = StageRelation(view, a, b, a_to_b, text, now_unix);
+    if (!staged.ok()) return staged;
+    return StageRelation(view, b, a, b_to_a, text, now_unix);
+  };
+  write->complete = std::move(done);
+  Enqueue(std::move(write));
+}
+
+void ChatStore::SetRelation(uint64_t owner, uint64_t peer,
+                            protocol::Relation relation, uint64_t now_unix,
+                            Done done) {
+  auto write = std::make_unique<PendingWrite>();
+  write->apply = [owner, peer, relation, now_unix](WriteView& view) {
+    if (owner == peer) return Status::InvalidArgument("relation with oneself");
+    return StageRelation(view, owner, peer, relation, {}, now_unix);
+  };
+  write->complete = std::move(done);
+  Enqueue(std::move(write));
+}
+
+void ChatStore::AcceptMessage(uint64_t sender, uint64_t recipient,
+                              const protocol::ItemId& message_id,
+                              SentRecord record, std::optional<MailItem> store,
+                              uint64_t now_unix,
+                              std::function<void(Status, AcceptOutcome)> done) {
+  auto outcome = std::make_shared<AcceptOutcome>();
+  auto write = std::make_unique<PendingWrite>();
+  write->apply = [sender, recipient, message_id, record = std::move(record),
+                  store = std::move(store), now_unix, outcome,
+                  limits = limits_](WriteView& view) mutable {
+    if (store) {
+      size_t total = 0;
+      size_t from_sender = 0;
+      Status counted =
+          view.CountMailbox(recipient, sender, &total, &from_sender);
+      if (!counted.ok()) return counted;
+      if (total >= limits.per_recipient || from_sender >= limits.per_sender) {
+        outcome->error = protocol::ErrorCode::kMailboxFull;
+        return Status::Ok();
+      }
+    }
+
+    std::string seq_key = ConversationSeqKey(sender, recipient);
+    std::optional<std::string> last_value;
+    Status read = view.Get(seq_key, &last_value);
+    if (!read.ok()) return read;
+    uint64_t seq = 1;
+    if (last_value) {
+      Result<uint64_t> last = DecodeU64Value(*last_value, "convseq");
+      if (!last.ok()) return last.status();
+      seq = *last + 1;
+    }
+    view.Put(std::move(seq_key), EncodeU64(seq));
+
+    // The caller's accepted_unix is kept; 0 stands for now_unix.
+    if (record.accepted_unix == 0) record.accepted_unix = now_unix;
+    record.conversation_seq = seq;
+    view.Put(DedupKey(sender, message_id), EncodeSentRecord(record));
+
+    if (store) {
+      MailItem& item = *store;
+      // What ITEM_ACK{message_id, sender} will name.
+      item.kind = MailItemKind::kMessage;
+      item.item_id = message_id;
+      item.sender_id = sender;
+      item.conversation_seq = seq;
+      if (item.accepted_unix == 0) item.accepted_unix = now_unix;
+      Status stored = view.AppendMailItem(recipient, &item);
+      if (!stored.ok()) return stored;
+    }
+    outcome->error = protocol::ErrorCode::kOk;
+    outcome->conversation_seq = seq;
+    return Status::Ok();
+  };
+  write->complete = [outcome, done = std::move(done)](Status status) {
+    if (done) done(std::move(status), *outcome);
+  };
+  Enqueue(std::move(write));
+}
+
+void ChatStore::StoreAccepted(uint64_t recipient, MailItem item, Done done) {
+  auto write = std::make_unique<PendingWrite>();
+  write->apply = [recipient, item = std::move(item)](WriteView& view) mutable {
+    if (item.kind != MailItemKind::kMessage) {
+      return Status::InvalidArgument("StoreAccepted takes messages only");
+    }
+    Status stored = view.AppendMailItem(recipient, &item);
+    if (!stored.ok()) return stored;
+
+    std::string dedup_key = DedupKey(item.sender_id, item.item_id);
+    std::optional<std::string> value;
+    Status read = view.Get(dedup_key, &value);
+    if (!read.ok()) return read;
+    if (!value) return Status::Ok();  // dedup window already over
+    Result<SentRecord> record = DecodeSentRecord(*value);
+    if (!record.ok()) return record.status();
+    if (record->route != Route::kStored) {
+      record->route = Route::kStored;
+      view.Put(std::move(dedup_key), EncodeSentRecord(*record));
+    }
+    return Status::Ok();
+  };
+  write->complete = std::move(done);
+  Enqueue(std::move(write));
+}
+
+void ChatStore::AppendNotice(
+    uint64_t recipient, MailItem item,
+    std::function<void(Status, protocol::ErrorCode)> done) {
+  auto error = std::make_shared<protocol::ErrorCode>(protocol::ErrorCode::kOk);
+  auto write = std::make_unique<PendingWrite>();
+  write->apply = [recipient, item = std::move(item), error,
+                  per_recipient =
+                      limits_.per_recipient](WriteView& view) mutable {
+    if (item.kind == MailItemKind::kMessage) {
+      return Status::InvalidArgument("AppendNotice takes notices only");
+    }
+    size_t total = 0;
+    size_t from_sender = 0;
+    Status counted = view.CountMailbox(recipient, 0, &total, &from_sender);
+    if (!counted.ok()) return counted;
+    if (total >= per_recipient) {
+      *error = protocol::ErrorCode::kMailboxFull;
+      return Status::Ok();
+    }
+    return view.AppendMailItem(recipient, &item);
+  };
+  write->complete = [error, done = std::move(done)](Status status) {
+    if (done) done(std::move(status), *error);
+  };
+  Enqueue(std::move(write));
+}
+
+void ChatStore::Acknowledge(uint64_t recipient, const protocol::ItemId& item_id,
+                            uint64_t sender_id,
+                            std::function<void(Status, bool found)> done) {
+  auto found = std::make_shared<bool>(false);
+  auto write = std::make_unique<PendingWrite>();
+  write->apply = [recipient, item_id, sender_id, found](WriteView& view) {
+    std::optional<std::string> value;
+    Status read =
+        view.Get(MailboxIndexKey(recipient, item_id, sender_id), &value);
+    if (!read.ok()) return read;
+    if (!value) return Status::Ok();
+    Result<uint64_t> mailbox_seq = DecodeU64Value(*value, "mboxid entry");
+    if (!mailbox_seq.ok()) return mailbox_seq.status();
+    *found = true;
+    return view.RemoveMailItem(recipient, *mailbox_seq, item_id, sender_id);
+  };
+  write->complete = [found, done = std::move(done)](Status status) {
+    if (done) done(std::move(status), *found);
+  };
+  Enqueue(std::move(write));
+}
+
+void ChatStore::Expire(uint64_t recipient, uint64_t now_unix,
+                       std::function<void(Status, size_t dropped)> done) {
+  auto dropped = std::make_shared<size_t>(0);
+  auto write = std::make_unique<PendingWrite>();
+  write->apply = [recipient, now_unix, dropped,
+                  limits = limits_](WriteView& view) {
+    *dropped = 0;
+    const std::string mailbox_prefix = MailboxPrefix(recipient);
+    std::map<std::string, std::string> entries;
+    Status scanned = view.Scan(mailbox_prefix, &entries);
+    if (!scanned.ok()) return scanned;
+    size_t expired = 0;
+    for (const auto& [key, value] : entries) {
+      if (key.size() != mailbox_prefix.size() + kU64Size) {
+        return Status::Corruption("bad mbox key length " +
+                                  std::to_string(key.size()));
+      }
+      Result<MailItem> item =
+          DecodeMailItem(KeyU64(key, mailbox_prefix.size()), value);
+      if (!item.ok()) return item.status();
+      if (!OlderThan(item->accepted_unix, now_unix, limits.retention_seconds)) {
+        continue;
+      }
+      Status removed = view.RemoveMailItem(recipient, item->mailbox_seq,
+                                           item->item_id, IndexSender(*item));
+      if (!removed.ok()) return removed;
+      ++expired;
+    }
+
+    // The user's own dedup records (as a sender) past their window.
+    std::map<std::string, std::string> records;
+    scanned = view.Scan(DedupPrefix(recipient), &records);
+    if (!scanned.ok()) return scanned;
+    for (const auto& [key, value] : records) {
+      Result<SentRecord> record = DecodeSentRecord(value);
+      if (!record.ok()) return record.status();
+      if (OlderThan(record->accepted_unix, now_unix, limits.dedup_seconds)) {
+        view.Delete(key);
+      }
+    }
+    *dropped = expired;
+    return Status::Ok();
+  };
+  write->complete = [dropped, done = std::move(done)](Status status) {
+    if (done) done(std::move(status), *dropped);
+  };
+  Enqueue(std::move(write));
+}
+
+void ChatStore::ForgetUser(uint64_t user, Done done) {
+  auto write = std::make_unique<PendingWrite>();
+  write->apply = [user](WriteView& view) {
+    // The user's contacts, and each peer's entry about the user.
+    const std::string contact_prefix = ContactPrefix(user);
+    std::map<std::string, std::string> deleted;
+    Status status = DeleteAllUnder(view, contact_prefix, &deleted);
+    if (!status.ok()) return status;
+    for (const auto& entry : deleted) {
+      const std::string& key = entry.first;
+      // A malformed key of the user's is deleted all the same.
+      if (key.size() != contact_prefix.size() + kU64Size) continue;
+      view.Delete(ContactKey(KeyU64(key, contact_prefix.size()), user));
+    }
+    for (const std::string& prefix :
+         {MailboxPrefix(user), MailboxIndexPrefix(user), DedupPrefix(user),
+          ConversationSeqPrefix(user)}) {
+      status = DeleteAllUnder(view, prefix, &deleted);
+      if (!status.ok()) return status;
+    }
+    view.ForgetCounts(user);
+    return Status::Ok();
+  };
+  write->complete = std::move(done);
+  Enqueue(std::move(write));
+}
+
+std::array<uint8_t, 32> MessageContentHash(uint64_t recipient,
+                                           std::string_view text) {
+  static_assert(crypto_generichash_BYTES == 32);
+  Bytes recipient_bytes;
+  ByteWriter(&recipient_bytes).U64(recipient);
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, crypto_generichash_BYTES);
+  crypto_generichash_update(&state, recipient_bytes.data(),
+                            recipient_bytes.size());
+  crypto_generichash_update(
+      &state, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  std::array<uint8_t, 32> hash;
+  crypto_generichash_final(&state, hash.data(), hash.size());
+  return hash;
+}
+
+}  // namespace hail::server

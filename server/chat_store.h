@@ -1,0 +1,179 @@
+// Contacts, the offline mailbox, message dedup and conversation sequence
+// numbers, in the data dir's LevelDB (key schema: SPEC.md "Server storage").
+//
+// Threading: reads (List*, Get*, Find*) may run on any thread; they are
+// short point or prefix reads. Every write goes through the store thread
+// owned by this class: writes queued while a synced write is in flight are
+// committed together in one WriteBatch with sync=true (group commit), and
+// each caller's `done` runs on the store thread after its data is durable.
+// Callers on a network loop hand `done`'s result back with Shard::Post.
+#ifndef HAIL_SERVER_CHAT_STORE_H_
+#define HAIL_SERVER_CHAT_STORE_H_
+
+#include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "protocol/chat_messages.h"
+#include "protocol/contact_messages.h"
+#include "protocol/error_code.h"
+#include "protocol/kind.h"
+#include "protocol/status.h"
+
+namespace leveldb {
+class DB;
+}
+
+namespace hail::server {
+
+struct ContactEntry {
+  uint64_t user_id = 0;  // the peer
+  protocol::Relation relation = protocol::Relation::kNone;
+  uint64_t since_unix = 0;
+  std::string request_text;  // set when relation is kPending
+};
+
+enum class MailItemKind : uint8_t {
+  kMessage = 1,
+  kContactRequest = 2,
+  kContactAnswer = 3,
+  kReceipt = 4,
+};
+
+// One mailbox entry. Which fields mean what depends on `kind`:
+//   kMessage:        item_id = message id, sender_id/sender_name = author,
+//                    conversation_seq, accepted_unix, text
+//   kContactRequest: item_id random, sender = requester, text = note
+//   kContactAnswer:  item_id random, sender = answerer, flag = accepted
+//   kReceipt:        item_id random, sender = recipient of the message,
+//                    ref_id = the message id, accepted_unix = delivered time
+struct MailItem {
+  uint64_t mailbox_seq = 0;  // set by the store: order within the mailbox
+  MailItemKind kind = MailItemKind::kMessage;
+  protocol::ItemId item_id{};
+  uint64_t sender_id = 0;
+  std::string sender_name;
+  uint64_t conversation_seq = 0;
+  uint64_t accepted_unix = 0;
+  uint8_t flag = 0;
+  protocol::ItemId ref_id{};
+  std::string text;
+};
+
+// What the server answered for (sender, message_id), kept for dedup.
+struct SentRecord {
+  uint64_t recipient_id = 0;
+  std::array<uint8_t, 32> content_hash{};
+  protocol::Route route = protocol::Route::kStored;
+  uint64_t conversation_seq = 0;
+  uint64_t accepted_unix = 0;
+};
+
+struct MailboxLimits {
+  size_t per_recipient = 1000;
+  size_t per_sender = 200;  // messages from one sender in one mailbox
+  uint64_t retention_seconds = 30ull * 24 * 3600;
+  uint64_t dedup_seconds = 7ull * 24 * 3600;
+};
+
+class ChatStore {
+ public:
+  // `db` is the data dir's LevelDB, owned elsewhere and outliving this.
+  ChatStore(leveldb::DB* db, MailboxLimits limits);
+  ~ChatStore();  // finishes queued writes, then stops the store thread
+  ChatStore(const ChatStore&) = delete;
+  ChatStore& operator=(const ChatStore&) = delete;
+
+  // --- reads, any thread ---
+  Result<std::vector<ContactEntry>> ListContacts(uint64_t owner) const;
+  // Relation::kNone when there is no entry.
+  protocol::Relation GetRelation(uint64_t owner, uint64_t peer) const;
+  // Mailbox entries of `recipient` in mailbox order.
+  Result<std::vector<MailItem>> ListMailbox(uint64_t recipient) const;
+  std::optional<SentRecord> FindSent(uint64_t sender,
+                                     const protocol::ItemId& message_id,
+                                     uint64_t now_unix) const;
+  size_t MailboxSize(uint64_t recipient) const;
+
+  // --- writes, durable (synced) before `done` runs on the store thread ---
+  using Done = std::function<void(Status)>;
+  // Sets both sides' relations in one batch (kNone deletes the entry).
+  void SetRelations(uint64_t a, uint64_t b, protocol::Relation a_to_b,
+                    protocol::Relation b_to_a, std::string request_text,
+                    uint64_t now_unix, Done done);
+  // Sets only `owner`'s side (blocking and unblocking).
+  void SetRelation(uint64_t owner, uint64_t peer, protocol::Relation relation,
+                   uint64_t now_unix, Done done);
+
+  // Assigns the next conversation seq for (sender, recipient) and records
+  // `record` for dedup; with `store`, also appends the message to the
+  // recipient's mailbox. Quota errors (kMailboxFull) write nothing.
+  struct AcceptOutcome {
+    protocol::ErrorCode error = protocol::ErrorCode::kOk;
+    uint64_t conversation_seq = 0;
+  };
+  void AcceptMessage(uint64_t sender, uint64_t recipient,
+                     const protocol::ItemId& message_id, SentRecord record,
+                     std::optional<MailItem> store, uint64_t now_unix,
+                     std::function<void(Status, AcceptOutcome)> done);
+  // Updates the route of an accepted message (a live delivery that fell back
+  // to the mailbox) and stores it. Ignores quotas: it was already accepted.
+  void StoreAccepted(uint64_t recipient, MailItem item, Done done);
+  // Appends a notice (request, answer, receipt). Dropped with kMailboxFull
+  // only when the recipient's mailbox is at its total limit.
+  void AppendNotice(uint64_t recipient, MailItem item,
+                    std::function<void(Status, protocol::ErrorCode)> done);
+  // Deletes the entry `item_id` from `sender_id` (0 for notices) in the
+  // recipient's mailbox. found=false when there was none.
+  void Acknowledge(uint64_t recipient, const protocol::ItemId& item_id,
+                   uint64_t sender_id,
+                   std::function<void(Status, bool found)> done);
+  // Drops mailbox entries older than the retention and dedup records older
+  // than their window; returns how many entries were dropped.
+  void Expire(uint64_t recipient, uint64_t now_unix,
+              std::function<void(Status, size_t dropped)> done);
+  // Deletes everything about `user` (account deletion).
+  void ForgetUser(uint64_t user, Done done);
+
+  // Blocks until every write queued so far is durable (tests, shutdown).
+  void Flush();
+  // Synced write batches committed so far, and writes they carried: the
+  // difference shows group commit at work.
+  uint64_t batches_committed() const;
+  uint64_t writes_committed() const;
+
+ private:
+  // Implementation detail of the store thread.
+  struct PendingWrite;
+  void Enqueue(std::unique_ptr<PendingWrite> write);
+  void Run();
+
+  leveldb::DB* db_;
+  MailboxLimits limits_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<std::unique_ptr<PendingWrite>> queue_;
+  bool stopping_ = false;
+  bool busy_ = false;
+  uint64_t batches_ = 0;
+  uint64_t writes_ = 0;
+  std::thread thread_;
+};
+
+// BLAKE2b-256 of (recipient id, text): what dedup compares.
+std::array<uint8_t, 32> MessageContentHash(uint64_t recipient,
+                                           std::string_view text);
+
+}  // namespace hail::server
+
+#endif  // HAIL_SERVER_CHAT_STORE_H_

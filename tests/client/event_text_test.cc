@@ -1,0 +1,72 @@
+#include "client/event_text.h"
+
+#include <gtest/gtest.h>
+
+#include <ctime>
+
+namespace hail::client {
+namespace {
+
+TEST(EventTextTest, ControlCharactersFromOthersCannotReachTheTerminal) {
+  EXPECT_EQ(TerminalSafe("\x1b[2J\x1b]0;pwned\x07ok"), "?[2J?]0;pwned?ok");
+  EXPECT_EQ(TerminalSafe("tab\there\rdel\x7f"), "tab?here?del?");
+  EXPECT_EQ(TerminalSafe("c1 \xc2\x9b" "31m"), "c1 ?31m") << "CSI as U+009B";
+  EXPECT_EQ(TerminalSafe("line one\nline two"), "line one\nline two");
+  EXPECT_EQ(TerminalSafe("caf\xc3\xa9 \xc2\xa0nbsp"), "caf\xc3\xa9 \xc2\xa0nbsp");
+}
+
+TEST(EventTextTest, MessagesShowSenderTimeAndWhetherStored) {
+  uint64_t now = static_cast<uint64_t>(std::time(nullptr));
+  MessageReceived message;
+  message.sender = "bob";
+  message.text = "hi\x1b[31m";
+  message.accepted_unix = now;
+  std::string live = *EventText(message);
+  EXPECT_EQ(live, "[" + FormatWhen(now, now) + "] bob: hi?[31m");
+  message.from_mailbox = true;
+  EXPECT_NE(EventText(message)->find("bob (stored): "), std::string::npos);
+}
+
+TEST(EventTextTest, AcceptanceSaysLiveOrStoredOrWhy) {
+  MessageAccepted accepted;
+  accepted.recipient = "bob";
+  accepted.route = protocol::Route::kLive;
+  accepted.seq = 4;
+  EXPECT_EQ(*EventText(accepted), "-> bob: delivered live (#4)");
+  accepted.route = protocol::Route::kStored;
+  EXPECT_EQ(*EventText(accepted), "-> bob: stored offline (#4)");
+  accepted.error = protocol::ErrorCode::kMailboxFull;
+  EXPECT_EQ(*EventText(accepted), "-> bob: not sent: MAILBOX_FULL");
+}
+
+TEST(EventTextTest, PresenceAndContactNotices) {
+  EXPECT_EQ(*EventText(PresenceChanged{1, "bob", protocol::Presence::kAway,
+                                       "lunch"}),
+            "* bob is away: lunch");
+  EXPECT_EQ(*EventText(PresenceChanged{1, "bob", protocol::Presence::kOffline,
+                                       ""}),
+            "* bob is offline");
+  ContactRequest request;
+  request.from = "dave";
+  request.text = "hello";
+  EXPECT_EQ(*EventText(request),
+            "* dave asks to add you as a contact: \"hello\"");
+  ContactAnswered answer;
+  answer.user = "dave";
+  answer.accepted = true;
+  EXPECT_EQ(*EventText(answer), "* dave accepted your contact request");
+}
+
+TEST(EventTextTest, EmptyMailboxSaysNothing) {
+  EXPECT_FALSE(EventText(MailboxEnd{0}).has_value());
+  EXPECT_EQ(*EventText(MailboxEnd{2}), "* 2 items waited for you");
+}
+
+TEST(EventTextTest, WhenIsClockTimeTodayAndDateOtherwise) {
+  uint64_t now = static_cast<uint64_t>(std::time(nullptr));
+  EXPECT_EQ(FormatWhen(now, now).size(), 5u);  // HH:MM
+  EXPECT_EQ(FormatWhen(now - 3 * 86400, now).size(), 16u);  // date and time
+}
+
+}  // namespace
+}  // namespace hail::client

@@ -1,0 +1,376 @@
+// Issue #3 against the real haild over loopback, with real clients: the
+// classic story (buddies, presence, live and offline messages, receipts),
+// privacy of presence, dedup of resent ids, a full mailbox, and stored
+// messages surviving kill -9.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "protocol/error_code.h"
+#include "tests/integration/haild_process.h"
+#include "tests/integration/test_client.h"
+#include "tests/integration/udp_relay.h"
+
+namespace hail::testing {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::Presence;
+using protocol::Relation;
+using protocol::Route;
+
+class ChatTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartHaild(); }
+
+  void StartHaild(std::vector<std::string> args = {}) {
+    if (!haild_) {
+      haild_ =
+          std::make_unique<HaildProcess>(dir_.path() / "data", FreeUdpPort());
+    }
+    args.insert(args.end(),
+                {"--auth-burst-per-ip", "200", "--auth-rate-per-ip", "50"});
+    ASSERT_TRUE(haild_->Start(args)) << haild_->log();
+  }
+
+  // A connected client for `name` (state in its own home); registers the
+  // account on first use and logs in (token when it has one).
+  std::unique_ptr<TestClient> LogIn(const std::string& name) {
+    auto c = std::make_unique<TestClient>(dir_.path() / name, haild_->port());
+    EXPECT_TRUE(c->Connect()) << haild_->log();
+    if (registered_.insert(name).second) {
+      EXPECT_EQ(c->Register(name, name + "-password")->error, ErrorCode::kOk);
+    }
+    std::optional<client::LoginResult> result =
+        (*c)->HasStoredToken(name) ? c->Resume(name)
+                                   : c->Login(name, name + "-password");
+    EXPECT_TRUE(result && result->error == ErrorCode::kOk);
+    EXPECT_TRUE(c->WaitFor<client::MailboxEnd>());
+    return c;
+  }
+
+  // Makes `a` and `b` accepted contacts through the real request flow.
+  void Befriend(TestClient& a, const std::string& a_name, TestClient& b,
+                const std::string& b_name) {
+    ASSERT_TRUE(a->AddContact(b_name, "may I add you?").ok());
+    auto sent = a.WaitFor<client::RequestDone>();
+    ASSERT_TRUE(sent);
+    ASSERT_EQ(sent->error, ErrorCode::kOk);
+    auto request = b.WaitUntil<client::ContactRequest>(
+        [&](const client::ContactRequest& r) { return r.from == a_name; });
+    ASSERT_TRUE(request);
+    EXPECT_EQ(request->text, "may I add you?");
+    ASSERT_TRUE(b->AnswerContact(a_name, true).ok());
+    ASSERT_EQ(b.WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+    auto answered = a.WaitUntil<client::ContactAnswered>(
+        [&](const client::ContactAnswered& r) { return r.user == b_name; });
+    ASSERT_TRUE(answered);
+    EXPECT_TRUE(answered->accepted);
+  }
+
+  static auto PresenceOf(const std::string& name, Presence presence) {
+    return [name, presence](const client::PresenceChanged& p) {
+      return p.username == name && p.presence == presence;
+    };
+  }
+
+  TempDir dir_;
+  std::unique_ptr<HaildProcess> haild_;
+  std::set<std::string> registered_;
+};
+
+TEST_F(ChatTest, ClassicStoryBuddiesPresenceLiveAndOfflineMessages) {
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  // Bob is online; Alice logs in.
+  auto bob = LogIn("bob");
+  auto alice =
+      std::make_unique<TestClient>(dir_.path() / "alice", haild_->port());
+  ASSERT_TRUE(alice->Connect());
+  ASSERT_EQ(alice->Resume("alice")->error, ErrorCode::kOk);
+  // Alice gets her buddy list with Bob online...
+  auto bob_entry = alice->WaitUntil<client::ContactUpdated>(
+      [](const client::ContactUpdated& u) { return u.username == "bob"; });
+  ASSERT_TRUE(bob_entry);
+  EXPECT_EQ(bob_entry->relation, Relation::kAccepted);
+  EXPECT_EQ(bob_entry->presence, Presence::kOnline);
+  ASSERT_TRUE(alice->WaitFor<client::ContactListEnd>());
+  ASSERT_TRUE(alice->WaitFor<client::MailboxEnd>());
+  // ...and Bob gets Alice's presence.
+  EXPECT_TRUE(bob->WaitUntil<client::PresenceChanged>(
+      PresenceOf("alice", Presence::kOnline)));
+
+  // Alice messages Bob: delivered live, with a receipt.
+  auto hello = (*alice)->SendMessage("bob", "hello bob");
+  ASSERT_TRUE(hello.ok());
+  auto got = bob->WaitUntil<client::MessageReceived>(
+      [](const client::MessageReceived& m) { return m.text == "hello bob"; });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->sender, "alice");
+  EXPECT_FALSE(got->from_mailbox);
+  auto accepted = alice->WaitFor<client::MessageAccepted>();
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->error, ErrorCode::kOk);
+  EXPECT_EQ(accepted->route, Route::kLive);
+  EXPECT_TRUE(alice->WaitUntil<client::DeliveryReceipt>(
+      [&](const client::DeliveryReceipt& r) {
+        return r.message_id == *hello;
+      }));
+
+  // Bob goes offline; Alice sees it and sends three messages.
+  bob.reset();
+  EXPECT_TRUE(alice->WaitUntil<client::PresenceChanged>(
+      PresenceOf("bob", Presence::kOffline)));
+  std::vector<protocol::ItemId> ids;
+  uint64_t last_seq = accepted->seq;
+  for (int i = 1; i <= 3; ++i) {
+    auto id = (*alice)->SendMessage("bob", "offline " + std::to_string(i));
+    ASSERT_TRUE(id.ok());
+    ids.push_back(*id);
+    auto stored = alice->WaitFor<client::MessageAccepted>();
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->error, ErrorCode::kOk);
+    EXPECT_EQ(stored->route, Route::kStored);
+    EXPECT_GT(stored->seq, last_seq);
+    last_seq = stored->seq;
+  }
+
+  // Bob logs in and gets them in order, exactly once.
+  auto bob2 = std::make_unique<TestClient>(dir_.path() / "bob", haild_->port());
+  ASSERT_TRUE(bob2->Connect());
+  ASSERT_EQ(bob2->Resume("bob")->error, ErrorCode::kOk);
+  ASSERT_TRUE(bob2->WaitFor<client::MailboxEnd>());
+  bob2->Drain(500);
+  std::vector<client::MessageReceived> received =
+      bob2->Take<client::MessageReceived>();
+  ASSERT_EQ(received.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(received[i].text, "offline " + std::to_string(i + 1));
+    EXPECT_TRUE(received[i].from_mailbox);
+    EXPECT_EQ(received[i].message_id, ids[i]);
+  }
+  // Alice gets the "delivered" receipts.
+  for (const protocol::ItemId& id : ids) {
+    EXPECT_TRUE(alice->WaitUntil<client::DeliveryReceipt>(
+        [&](const client::DeliveryReceipt& r) { return r.message_id == id; }))
+        << "no receipt";
+  }
+  // Nothing is delivered twice, even on the next login.
+  bob2.reset();
+  auto bob3 = LogIn("bob");
+  bob3->Drain(300);
+  EXPECT_TRUE(bob3->Take<client::MessageReceived>().empty());
+}
+
+TEST_F(ChatTest, NonContactsAndBlockedUsersGetNoPresenceAndAddingNeedsConsent) {
+  auto alice = LogIn("alice");
+  auto bob = LogIn("bob");
+  auto carol = LogIn("carol");
+  Befriend(*alice, "alice", *bob, "bob");
+
+  // Carol is nobody's contact: she cannot message and sees nothing.
+  auto id = (*carol)->SendMessage("alice", "hi?");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(carol->WaitFor<client::MessageAccepted>()->error,
+            ErrorCode::kNotAContact);
+  // Carol asks; until Alice answers, nothing flows; Alice denies.
+  ASSERT_TRUE((*carol)->AddContact("alice", "").ok());
+  ASSERT_EQ(carol->WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+  ASSERT_TRUE(alice->WaitUntil<client::ContactRequest>(
+      [](const client::ContactRequest& r) { return r.from == "carol"; }));
+  ASSERT_TRUE((*alice)->AnswerContact("carol", false).ok());
+  ASSERT_EQ(alice->WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+  auto denied = carol->WaitUntil<client::ContactAnswered>(
+      [](const client::ContactAnswered& a) { return a.user == "alice"; });
+  ASSERT_TRUE(denied);
+  EXPECT_FALSE(denied->accepted);
+
+  // Bob blocks Alice: she learns nothing, and sees no presence of his.
+  ASSERT_TRUE((*bob)->BlockContact("alice", true).ok());
+  ASSERT_EQ(bob->WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+  // From here on, nothing about the other may arrive (what came before the
+  // block, such as the presence exchanged when they became contacts, is
+  // set aside and dropped).
+  for (TestClient* c : {alice.get(), bob.get(), carol.get()}) {
+    c->Drain(200);
+    c->Take<client::PresenceChanged>();
+  }
+  ASSERT_TRUE((*bob)->SetPresence(Presence::kAway, "at lunch").ok());
+  ASSERT_EQ(bob->WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+  ASSERT_TRUE((*alice)->SetPresence(Presence::kBusy, "writing").ok());
+  ASSERT_EQ(alice->WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+  // Her message looks stored, and never reaches him.
+  ASSERT_TRUE((*alice)->SendMessage("bob", "are you there?").ok());
+  auto fake = alice->WaitFor<client::MessageAccepted>();
+  ASSERT_TRUE(fake);
+  EXPECT_EQ(fake->error, ErrorCode::kOk);
+  EXPECT_EQ(fake->route, Route::kStored);
+
+  alice->Drain(500);
+  bob->Drain(100);
+  carol->Drain(100);
+  for (const auto& p : alice->Take<client::PresenceChanged>()) {
+    EXPECT_FALSE(p.username == "bob" && p.presence != Presence::kOffline)
+        << "blocked user saw presence " << static_cast<int>(p.presence);
+    EXPECT_NE(p.status, "at lunch");
+  }
+  // What Alice's list says about Bob now: offline, still "accepted".
+  alice->Take<client::ContactUpdated>();
+  ASSERT_TRUE((*alice)->RequestContactList().ok());
+  auto listed = alice->WaitUntil<client::ContactUpdated>(
+      [](const client::ContactUpdated& u) { return u.username == "bob"; });
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->relation, Relation::kAccepted);
+  EXPECT_EQ(listed->presence, Presence::kOffline);
+  EXPECT_EQ(listed->status, "");
+  for (const auto& p : carol->Take<client::PresenceChanged>()) {
+    ADD_FAILURE() << "non-contact carol saw presence of " << p.username;
+  }
+  for (const auto& p : bob->Take<client::PresenceChanged>()) {
+    EXPECT_NE(p.username, "alice") << "blocker still hears the blocked user";
+  }
+  for (const auto& m : bob->Take<client::MessageReceived>()) {
+    ADD_FAILURE() << "blocked user's message arrived: " << m.text;
+  }
+  for (const auto& r : alice->Take<client::ContactUpdated>()) {
+    EXPECT_NE(r.relation, Relation::kBlocked) << "Alice was told of the block";
+  }
+  EXPECT_EQ(haild_->Stat("messages_dropped_blocked"), 1);
+}
+
+TEST_F(ChatTest, MessageResentWithItsIdAfterReconnectIsNotDuplicated) {
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  UdpRelay relay(haild_->port());
+  client::ClientOptions options;
+  options.server_port = relay.port();
+  options.home = dir_.path() / "alice";
+  options.auto_reconnect = true;
+  TestClient alice(options);
+  ASSERT_TRUE(alice.Connect());
+  // Tokens are kept per server address: through the relay, log in anew.
+  ASSERT_EQ(alice.Login("alice", "alice-password")->error, ErrorCode::kOk);
+  ASSERT_TRUE(alice.WaitFor<client::MailboxEnd>());
+
+  // The server stores the message, but its answer never reaches Alice; then
+  // the server dies.
+  relay.set_drop_to_client(true);
+  auto id = alice->SendMessage("bob", "exactly once");
+  ASSERT_TRUE(id.ok());
+  ASSERT_EQ(haild_->WaitForStat("messages_stored", 1), 1);
+  haild_->Kill();
+  relay.set_drop_to_client(false);
+  StartHaild();
+
+  // Alice's client notices, reconnects, resumes and resends the same id.
+  auto reconnected = alice.WaitFor<client::Reconnected>(30000);
+  ASSERT_TRUE(reconnected);
+  EXPECT_EQ(reconnected->resent_messages, 1u);
+  auto accepted = alice.WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) { return a.message_id == *id; });
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->error, ErrorCode::kOk);
+  EXPECT_EQ(accepted->route, Route::kStored);
+  EXPECT_EQ(haild_->Stat("messages_deduplicated"), 1);
+
+  auto bob = LogIn("bob");
+  bob->Drain(300);
+  std::vector<client::MessageReceived> got =
+      bob->Take<client::MessageReceived>();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].text, "exactly once");
+  EXPECT_EQ(got[0].message_id, *id);
+}
+
+TEST_F(ChatTest, UnknownUsersAndSelfAreRefusedWithDefinedErrors) {
+  auto dave = LogIn("dave");
+  ASSERT_TRUE((*dave)->SendMessage("nobody-at-all", "hello?").ok());
+  EXPECT_EQ(dave->WaitFor<client::MessageAccepted>()->error,
+            ErrorCode::kUserNotFound);
+  ASSERT_TRUE((*dave)->SendMessage("dave", "note to self").ok());
+  EXPECT_EQ(dave->WaitFor<client::MessageAccepted>()->error,
+            ErrorCode::kNotAContact);
+  ASSERT_TRUE((*dave)->AddContact("nobody-at-all", "").ok());
+  EXPECT_EQ(dave->WaitFor<client::RequestDone>()->error,
+            ErrorCode::kUserNotFound);
+  ASSERT_TRUE((*dave)->AddContact("dave", "").ok());
+  EXPECT_EQ(dave->WaitFor<client::RequestDone>()->error,
+            ErrorCode::kNotAllowed);
+  ASSERT_TRUE((*dave)->AnswerContact("alice", true).ok());
+  EXPECT_EQ(dave->WaitFor<client::RequestDone>()->error,
+            ErrorCode::kUserNotFound);
+  LogIn("alice");
+  ASSERT_TRUE((*dave)->AnswerContact("alice", true).ok());
+  EXPECT_EQ(dave->WaitFor<client::RequestDone>()->error,
+            ErrorCode::kNoSuchRequest);
+  ASSERT_TRUE((*dave)->RemoveContact("alice").ok());
+  EXPECT_EQ(dave->WaitFor<client::RequestDone>()->error,
+            ErrorCode::kNotAContact);
+}
+
+TEST_F(ChatTest, FullMailboxRefusesWithMailboxFullAndLosesNothing) {
+  haild_->Stop();
+  StartHaild({"--mailbox-per-sender", "3"});
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  auto alice = LogIn("alice");
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_TRUE((*alice)->SendMessage("bob", "note " + std::to_string(i)).ok());
+    auto answer = alice->WaitFor<client::MessageAccepted>();
+    ASSERT_TRUE(answer);
+    if (i <= 3) {
+      EXPECT_EQ(answer->error, ErrorCode::kOk);
+      EXPECT_EQ(answer->route, Route::kStored);
+    } else {
+      EXPECT_EQ(answer->error, ErrorCode::kMailboxFull);
+    }
+  }
+  auto bob = LogIn("bob");
+  bob->Drain(300);
+  std::vector<client::MessageReceived> got =
+      bob->Take<client::MessageReceived>();
+  ASSERT_EQ(got.size(), 3u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(got[i].text, "note " + std::to_string(i + 1));
+}
+
+TEST_F(ChatTest, StoredMessageSurvivesKillNineTwentyTimes) {
+  constexpr int kRounds = 20;
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  for (int round = 1; round <= kRounds; ++round) {
+    std::string text = "survives crash " + std::to_string(round);
+    {
+      auto alice = LogIn("alice");
+      ASSERT_TRUE((*alice)->SendMessage("bob", text).ok());
+      auto stored = alice->WaitFor<client::MessageAccepted>();
+      ASSERT_TRUE(stored);
+      ASSERT_EQ(stored->error, ErrorCode::kOk);
+      ASSERT_EQ(stored->route, Route::kStored);
+      // Acked: now the server dies without any chance to flush.
+      haild_->Kill();
+    }
+    StartHaild();
+    auto bob = LogIn("bob");
+    bob->Drain(200);
+    std::vector<client::MessageReceived> got =
+        bob->Take<client::MessageReceived>();
+    ASSERT_EQ(got.size(), 1u) << "round " << round;
+    EXPECT_EQ(got[0].text, text);
+  }
+}
+
+}  // namespace
+}  // namespace hail::testing
