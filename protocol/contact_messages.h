@@ -99,7 +99,7 @@ struct ContactListRequest {
 };
 
 // One contact as the receiver sees it, with that contact's presence as the
-// receiver may see it (kOffline unless the relation is kAccepted).
+// receiver may see it (kOffline unless both sides are kAccepted).
 struct ContactUpdate {
   static constexpr Kind kKind = Kind::kContactUpdate;
   uint64_t user_id = 0;

@@ -2,10 +2,12 @@
 // Every figure is real work done in this process (or against a real haild
 // with --server); nothing is estimated.
 #include <sodium.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "protocol/messages.h"
 #include "protocol/registry.h"
 #include "protocol/secure_channel.h"
+#include "tools/chat_load.h"
 #include "tools/latency_stats.h"
 
 namespace {
@@ -92,12 +95,27 @@ int main(int argc, char** argv) {
   namespace po = boost::program_options;
   int iterations = 200000;
   int hashes = 10;
+  std::string server;
+  hail::tools::ChatLoadOptions load;
   po::options_description options("hail-bench options");
-  options.add_options()("help,h", "show this help")(
-      "iterations", po::value(&iterations)->default_value(iterations),
-      "codec and AEAD iterations")("hashes",
-                                   po::value(&hashes)->default_value(hashes),
-                                   "Argon2id hashes to time");
+  // clang-format off
+  options.add_options()
+      ("help,h", "show this help")
+      ("iterations", po::value(&iterations)->default_value(iterations),
+       "codec and AEAD iterations")
+      ("hashes", po::value(&hashes)->default_value(hashes),
+       "Argon2id hashes to time")
+      ("server", po::value(&server),
+       "HOST:PORT of a running haild: also measure a chat load against it "
+       "(creates accounts named bench*)")
+      ("pairs", po::value(&load.pairs)->default_value(load.pairs),
+       "chat load: pairs of users messaging each other")
+      ("messages",
+       po::value(&load.messages_per_user)->default_value(load.messages_per_user),
+       "chat load: messages each user sends")
+      ("window", po::value(&load.window)->default_value(load.window),
+       "chat load: messages a user may have in flight");
+  // clang-format on
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -114,5 +132,33 @@ int main(int argc, char** argv) {
   BenchCodec(iterations);
   for (size_t size : {64, 1024, 16384}) BenchAead(iterations / 4, size);
   BenchArgon2(hashes);
+  if (server.empty()) return 0;
+  size_t colon = server.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "hail-bench: --server wants HOST:PORT\n";
+    return 2;
+  }
+  load.host = server.substr(0, colon);
+  load.port = static_cast<uint16_t>(std::stoi(server.substr(colon + 1)));
+  load.home = std::filesystem::temp_directory_path() /
+              ("hail-bench-" + std::to_string(::getpid()));
+  hail::Result<hail::tools::ChatLoadResult> result =
+      hail::tools::RunChatLoad(load);
+  std::error_code ec;
+  std::filesystem::remove_all(load.home, ec);
+  if (!result.ok()) {
+    std::cerr << "hail-bench: chat load failed: " << result.status().message()
+              << "\n";
+    return 1;
+  }
+  std::printf(
+      "chat   %d messages between %d pairs in %.2f s: %.0f msg/s "
+      "(%d live, %d stored)\n",
+      result->messages, load.pairs, result->seconds,
+      result->messages / result->seconds, result->live, result->stored);
+  std::printf("chat   send -> accepted: %s\n",
+              hail::tools::FormatSummary(result->accept_ms, "ms").c_str());
+  std::printf("chat   send -> delivered: %s\n",
+              hail::tools::FormatSummary(result->delivery_ms, "ms").c_str());
   return 0;
 }

@@ -1,4 +1,4 @@
-// Fuzzes the message codec (SPEC.md sections 2.6 and 8): any input either
+// Fuzzes the message codec (SPEC.md sections 2.6 and 11): any input either
 // fails to decode, or decodes to a message whose encoding is exactly the
 // input's prefix (decoding is canonical, trailing bytes aside), lies within
 // the registry's size bounds, and decodes again to the same bytes.
