@@ -62,8 +62,8 @@ std::string_view Trim(std::string_view text) {
                            text.front() == '\n')) {
     text.remove_prefix(1);
   }
-  while (!text.empty() && (IsSpace(text.back()) || text.back() == '\r' ||
-                           text.back() == '\n')) {
+  while (!text.empty() &&
+         (IsSpace(text.back()) || text.back() == '\r' || text.back() == '\n')) {
     text.remove_suffix(1);
   }
   return text;
@@ -118,7 +118,9 @@ ChatCommand ParseChatLine(std::string_view line) {
     return Invalid(fmt::format("unknown command /{} (try /help)", word));
   }
   command.type = spec->type;
-  auto usage = [spec] { return Invalid(fmt::format("usage: {}", spec->usage)); };
+  auto usage = [spec] {
+    return Invalid(fmt::format("usage: {}", spec->usage));
+  };
 
   if (spec->arguments == Arguments::kNone) {
     if (!rest.empty()) return usage();

@@ -48,8 +48,7 @@ std::string Confirmation(const ChatCommand& command) {
     case Type::kAccept:
       return fmt::format("* {} is now a contact", command.name);
     case Type::kDeny:
-      return fmt::format("* declined the contact request of {}",
-                         command.name);
+      return fmt::format("* declined the contact request of {}", command.name);
     case Type::kRemove:
       return fmt::format("* removed {} from your contacts", command.name);
     case Type::kBlock:
@@ -79,8 +78,8 @@ std::optional<Event> ChatSession::Run() {
                       return OnLine(std::move(line));
                     });
   editor_ = &editor;
-  Print(fmt::format("* logged in as {}; type /help for the commands",
-                    username_));
+  Print(
+      fmt::format("* logged in as {}; type /help for the commands", username_));
   while (!quit_ && !end_ && !signals.stop_requested()) {
     if (signals.TakeResize()) editor.OnResize();
     pollfd input{editor.fd(), POLLIN, 0};
@@ -206,8 +205,8 @@ void ChatSession::Request(const Result<uint32_t>& request,
                           const ChatCommand& command,
                           std::optional<protocol::Relation> expected) {
   if (!request.ok()) {
-    Print(fmt::format("! {}: {}", Describe(command),
-                      request.status().message()));
+    Print(
+        fmt::format("! {}: {}", Describe(command), request.status().message()));
     return;
   }
   requests_[*request] = command;
@@ -251,12 +250,12 @@ void ChatSession::OnEvent(const Event& event) {
   }
   // Printed: now the server may forget it.
   if (std::optional<ItemReference> item = AcknowledgementFor(event)) {
-    if (Status status = client_.AcknowledgeItem(item->item_id,
-                                                item->sender_id);
+    if (Status status = client_.AcknowledgeItem(item->item_id, item->sender_id);
         !status.ok()) {
-      Print(fmt::format("! cannot acknowledge (the server will send it "
-                        "again): {}",
-                        status.message()));
+      Print(
+          fmt::format("! cannot acknowledge (the server will send it "
+                      "again): {}",
+                      status.message()));
     }
   }
 }

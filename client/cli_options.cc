@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cstdint>
 #include <boost/program_options.hpp>
+#include <cstdint>
 #include <sstream>
 #include <vector>
 
@@ -24,11 +24,11 @@ namespace po = boost::program_options;
 // What follows a command's name.
 enum class Arguments : uint8_t {
   kNone,
-  kAccountName,       // NAME: the account itself (register, login, ...)
-  kContact,           // NAME: another user
-  kContactText,       // NAME TEXT
-  kContactOptText,    // NAME [TEXT]
-  kPresenceOptText,   // PRESENCE [TEXT]
+  kAccountName,      // NAME: the account itself (register, login, ...)
+  kContact,          // NAME: another user
+  kContactText,      // NAME TEXT
+  kContactOptText,   // NAME [TEXT]
+  kPresenceOptText,  // PRESENCE [TEXT]
 };
 
 struct CommandSpec {
@@ -48,8 +48,8 @@ constexpr std::array<CommandSpec, 19> kCommands = {{
      "log in and print what the server recorded for the session"},
     {Command::kPasswd, "passwd", Arguments::kAccountName, "NAME",
      "change the password"},
-    {Command::kDeleteAccount, "delete-account", Arguments::kAccountName,
-     "NAME", "delete the account (needs the password)"},
+    {Command::kDeleteAccount, "delete-account", Arguments::kAccountName, "NAME",
+     "delete the account (needs the password)"},
     {Command::kPing, "ping", Arguments::kNone, "",
      "connect and print the round-trip time of one PING"},
     {Command::kFingerprint, "fingerprint", Arguments::kNone, "",
@@ -64,14 +64,12 @@ constexpr std::array<CommandSpec, 19> kCommands = {{
      "remove NAME from the contacts (both ways)"},
     {Command::kBlock, "block", Arguments::kContact, "NAME",
      "block NAME: no presence, requests or messages from them"},
-    {Command::kUnblock, "unblock", Arguments::kContact, "NAME",
-     "unblock NAME"},
+    {Command::kUnblock, "unblock", Arguments::kContact, "NAME", "unblock NAME"},
     {Command::kSend, "send", Arguments::kContactText, "NAME TEXT",
      "send a message; prints whether it was delivered live or stored"},
     {Command::kWho, "who", Arguments::kNone, "",
      "list the contacts with their presence and status"},
-    {Command::kStatus, "status", Arguments::kPresenceOptText,
-     "PRESENCE [TEXT]",
+    {Command::kStatus, "status", Arguments::kPresenceOptText, "PRESENCE [TEXT]",
      "set online, away, busy or invisible (for this session only)"},
     {Command::kInbox, "inbox", Arguments::kNone, "",
      "print and acknowledge what waited in the mailbox"},
@@ -97,11 +95,11 @@ po::options_description GlobalOptions() {
       ("server", po::value<std::string>()->value_name("HOST:PORT"),
        "server to use (default 127.0.0.1:4000)")  //
       ("trust", po::value<std::string>()->value_name("ed25519:HEX"),
-       "accept only this server identity, and pin it")      //
+       "accept only this server identity, and pin it")  //
       ("user", po::value<std::string>()->value_name("NAME"),
        "log in as NAME for the contact, presence and message commands "
        "(default $HAIL_USER, else the only user with a stored token)")  //
-      ("json", "print one JSON object per line on stdout")  //
+      ("json", "print one JSON object per line on stdout")              //
       ("timeout", po::value<int>()->value_name("SECONDS"),
        "give up on the server after this long (default 10; time spent at "
        "password prompts is not counted)")  //
@@ -176,8 +174,8 @@ CliParse ParseCommandLine(std::span<const char* const> args,
   if (values.count("user")) {
     options.login_user = values["user"].as<std::string>();
     if (!protocol::NormalizeUsername(options.login_user)) {
-      return UsageError(fmt::format("--user '{}': not a valid username",
-                                    options.login_user));
+      return UsageError(
+          fmt::format("--user '{}': not a valid username", options.login_user));
     }
   }
   options.json = values.count("json") > 0;

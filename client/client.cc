@@ -68,6 +68,10 @@ using internal::UnixNow;
 // otherwise keep waiting for the rest of its timeout.
 constexpr uint64_t kPresessionSliceMs = 10;
 
+// How many ready datagrams Poll handles after its timeout has passed, when
+// none of them yields an event.
+constexpr int kMaxDatagramsPastDeadline = 64;
+
 // ENet disconnect data is a u32; Hail puts a u16 wire error code there.
 protocol::ErrorCode DisconnectCode(uint32_t data) {
   return static_cast<protocol::ErrorCode>(
@@ -165,6 +169,7 @@ std::optional<Event> Client::Poll(int timeout_ms) {
   assert(std::this_thread::get_id() == owner_thread_);
   uint64_t deadline =
       SteadyNowMs() + static_cast<uint64_t>(std::max(timeout_ms, 0));
+  int handled_past_deadline = 0;
   while (events_.empty()) {
     uint64_t now = SteadyNowMs();
     OnTimers(now);
@@ -201,9 +206,12 @@ std::optional<Event> Client::Poll(int timeout_ms) {
         OnDisconnected(event.disconnect_data);
         break;
     }
-    // Past the deadline, stop once nothing more is ready.
-    if (event.type == EnetTransport::Event::Type::kNone &&
-        SteadyNowMs() >= deadline) {
+    // Past the deadline, stop once nothing more is ready, or after a bounded
+    // number of datagrams that yielded no event (a flood must not keep the
+    // caller here).
+    if (SteadyNowMs() >= deadline &&
+        (event.type == EnetTransport::Event::Type::kNone ||
+         ++handled_past_deadline > kMaxDatagramsPastDeadline)) {
       break;
     }
   }
@@ -544,9 +552,9 @@ void Client::ResumeAfterReconnect() {
 
 void Client::OnReconnectResumed(const LoginResult& result) {
   if (result.error != protocol::ErrorCode::kOk) {
-    std::string reason = fmt::format("the server refused to resume the "
-                                     "session: {}",
-                                     protocol::ErrorCodeName(result.error));
+    std::string reason =
+        fmt::format("the server refused to resume the session: {}",
+                    protocol::ErrorCodeName(result.error));
     if (IsTransientEnd(result.error)) {
       ScheduleReconnect(std::move(reason));
     } else {

@@ -15,7 +15,10 @@
 // and a failed attempt returns to RECONNECT_WAIT with a longer delay
 // (Reconnecting each time), until it succeeds, Close is called, or the
 // resumption is refused (ReconnectFailed) or the identity changed
-// (IdentityMismatch), both ending in CLOSED.
+// (IdentityMismatch), both ending in CLOSED. A session the server ended on
+// purpose (SESSION_REPLACED, LOGGED_OUT, ACCOUNT_DELETED, ...) is not
+// resumed. Messages are kept and resent (see SendMessage); other requests
+// in flight when the connection drops get no answer.
 //
 // Received messages, contact notices and receipts stay on the server until
 // acknowledged (ITEM_ACK): automatically once their event is queued
@@ -30,8 +33,8 @@
 
 #include <cstdint>
 #include <deque>
-#include <initializer_list>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -153,8 +156,7 @@ class Client {
   // Errors as for the account requests: InvalidArgument when not SECURED or
   // a name or text breaks the rules (checked before sending), IoError.
   // `text` is at most 256 bytes of UTF-8 and may be empty.
-  Result<uint32_t> AddContact(std::string_view username,
-                              std::string_view text);
+  Result<uint32_t> AddContact(std::string_view username, std::string_view text);
   Result<uint32_t> AnswerContact(std::string_view username, bool accept);
   Result<uint32_t> RemoveContact(std::string_view username);
   Result<uint32_t> BlockContact(std::string_view username, bool blocked);
@@ -165,8 +167,9 @@ class Client {
 
   // Sends `text` (1..4096 bytes of UTF-8) to `recipient` and returns its new
   // random message id; a MessageAccepted with that id follows. The message
-  // is kept until then and, after a reconnect, sent again with the same id.
-  // While reconnecting it is only queued. Errors: InvalidArgument when not
+  // is kept until then and, after a reconnect, sent again with the same id
+  // (in memory only: see client/outbox.h). While reconnecting it is only
+  // queued. Errors: InvalidArgument when not
   // logged in (and not reconnecting) or for a bad name or text; IoError.
   Result<protocol::ItemId> SendMessage(std::string_view recipient,
                                        std::string_view text);
@@ -244,8 +247,7 @@ class Client {
 
   // Reports a received item once (see DeliveryDedup) and acknowledges it
   // as auto_ack and the dedup state say.
-  void OnItem(uint64_t sender_id, const protocol::ItemId& item_id,
-              Event event);
+  void OnItem(uint64_t sender_id, const protocol::ItemId& item_id, Event event);
   Status SendItemAck(const protocol::ItemId& item_id, uint64_t sender_id);
   Status SendOutboxMessage(const protocol::SendMessage& message);
 

@@ -45,9 +45,8 @@ Result<uint32_t> Client::AddContact(std::string_view username,
   if (Status status = RequireSecured(); !status.ok()) return status;
   Result<std::string> canonical = CanonicalUsername(username);
   if (!canonical.ok()) return canonical.status();
-  if (Status status =
-          CheckText("contact request text", text,
-                    protocol::kContactRequestTextMaxLength, false);
+  if (Status status = CheckText("contact request text", text,
+                                protocol::kContactRequestTextMaxLength, false);
       !status.ok()) {
     return status;
   }
@@ -60,8 +59,7 @@ Result<uint32_t> Client::AddContact(std::string_view username,
                      {Kind::kContactAdd, *canonical});
 }
 
-Result<uint32_t> Client::AnswerContact(std::string_view username,
-                                       bool accept) {
+Result<uint32_t> Client::AnswerContact(std::string_view username, bool accept) {
   if (Status status = RequireSecured(); !status.ok()) return status;
   Result<std::string> canonical = CanonicalUsername(username);
   if (!canonical.ok()) return canonical.status();
@@ -86,8 +84,7 @@ Result<uint32_t> Client::RemoveContact(std::string_view username) {
                      {Kind::kContactRemove, *canonical});
 }
 
-Result<uint32_t> Client::BlockContact(std::string_view username,
-                                      bool blocked) {
+Result<uint32_t> Client::BlockContact(std::string_view username, bool blocked) {
   if (Status status = RequireSecured(); !status.ok()) return status;
   Result<std::string> canonical = CanonicalUsername(username);
   if (!canonical.ok()) return canonical.status();
@@ -131,16 +128,15 @@ Result<uint32_t> Client::SetPresence(protocol::Presence presence,
 
 Result<protocol::ItemId> Client::SendMessage(std::string_view recipient,
                                              std::string_view text) {
-  bool logged_in =
-      state_ == State::kSecured && !logged_in_username_.empty();
+  bool logged_in = state_ == State::kSecured && !logged_in_username_.empty();
   if (!logged_in && !reconnect_.active) {
     return Status::InvalidArgument(
         "not logged in: messages need a logged-in session");
   }
   Result<std::string> canonical = CanonicalUsername(recipient);
   if (!canonical.ok()) return canonical.status();
-  if (Status status = CheckText("message", text,
-                                protocol::kMessageTextMaxLength, true);
+  if (Status status =
+          CheckText("message", text, protocol::kMessageTextMaxLength, true);
       !status.ok()) {
     return status;
   }
@@ -183,7 +179,8 @@ Status Client::AcknowledgeItem(const protocol::ItemId& item_id,
 
 Status Client::SendItemAck(const protocol::ItemId& item_id,
                            uint64_t sender_id) {
-  return transport_->Send(session_->Seal(protocol::ItemAck{item_id, sender_id}));
+  return transport_->Send(
+      session_->Seal(protocol::ItemAck{item_id, sender_id}));
 }
 
 void Client::OnItem(uint64_t sender_id, const protocol::ItemId& item_id,
@@ -196,9 +193,13 @@ void Client::OnItem(uint64_t sender_id, const protocol::ItemId& item_id,
       }
       return;
     case DeliveryDedup::Seen::kReported:
-      // The application holds it and acknowledges it (this copy included:
-      // an ITEM_ACK names the item, not the delivery) when it is ready.
       ++counters_.duplicate_deliveries;
+      // With auto_ack the earlier ITEM_ACK could not be sent: try again.
+      // Without, the application holds the item and acknowledges it (this
+      // copy included: an ITEM_ACK names the item, not the delivery).
+      if (options_.auto_ack && SendItemAck(item_id, sender_id).ok()) {
+        dedup_.MarkAcknowledged(sender_id, item_id);
+      }
       return;
     case DeliveryDedup::Seen::kAcknowledged:
       // The server did not get (or had not yet processed) the earlier
@@ -238,10 +239,10 @@ void Client::Handle(const protocol::ContactListEnd& message) {
 }
 
 void Client::Handle(const protocol::ContactRequestNotice& message) {
-  OnItem(0, message.item_id,
-         ContactRequest{message.item_id, message.from_user_id,
-                        message.from_username, message.text,
-                        message.sent_unix});
+  OnItem(
+      0, message.item_id,
+      ContactRequest{message.item_id, message.from_user_id,
+                     message.from_username, message.text, message.sent_unix});
 }
 
 void Client::Handle(const protocol::ContactAnswerNotice& message) {
@@ -286,10 +287,10 @@ void Client::Handle(const protocol::MessageDeliver& message) {
 }
 
 void Client::Handle(const protocol::DeliveryReceipt& message) {
-  OnItem(0, message.item_id,
-         DeliveryReceipt{message.item_id, message.message_id,
-                         message.recipient_id, message.recipient,
-                         message.delivered_unix});
+  OnItem(
+      0, message.item_id,
+      DeliveryReceipt{message.item_id, message.message_id, message.recipient_id,
+                      message.recipient, message.delivered_unix});
 }
 
 void Client::Handle(const protocol::MailboxEnd& message) {

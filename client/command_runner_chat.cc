@@ -116,8 +116,8 @@ void CommandRunner::PrintAndAcknowledge(const Event& event) {
     out_ << *text << "\n" << std::flush;
   }
   if (std::optional<ItemReference> item = AcknowledgementFor(event)) {
-    if (Status status = client_->AcknowledgeItem(item->item_id,
-                                                 item->sender_id);
+    if (Status status =
+            client_->AcknowledgeItem(item->item_id, item->sender_id);
         !status.ok()) {
       Warn(fmt::format("cannot acknowledge an item (the server keeps it): {}",
                        status.message()));

@@ -193,15 +193,19 @@ void AddMembers(JsonLine& line, const ReconnectFailed& e) {
 std::string_view EventJsonName(const Event& event) {
   // In the order of the Event alternatives.
   static constexpr std::array<std::string_view, 26> kNames = {
-      "connected",        "connect_failed",   "identity_mismatch",
-      "registered",       "login_result",     "logged_out",
-      "password_changed", "account_deleted",  "session_info",
-      "pong",             "error_reply",      "session_ended",
-      "disconnected",     "request_done",     "contact_updated",
-      "contact_list_end", "contact_request",  "contact_answered",
-      "presence_changed", "message_accepted", "message_received",
-      "delivery_receipt", "mailbox_end",      "reconnecting",
-      "reconnected",      "reconnect_failed",
+      "connected",         "connect_failed",
+      "identity_mismatch", "registered",
+      "login_result",      "logged_out",
+      "password_changed",  "account_deleted",
+      "session_info",      "pong",
+      "error_reply",       "session_ended",
+      "disconnected",      "request_done",
+      "contact_updated",   "contact_list_end",
+      "contact_request",   "contact_answered",
+      "presence_changed",  "message_accepted",
+      "message_received",  "delivery_receipt",
+      "mailbox_end",       "reconnecting",
+      "reconnected",       "reconnect_failed",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a JSON name");

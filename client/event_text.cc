@@ -15,16 +15,14 @@ uint64_t UnixNow() { return static_cast<uint64_t>(std::time(nullptr)); }
 
 std::string Safe(std::string_view text) { return TerminalSafe(text); }
 
-std::string PresenceText(protocol::Presence presence,
-                         std::string_view status) {
+std::string PresenceText(protocol::Presence presence, std::string_view status) {
   std::string text = PresenceName(presence);
   if (!status.empty()) text += ": " + Safe(status);
   return text;
 }
 
 std::optional<std::string> Describe(const Connected& e) {
-  return fmt::format("* connected to a server with identity {}",
-                     e.fingerprint);
+  return fmt::format("* connected to a server with identity {}", e.fingerprint);
 }
 
 std::optional<std::string> Describe(const ConnectFailed& e) {
@@ -49,9 +47,7 @@ std::optional<std::string> Describe(const LoginResult& e) {
   return fmt::format("* logged in as {}", e.username);
 }
 
-std::optional<std::string> Describe(const LoggedOut&) {
-  return "* logged out";
-}
+std::optional<std::string> Describe(const LoggedOut&) { return "* logged out"; }
 
 std::optional<std::string> Describe(const PasswordChanged& e) {
   return fmt::format("* password change: {}", WireErrorName(e.error));
@@ -119,8 +115,8 @@ std::optional<std::string> Describe(const ContactListEnd& e) {
 }
 
 std::optional<std::string> Describe(const ContactRequest& e) {
-  std::string text = fmt::format("* {} asks to add you as a contact",
-                                 Safe(e.from));
+  std::string text =
+      fmt::format("* {} asks to add you as a contact", Safe(e.from));
   if (!e.text.empty()) text += fmt::format(": \"{}\"", Safe(e.text));
   return text;
 }
@@ -140,10 +136,10 @@ std::optional<std::string> Describe(const MessageAccepted& e) {
     return fmt::format("-> {}: not sent: {}", Safe(e.recipient),
                        WireErrorName(e.error));
   }
-  return fmt::format("-> {}: {} (#{})", Safe(e.recipient),
-                     e.route == protocol::Route::kLive ? "delivered live"
-                                                       : "stored offline",
-                     e.seq);
+  return fmt::format(
+      "-> {}: {} (#{})", Safe(e.recipient),
+      e.route == protocol::Route::kLive ? "delivered live" : "stored offline",
+      e.seq);
 }
 
 std::optional<std::string> Describe(const MessageReceived& e) {
@@ -218,7 +214,8 @@ std::string FormatWhen(uint64_t unix_seconds, uint64_t now_unix) {
     return std::to_string(unix_seconds);
   }
   char text[32];
-  bool same_day = when.tm_year == today.tm_year && when.tm_yday == today.tm_yday;
+  bool same_day =
+      when.tm_year == today.tm_year && when.tm_yday == today.tm_yday;
   std::strftime(text, sizeof text, same_day ? "%H:%M" : "%Y-%m-%d %H:%M",
                 &when);
   return text;

@@ -7,15 +7,19 @@ namespace hail::client {
 std::string_view EventName(const Event& event) {
   // In the order of the Event alternatives.
   static constexpr std::array<std::string_view, 26> kNames = {
-      "Connected",       "ConnectFailed",   "IdentityMismatch",
-      "Registered",      "LoginResult",     "LoggedOut",
-      "PasswordChanged", "AccountDeleted",  "SessionInfo",
-      "Pong",            "ErrorReply",      "SessionEnded",
-      "Disconnected",    "RequestDone",     "ContactUpdated",
-      "ContactListEnd",  "ContactRequest",  "ContactAnswered",
-      "PresenceChanged", "MessageAccepted", "MessageReceived",
-      "DeliveryReceipt", "MailboxEnd",      "Reconnecting",
-      "Reconnected",     "ReconnectFailed",
+      "Connected",        "ConnectFailed",
+      "IdentityMismatch", "Registered",
+      "LoginResult",      "LoggedOut",
+      "PasswordChanged",  "AccountDeleted",
+      "SessionInfo",      "Pong",
+      "ErrorReply",       "SessionEnded",
+      "Disconnected",     "RequestDone",
+      "ContactUpdated",   "ContactListEnd",
+      "ContactRequest",   "ContactAnswered",
+      "PresenceChanged",  "MessageAccepted",
+      "MessageReceived",  "DeliveryReceipt",
+      "MailboxEnd",       "Reconnecting",
+      "Reconnected",      "ReconnectFailed",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a name");

@@ -237,13 +237,14 @@ struct ReconnectFailed {
   std::optional<protocol::ErrorCode> error;  // set when the server said why
 };
 
-using Event = std::variant<
-    Connected, ConnectFailed, IdentityMismatch, Registered, LoginResult,
-    LoggedOut, PasswordChanged, AccountDeleted, SessionInfo, Pong, ErrorReply,
-    SessionEnded, Disconnected, RequestDone, ContactUpdated, ContactListEnd,
-    ContactRequest, ContactAnswered, PresenceChanged, MessageAccepted,
-    MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting, Reconnected,
-    ReconnectFailed>;
+using Event =
+    std::variant<Connected, ConnectFailed, IdentityMismatch, Registered,
+                 LoginResult, LoggedOut, PasswordChanged, AccountDeleted,
+                 SessionInfo, Pong, ErrorReply, SessionEnded, Disconnected,
+                 RequestDone, ContactUpdated, ContactListEnd, ContactRequest,
+                 ContactAnswered, PresenceChanged, MessageAccepted,
+                 MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting,
+                 Reconnected, ReconnectFailed>;
 
 // What ITEM_ACK names for an item the server keeps until it is acknowledged
 // (MessageReceived, ContactRequest, ContactAnswered, DeliveryReceipt).

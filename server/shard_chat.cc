@@ -471,8 +471,8 @@ void Shard::RouteToOnline(PeerSession& r, MailItem item, SentRecord record) {
   shared_->chats->AcceptMessage(
       item.sender_id, me, item.item_id, record, std::nullopt,
       record.accepted_unix,
-      [this, me, session_id, item, record](Status status,
-                                           ChatStore::AcceptOutcome outcome) {
+      [this, me, session_id, item](Status status,
+                                   ChatStore::AcceptOutcome outcome) {
         if (!status.ok() || outcome.error != ErrorCode::kOk) {
           shared_->counters->messages_refused++;
           AnswerMessage(

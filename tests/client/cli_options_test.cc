@@ -66,11 +66,10 @@ TEST(CliOptionsTest, ContactCommandsTakeOneValidName) {
     const char* name;
     Command command;
   };
-  for (const Case& c : {Case{"accept", Command::kAccept},
-                        Case{"deny", Command::kDeny},
-                        Case{"remove", Command::kRemove},
-                        Case{"block", Command::kBlock},
-                        Case{"unblock", Command::kUnblock}}) {
+  for (const Case& c :
+       {Case{"accept", Command::kAccept}, Case{"deny", Command::kDeny},
+        Case{"remove", Command::kRemove}, Case{"block", Command::kBlock},
+        Case{"unblock", Command::kUnblock}}) {
     CliParse parse = Parse({c.name, "Bob"});
     ASSERT_EQ(parse.outcome, CliParse::Outcome::kRun) << c.name;
     EXPECT_EQ(parse.options.command, c.command);

@@ -329,10 +329,9 @@ class FakeServer {
       std::lock_guard<std::mutex> lock(mutex_);
       acks_.push_back(*a);
     } else if (const auto* c = std::get_if<protocol::ContactAdd>(&request)) {
-      ErrorCode error = c->username == "nobody" ? ErrorCode::kUserNotFound
-                                                : ErrorCode::kOk;
-      Send(peer,
-           session_->Seal(protocol::RequestResult{c->request_id, error}));
+      ErrorCode error =
+          c->username == "nobody" ? ErrorCode::kUserNotFound : ErrorCode::kOk;
+      Send(peer, session_->Seal(protocol::RequestResult{c->request_id, error}));
     } else if (const auto* l =
                    std::get_if<protocol::ContactListRequest>(&request)) {
       protocol::ContactUpdate bob;
@@ -359,9 +358,9 @@ class FakeServer {
   std::atomic<int> connections_{0};
   ENetPeer* peer_ = nullptr;  // the connected client; server thread only
   std::mutex mutex_;
-  protocol::Token issued_token_{};  // guarded by mutex_
-  bool answer_messages_ = true;     // guarded by mutex_
-  uint64_t last_seq_ = 0;           // guarded by mutex_
+  protocol::Token issued_token_{};                        // guarded by mutex_
+  bool answer_messages_ = true;                           // guarded by mutex_
+  uint64_t last_seq_ = 0;                                 // guarded by mutex_
   std::vector<protocol::SendMessage> received_messages_;  // guarded
   std::vector<protocol::ItemAck> acks_;                   // guarded
   std::deque<std::function<void()>> tasks_;               // guarded
@@ -418,8 +417,7 @@ class ClientLoopbackTest : public ::testing::Test {
   // Polls the client until `done` holds or `timeout_ms` passes; the events
   // polled meanwhile go to `others` (when given).
   bool PollUntil(Client& client, const std::function<bool()>& done,
-                 std::vector<Event>* others = nullptr,
-                 int timeout_ms = 5000) {
+                 std::vector<Event>* others = nullptr, int timeout_ms = 5000) {
     uint64_t give_up = NowMs() + static_cast<uint64_t>(timeout_ms);
     while (!done()) {
       if (NowMs() >= give_up) return false;
@@ -691,6 +689,294 @@ TEST_F(ClientLoopbackTest, SilentServerFailsAfterTenHellosInFiveSeconds) {
   EXPECT_EQ(server.hellos_received(), 10);
   EXPECT_EQ(client.state(), Client::State::kClosed);
   EXPECT_FALSE(client.Poll(0).has_value());
+}
+
+// --- Issue #3: contacts, messages, acknowledgements, reconnection ---
+
+protocol::ItemId TestId(uint8_t fill) {
+  protocol::ItemId id;
+  id.fill(fill);
+  return id;
+}
+
+protocol::MessageDeliver Delivery(uint8_t id_fill, bool from_mailbox) {
+  protocol::MessageDeliver deliver;
+  deliver.message_id = TestId(id_fill);
+  deliver.sender_id = 10001;
+  deliver.sender = "bob";
+  deliver.seq = 1;
+  deliver.accepted_unix = UnixNow();
+  deliver.from_mailbox = from_mailbox ? 1 : 0;
+  deliver.text = "hello alice";
+  return deliver;
+}
+
+TEST_F(ClientLoopbackTest, ContactRequestsAreAnsweredByRequestDone) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  LogIn(client);
+  Result<uint32_t> ok = client.AddContact("Bob", "hi, it's alice");
+  Result<uint32_t> unknown = client.AddContact("nobody", "");
+  ASSERT_TRUE(ok.ok() && unknown.ok());
+  RequestDone first = AwaitEvent<RequestDone>(client);
+  RequestDone second = AwaitEvent<RequestDone>(client);
+  EXPECT_EQ(first.request_id, *ok);
+  EXPECT_EQ(first.kind, protocol::Kind::kContactAdd);
+  EXPECT_EQ(first.error, protocol::ErrorCode::kOk);
+  EXPECT_EQ(second.request_id, *unknown);
+  EXPECT_EQ(second.error, protocol::ErrorCode::kUserNotFound);
+
+  Result<uint32_t> list = client.RequestContactList();
+  ASSERT_TRUE(list.ok());
+  ContactUpdated bob = AwaitEvent<ContactUpdated>(client);
+  EXPECT_EQ(bob.username, "bob");
+  EXPECT_EQ(bob.relation, protocol::Relation::kAccepted);
+  EXPECT_EQ(bob.presence, protocol::Presence::kAway);
+  EXPECT_EQ(bob.status, "lunch");
+  ContactListEnd end = AwaitEvent<ContactListEnd>(client);
+  EXPECT_EQ(end.request_id, *list);
+  EXPECT_EQ(end.count, 1u);
+}
+
+TEST_F(ClientLoopbackTest, BadNamesAndTextsAreRefusedBeforeSending) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  ASSERT_TRUE(client.Connect().ok());
+  AwaitEvent<Connected>(client);
+  EXPECT_EQ(client.SendMessage("bob", "hi").status().code(),
+            Status::Code::kInvalidArgument)
+      << "not logged in yet";
+  ASSERT_TRUE(client.Login("alice", kPassword).ok());
+  AwaitEvent<LoginResult>(client);
+  EXPECT_FALSE(client.SendMessage("bob", "").ok());
+  EXPECT_FALSE(client.SendMessage("bob", std::string(4097, 'x')).ok());
+  EXPECT_FALSE(client.SendMessage("bob", "\xff\xfe").ok());
+  EXPECT_FALSE(client.SendMessage("1bob", "hi").ok());
+  EXPECT_TRUE(client.SendMessage("bob", std::string(4096, 'x')).ok());
+  EXPECT_FALSE(client.AddContact("bob", std::string(257, 'x')).ok());
+  EXPECT_FALSE(client.SetPresence(protocol::Presence::kOffline, "").ok());
+  EXPECT_FALSE(
+      client.SetPresence(protocol::Presence::kAway, std::string(129, 'x'))
+          .ok());
+  EXPECT_TRUE(client.SetPresence(protocol::Presence::kAway, "lunch").ok());
+}
+
+TEST_F(ClientLoopbackTest, SentMessageIsKeptUntilAccepted) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  LogIn(client);
+  Result<protocol::ItemId> id = client.SendMessage("Bob", "hello bob");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(client.unaccepted_messages(), 1u);
+  MessageAccepted accepted = AwaitEvent<MessageAccepted>(client);
+  EXPECT_EQ(accepted.message_id, *id);
+  EXPECT_EQ(accepted.error, protocol::ErrorCode::kOk);
+  EXPECT_EQ(accepted.route, protocol::Route::kStored);
+  EXPECT_EQ(accepted.recipient, "bob");
+  EXPECT_EQ(accepted.seq, 1u);
+  EXPECT_EQ(client.unaccepted_messages(), 0u);
+  ASSERT_EQ(server.received_messages().size(), 1u);
+  EXPECT_EQ(server.received_messages()[0].recipient, "bob");
+  EXPECT_EQ(server.received_messages()[0].text, "hello bob");
+}
+
+TEST_F(ClientLoopbackTest, RedeliveredMessageIsReportedOnceAndAckedEachTime) {
+  FakeServer server({});
+  Client client(OptionsFor(server));  // auto_ack is the default
+  LogIn(client);
+  server.SendToClient(Delivery(7, false));
+  server.SendToClient(Delivery(7, true));  // the stored copy, again
+  MessageReceived received = AwaitEvent<MessageReceived>(client);
+  EXPECT_EQ(received.message_id, TestId(7));
+  EXPECT_EQ(received.sender, "bob");
+  EXPECT_EQ(received.text, "hello alice");
+  EXPECT_FALSE(received.from_mailbox);
+  std::vector<Event> others;
+  ASSERT_TRUE(PollUntil(
+      client, [&] { return server.acks().size() == 2; }, &others));
+  PollUntil(
+      client, [] { return false; }, &others, 200);
+  for (const Event& event : others) {
+    EXPECT_FALSE(std::holds_alternative<MessageReceived>(event))
+        << "reported twice";
+  }
+  for (const protocol::ItemAck& ack : server.acks()) {
+    EXPECT_EQ(ack.item_id, TestId(7));
+    EXPECT_EQ(ack.sender_id, 10001u);
+  }
+  EXPECT_EQ(client.counters().duplicate_deliveries, 1u);
+}
+
+TEST_F(ClientLoopbackTest, WithoutAutoAckItemsWaitForAcknowledgeItem) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  options.auto_ack = false;
+  Client client(options);
+  LogIn(client);
+  protocol::ContactRequestNotice notice;
+  notice.item_id = TestId(9);
+  notice.from_user_id = 10002;
+  notice.from_username = "carol";
+  notice.text = "may I?";
+  server.SendToClient(notice);
+  server.SendToClient(Delivery(8, false));
+  ContactRequest request = AwaitEvent<ContactRequest>(client);
+  EXPECT_EQ(request.from, "carol");
+  EXPECT_EQ(request.text, "may I?");
+  MessageReceived message = AwaitEvent<MessageReceived>(client);
+  PollUntil(
+      client, [] { return false; }, nullptr, 300);
+  EXPECT_TRUE(server.acks().empty());
+  // A copy delivered before the application acknowledged is not reported.
+  server.SendToClient(Delivery(8, true));
+  PollUntil(
+      client, [] { return false; }, nullptr, 200);
+
+  for (const Event& event : {Event(request), Event(message)}) {
+    std::optional<ItemReference> item = AcknowledgementFor(event);
+    ASSERT_TRUE(item.has_value());
+    ASSERT_TRUE(client.AcknowledgeItem(item->item_id, item->sender_id).ok());
+  }
+  ASSERT_TRUE(PollUntil(client, [&] { return server.acks().size() == 2; }));
+  std::vector<protocol::ItemAck> acks = server.acks();
+  EXPECT_EQ(acks[0].item_id, TestId(9));
+  EXPECT_EQ(acks[0].sender_id, 0u) << "notices are acknowledged with 0";
+  EXPECT_EQ(acks[1].item_id, TestId(8));
+  EXPECT_EQ(acks[1].sender_id, 10001u);
+  EXPECT_EQ(client.counters().duplicate_deliveries, 1u);
+}
+
+TEST_F(ClientLoopbackTest, ReconnectResendsUnacceptedMessagesWithTheSameIds) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  options.auto_reconnect = true;
+  Client client(options);
+  LogIn(client);
+  server.AnswerMessages(false);
+  Result<protocol::ItemId> one = client.SendMessage("bob", "one");
+  Result<protocol::ItemId> two = client.SendMessage("bob", "two");
+  ASSERT_TRUE(one.ok() && two.ok());
+  ASSERT_TRUE(PollUntil(
+      client, [&] { return server.received_messages().size() == 2; }));
+
+  server.DropConnection();
+  Reconnecting reconnecting = AwaitEvent<Reconnecting>(client);
+  EXPECT_EQ(reconnecting.attempt, 1u);
+  EXPECT_GE(reconnecting.delay_ms, 375u);
+  EXPECT_LE(reconnecting.delay_ms, 500u);
+  EXPECT_TRUE(client.logged_in_username().empty());
+  // Sent while reconnecting: queued, and sent after the others.
+  Result<protocol::ItemId> three = client.SendMessage("bob", "three");
+  ASSERT_TRUE(three.ok());
+  server.AnswerMessages(true);
+
+  Reconnected reconnected = AwaitEvent<Reconnected>(client);
+  EXPECT_EQ(reconnected.username, "alice");
+  EXPECT_EQ(reconnected.resent_messages, 3u);
+  EXPECT_EQ(client.logged_in_username(), "alice");
+  EXPECT_EQ(server.connections(), 2);
+  std::vector<protocol::ItemId> accepted;
+  for (int i = 0; i < 3; ++i) {
+    accepted.push_back(AwaitEvent<MessageAccepted>(client).message_id);
+  }
+  EXPECT_EQ(accepted, (std::vector<protocol::ItemId>{*one, *two, *three}));
+  EXPECT_EQ(client.unaccepted_messages(), 0u);
+
+  std::vector<protocol::SendMessage> received = server.received_messages();
+  ASSERT_EQ(received.size(), 5u);
+  std::vector<protocol::ItemId> order;
+  for (const protocol::SendMessage& m : received) order.push_back(m.message_id);
+  EXPECT_EQ(order,
+            (std::vector<protocol::ItemId>{*one, *two, *one, *two, *three}));
+  EXPECT_EQ(received[2].text, "one");
+  EXPECT_EQ(received[2].sent_unix, received[0].sent_unix);
+  EXPECT_EQ(client.counters().reconnect_attempts, 1u);
+}
+
+TEST_F(ClientLoopbackTest, ReplacedSessionIsNotResumed) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  options.auto_reconnect = true;
+  Client client(options);
+  LogIn(client);
+  server.EndSession(protocol::ErrorCode::kSessionReplaced);
+  EXPECT_EQ(AwaitEvent<SessionEnded>(client).reason,
+            protocol::ErrorCode::kSessionReplaced);
+  Disconnected gone = AwaitEvent<Disconnected>(client);
+  EXPECT_EQ(gone.reason, protocol::ErrorCode::kSessionReplaced);
+  EXPECT_EQ(client.state(), Client::State::kClosed);
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(ClientLoopbackTest, ShutdownIsResumedAfterTheServerComesBack) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  options.auto_reconnect = true;
+  Client client(options);
+  LogIn(client);
+  server.EndSession(protocol::ErrorCode::kShuttingDown);
+  EXPECT_EQ(AwaitEvent<SessionEnded>(client).reason,
+            protocol::ErrorCode::kShuttingDown);
+  AwaitEvent<Reconnecting>(client);
+  EXPECT_EQ(AwaitEvent<Reconnected>(client).username, "alice");
+}
+
+TEST_F(ClientLoopbackTest, RefusedTokenEndsReconnection) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  options.auto_reconnect = true;
+  Client client(options);
+  LogIn(client);
+  server.ForgetToken();
+  server.DropConnection();
+  AwaitEvent<Reconnecting>(client);
+  ReconnectFailed failed = AwaitEvent<ReconnectFailed>(client);
+  ASSERT_TRUE(failed.error.has_value());
+  EXPECT_EQ(*failed.error, protocol::ErrorCode::kTokenInvalid);
+  EXPECT_EQ(client.state(), Client::State::kClosed);
+  EXPECT_FALSE(client.HasStoredToken("alice"));
+}
+
+TEST_F(ClientLoopbackTest, ReconnectWithoutAStoredTokenFails) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  options.auto_reconnect = true;
+  Client client(options);
+  LogIn(client);
+  std::filesystem::remove(options.home / "tokens");
+  server.DropConnection();
+  AwaitEvent<Reconnecting>(client);
+  ReconnectFailed failed = AwaitEvent<ReconnectFailed>(client);
+  EXPECT_FALSE(failed.error.has_value());
+  EXPECT_NE(failed.reason.find("no stored token"), std::string::npos)
+      << failed.reason;
+  EXPECT_EQ(client.state(), Client::State::kClosed);
+}
+
+TEST_F(ClientLoopbackTest, CloseStopsReconnecting) {
+  FakeServer server({});
+  ClientOptions options = OptionsFor(server);
+  options.auto_reconnect = true;
+  Client client(options);
+  LogIn(client);
+  server.DropConnection();
+  AwaitEvent<Reconnecting>(client);
+  client.Close();
+  EXPECT_TRUE(AwaitEvent<Disconnected>(client).closed_by_us);
+  EXPECT_EQ(client.state(), Client::State::kClosed);
+  PollUntil(
+      client, [] { return false; }, nullptr, 800);
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(ClientLoopbackTest, WithoutAutoReconnectADropIsFinal) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  LogIn(client);
+  server.DropConnection();
+  Disconnected gone = AwaitEvent<Disconnected>(client);
+  EXPECT_FALSE(gone.closed_by_us);
+  EXPECT_EQ(client.state(), Client::State::kClosed);
 }
 
 }  // namespace

@@ -41,7 +41,8 @@ TEST(DeliveryDedupTest, AcknowledgedItemsAreAcknowledgedAgainWhenRepeated) {
 
 TEST(DeliveryDedupTest, OldestKeysAreForgottenBeyondCapacity) {
   DeliveryDedup dedup(3);
-  for (uint8_t i = 1; i <= 4; ++i) EXPECT_EQ(dedup.Record(7, Id(i)), Seen::kNew);
+  for (uint8_t i = 1; i <= 4; ++i)
+    EXPECT_EQ(dedup.Record(7, Id(i)), Seen::kNew);
   EXPECT_EQ(dedup.size(), 3u);
   EXPECT_EQ(dedup.Record(7, Id(4)), Seen::kReported);
   EXPECT_EQ(dedup.Record(7, Id(2)), Seen::kReported);

@@ -51,12 +51,12 @@ TEST(EventJsonTest, MessageAcceptedNamesTheRouteOnlyWhenAccepted) {
 }
 
 TEST(EventJsonTest, ContactAndPresenceEvents) {
-  EXPECT_EQ(EventJson(ContactUpdated{10002, "carol",
-                                     protocol::Relation::kAccepted,
-                                     protocol::Presence::kAway, "lunch"}),
-            "{\"event\":\"contact_updated\",\"user_id\":10002,\"username\":"
-            "\"carol\",\"relation\":\"accepted\",\"presence\":\"away\","
-            "\"status\":\"lunch\"}\n");
+  EXPECT_EQ(
+      EventJson(ContactUpdated{10002, "carol", protocol::Relation::kAccepted,
+                               protocol::Presence::kAway, "lunch"}),
+      "{\"event\":\"contact_updated\",\"user_id\":10002,\"username\":"
+      "\"carol\",\"relation\":\"accepted\",\"presence\":\"away\","
+      "\"status\":\"lunch\"}\n");
   EXPECT_EQ(EventJson(PresenceChanged{10002, "carol",
                                       protocol::Presence::kOffline, ""}),
             "{\"event\":\"presence_changed\",\"user_id\":10002,\"username\":"
@@ -111,10 +111,10 @@ TEST(EventJsonTest, ReconnectionEvents) {
 }
 
 TEST(EventJsonTest, UnknownWireValuesAreNamedNotDropped) {
-  EXPECT_EQ(
-      EventJson(PresenceChanged{1, "x", static_cast<protocol::Presence>(9), ""}),
-      "{\"event\":\"presence_changed\",\"user_id\":1,\"username\":\"x\","
-      "\"presence\":\"unknown(9)\",\"status\":\"\"}\n");
+  EXPECT_EQ(EventJson(PresenceChanged{1, "x",
+                                      static_cast<protocol::Presence>(9), ""}),
+            "{\"event\":\"presence_changed\",\"user_id\":1,\"username\":\"x\","
+            "\"presence\":\"unknown(9)\",\"status\":\"\"}\n");
   EXPECT_EQ(EventJson(SessionEnded{static_cast<protocol::ErrorCode>(999)}),
             "{\"event\":\"session_ended\",\"reason\":\"unknown(999)\"}\n");
 }
@@ -124,7 +124,8 @@ TEST(EventJsonTest, EveryEventHasItsOwnName) {
   // Visit every alternative by index.
   [&]<size_t... I>(std::index_sequence<I...>) {
     (names.insert(EventJsonName(Event(std::in_place_index<I>))), ...);
-  }(std::make_index_sequence<std::variant_size_v<Event>>());
+  }
+  (std::make_index_sequence<std::variant_size_v<Event>>());
   EXPECT_EQ(names.size(), std::variant_size_v<Event>);
 }
 

@@ -10,9 +10,13 @@ namespace {
 TEST(EventTextTest, ControlCharactersFromOthersCannotReachTheTerminal) {
   EXPECT_EQ(TerminalSafe("\x1b[2J\x1b]0;pwned\x07ok"), "?[2J?]0;pwned?ok");
   EXPECT_EQ(TerminalSafe("tab\there\rdel\x7f"), "tab?here?del?");
-  EXPECT_EQ(TerminalSafe("c1 \xc2\x9b" "31m"), "c1 ?31m") << "CSI as U+009B";
+  EXPECT_EQ(TerminalSafe("c1 \xc2\x9b"
+                         "31m"),
+            "c1 ?31m")
+      << "CSI as U+009B";
   EXPECT_EQ(TerminalSafe("line one\nline two"), "line one\nline two");
-  EXPECT_EQ(TerminalSafe("caf\xc3\xa9 \xc2\xa0nbsp"), "caf\xc3\xa9 \xc2\xa0nbsp");
+  EXPECT_EQ(TerminalSafe("caf\xc3\xa9 \xc2\xa0nbsp"),
+            "caf\xc3\xa9 \xc2\xa0nbsp");
 }
 
 TEST(EventTextTest, MessagesShowSenderTimeAndWhetherStored) {
@@ -40,12 +44,12 @@ TEST(EventTextTest, AcceptanceSaysLiveOrStoredOrWhy) {
 }
 
 TEST(EventTextTest, PresenceAndContactNotices) {
-  EXPECT_EQ(*EventText(PresenceChanged{1, "bob", protocol::Presence::kAway,
-                                       "lunch"}),
-            "* bob is away: lunch");
-  EXPECT_EQ(*EventText(PresenceChanged{1, "bob", protocol::Presence::kOffline,
-                                       ""}),
-            "* bob is offline");
+  EXPECT_EQ(
+      *EventText(PresenceChanged{1, "bob", protocol::Presence::kAway, "lunch"}),
+      "* bob is away: lunch");
+  EXPECT_EQ(
+      *EventText(PresenceChanged{1, "bob", protocol::Presence::kOffline, ""}),
+      "* bob is offline");
   ContactRequest request;
   request.from = "dave";
   request.text = "hello";
@@ -64,7 +68,7 @@ TEST(EventTextTest, EmptyMailboxSaysNothing) {
 
 TEST(EventTextTest, WhenIsClockTimeTodayAndDateOtherwise) {
   uint64_t now = static_cast<uint64_t>(std::time(nullptr));
-  EXPECT_EQ(FormatWhen(now, now).size(), 5u);  // HH:MM
+  EXPECT_EQ(FormatWhen(now, now).size(), 5u);               // HH:MM
   EXPECT_EQ(FormatWhen(now - 3 * 86400, now).size(), 16u);  // date and time
 }
 

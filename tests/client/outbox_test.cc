@@ -19,7 +19,8 @@ TEST(OutboxTest, KeepsSendOrderAndTakesByIdFromAnywhere) {
   outbox.Add(Message(2, "two"));
   outbox.Add(Message(3, "three"));
   ASSERT_EQ(outbox.size(), 3u);
-  std::optional<protocol::SendMessage> two = outbox.Take(Message(2, "").message_id);
+  std::optional<protocol::SendMessage> two =
+      outbox.Take(Message(2, "").message_id);
   ASSERT_TRUE(two.has_value());
   EXPECT_EQ(two->text, "two");
   ASSERT_EQ(outbox.size(), 2u);
