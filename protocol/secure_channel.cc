@@ -84,6 +84,30 @@ Bytes SecureChannel::Seal(uint8_t channel, ByteSpan plaintext) {
   return out;
 }
 
+OpenStatus OpenSealedFrame(const Key& receive_key, uint8_t channel,
+                           ByteSpan frame, Bytes* plaintext) {
+  ByteReader r(frame);
+  uint8_t type;
+  uint64_t counter;
+  if (!r.U8(&type) || type != kFrameSealed || !r.U64(&counter) ||
+      r.remaining() < crypto_aead_chacha20poly1305_ietf_ABYTES) {
+    return OpenStatus::kMalformed;
+  }
+  ByteSpan sealed = r.Rest();
+  Bytes out(sealed.size() - crypto_aead_chacha20poly1305_ietf_ABYTES);
+  Nonce nonce = MakeNonce(counter);
+  auto ad = MakeAd(counter, channel);
+  unsigned long long written = 0;
+  if (crypto_aead_chacha20poly1305_ietf_decrypt(
+          out.data(), &written, nullptr, sealed.data(), sealed.size(),
+          ad.data(), ad.size(), nonce.data(), receive_key.data()) != 0) {
+    return OpenStatus::kBadTag;
+  }
+  out.resize(written);
+  *plaintext = std::move(out);
+  return OpenStatus::kOk;
+}
+
 OpenStatus SecureChannel::Open(uint8_t channel, ByteSpan frame,
                                Bytes* plaintext) {
   ByteReader r(frame);
@@ -94,20 +118,9 @@ OpenStatus SecureChannel::Open(uint8_t channel, ByteSpan frame,
     return OpenStatus::kMalformed;
   }
   if (!window_.IsFresh(counter)) return OpenStatus::kReplayed;
-  ByteSpan sealed = r.Rest();
-  Bytes out(sealed.size() - crypto_aead_chacha20poly1305_ietf_ABYTES);
-  Nonce nonce = MakeNonce(counter);
-  auto ad = MakeAd(counter, channel);
-  unsigned long long written = 0;
-  if (crypto_aead_chacha20poly1305_ietf_decrypt(
-          out.data(), &written, nullptr, sealed.data(), sealed.size(),
-          ad.data(), ad.size(), nonce.data(), receive_key_.data()) != 0) {
-    return OpenStatus::kBadTag;
-  }
-  window_.Accept(counter);
-  out.resize(written);
-  *plaintext = std::move(out);
-  return OpenStatus::kOk;
+  OpenStatus status = OpenSealedFrame(receive_key_, channel, frame, plaintext);
+  if (status == OpenStatus::kOk) window_.Accept(counter);
+  return status;
 }
 
 }  // namespace hail::protocol

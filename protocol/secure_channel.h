@@ -43,6 +43,13 @@ class ReplayWindow {
 
 enum class OpenStatus : uint8_t { kOk, kMalformed, kBadTag, kReplayed };
 
+// Opens one SEALED frame received on `channel` with `receive_key`, without
+// any replay check (a dissector sees retransmissions twice). Returns
+// kMalformed (not SEALED, shorter than kSealedOverhead) or kBadTag, or kOk
+// and fills `plaintext` (kind + body). Stateless; any thread.
+OpenStatus OpenSealedFrame(const Key& receive_key, uint8_t channel,
+                           ByteSpan frame, Bytes* plaintext);
+
 // One direction pair of an established session. Not thread-safe; owned by
 // the session's loop thread.
 class SecureChannel {

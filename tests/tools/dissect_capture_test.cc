@@ -1,0 +1,444 @@
+// Issue #4: hail-dissect against a real capture. haild runs with a key log,
+// tcpdump records loopback, and a scenario makes every message kind of the
+// registry cross the wire at least once (a 4000-byte message among them, so
+// that ENet fragments it). The capture and key log are kept under
+// <build>/captures/ for other tests (tshark comparison) to reuse.
+//
+// Needs root (tcpdump on lo); CI runs as root.
+#include <enet/enet.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "protocol/messages.h"
+#include "protocol/presession.h"
+#include "protocol/registry.h"
+#include "protocol/secure_channel.h"
+#include "tests/integration/haild_process.h"
+#include "tests/integration/test_client.h"
+#include "tests/tools/dissect_json.h"
+
+namespace hail::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using protocol::Bytes;
+using protocol::ErrorCode;
+
+// tcpdump writing one capture file; stopped with SIGINT like a user would.
+class Tcpdump {
+ public:
+  Tcpdump(fs::path file, uint16_t port) : file_(std::move(file)), port_(port) {}
+  ~Tcpdump() { Stop(); }
+
+  // Starts tcpdump and waits until it says "listening". False (with its
+  // output in output()) when it does not.
+  bool Start() {
+    int err[2];
+    if (pipe(err) != 0) return false;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(err[1], 2);
+      dup2(err[1], 1);
+      close(err[0]);
+      std::string filter = "udp port " + std::to_string(port_);
+      execlp("tcpdump", "tcpdump", "-i", "lo", "-U", "-Z", "root", "-w",
+             file_.c_str(), filter.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(err[1]);
+    err_fd_ = err[0];
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    char buffer[512];
+    while (std::chrono::steady_clock::now() < deadline) {
+      ssize_t n = read(err_fd_, buffer, sizeof buffer);
+      if (n <= 0) return false;
+      output_.append(buffer, static_cast<size_t>(n));
+      if (output_.find("listening") != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGINT);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (err_fd_ >= 0) close(err_fd_);
+    err_fd_ = -1;
+    return status;
+  }
+  const std::string& output() const { return output_; }
+
+ private:
+  fs::path file_;
+  uint16_t port_;
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  std::string output_;
+};
+
+// Scenario steps fail by returning a message (they run in SetUpTestSuite,
+// where a gtest assertion would not stop the suite).
+#define SCENARIO_CHECK(condition)                           \
+  do {                                                      \
+    if (!(condition)) {                                     \
+      return std::string("scenario step failed at line ") + \
+             std::to_string(__LINE__) + ": " #condition;    \
+    }                                                       \
+  } while (false)
+
+// A pre-session REJECT (HELLO version 2) and a HANDSHAKE_REJECT (a
+// CLIENT_HELLO of version 2 over a real ENet connection), neither of which
+// the client library would send.
+std::string ProvokeRejects(uint16_t port) {
+  ENetHost* host = enet_host_create(nullptr, 1, 2, 0, 0);
+  SCENARIO_CHECK(host != nullptr);
+  host->checksum = enet_crc32;
+  ENetAddress server;
+  enet_address_set_host_ip(&server, "127.0.0.1");
+  server.port = port;
+  auto exchange = [&](uint8_t version, uint64_t nonce) -> std::optional<Bytes> {
+    protocol::HelloDatagram hello;
+    hello.version = version;
+    hello.client_nonce = nonce;
+    Bytes datagram = protocol::EncodeHello(hello);
+    ENetBuffer buffer{datagram.data(), datagram.size()};
+    enet_socket_send(host->socket, &server, &buffer, 1);
+    uint8_t reply[256];
+    for (int i = 0; i < 100; ++i) {
+      enet_uint32 wait = ENET_SOCKET_WAIT_RECEIVE;
+      if (enet_socket_wait(host->socket, &wait, 20) != 0 ||
+          !(wait & ENET_SOCKET_WAIT_RECEIVE)) {
+        continue;
+      }
+      ENetAddress from;
+      ENetBuffer in{reply, sizeof reply};
+      int n = enet_socket_receive(host->socket, &from, &in, 1);
+      if (n > 0) return Bytes(reply, reply + n);
+    }
+    return std::nullopt;
+  };
+  std::optional<Bytes> reject = exchange(2, 0x0102030405060708);
+  SCENARIO_CHECK(reject && protocol::DecodePresessionReject(*reject));
+  std::optional<Bytes> cookie_datagram = exchange(1, 0x1112131415161718);
+  SCENARIO_CHECK(cookie_datagram);
+  auto cookie = protocol::DecodeCookie(*cookie_datagram);
+  SCENARIO_CHECK(cookie);
+  ENetPeer* peer = enet_host_connect(host, &server, 2, cookie->cookie);
+  SCENARIO_CHECK(peer != nullptr);
+  bool rejected = false;
+  bool disconnected = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!disconnected && std::chrono::steady_clock::now() < deadline) {
+    ENetEvent event;
+    if (enet_host_service(host, &event, 20) <= 0) continue;
+    if (event.type == ENET_EVENT_TYPE_CONNECT) {
+      protocol::ClientHello hello;
+      hello.version = 2;
+      hello.client_ephemeral_key.fill(0x09);
+      Bytes frame = {protocol::kFramePlain};
+      Bytes message = protocol::EncodeMessage(hello);
+      frame.insert(frame.end(), message.begin(), message.end());
+      enet_peer_send(peer, 0,
+                     enet_packet_create(frame.data(), frame.size(),
+                                        ENET_PACKET_FLAG_RELIABLE));
+    } else if (event.type == ENET_EVENT_TYPE_RECEIVE) {
+      protocol::Decoded decoded = protocol::DecodeMessage(protocol::ByteSpan(
+          event.packet->data + 1, event.packet->dataLength - 1));
+      rejected = rejected ||
+                 decoded.kind ==
+                     static_cast<uint16_t>(protocol::Kind::kHandshakeReject);
+      enet_packet_destroy(event.packet);
+    } else if (event.type == ENET_EVENT_TYPE_DISCONNECT) {
+      disconnected = true;
+    }
+  }
+  enet_host_destroy(host);
+  SCENARIO_CHECK(rejected);
+  return "";
+}
+
+std::string LongText() {
+  std::string text;
+  for (int i = 0; text.size() < 4000; ++i) {
+    text += "long-text-" + std::to_string(i) + " ";
+  }
+  text.resize(4000);
+  return text;
+}
+
+constexpr char kAlicePassword[] = "alice-secret-pw-1";
+constexpr char kAliceNewPassword[] = "alice-secret-pw-2";
+constexpr char kBobPassword[] = "bob-secret-pw-1";
+constexpr char kContactText[] = "may I add you, bob?";
+
+// The protocol story: every registry kind crosses the wire at least once.
+std::string RunScenario(uint16_t port, const fs::path& home) {
+  if (std::string error = ProvokeRejects(port); !error.empty()) return error;
+  auto alice = std::make_unique<TestClient>(home / "alice", port);
+  SCENARIO_CHECK(alice->Connect());
+  // ERROR: a session request before login.
+  SCENARIO_CHECK((*alice)->RequestSessionInfo().ok());
+  SCENARIO_CHECK(alice->WaitFor<client::ErrorReply>());
+  {
+    auto answer = alice->Register("alice", kAlicePassword);
+    SCENARIO_CHECK(answer && answer->error == ErrorCode::kOk);
+  }
+  {
+    auto answer = alice->Login("alice", kAlicePassword);
+    SCENARIO_CHECK(answer && answer->error == ErrorCode::kOk);
+  }
+  SCENARIO_CHECK(alice->WaitFor<client::MailboxEnd>());
+
+  auto bob = std::make_unique<TestClient>(home / "bob", port);
+  SCENARIO_CHECK(bob->Connect());
+  {
+    auto answer = bob->Register("bob", kBobPassword);
+    SCENARIO_CHECK(answer && answer->error == ErrorCode::kOk);
+  }
+  {
+    auto answer = bob->Login("bob", kBobPassword);
+    SCENARIO_CHECK(answer && answer->error == ErrorCode::kOk);
+  }
+  SCENARIO_CHECK(bob->WaitFor<client::MailboxEnd>());
+
+  // Contacts: request, notice, answer, answer notice, updates.
+  SCENARIO_CHECK((*alice)->AddContact("bob", kContactText).ok());
+  SCENARIO_CHECK(alice->WaitFor<client::RequestDone>());
+  SCENARIO_CHECK(bob->WaitUntil<client::ContactRequest>(
+      [](const client::ContactRequest& r) { return r.from == "alice"; }));
+  SCENARIO_CHECK((*bob)->AnswerContact("alice", true).ok());
+  SCENARIO_CHECK(bob->WaitFor<client::RequestDone>());
+  SCENARIO_CHECK(alice->WaitUntil<client::ContactAnswered>(
+      [](const client::ContactAnswered& a) { return a.user == "bob"; }));
+
+  // Presence.
+  SCENARIO_CHECK(
+      (*alice)->SetPresence(protocol::Presence::kAway, "lunch").ok());
+  SCENARIO_CHECK(alice->WaitFor<client::RequestDone>());
+  SCENARIO_CHECK(bob->WaitUntil<client::PresenceChanged>(
+      [](const client::PresenceChanged& p) {
+        return p.username == "alice" && p.presence == protocol::Presence::kAway;
+      }));
+
+  // A message ENet must fragment, with its acceptance, delivery, ack and
+  // receipt.
+  const std::string text = LongText();
+  SCENARIO_CHECK((*alice)->SendMessage("bob", text).ok());
+  SCENARIO_CHECK(bob->WaitUntil<client::MessageReceived>(
+      [&](const client::MessageReceived& m) { return m.text == text; }));
+  SCENARIO_CHECK(alice->WaitFor<client::MessageAccepted>());
+  SCENARIO_CHECK(alice->WaitFor<client::DeliveryReceipt>());
+
+  SCENARIO_CHECK((*alice)->RequestContactList().ok());
+  SCENARIO_CHECK(alice->WaitFor<client::ContactListEnd>());
+  SCENARIO_CHECK((*alice)->RequestSessionInfo().ok());
+  SCENARIO_CHECK(alice->WaitFor<client::SessionInfo>());
+  SCENARIO_CHECK((*alice)->Ping().ok());
+  SCENARIO_CHECK(alice->WaitFor<client::Pong>());
+  SCENARIO_CHECK(
+      (*alice)->ChangePassword(kAlicePassword, kAliceNewPassword).ok());
+  SCENARIO_CHECK(alice->WaitFor<client::PasswordChanged>());
+  SCENARIO_CHECK((*alice)->BlockContact("bob", true).ok());
+  SCENARIO_CHECK(alice->WaitFor<client::RequestDone>());
+  SCENARIO_CHECK((*alice)->RemoveContact("bob").ok());
+  SCENARIO_CHECK(alice->WaitFor<client::RequestDone>());
+
+  // Alice resumes from a second connection: the first one is ended
+  // (SESSION_ENDED); then she logs out.
+  auto alice2 = std::make_unique<TestClient>(home / "alice", port);
+  SCENARIO_CHECK(alice2->Connect());
+  {
+    auto answer = alice2->Resume("alice");
+    SCENARIO_CHECK(answer && answer->error == ErrorCode::kOk);
+  }
+  SCENARIO_CHECK(alice->WaitFor<client::SessionEnded>());
+  SCENARIO_CHECK((*alice2)->Logout().ok());
+  SCENARIO_CHECK(alice2->WaitFor<client::LoggedOut>());
+
+  SCENARIO_CHECK((*bob)->DeleteAccount(kBobPassword).ok());
+  SCENARIO_CHECK(bob->WaitFor<client::AccountDeleted>());
+  // Let the last acknowledgements reach the capture.
+  alice2->Drain(300);
+  bob->Drain(300);
+  return "";
+}
+
+std::vector<Json> ParseLines(const std::string& out) {
+  std::vector<Json> lines;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(Json::Parse(line));
+  return lines;
+}
+
+class DissectCaptureTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) {
+      setup_error_ =
+          "this test needs root to run tcpdump on lo (CI runs as root); run "
+          "it as root";
+      return;
+    }
+    enet_initialize();
+    fs::create_directories(CaptureDir());
+    fs::remove(Pcap());
+    fs::remove(KeyLog());
+    TempDir dir;
+    uint16_t port = FreeUdpPort();
+    HaildProcess haild(dir.path() / "data", port);
+    Tcpdump tcpdump(Pcap(), port);
+    if (!tcpdump.Start()) {
+      setup_error_ = "tcpdump did not start: " + tcpdump.output();
+      return;
+    }
+    if (!haild.Start({"--auth-burst-per-ip", "200", "--auth-rate-per-ip", "50"},
+                     {{"HAIL_KEYLOGFILE", KeyLog().string()}})) {
+      setup_error_ = "haild did not start: " + haild.log();
+      return;
+    }
+    setup_error_ = RunScenario(port, dir.path() / "homes");
+    if (!setup_error_.empty()) {
+      setup_error_ += "\nhaild log:\n" + haild.log();
+      return;
+    }
+    haild.Stop();
+    // tcpdump drops what it has not read yet when interrupted.
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    tcpdump.Stop();
+    port_ = port;
+  }
+
+  void SetUp() override { ASSERT_TRUE(setup_error_.empty()) << setup_error_; }
+
+  static fs::path CaptureDir() { return HAIL_CAPTURE_DIR; }
+  static fs::path Pcap() { return CaptureDir() / "scenario.pcap"; }
+  static fs::path KeyLog() { return CaptureDir() / "scenario.keys"; }
+
+  static CommandResult Dissect(std::vector<std::string> extra) {
+    std::vector<std::string> argv = {HAIL_DISSECT_PATH, "-r", Pcap().string(),
+                                     "--port", std::to_string(port_)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return RunCommand(argv, {}, 60000);
+  }
+
+  static inline std::string setup_error_;
+  static inline uint16_t port_ = 0;
+};
+
+TEST_F(DissectCaptureTest, WithKeyLogEveryRegistryKindDecodesWithoutErrors) {
+  CommandResult r = Dissect({"--json", "--keylog", KeyLog().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<Json> lines = ParseLines(r.out);
+  ASSERT_FALSE(lines.empty());
+  std::set<std::string> kinds;
+  int sealed = 0;
+  int long_text_seen = 0;
+  int fragments = 0;
+  int retransmissions = 0;
+  const std::string text = LongText();
+  for (const Json& line : lines) {
+    std::string cls = line["class"].text;
+    ASSERT_TRUE(cls == "presession" || cls == "enet") << cls;
+    std::vector<std::string> expected_keys = {
+        "frame", "time", "src", "dst", "class", cls, "hail", "errors"};
+    EXPECT_EQ(line.keys(), expected_keys);
+    EXPECT_TRUE(line["errors"].array.empty()) << line["errors"].array[0].text;
+    if (cls == "enet") {
+      for (const Json& c : line["enet"]["commands"].array) {
+        if (c["command"].text == "SEND_FRAGMENT") ++fragments;
+        if (c["retransmission"].boolean) ++retransmissions;
+      }
+    }
+    for (const Json& hail : line["hail"].array) {
+      ASSERT_FALSE(hail["kind"].is_null());
+      kinds.insert(hail["kind"].text);
+      if (hail["frame"].text == "SEALED") {
+        ++sealed;
+        EXPECT_TRUE(hail["decrypted"].boolean);
+        EXPECT_FALSE(hail["counter"].is_null());
+      }
+      const Json& fields = hail["fields"];
+      if (fields.has("text") && fields["text"].text == text) ++long_text_seen;
+      if (fields.has("password")) {
+        EXPECT_EQ(fields["password"].text, "<secret>");
+      }
+    }
+  }
+  std::set<std::string> registry;
+  for (const protocol::KindInfo& info : protocol::AllKinds()) {
+    registry.insert(std::string(info.name));
+  }
+  for (const std::string& kind : registry) {
+    EXPECT_TRUE(kinds.count(kind)) << "never seen: " << kind;
+  }
+  EXPECT_EQ(kinds, registry);
+  EXPECT_GT(sealed, 20);
+  EXPECT_GE(fragments, 3);  // 4000 bytes at MTU 1400
+  // SEND_MESSAGE and MESSAGE_DELIVER, each reassembled.
+  EXPECT_GE(long_text_seen, 2);
+  EXPECT_EQ(r.out.find(kAlicePassword), std::string::npos);
+  RecordProperty("retransmissions", retransmissions);
+}
+
+TEST_F(DissectCaptureTest, ShowSecretsRevealsPasswords) {
+  CommandResult r =
+      Dissect({"--keylog", KeyLog().string(), "--show-secrets", "-V"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(kAlicePassword), std::string::npos);
+  EXPECT_NE(r.out.find("SEND_MESSAGE"), std::string::npos);
+}
+
+TEST_F(DissectCaptureTest, WithoutKeyLogNothingSecretOrPrivateShows) {
+  CommandResult r = Dissect({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* secret : {kAlicePassword, kAliceNewPassword, kBobPassword,
+                             kContactText, "long-text-1"}) {
+    EXPECT_EQ(r.out.find(secret), std::string::npos) << secret;
+  }
+  int sealed = 0;
+  for (const Json& line : ParseLines(r.out)) {
+    for (const Json& hail : line["hail"].array) {
+      if (hail["frame"].text != "SEALED") continue;
+      ++sealed;
+      EXPECT_FALSE(hail["decrypted"].boolean);
+      EXPECT_TRUE(hail["kind"].is_null());
+      EXPECT_FALSE(hail.has("fields"));
+    }
+  }
+  EXPECT_GT(sealed, 20);
+}
+
+TEST_F(DissectCaptureTest, KindAndUserFiltersSelectDatagrams) {
+  CommandResult r = Dissect(
+      {"--keylog", KeyLog().string(), "--kind", "LOGIN_REQUEST", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<Json> lines = ParseLines(r.out);
+  ASSERT_GE(lines.size(), 2u);  // alice and bob
+  for (const Json& line : lines) {
+    bool found = false;
+    for (const Json& hail : line["hail"].array) {
+      found = found || hail["kind"].text == "LOGIN_REQUEST";
+    }
+    EXPECT_TRUE(found);
+  }
+  r = Dissect({"--keylog", KeyLog().string(), "--user", "bob"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("username=bob"), std::string::npos);
+  EXPECT_EQ(r.out.find("username=alice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hail::testing

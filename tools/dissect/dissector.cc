@@ -1,0 +1,496 @@
+#include "tools/dissect/dissector.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "protocol/error_code.h"
+#include "protocol/presession.h"
+#include "protocol/registry.h"
+
+namespace hail::dissect {
+namespace {
+
+namespace enet_wire = protocol::enet_wire;
+using enet_wire::CommandType;
+using protocol::ByteReader;
+using protocol::ByteSpan;
+
+std::string Hex16(uint16_t value) {
+  char text[8];
+  std::snprintf(text, sizeof text, "0x%04x", value);
+  return text;
+}
+
+Field Number(std::string name, uint64_t value) {
+  return Field{std::move(name), std::to_string(value), true};
+}
+
+Field Text(std::string name, std::string value) {
+  return Field{std::move(name), std::move(value), false};
+}
+
+std::string ErrorName(uint16_t code) {
+  return std::string(
+             protocol::ErrorCodeName(static_cast<protocol::ErrorCode>(code))) +
+         "(" + std::to_string(code) + ")";
+}
+
+}  // namespace
+
+std::string_view DatagramClassName(DatagramClass c) {
+  switch (c) {
+    case DatagramClass::kPresession:
+      return "presession";
+    case DatagramClass::kStun:
+      return "stun";
+    case DatagramClass::kEnet:
+      return "enet";
+    case DatagramClass::kOther:
+      return "other";
+  }
+  return "other";
+}
+
+std::vector<Field> CommandFields(const enet_wire::Command& c) {
+  std::vector<Field> f;
+  auto connect_fields = [&] {
+    f.push_back(Number("outgoing_peer_id", c.outgoing_peer_id));
+    f.push_back(Number("incoming_session_id", c.incoming_session_id));
+    f.push_back(Number("outgoing_session_id", c.outgoing_session_id));
+    f.push_back(Number("mtu", c.mtu));
+    f.push_back(Number("window_size", c.window_size));
+    f.push_back(Number("channel_count", c.channel_count));
+    f.push_back(Number("incoming_bandwidth", c.incoming_bandwidth));
+    f.push_back(Number("outgoing_bandwidth", c.outgoing_bandwidth));
+    f.push_back(Number("packet_throttle_interval", c.packet_throttle_interval));
+    f.push_back(
+        Number("packet_throttle_acceleration", c.packet_throttle_acceleration));
+    f.push_back(
+        Number("packet_throttle_deceleration", c.packet_throttle_deceleration));
+    f.push_back(Number("connect_id", c.connect_id));
+  };
+  auto fragment_fields = [&] {
+    f.push_back(Number("start_seq", c.start_sequence_number));
+    f.push_back(Number("data_length", c.data_length));
+    f.push_back(Number("fragment_count", c.fragment_count));
+    f.push_back(Number("fragment_number", c.fragment_number));
+    f.push_back(Number("total_length", c.total_length));
+    f.push_back(Number("fragment_offset", c.fragment_offset));
+  };
+  switch (c.type) {
+    case CommandType::kAcknowledge:
+      f.push_back(
+          Number("received_reliable_seq", c.received_reliable_sequence_number));
+      f.push_back(Number("received_sent_time", c.received_sent_time));
+      break;
+    case CommandType::kConnect:
+      connect_fields();
+      f.push_back(Number("data", c.data));
+      break;
+    case CommandType::kVerifyConnect:
+      connect_fields();
+      break;
+    case CommandType::kDisconnect:
+      f.push_back(Number("data", c.data));
+      if (c.data <= 0xffff) {
+        f.push_back(Text("reason", ErrorName(static_cast<uint16_t>(c.data))));
+      }
+      break;
+    case CommandType::kSendReliable:
+      f.push_back(Number("data_length", c.data_length));
+      break;
+    case CommandType::kSendUnreliable:
+      f.push_back(Number("unreliable_seq", c.unreliable_sequence_number));
+      f.push_back(Number("data_length", c.data_length));
+      break;
+    case CommandType::kSendUnsequenced:
+      f.push_back(Number("unsequenced_group", c.unsequenced_group));
+      f.push_back(Number("data_length", c.data_length));
+      break;
+    case CommandType::kSendFragment:
+    case CommandType::kSendUnreliableFragment:
+      fragment_fields();
+      break;
+    case CommandType::kBandwidthLimit:
+      f.push_back(Number("incoming_bandwidth", c.incoming_bandwidth));
+      f.push_back(Number("outgoing_bandwidth", c.outgoing_bandwidth));
+      break;
+    case CommandType::kThrottleConfigure:
+      f.push_back(
+          Number("packet_throttle_interval", c.packet_throttle_interval));
+      f.push_back(Number("packet_throttle_acceleration",
+                         c.packet_throttle_acceleration));
+      f.push_back(Number("packet_throttle_deceleration",
+                         c.packet_throttle_deceleration));
+      break;
+    case CommandType::kNone:
+    case CommandType::kPing:
+      break;
+  }
+  return f;
+}
+
+bool Dissector::SequenceTracker::SeenBefore(uint16_t sequence) {
+  // Unwrap around the highest number seen; the first one lands far from 0
+  // so that numbers "before" it stay representable.
+  uint64_t unwrapped;
+  if (!any_) {
+    unwrapped = (uint64_t{1} << 32) + sequence;
+  } else {
+    auto delta = static_cast<int16_t>(
+        static_cast<uint16_t>(sequence - static_cast<uint16_t>(highest_)));
+    unwrapped = highest_ + static_cast<uint64_t>(int64_t{delta});
+  }
+  if (!window_.IsFresh(unwrapped)) return true;
+  window_.Accept(unwrapped);
+  if (!any_ || unwrapped > highest_) highest_ = unwrapped;
+  any_ = true;
+  return false;
+}
+
+Dissector::Dissector(Options options) : options_(options) {}
+
+void Dissector::AddKeys(const protocol::KeyLogEntry& entry) {
+  keys_[entry.client_ephemeral] = entry.keys;
+}
+
+void Dissector::AddProblem(DatagramResult* result, ProblemKind kind,
+                           std::string text) {
+  result->problems.push_back(Problem{kind, std::move(text)});
+}
+
+DatagramResult Dissector::Dissect(const CapturedFrame& frame) {
+  DatagramResult result;
+  result.frame = ++frame_number_;
+  result.seconds = frame.seconds;
+  result.microseconds = frame.microseconds;
+  ++counts_.datagrams;
+  if (frame.data.size() < frame.original_length) {
+    AddProblem(&result, ProblemKind::kMalformed,
+               "captured only " + std::to_string(frame.data.size()) + " of " +
+                   std::to_string(frame.original_length) + " bytes");
+  }
+  LinkResult link = DecodeLinkLayer(frame.link_type, frame.data);
+  if (link.status == LinkResult::Status::kMalformed) {
+    AddProblem(&result, ProblemKind::kMalformed, link.error);
+  }
+  if (link.status == LinkResult::Status::kUdp) {
+    result.source = link.source.ToString();
+    result.destination = link.destination.ToString();
+    result.length = link.payload.size();
+    bool involves_server = true;
+    if (link.destination.port == options_.server_port) {
+      result.to_server = true;
+    } else if (link.source.port == options_.server_port) {
+      result.to_server = false;
+    } else {
+      involves_server = false;  // not Hail traffic: class "other"
+    }
+    if (involves_server) {
+      switch (protocol::ClassifyDatagram(link.payload)) {
+        case protocol::DatagramClass::kHail:
+          result.datagram_class = DatagramClass::kPresession;
+          DissectPresession(link.payload, &result);
+          break;
+        case protocol::DatagramClass::kStun:
+          result.datagram_class = DatagramClass::kStun;
+          break;
+        case protocol::DatagramClass::kEnet: {
+          result.datagram_class = DatagramClass::kEnet;
+          ConnectionKey key =
+              result.to_server ? ConnectionKey{link.source, link.destination}
+                               : ConnectionKey{link.destination, link.source};
+          DissectEnet(link.payload, FindConnection(key), &result);
+          break;
+        }
+      }
+    }
+  }
+  if (!result.problems.empty()) ++counts_.with_problems;
+  for (const Problem& p : result.problems) {
+    switch (p.kind) {
+      case ProblemKind::kMalformed:
+        ++counts_.malformed;
+        break;
+      case ProblemKind::kUnknown:
+        ++counts_.unknown;
+        break;
+      case ProblemKind::kUndecryptable:
+        ++counts_.undecryptable;
+        break;
+    }
+  }
+  return result;
+}
+
+void Dissector::DissectPresession(ByteSpan payload, DatagramResult* result) {
+  PresessionView view;
+  uint8_t type = payload.size() > 4 ? payload[4] : 0;
+  if (auto hello = protocol::DecodeHello(payload)) {
+    view.type = "HELLO";
+    view.fields = {Number("version", hello->version),
+                   Number("client_nonce", hello->client_nonce)};
+  } else if (auto cookie = protocol::DecodeCookie(payload)) {
+    view.type = "COOKIE";
+    view.fields = {Number("version", cookie->version),
+                   Number("client_nonce", cookie->client_nonce),
+                   Number("cookie", cookie->cookie),
+                   Number("valid_for_seconds", cookie->valid_for_seconds)};
+  } else if (auto reject = protocol::DecodePresessionReject(payload)) {
+    view.type = "REJECT";
+    view.fields = {
+        Number("highest_version", reject->highest_version),
+        Number("client_nonce", reject->client_nonce),
+        Text("error", ErrorName(static_cast<uint16_t>(reject->error)))};
+  } else {
+    view.type = "MALFORMED";
+    view.fields = {Number("length", payload.size())};
+    if (payload.size() > 4) view.fields.push_back(Number("type", type));
+    AddProblem(result, ProblemKind::kMalformed,
+               "pre-session datagram of " + std::to_string(payload.size()) +
+                   " bytes with wrong size, type or padding");
+  }
+  result->presession = std::move(view);
+}
+
+Dissector::Connection* Dissector::FindConnection(const ConnectionKey& key) {
+  auto it = connections_.find(key);
+  if (it != connections_.end()) return &it->second;
+  if (connections_.size() >= kMaxConnections) {
+    auto oldest = connections_.find(connection_order_.front());
+    reassembler_.DropConnection(oldest->second.id);
+    connections_.erase(oldest);
+    connection_order_.erase(connection_order_.begin());
+    ++counts_.connections_evicted;
+  }
+  connection_order_.push_back(key);
+  Connection& c = connections_[key];
+  c.id = next_connection_id_++;
+  return &c;
+}
+
+void Dissector::ResetConnection(Connection* connection) {
+  reassembler_.DropConnection(connection->id);
+  connection->id = next_connection_id_++;
+  connection->connect_id.reset();
+  connection->client_ephemeral.reset();
+  connection->keys.reset();
+  connection->reliable.clear();
+}
+
+void Dissector::DissectEnet(ByteSpan payload, Connection* connection,
+                            DatagramResult* result) {
+  enet_wire::Datagram datagram =
+      enet_wire::ParseDatagram(payload, options_.enet_crc);
+  EnetView view;
+  view.header = datagram.header;
+  if (datagram.error != enet_wire::ParseError::kOk) {
+    AddProblem(result, ProblemKind::kMalformed,
+               std::string(enet_wire::ParseErrorName(datagram.error)) +
+                   " at offset " + std::to_string(datagram.error_offset));
+  }
+  // A new CONNECT (another connect_id) starts a new connection from the
+  // same client endpoint: forget the old one's state first.
+  for (const enet_wire::Command& c : datagram.commands) {
+    if (c.type == CommandType::kConnect && result->to_server &&
+        connection->connect_id != c.connect_id) {
+      if (connection->connect_id) ResetConnection(connection);
+      connection->connect_id = c.connect_id;
+    }
+  }
+  result->enet.emplace(std::move(view));
+  for (size_t i = 0; i < datagram.commands.size(); ++i) {
+    const enet_wire::Command& c = datagram.commands[i];
+    EnetCommandView command{c, false, ""};
+    if (c.acknowledge) {
+      command.retransmission =
+          connection->reliable[{result->to_server, c.channel_id}].SeenBefore(
+              c.reliable_sequence_number);
+      if (command.retransmission) ++counts_.retransmissions;
+    }
+    HailFrame hail;
+    hail.channel = c.channel_id;
+    hail.command_index = i;
+    hail.retransmission = command.retransmission;
+    switch (c.type) {
+      case CommandType::kSendReliable:
+      case CommandType::kSendUnreliable:
+      case CommandType::kSendUnsequenced:
+        result->enet->commands.push_back(command);
+        DissectFrame(c.payload, connection, hail, result);
+        continue;
+      case CommandType::kSendFragment:
+      case CommandType::kSendUnreliableFragment: {
+        command.note = "fragment " + std::to_string(c.fragment_number + 1) +
+                       "/" + std::to_string(c.fragment_count);
+        if (command.retransmission) {
+          command.note += " (retransmitted, not reassembled again)";
+          result->enet->commands.push_back(command);
+          continue;
+        }
+        FragmentReassembler::SetKey key{
+            connection->id, result->to_server, c.channel_id,
+            c.type == CommandType::kSendUnreliableFragment,
+            c.start_sequence_number};
+        FragmentReassembler::Result added = reassembler_.Add(
+            key, {c.fragment_count, c.fragment_number, c.total_length,
+                  c.fragment_offset, c.payload});
+        switch (added.outcome) {
+          case FragmentReassembler::Outcome::kIncomplete:
+            command.note += ", " + std::to_string(added.received) + " of " +
+                            std::to_string(c.fragment_count) + " received";
+            break;
+          case FragmentReassembler::Outcome::kDuplicate:
+            command.note += ", duplicate";
+            break;
+          case FragmentReassembler::Outcome::kInvalid:
+            command.note += ", invalid";
+            AddProblem(result, ProblemKind::kMalformed,
+                       "ENet fragment: " + added.error);
+            break;
+          case FragmentReassembler::Outcome::kComplete:
+            command.note += ", reassembled " +
+                            std::to_string(added.packet.size()) + " bytes";
+            break;
+        }
+        result->enet->commands.push_back(command);
+        if (added.outcome == FragmentReassembler::Outcome::kComplete) {
+          hail.reassembled = true;
+          DissectFrame(added.packet, connection, hail, result);
+        }
+        continue;
+      }
+      case CommandType::kDisconnect:
+        if (c.data <= 0xffff) {
+          command.note = "reason " + ErrorName(static_cast<uint16_t>(c.data));
+        }
+        break;
+      default:
+        break;
+    }
+    result->enet->commands.push_back(command);
+  }
+}
+
+void Dissector::DissectFrame(ByteSpan frame, Connection* connection,
+                             HailFrame hail, DatagramResult* result) {
+  hail.length = frame.size();
+  if (frame.empty()) {
+    AddProblem(result, ProblemKind::kMalformed, "empty ENet packet");
+    return;
+  }
+  if (frame[0] == protocol::kFramePlain) {
+    ++counts_.hail_frames;
+    DecodePlaintext(frame.subspan(1), false, connection, &hail, result);
+    result->hail.push_back(std::move(hail));
+    return;
+  }
+  if (frame[0] != protocol::kFrameSealed) {
+    AddProblem(result, ProblemKind::kMalformed,
+               "unknown frame type " + Hex16(frame[0]));
+    return;
+  }
+  hail.sealed = true;
+  ByteReader reader(frame.subspan(1));
+  uint64_t counter = 0;
+  if (frame.size() < protocol::kSealedOverhead || !reader.U64(&counter)) {
+    AddProblem(result, ProblemKind::kMalformed,
+               "SEALED frame of " + std::to_string(frame.size()) +
+                   " bytes (at least 25)");
+    return;
+  }
+  ++counts_.hail_frames;
+  hail.counter = counter;
+  if (!connection->keys && connection->client_ephemeral) {
+    auto it = keys_.find(*connection->client_ephemeral);
+    if (it != keys_.end()) connection->keys = it->second;
+  }
+  if (!connection->keys) {
+    if (options_.expect_keys) {
+      AddProblem(result, ProblemKind::kUndecryptable,
+                 connection->client_ephemeral
+                     ? "no key log entry for this session's CLIENT_HELLO"
+                     : "no CLIENT_HELLO captured for this connection");
+    }
+    result->hail.push_back(std::move(hail));
+    return;
+  }
+  const protocol::Key& key = result->to_server
+                                 ? connection->keys->client_to_server
+                                 : connection->keys->server_to_client;
+  protocol::Bytes plaintext;
+  protocol::OpenStatus status =
+      protocol::OpenSealedFrame(key, hail.channel, frame, &plaintext);
+  if (status != protocol::OpenStatus::kOk) {
+    AddProblem(result, ProblemKind::kUndecryptable,
+               "SEALED frame counter " + std::to_string(counter) +
+                   " does not open with the logged keys (bad tag)");
+    result->hail.push_back(std::move(hail));
+    return;
+  }
+  hail.decrypted = true;
+  ++counts_.decrypted;
+  DecodePlaintext(plaintext, true, connection, &hail, result);
+  result->hail.push_back(std::move(hail));
+}
+
+void Dissector::DecodePlaintext(ByteSpan plaintext, bool sealed,
+                                Connection* connection, HailFrame* hail,
+                                DatagramResult* result) {
+  protocol::Decoded decoded = protocol::DecodeMessage(plaintext);
+  if (plaintext.size() < 2) {
+    AddProblem(result, ProblemKind::kMalformed, "frame too short for a kind");
+    return;
+  }
+  hail->kind_id = decoded.kind;
+  const protocol::KindInfo* info = protocol::FindKind(decoded.kind);
+  if (!info) {
+    hail->kind = "UNKNOWN(" + Hex16(decoded.kind) + ")";
+    hail->fields.push_back(
+        {"raw", protocol::ToHex(plaintext.subspan(2)), false});
+    hail->has_fields = true;
+    AddProblem(result, ProblemKind::kUnknown,
+               "unknown message kind " + Hex16(decoded.kind));
+    return;
+  }
+  hail->kind = std::string(info->name);
+  if (decoded.status != protocol::DecodeStatus::kOk) {
+    AddProblem(result, ProblemKind::kMalformed,
+               std::string(decoded.status == protocol::DecodeStatus::kTruncated
+                               ? "truncated "
+                               : "invalid ") +
+                   hail->kind + " body");
+    return;
+  }
+  hail->fields = protocol::DescribeMessage(decoded.message);
+  hail->has_fields = true;
+  bool want_sealed = info->framing == protocol::Framing::kSealed;
+  if (want_sealed != sealed) {
+    AddProblem(result, ProblemKind::kMalformed,
+               hail->kind + (sealed ? " in a SEALED frame (must be PLAIN)"
+                                    : " in a PLAIN frame (must be SEALED)"));
+  }
+  if (info->channel != hail->channel) {
+    AddProblem(result, ProblemKind::kMalformed,
+               hail->kind + " on channel " + std::to_string(hail->channel) +
+                   " (registry: " + std::to_string(info->channel) + ")");
+  }
+  bool right_direction =
+      info->direction == protocol::Direction::kBoth ||
+      (info->direction == protocol::Direction::kClientToServer) ==
+          result->to_server;
+  if (!right_direction) {
+    AddProblem(result, ProblemKind::kMalformed,
+               hail->kind + " sent in the wrong direction");
+  }
+  if (!sealed && result->to_server &&
+      decoded.kind == static_cast<uint16_t>(protocol::Kind::kClientHello)) {
+    const auto& hello = std::get<protocol::ClientHello>(decoded.message);
+    if (connection->client_ephemeral != hello.client_ephemeral_key) {
+      connection->keys.reset();
+      connection->client_ephemeral = hello.client_ephemeral_key;
+    }
+  }
+}
+
+}  // namespace hail::dissect
