@@ -84,16 +84,22 @@ Bytes SecureChannel::Seal(uint8_t channel, ByteSpan plaintext) {
   return out;
 }
 
-OpenStatus OpenSealedFrame(const Key& receive_key, uint8_t channel,
-                           ByteSpan frame, Bytes* plaintext) {
+namespace {
+
+// Reads a SEALED frame's counter and ciphertext+tag; false when malformed.
+bool ReadSealedHeader(ByteSpan frame, uint64_t* counter, ByteSpan* sealed) {
   ByteReader r(frame);
   uint8_t type;
-  uint64_t counter;
-  if (!r.U8(&type) || type != kFrameSealed || !r.U64(&counter) ||
+  if (!r.U8(&type) || type != kFrameSealed || !r.U64(counter) ||
       r.remaining() < crypto_aead_chacha20poly1305_ietf_ABYTES) {
-    return OpenStatus::kMalformed;
+    return false;
   }
-  ByteSpan sealed = r.Rest();
+  *sealed = r.Rest();
+  return true;
+}
+
+OpenStatus Decrypt(const Key& receive_key, uint8_t channel, uint64_t counter,
+                   ByteSpan sealed, Bytes* plaintext) {
   Bytes out(sealed.size() - crypto_aead_chacha20poly1305_ietf_ABYTES);
   Nonce nonce = MakeNonce(counter);
   auto ad = MakeAd(counter, channel);
@@ -108,17 +114,26 @@ OpenStatus OpenSealedFrame(const Key& receive_key, uint8_t channel,
   return OpenStatus::kOk;
 }
 
+}  // namespace
+
+OpenStatus OpenSealedFrame(const Key& receive_key, uint8_t channel,
+                           ByteSpan frame, Bytes* plaintext) {
+  uint64_t counter;
+  ByteSpan sealed;
+  if (!ReadSealedHeader(frame, &counter, &sealed))
+    return OpenStatus::kMalformed;
+  return Decrypt(receive_key, channel, counter, sealed, plaintext);
+}
+
 OpenStatus SecureChannel::Open(uint8_t channel, ByteSpan frame,
                                Bytes* plaintext) {
-  ByteReader r(frame);
-  uint8_t type;
   uint64_t counter;
-  if (!r.U8(&type) || type != kFrameSealed || !r.U64(&counter) ||
-      r.remaining() < crypto_aead_chacha20poly1305_ietf_ABYTES) {
+  ByteSpan sealed;
+  if (!ReadSealedHeader(frame, &counter, &sealed))
     return OpenStatus::kMalformed;
-  }
   if (!window_.IsFresh(counter)) return OpenStatus::kReplayed;
-  OpenStatus status = OpenSealedFrame(receive_key_, channel, frame, plaintext);
+  OpenStatus status =
+      Decrypt(receive_key_, channel, counter, sealed, plaintext);
   if (status == OpenStatus::kOk) window_.Accept(counter);
   return status;
 }

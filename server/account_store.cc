@@ -9,9 +9,20 @@
 #include <utility>
 #include <vector>
 
+#include "server/store_coding.h"
+
 namespace hail::server {
 
 namespace {
+
+using store::AsSlice;
+using store::AsSpan;
+using store::EncodeU64;
+using store::FromLevelDb;
+using store::kMaxLongStringLength;
+using store::kMaxShortStringLength;
+using store::SyncedWrite;
+using store::ToString;
 
 using protocol::ByteReader;
 using protocol::Bytes;
@@ -25,30 +36,9 @@ constexpr std::string_view kNamePrefix = "name/";
 constexpr std::string_view kTokenPrefix = "token/";
 constexpr std::string_view kUserTokenPrefix = "usertoken/";
 
-constexpr size_t kMaxShortStringLength = 255;   // u8 length prefix
-constexpr size_t kMaxLongStringLength = 65535;  // u16 length prefix
-
-std::string ToString(const Bytes& bytes) {
-  return std::string(bytes.begin(), bytes.end());
-}
-
-ByteSpan AsSpan(std::string_view text) {
-  return ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size());
-}
-
-leveldb::Slice AsSlice(std::string_view text) {
-  return leveldb::Slice(text.data(), text.size());
-}
-
 std::string EncodeU32(uint32_t value) {
   Bytes out;
   ByteWriter(&out).U32(value);
-  return ToString(out);
-}
-
-std::string EncodeU64(uint64_t value) {
-  Bytes out;
-  ByteWriter(&out).U64(value);
   return ToString(out);
 }
 
@@ -93,21 +83,6 @@ std::string TokenValue(uint64_t user_id, uint64_t expires_unix) {
   writer.U64(user_id);
   writer.U64(expires_unix);
   return ToString(out);
-}
-
-// Maps a LevelDB failure to a local Status, prefixed with what was being done.
-Status FromLevelDb(const leveldb::Status& status, std::string_view action) {
-  assert(!status.ok());
-  std::string message = std::string(action) + ": " + status.ToString();
-  if (status.IsNotFound()) return Status::NotFound(std::move(message));
-  if (status.IsCorruption()) return Status::Corruption(std::move(message));
-  return Status::IoError(std::move(message));
-}
-
-leveldb::WriteOptions SyncedWrite() {
-  leveldb::WriteOptions options;
-  options.sync = true;
-  return options;
 }
 
 // Holds a LevelDB snapshot for the lifetime of the object.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "protocol/byte_io.h"
+#include "server/store_coding.h"
 
 // Key schema (SPEC.md "Server storage"; prefixes ASCII, integers big-endian,
 // fixed-size arrays raw):
@@ -39,6 +40,15 @@ namespace hail::server {
 
 namespace {
 
+using store::AsSlice;
+using store::AsSpan;
+using store::EncodeU64;
+using store::FromLevelDb;
+using store::kMaxLongStringLength;
+using store::kMaxShortStringLength;
+using store::SyncedWrite;
+using store::ToString;
+
 using protocol::ByteReader;
 using protocol::Bytes;
 using protocol::ByteSpan;
@@ -55,31 +65,11 @@ constexpr std::string_view kConversationSeqPrefix = "convseq/";
 constexpr std::string_view kNextMailboxSeqKey = "meta/next_mbox_seq";
 
 constexpr uint64_t kFirstMailboxSeq = 1;
-constexpr size_t kMaxShortStringLength = 255;   // u8 length prefix
-constexpr size_t kMaxLongStringLength = 65535;  // u16 length prefix
 
 constexpr size_t kU64Size = 8;
 constexpr size_t kItemIdSize = std::tuple_size_v<ItemId>;
 
 // --- keys ---
-
-std::string ToString(const Bytes& bytes) {
-  return std::string(bytes.begin(), bytes.end());
-}
-
-ByteSpan AsSpan(std::string_view text) {
-  return ByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size());
-}
-
-leveldb::Slice AsSlice(std::string_view text) {
-  return leveldb::Slice(text.data(), text.size());
-}
-
-std::string EncodeU64(uint64_t value) {
-  Bytes out;
-  ByteWriter(&out).U64(value);
-  return ToString(out);
-}
 
 std::string IdString(const ItemId& id) {
   return std::string(id.begin(), id.end());
@@ -264,21 +254,6 @@ Result<SentRecord> DecodeSentRecord(std::string_view value) {
 }
 
 // --- LevelDB ---
-
-// Maps a LevelDB failure to a local Status, prefixed with what was being done.
-Status FromLevelDb(const leveldb::Status& status, std::string_view action) {
-  assert(!status.ok());
-  std::string message = std::string(action) + ": " + status.ToString();
-  if (status.IsNotFound()) return Status::NotFound(std::move(message));
-  if (status.IsCorruption()) return Status::Corruption(std::move(message));
-  return Status::IoError(std::move(message));
-}
-
-leveldb::WriteOptions SyncedWrite() {
-  leveldb::WriteOptions options;
-  options.sync = true;
-  return options;
-}
 
 // Reads one key of the committed state: nullopt in *value when absent.
 Status ReadKey(leveldb::DB* db, std::string_view key,

@@ -14,6 +14,12 @@ using protocol::Relation;
 ContactService::ContactService(AccountStore* accounts, ChatStore* chats)
     : accounts_(accounts), chats_(chats) {}
 
+bool ContactService::AtContactLimit(uint64_t owner) {
+  // An unreadable list counts as full: no entry is added blindly.
+  Result<std::vector<ContactEntry>> list = chats_->ListContacts(owner);
+  return !list.ok() || list->size() >= protocol::kMaxContacts;
+}
+
 bool ContactService::Resolve(const std::string& peer_name,
                              ContactChange* change) {
   std::optional<std::string> canonical = protocol::NormalizeUsername(peer_name);
@@ -84,11 +90,7 @@ ContactChange ContactService::Add(uint64_t me, const std::string& my_name,
   if (mine == Relation::kPending) {
     return Answer(me, my_name, change.peer_name, true, now_unix);  // step 4
   }
-  auto over_limit = [&](uint64_t owner) {
-    Result<std::vector<ContactEntry>> list = chats_->ListContacts(owner);
-    return !list.ok() || list->size() >= protocol::kMaxContacts;
-  };
-  if (mine == Relation::kNone && over_limit(me)) {
+  if (mine == Relation::kNone && AtContactLimit(me)) {
     change.error = ErrorCode::kContactLimit;  // step 5
     return change;
   }
@@ -102,7 +104,7 @@ ContactChange ContactService::Add(uint64_t me, const std::string& my_name,
     change.my_relation = Relation::kRequested;
     return change;
   }
-  if (theirs == Relation::kNone && over_limit(change.peer)) {
+  if (theirs == Relation::kNone && AtContactLimit(change.peer)) {
     change.error = ErrorCode::kContactLimit;  // step 7
     return change;
   }
@@ -209,12 +211,9 @@ ContactChange ContactService::Block(uint64_t me, const std::string& my_name,
     return Remove(me, my_name, change.peer_name, now_unix);
   }
   if (mine == Relation::kBlocked) return change;
-  if (mine == Relation::kNone) {
-    Result<std::vector<ContactEntry>> list = chats_->ListContacts(me);
-    if (!list.ok() || list->size() >= protocol::kMaxContacts) {
-      change.error = ErrorCode::kContactLimit;
-      return change;
-    }
+  if (mine == Relation::kNone && AtContactLimit(me)) {
+    change.error = ErrorCode::kContactLimit;
+    return change;
   }
   // Only my side changes; the blocked user is told nothing.
   if (!WriteOne(me, change.peer, Relation::kBlocked, now_unix).ok()) {

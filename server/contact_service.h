@@ -65,6 +65,8 @@ class ContactService {
  private:
   // Resolves `peer_name`; fills change.peer/peer_name or the error.
   bool Resolve(const std::string& peer_name, ContactChange* change);
+  // True when `owner` has kMaxContacts entries (or they cannot be read).
+  bool AtContactLimit(uint64_t owner);
   Status Write(uint64_t a, uint64_t b, protocol::Relation a_to_b,
                protocol::Relation b_to_a, const std::string& text,
                uint64_t now_unix);
