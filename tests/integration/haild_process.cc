@@ -71,8 +71,11 @@ uint16_t FreeUdpPort() {
   return ntohs(address.sin_port);
 }
 
-HaildProcess::HaildProcess(std::filesystem::path data_dir, uint16_t port)
-    : data_dir_(std::move(data_dir)), port_(port) {
+HaildProcess::HaildProcess(std::filesystem::path data_dir, uint16_t port,
+                           HaildPlacement placement)
+    : data_dir_(std::move(data_dir)),
+      port_(port),
+      placement_(std::move(placement)) {
   log_path_ = data_dir_.string() + ".log";
 }
 
@@ -87,6 +90,10 @@ bool HaildProcess::Start(const std::vector<std::string>& extra_args,
   std::vector<std::string> args = {HAILD_PATH, "--data-dir", data_dir_.string(),
                                    "--listen", address()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (!placement_.netns.empty()) {
+    // `ip netns exec` execs haild in place, so pid_ stays haild's pid.
+    args.insert(args.begin(), {"ip", "netns", "exec", placement_.netns});
+  }
   pid_ = fork();
   if (pid_ == 0) {
     int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -94,7 +101,7 @@ bool HaildProcess::Start(const std::vector<std::string>& extra_args,
     dup2(log, 2);
     ApplyEnv(env);
     std::vector<char*> argv = CStrings(args);
-    execv(argv[0], argv.data());
+    execvp(argv[0], argv.data());
     _exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);

@@ -31,10 +31,19 @@ class TempDir {
 // A UDP port on 127.0.0.1 that was free a moment ago.
 uint16_t FreeUdpPort();
 
+// Where haild listens: by default loopback in this network namespace. With
+// `netns` (a name from `ip netns add`) it runs under `ip netns exec`; its
+// admin socket is a file, so Stats and AdminCommand still work from here.
+struct HaildPlacement {
+  std::string host = "127.0.0.1";
+  std::string netns;
+};
+
 class HaildProcess {
  public:
   // Does not start anything; call Start.
-  HaildProcess(std::filesystem::path data_dir, uint16_t port);
+  HaildProcess(std::filesystem::path data_dir, uint16_t port,
+               HaildPlacement placement = {});
   ~HaildProcess();  // SIGKILLs a process still running
   HaildProcess(const HaildProcess&) = delete;
   HaildProcess& operator=(const HaildProcess&) = delete;
@@ -59,12 +68,15 @@ class HaildProcess {
   std::string log() const;
 
   uint16_t port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const {
+    return placement_.host + ":" + std::to_string(port_);
+  }
   const std::filesystem::path& data_dir() const { return data_dir_; }
 
  private:
   std::filesystem::path data_dir_;
   uint16_t port_;
+  HaildPlacement placement_;
   pid_t pid_ = -1;
   std::filesystem::path log_path_;
 };
