@@ -171,6 +171,9 @@ TEST_F(NatTopologyTest, UnsolicitedUdpIsDroppedUntilTheClientSendsFirst) {
   ASSERT_TRUE(hello) << server->transcript();
   EXPECT_EQ((*hello)[2], wan);
   int mapped = std::stoi((*hello)[3]);
+  // Had the router accepted the unsolicited datagram, conntrack would hold
+  // its tuple and MASQUERADE would have to pick another port here.
+  EXPECT_EQ(mapped, 5000);
 
   Send(server, 6000, wan, mapped, "reply");
   std::optional<std::vector<std::string>> reply =
