@@ -161,6 +161,10 @@ Status Client::StartConnecting() {
     return status;
   }
   transport_ = std::move(*transport);
+  transport_->set_connect_filter(
+      [this](const protocol::Endpoint& from, uint32_t data) {
+        return AdmitLinkConnect(from, data);
+      });
   state_ = State::kAwaitingCookie;
   return Status::Ok();
 }
@@ -196,14 +200,30 @@ std::optional<Event> Client::Poll(int timeout_ms) {
       case EnetTransport::Event::Type::kPresessionDatagram:
         OnPresessionDatagram(event.data, SteadyNowMs());
         break;
+      case EnetTransport::Event::Type::kRawDatagram:
+        OnRawDatagram(event.from, event.data, SteadyNowMs());
+        break;
       case EnetTransport::Event::Type::kConnected:
-        OnEnetConnected();
+        if (event.link != EnetTransport::kServerLink) {
+          OnLinkConnected(event.link, event.from, event.disconnect_data,
+                          SteadyNowMs());
+        } else {
+          OnEnetConnected();
+        }
         break;
       case EnetTransport::Event::Type::kPacket:
-        OnPacket(event.channel, event.data);
+        if (event.link != EnetTransport::kServerLink) {
+          OnLinkPacket(event.link, event.channel, event.data, SteadyNowMs());
+        } else {
+          OnPacket(event.channel, event.data);
+        }
         break;
       case EnetTransport::Event::Type::kDisconnected:
-        OnDisconnected(event.disconnect_data);
+        if (event.link != EnetTransport::kServerLink) {
+          OnLinkDisconnected(event.link, SteadyNowMs());
+        } else {
+          OnDisconnected(event.disconnect_data);
+        }
         break;
     }
     // Past the deadline, stop once nothing more is ready, or after a bounded
@@ -230,6 +250,8 @@ std::optional<uint64_t> Client::NextDeadlineMs() const {
     case State::kReconnectWait:
     case State::kClosing:
       return deadline_ms_;
+    case State::kSecured:
+      return NextDirectDeadlineMs();
     default:
       return std::nullopt;
   }
@@ -277,6 +299,9 @@ void Client::OnTimers(uint64_t now_ms) {
         Teardown(State::kClosed);
         events_.push_back(Disconnected{protocol::ErrorCode::kOk, true});
       }
+      break;
+    case State::kSecured:
+      OnDirectTimers(now_ms);
       break;
     default:
       break;
@@ -340,6 +365,8 @@ void Client::OnPacket(uint8_t channel, const protocol::Bytes& packet) {
     return;
   }
   if (output.message) {
+    if (options_.received_hook)
+      Observe(protocol::EncodeMessage(*output.message));
     std::visit([this](const auto& message) { Handle(message); },
                *output.message);
   }
@@ -482,6 +509,7 @@ void Client::Teardown(State final_state) {
     retired_transport_counters_.stun_dropped += transport.stun_dropped;
     retired_transport_counters_.service_errors += transport.service_errors;
   }
+  ResetDirectLinks();
   transport_.reset();
   exchange_.reset();
   pending_.clear();
@@ -810,6 +838,7 @@ void Client::Handle(const protocol::LoginResult& message) {
   Status stored = Status::Ok();
   if (message.error == ErrorCode::kOk) {
     logged_in_username_ = message.username;
+    user_id_ = message.user_id;
     if (result.resumed && message.username != pending->username) {
       stored = token_store_.Remove(server_, pending->username, UnixNow());
     }

@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -44,6 +45,7 @@
 #include <vector>
 
 #include "client/delivery_dedup.h"
+#include "client/direct_peer.h"
 #include "client/events.h"
 #include "client/known_servers.h"
 #include "client/outbox.h"
@@ -61,6 +63,13 @@ namespace hail::client {
 
 class EnetTransport;
 class PresessionExchange;
+
+// Whether this client takes part in direct links (SPEC.md "Direct links").
+enum class P2pPolicy : uint8_t {
+  kAuto,       // ask accepted contacts for links and accept their offers
+  kAsk,        // offers become DirectLinkOffered events; no automatic asks
+  kRelayOnly,  // never reveal this client's address: decline everything
+};
 
 struct ClientOptions {
   std::string server_host = "127.0.0.1";  // DNS name or dotted IPv4
@@ -82,6 +91,11 @@ struct ClientOptions {
   // Reconnect (with the stored token) when the connection drops while
   // logged in; see the state diagram above.
   bool auto_reconnect = false;
+  P2pPolicy p2p = P2pPolicy::kAuto;
+  // Test and debugging hook: sees every message this client decrypts (the
+  // kind and body, from the server or a direct link) and every PROBE it
+  // receives, before anything acts on it.
+  std::function<void(protocol::ByteSpan)> received_hook;
 };
 
 class Client {
@@ -116,6 +130,14 @@ class Client {
     uint64_t foreign_presession = 0;
     uint64_t stun_dropped = 0;
     uint64_t enet_service_errors = 0;
+    // Direct links.
+    uint64_t direct_links_up = 0;
+    uint64_t direct_links_failed = 0;
+    uint64_t direct_messages_sent = 0;
+    uint64_t direct_messages_received = 0;
+    uint64_t direct_fallbacks = 0;  // direct sends moved to the server
+    uint64_t probes_invalid = 0;
+    uint64_t link_frames_dropped = 0;
   };
 
   explicit Client(ClientOptions options);
@@ -180,6 +202,21 @@ class Client {
   // item again. Errors: InvalidArgument when neither secured nor
   // reconnecting, IoError.
   Status AcknowledgeItem(const protocol::ItemId& item_id, uint64_t sender_id);
+  // Direct links. RequestDirectLink asks the server for a rendezvous with
+  // an accepted, online contact now (kAuto also does so by itself); the
+  // outcome arrives as PathChanged. AnswerDirectLink answers a
+  // DirectLinkOffered. Errors: InvalidArgument when not logged in, for an
+  // unknown contact or session, or under kRelayOnly; IoError.
+  Status RequestDirectLink(std::string_view username);
+  Status AnswerDirectLink(uint64_t session_id, bool accept);
+  // How messages to `username` travel now.
+  Path PathTo(std::string_view username) const;
+  // What this client knows of its NAT's mapping (kUnknown until a NAT
+  // discovery ran); sent with every rendezvous.
+  void set_nat_mapping(protocol::MappingBehaviour mapping) {
+    nat_mapping_ = mapping;
+  }
+
   // Messages sent and not yet answered by MESSAGE_ACCEPTED.
   size_t unaccepted_messages() const { return outbox_.size(); }
 
@@ -286,6 +323,49 @@ class Client {
   void Handle(const protocol::MessageDeliver& message);
   void Handle(const protocol::DeliveryReceipt& message);
   void Handle(const protocol::MailboxEnd& message);
+  void Handle(const protocol::P2pOffer& message);
+  void Handle(const protocol::P2pReady& message);
+  void Handle(const protocol::P2pClosed& message);
+
+  // Direct links (client_p2p.cc).
+  struct DirectSend {
+    uint64_t peer_id = 0;
+    uint64_t deadline_ms = 0;
+  };
+  static constexpr uint64_t kDirectAckTimeoutMs = 2000;
+  static constexpr uint64_t kLinkHelloTimeoutMs = 2000;
+  static constexpr uint64_t kRetryFirstMs = 2000;
+  static constexpr uint64_t kRetryMaxMs = 120'000;
+  void NoteContact(uint64_t user_id, const std::string& username, bool online);
+  void MaybeRequestDirect(uint64_t peer_id, uint64_t now_ms);
+  bool OnP2pRequestResult(const protocol::RequestResult& message);
+  void StartPunching(uint64_t peer_id, uint64_t now_ms);
+  void SendPunchOutput(uint64_t peer_id, nat::HolePunch::Output output);
+  void OnRawDatagram(const protocol::Endpoint& from,
+                     const protocol::Bytes& datagram, uint64_t now_ms);
+  bool AdmitLinkConnect(const protocol::Endpoint& from, uint32_t data) const;
+  void OnLinkConnected(uint32_t link, const protocol::Endpoint& from,
+                       uint32_t data, uint64_t now_ms);
+  void OnLinkPacket(uint32_t link, uint8_t channel,
+                    const protocol::Bytes& packet, uint64_t now_ms);
+  void OnLinkDisconnected(uint32_t link, uint64_t now_ms);
+  void OnDirectMessage(uint64_t peer_id, const protocol::DirectMessage& m);
+  void OnDirectAck(const protocol::DirectAck& m);
+  // Ends whatever is in progress with the peer; `reason` non-empty reports
+  // a PathChanged back to the server path and schedules a retry.
+  void EndDirect(uint64_t peer_id, std::string reason, uint64_t now_ms,
+                 bool retry);
+  // Sends every direct message awaiting DIRECT_ACK from `peer_id` (or all,
+  // with 0) through the server instead.
+  void FallBackToServer(uint64_t peer_id);
+  void OnDirectTimers(uint64_t now_ms);
+  std::optional<uint64_t> NextDirectDeadlineMs() const;
+  void ResetDirectLinks();
+  DirectPeer* PeerByLink(uint32_t link, uint64_t* peer_id);
+  Path ServerPath() const;
+  void Observe(protocol::ByteSpan bytes) const {
+    if (options_.received_hook) options_.received_hook(bytes);
+  }
   // Every other kind: the server must not send it.
   template <class Message>
   void Handle(const Message& message);
@@ -320,6 +400,11 @@ class Client {
   std::string resume_username_;
   Reconnection reconnect_;
   Outbox outbox_;
+  uint64_t user_id_ = 0;  // of the logged-in user
+  protocol::MappingBehaviour nat_mapping_ =
+      protocol::MappingBehaviour::kUnknown;
+  std::map<uint64_t, DirectPeer> direct_;  // by contact user id
+  std::map<protocol::ItemId, DirectSend> direct_sent_;
   DeliveryDedup dedup_;
   std::deque<Event> events_;
   Counters counters_;

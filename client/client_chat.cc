@@ -148,9 +148,32 @@ Result<protocol::ItemId> Client::SendMessage(std::string_view recipient,
   message.sent_unix = internal::UnixNow();
   message.text = std::string(text);
   // While reconnecting it waits in the outbox and goes out after RESUME.
+  // Over an authenticated direct link when there is one; the server path
+  // takes it over if the link drops or does not answer in time.
   if (logged_in && !reconnect_.active) {
-    if (Status status = SendOutboxMessage(message); !status.ok()) {
-      return status;
+    bool sent_direct = false;
+    for (auto& [peer_id, peer] : direct_) {
+      if (peer.username != message.recipient ||
+          peer.stage != DirectPeer::Stage::kUp) {
+        continue;
+      }
+      protocol::DirectMessage direct{message.message_id, message.sent_unix,
+                                     message.text};
+      if (transport_
+              ->SendOnLink(peer.link,
+                           protocol::SealMessage(*peer.channel, direct))
+              .ok()) {
+        ++counters_.direct_messages_sent;
+        direct_sent_[message.message_id] =
+            DirectSend{peer_id, internal::SteadyNowMs() + kDirectAckTimeoutMs};
+        sent_direct = true;
+      }
+      break;
+    }
+    if (!sent_direct) {
+      if (Status status = SendOutboxMessage(message); !status.ok()) {
+        return status;
+      }
     }
   }
   protocol::ItemId id = message.message_id;
@@ -213,6 +236,7 @@ void Client::OnItem(uint64_t sender_id, const protocol::ItemId& item_id,
 // --- Server messages ---
 
 void Client::Handle(const protocol::RequestResult& message) {
+  if (OnP2pRequestResult(message)) return;
   std::optional<PendingRequest> pending = TakePending(
       message.request_id,
       {Kind::kContactAdd, Kind::kContactAnswer, Kind::kContactRemove,
@@ -223,6 +247,11 @@ void Client::Handle(const protocol::RequestResult& message) {
 }
 
 void Client::Handle(const protocol::ContactUpdate& message) {
+  auto relation = static_cast<protocol::Relation>(message.relation);
+  NoteContact(message.user_id, message.username,
+              relation == protocol::Relation::kAccepted &&
+                  static_cast<protocol::Presence>(message.presence) !=
+                      protocol::Presence::kOffline);
   events_.push_back(ContactUpdated{
       message.user_id, message.username,
       static_cast<protocol::Relation>(message.relation),
@@ -252,6 +281,9 @@ void Client::Handle(const protocol::ContactAnswerNotice& message) {
 }
 
 void Client::Handle(const protocol::PresenceUpdate& message) {
+  NoteContact(message.user_id, message.username,
+              static_cast<protocol::Presence>(message.presence) !=
+                  protocol::Presence::kOffline);
   events_.push_back(PresenceChanged{
       message.user_id, message.username,
       static_cast<protocol::Presence>(message.presence), message.status_text});

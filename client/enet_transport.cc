@@ -11,6 +11,8 @@
 #include <mutex>
 #include <utility>
 
+#include "protocol/enet_wire.h"
+#include "protocol/p2p_link.h"
 #include "protocol/presession.h"
 #include "protocol/registry.h"
 
@@ -79,6 +81,19 @@ protocol::Endpoint LanEndpointToward(const ENetAddress& server,
   return protocol::Endpoint::Ipv4(ntohl(local.sin_addr.s_addr), local_port);
 }
 
+bool ToEnetAddress(const protocol::Endpoint& endpoint, ENetAddress* out) {
+  if (endpoint.family != protocol::Endpoint::Family::kIpv4) return false;
+  out->host = htonl(endpoint.Ipv4HostOrder());
+  out->port = endpoint.port;
+  return true;
+}
+
+// Direct links are told apart from the server peer by ENet's per-peer
+// data field, which holds the link id (the server peer's stays null).
+uint32_t LinkIdOf(const ENetPeer* peer) {
+  return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(peer->data));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<EnetTransport>> EnetTransport::Open(
@@ -93,7 +108,8 @@ Result<std::unique_ptr<EnetTransport>> EnetTransport::Open(
   ENetAddress any{};
   any.host = ENET_HOST_ANY;
   any.port = ENET_PORT_ANY;
-  HostPtr enet_host(enet_host_create(&any, 1, protocol::kChannelCount, 0, 0));
+  HostPtr enet_host(
+      enet_host_create(&any, 1 + kMaxLinks, protocol::kChannelCount, 0, 0));
   if (!enet_host) {
     return Status::IoError("cannot open a UDP socket (enet_host_create)");
   }
@@ -112,6 +128,7 @@ EnetTransport::EnetTransport(HostPtr host, ENetAddress server,
       lan_endpoint_(lan_endpoint) {}
 
 EnetTransport::~EnetTransport() {
+  while (!links_.empty()) CloseLink(links_.begin()->first);
   if (peer_ != nullptr) DisconnectNow(0);
 }
 
@@ -144,18 +161,78 @@ Status EnetTransport::Connect(uint32_t connect_data) {
 
 Status EnetTransport::Send(const protocol::OutgoingFrame& frame) {
   if (!connected_) return Status::InvalidArgument("not connected");
+  return SendPacket(peer_, frame);
+}
+
+Status EnetTransport::SendPacket(ENetPeer* peer,
+                                 const protocol::OutgoingFrame& frame) {
   if (frame.bytes.empty()) {
     return Status::InvalidArgument("a field is longer than SPEC.md allows");
   }
   PacketPtr packet(enet_packet_create(frame.bytes.data(), frame.bytes.size(),
                                       ENET_PACKET_FLAG_RELIABLE));
   if (!packet) return Status::IoError("cannot allocate an ENet packet");
-  if (enet_peer_send(peer_, frame.channel, packet.get()) != 0) {
+  if (enet_peer_send(peer, frame.channel, packet.get()) != 0) {
     return Status::IoError("ENet refused the packet");
   }
   packet.release();  // ENet owns a packet it accepted
   enet_host_flush(host_.get());
   return Status::Ok();
+}
+
+Status EnetTransport::SendRawTo(const protocol::Endpoint& to,
+                                protocol::ByteSpan datagram) {
+  ENetAddress address{};
+  if (!ToEnetAddress(to, &address)) {
+    return Status::InvalidArgument("direct links are IPv4 only");
+  }
+  ENetBuffer buffer;
+  buffer.data = const_cast<uint8_t*>(datagram.data());
+  buffer.dataLength = datagram.size();
+  if (enet_socket_send(host_->socket, &address, &buffer, 1) < 0) {
+    return Status::IoError("cannot send a datagram to " + to.ToString());
+  }
+  return Status::Ok();
+}
+
+Result<uint32_t> EnetTransport::ConnectLink(const protocol::Endpoint& to,
+                                            uint32_t data) {
+  ENetAddress address{};
+  if (!ToEnetAddress(to, &address)) {
+    return Status::InvalidArgument("direct links are IPv4 only");
+  }
+  if (links_.size() >= kMaxLinks) {
+    return Status::IoError("too many direct links");
+  }
+  ENetPeer* peer =
+      enet_host_connect(host_.get(), &address, protocol::kChannelCount, data);
+  if (peer == nullptr) return Status::IoError("enet_host_connect failed");
+  uint32_t link = next_link_++;
+  peer->data = reinterpret_cast<void*>(static_cast<uintptr_t>(link));
+  enet_peer_ping_interval(peer, kPingIntervalMs / 2);
+  enet_peer_timeout(peer, kTimeoutLimit, kLinkTimeoutMinimumMs,
+                    kLinkTimeoutMaximumMs);
+  links_[link] = peer;
+  enet_host_flush(host_.get());
+  return link;
+}
+
+Status EnetTransport::SendOnLink(uint32_t link,
+                                 const protocol::OutgoingFrame& frame) {
+  auto it = links_.find(link);
+  if (it == links_.end() || it->second->state != ENET_PEER_STATE_CONNECTED) {
+    return Status::InvalidArgument("no such direct link");
+  }
+  return SendPacket(it->second, frame);
+}
+
+void EnetTransport::CloseLink(uint32_t link) {
+  auto it = links_.find(link);
+  if (it == links_.end()) return;
+  ENetPeer* peer = it->second;
+  links_.erase(it);
+  peer->data = nullptr;
+  enet_peer_disconnect_now(peer, 0);
 }
 
 void EnetTransport::Disconnect(uint32_t data) {
@@ -194,19 +271,28 @@ int ENET_CALLBACK EnetTransport::Intercept(ENetHost* host, ENetEvent*) {
 
 int EnetTransport::OnRawDatagram() {
   protocol::ByteSpan datagram(host_->receivedData, host_->receivedDataLength);
+  const ENetAddress& source = host_->receivedAddress;
+  bool from_server = source.host == server_address_.host &&
+                     source.port == server_address_.port;
   switch (protocol::ClassifyDatagram(datagram)) {
     case protocol::DatagramClass::kEnet:
-      return 0;
+      return from_server ? 0 : FilterPeerless(datagram);
     case protocol::DatagramClass::kStun:
       ++counters_.stun_dropped;
       return 1;
     case protocol::DatagramClass::kHail:
       break;
   }
-  const ENetAddress& source = host_->receivedAddress;
-  if (source.host != server_address_.host ||
-      source.port != server_address_.port) {
-    ++counters_.foreign_presession;
+  if (!from_server) {
+    if (!protocol::PeekProbeSession(datagram)) {
+      ++counters_.foreign_presession;
+      return 1;
+    }
+    Event event;
+    event.type = Event::Type::kRawDatagram;
+    event.from = ToEndpoint(source);
+    event.data.assign(datagram.begin(), datagram.end());
+    pending_.push_back(std::move(event));
     return 1;
   }
   Event event;
@@ -216,8 +302,26 @@ int EnetTransport::OnRawDatagram() {
   return 1;
 }
 
+int EnetTransport::FilterPeerless(protocol::ByteSpan datagram) {
+  std::optional<protocol::enet_wire::Header> header =
+      protocol::enet_wire::ParseHeader(datagram, /*with_checksum=*/true);
+  if (!header) return 0;  // ENet drops it
+  if (header->peer_id != protocol::enet_wire::kNoPeerId) return 0;
+  std::optional<protocol::enet_wire::Connect> connect =
+      protocol::enet_wire::ParsePeerlessConnect(datagram, true);
+  if (connect && connect_filter_ && links_.size() < kMaxLinks &&
+      connect_filter_(ToEndpoint(host_->receivedAddress), connect->data)) {
+    return 0;
+  }
+  ++counters_.connects_refused;
+  return 1;
+}
+
 EnetTransport::Event EnetTransport::Translate(const ENetEvent& enet_event) {
   Event event;
+  if (enet_event.peer != nullptr && enet_event.peer != peer_) {
+    return TranslateLink(enet_event);
+  }
   switch (enet_event.type) {
     case ENET_EVENT_TYPE_NONE:
       break;
@@ -237,6 +341,47 @@ EnetTransport::Event EnetTransport::Translate(const ENetEvent& enet_event) {
       connected_ = false;
       event.type = Event::Type::kDisconnected;
       event.disconnect_data = enet_event.data;
+      break;
+  }
+  return event;
+}
+
+EnetTransport::Event EnetTransport::TranslateLink(const ENetEvent& enet_event) {
+  Event event;
+  ENetPeer* peer = enet_event.peer;
+  switch (enet_event.type) {
+    case ENET_EVENT_TYPE_NONE:
+      break;
+    case ENET_EVENT_TYPE_CONNECT:
+      if (peer->data == nullptr) {  // accepted from another client
+        uint32_t link = next_link_++;
+        peer->data = reinterpret_cast<void*>(static_cast<uintptr_t>(link));
+        enet_peer_ping_interval(peer, kPingIntervalMs / 2);
+        enet_peer_timeout(peer, kTimeoutLimit, kLinkTimeoutMinimumMs,
+                          kLinkTimeoutMaximumMs);
+        links_[link] = peer;
+      }
+      event.type = Event::Type::kConnected;
+      event.link = LinkIdOf(peer);
+      event.disconnect_data = enet_event.data;
+      event.from = ToEndpoint(peer->address);
+      break;
+    case ENET_EVENT_TYPE_RECEIVE: {
+      PacketPtr packet(enet_event.packet);
+      if (peer->data == nullptr) break;  // closed meanwhile
+      event.type = Event::Type::kPacket;
+      event.link = LinkIdOf(peer);
+      event.channel = enet_event.channelID;
+      event.data.assign(packet->data, packet->data + packet->dataLength);
+      break;
+    }
+    case ENET_EVENT_TYPE_DISCONNECT:
+      if (peer->data == nullptr) break;  // closed by us
+      event.type = Event::Type::kDisconnected;
+      event.link = LinkIdOf(peer);
+      event.disconnect_data = enet_event.data;
+      links_.erase(event.link);
+      peer->data = nullptr;
       break;
   }
   return event;

@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -33,26 +35,42 @@ class EnetTransport {
   static constexpr uint32_t kTimeoutMinimumMs = 5000;
   static constexpr uint32_t kTimeoutMaximumMs = 15000;
   static constexpr size_t kMaximumPacketSize = 65536;
+  // Direct links to other clients (SPEC.md "Direct links") share the host.
+  static constexpr size_t kMaxLinks = 16;
+  static constexpr uint32_t kLinkTimeoutMinimumMs = 2000;
+  static constexpr uint32_t kLinkTimeoutMaximumMs = 4000;
+  // Link id of the server connection; direct links get ids from 1.
+  static constexpr uint32_t kServerLink = 0;
 
   struct Event {
     enum class Type : uint8_t {
       kNone,                // nothing happened within the timeout
       kPresessionDatagram,  // a "HAIL" datagram from the server: `data`
-      kConnected,           // ENet connected to the server
-      kPacket,              // a packet on `channel`: `data`
-      kDisconnected,        // the peer is gone; `disconnect_data` says why
+      kRawDatagram,         // a "HAIL" datagram from elsewhere: `from`, `data`
+      kConnected,           // ENet connected `link`
+      kPacket,              // a packet on `link` and `channel`: `data`
+      kDisconnected,        // `link` is gone; `disconnect_data` says why
     };
     Type type = Type::kNone;
+    uint32_t link = kServerLink;
     uint8_t channel = 0;
     protocol::Bytes data;
+    // kDisconnected: the peer's reason; kConnected of an accepted direct
+    // link: the CONNECT data.
     uint32_t disconnect_data = 0;
+    protocol::Endpoint from;  // kRawDatagram; kConnected of a direct link
   };
+  // Decides whether an ENet CONNECT from another client (`from`, carrying
+  // `data`) may open a direct link. Without a filter none is admitted.
+  using ConnectFilter =
+      std::function<bool(const protocol::Endpoint& from, uint32_t data)>;
 
   // Datagrams the intercept consumed and dropped instead of handing on.
   struct Counters {
     uint64_t foreign_presession = 0;  // "HAIL" datagrams from other sources
     uint64_t stun_dropped = 0;        // STUN-shaped datagrams (none expected)
     uint64_t service_errors = 0;      // enet_host_service returned -1
+    uint64_t connects_refused = 0;    // CONNECTs the filter did not admit
   };
 
   // Resolves `host` (a DNS name or dotted IPv4), opens an ENet host on an
@@ -85,6 +103,20 @@ class EnetTransport {
   // counted and reported as kNone.
   Event Service(uint32_t timeout_ms);
 
+  // Direct links. Datagrams leave from the same socket as the server
+  // session, so they use the same NAT mapping.
+  Status SendRawTo(const protocol::Endpoint& to, protocol::ByteSpan datagram);
+  void set_connect_filter(ConnectFilter filter) {
+    connect_filter_ = std::move(filter);
+  }
+  // Starts an ENet connection to another client; returns its link id.
+  // Errors: InvalidArgument (not IPv4), IoError (no free peer).
+  Result<uint32_t> ConnectLink(const protocol::Endpoint& to, uint32_t data);
+  // Queues `frame` reliably on a connected direct link and flushes.
+  Status SendOnLink(uint32_t link, const protocol::OutgoingFrame& frame);
+  // Drops a direct link at once; no event follows.
+  void CloseLink(uint32_t link);
+
   bool connected() const { return connected_; }
   // The server's address as resolved.
   protocol::Endpoint server_endpoint() const;
@@ -106,13 +138,22 @@ class EnetTransport {
   // ENet's intercept hook; returns 1 when the datagram was consumed.
   static int ENET_CALLBACK Intercept(ENetHost* host, ENetEvent* event);
   int OnRawDatagram();
+  // An ENet datagram from someone other than the server: a CONNECT is let
+  // through only if the connect filter admits it. Returns 1 to consume.
+  int FilterPeerless(protocol::ByteSpan datagram);
   Event Translate(const ENetEvent& event);
+  Event TranslateLink(const ENetEvent& event);
 
   HostPtr host_;
   ENetAddress server_address_;
   protocol::Endpoint lan_endpoint_;
+  Status SendPacket(ENetPeer* peer, const protocol::OutgoingFrame& frame);
+
   ENetPeer* peer_ = nullptr;  // owned by host_; null when there is none
   bool connected_ = false;
+  ConnectFilter connect_filter_;
+  std::map<uint32_t, ENetPeer*> links_;  // direct links by id
+  uint32_t next_link_ = 1;
   std::deque<Event> pending_;  // filled by the intercept and Service
   Counters counters_;
 };

@@ -144,6 +144,7 @@ void AddMembers(JsonLine& line, const MessageAccepted& e) {
     line.AddString("route", RouteName(e.route));
     line.AddUnsigned("seq", e.seq);
     line.AddUnsigned("accepted_unix", e.accepted_unix);
+    line.AddString("path", PathName(e.path));
   }
 }
 
@@ -155,6 +156,7 @@ void AddMembers(JsonLine& line, const MessageReceived& e) {
   line.AddUnsigned("accepted_unix", e.accepted_unix);
   line.AddString("text", e.text);
   line.AddBool("from_mailbox", e.from_mailbox);
+  line.AddString("path", PathName(e.path));
 }
 
 void AddMembers(JsonLine& line, const DeliveryReceipt& e) {
@@ -188,11 +190,25 @@ void AddMembers(JsonLine& line, const ReconnectFailed& e) {
   if (e.error) line.AddString("error", WireErrorName(*e.error));
 }
 
+void AddMembers(JsonLine& line, const PathChanged& e) {
+  line.AddUnsigned("user_id", e.user_id);
+  line.AddString("username", e.username);
+  line.AddString("path", PathName(e.path));
+  if (!e.reason.empty()) line.AddString("reason", e.reason);
+  if (e.path == Path::kDirect) line.AddUnsigned("setup_ms", e.setup_ms);
+}
+
+void AddMembers(JsonLine& line, const DirectLinkOffered& e) {
+  line.AddUnsigned("user_id", e.user_id);
+  line.AddString("username", e.username);
+  line.AddUnsigned("session_id", e.session_id);
+}
+
 }  // namespace
 
 std::string_view EventJsonName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 26> kNames = {
+  static constexpr std::array<std::string_view, 28> kNames = {
       "connected",         "connect_failed",
       "identity_mismatch", "registered",
       "login_result",      "logged_out",
@@ -206,6 +222,7 @@ std::string_view EventJsonName(const Event& event) {
       "message_received",  "delivery_receipt",
       "mailbox_end",       "reconnecting",
       "reconnected",       "reconnect_failed",
+      "path_changed",      "direct_link_offered",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a JSON name");

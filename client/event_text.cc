@@ -136,6 +136,9 @@ std::optional<std::string> Describe(const MessageAccepted& e) {
     return fmt::format("-> {}: not sent: {}", Safe(e.recipient),
                        WireErrorName(e.error));
   }
+  if (e.path == Path::kDirect) {
+    return fmt::format("-> {}: delivered directly", Safe(e.recipient));
+  }
   return fmt::format(
       "-> {}: {} (#{})", Safe(e.recipient),
       e.route == protocol::Route::kLive ? "delivered live" : "stored offline",
@@ -175,6 +178,22 @@ std::optional<std::string> Describe(const Reconnected& e) {
 
 std::optional<std::string> Describe(const ReconnectFailed& e) {
   return fmt::format("* cannot reconnect: {}", e.reason);
+}
+
+std::optional<std::string> Describe(const PathChanged& e) {
+  if (e.path == Path::kDirect) {
+    return fmt::format("* direct link to {} is up ({} ms)", Safe(e.username),
+                       e.setup_ms);
+  }
+  return fmt::format("* messages to {} go {}: {}", Safe(e.username),
+                     e.path == Path::kTcpRelay ? "through the server over TCP"
+                                               : "through the server",
+                     Safe(e.reason));
+}
+
+std::optional<std::string> Describe(const DirectLinkOffered& e) {
+  return fmt::format("* {} asks for a direct link (it reveals your IP address)",
+                     Safe(e.username));
 }
 
 }  // namespace

@@ -6,7 +6,7 @@ namespace hail::client {
 
 std::string_view EventName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 26> kNames = {
+  static constexpr std::array<std::string_view, 28> kNames = {
       "Connected",        "ConnectFailed",
       "IdentityMismatch", "Registered",
       "LoginResult",      "LoggedOut",
@@ -20,10 +20,23 @@ std::string_view EventName(const Event& event) {
       "MessageReceived",  "DeliveryReceipt",
       "MailboxEnd",       "Reconnecting",
       "Reconnected",      "ReconnectFailed",
+      "PathChanged",      "DirectLinkOffered",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a name");
   return kNames[event.index()];
+}
+
+std::string_view PathName(Path path) {
+  switch (path) {
+    case Path::kRelay:
+      return "relay";
+    case Path::kDirect:
+      return "direct";
+    case Path::kTcpRelay:
+      return "tcp-relay";
+  }
+  return "unknown";
 }
 
 std::optional<ItemReference> AcknowledgementFor(const Event& event) {

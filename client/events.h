@@ -174,8 +174,36 @@ struct PresenceChanged {
   std::string status;
 };
 
+// How messages to a contact travel (SPEC.md "Direct links").
+enum class Path : uint8_t {
+  kRelay,     // through the server, over UDP
+  kDirect,    // over an authenticated direct link
+  kTcpRelay,  // through the server, over the TCP fallback
+};
+std::string_view PathName(Path path);  // "relay", "direct", "tcp-relay"
+
+// The path to a contact changed, or an attempt at a direct link ended
+// without one (then `path` stays what it was and `reason` says why).
+struct PathChanged {
+  uint64_t user_id = 0;
+  std::string username;
+  Path path = Path::kRelay;
+  std::string reason;     // for people; empty when the link came up
+  uint64_t setup_ms = 0;  // kDirect: from P2P_READY to the link being up
+};
+
+// A contact asks for a direct link (ClientOptions::p2p is kAsk): answer
+// with Client::AnswerDirectLink, or ignore it to let it expire.
+struct DirectLinkOffered {
+  uint64_t user_id = 0;
+  std::string username;
+  uint64_t session_id = 0;
+};
+
 // The server took responsibility for a message sent with SendMessage, or
-// refused it. `route` and `seq` are meaningful when `error` is kOk.
+// refused it; or, with `path` kDirect, the recipient's client has it.
+// `route` and `seq` are meaningful when `error` is kOk and the path is not
+// direct.
 struct MessageAccepted {
   protocol::ItemId message_id{};
   protocol::ErrorCode error = protocol::ErrorCode::kOk;
@@ -183,6 +211,7 @@ struct MessageAccepted {
   uint64_t seq = 0;
   uint64_t accepted_unix = 0;
   std::string recipient;  // as given to SendMessage
+  Path path = Path::kRelay;
 };
 
 // A message for the receiver. Reported once per (sender_id, message_id)
@@ -195,6 +224,7 @@ struct MessageReceived {
   uint64_t accepted_unix = 0;
   std::string text;
   bool from_mailbox = false;
+  Path path = Path::kRelay;  // kDirect: came over a direct link (seq 0)
 };
 
 // The recipient's client has one of the receiver's messages.
@@ -244,7 +274,7 @@ using Event =
                  RequestDone, ContactUpdated, ContactListEnd, ContactRequest,
                  ContactAnswered, PresenceChanged, MessageAccepted,
                  MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting,
-                 Reconnected, ReconnectFailed>;
+                 Reconnected, ReconnectFailed, PathChanged, DirectLinkOffered>;
 
 // What ITEM_ACK names for an item the server keeps until it is acknowledged
 // (MessageReceived, ContactRequest, ContactAnswered, DeliveryReceipt).

@@ -56,6 +56,12 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "ID_REUSED";
     case ErrorCode::kNotAllowed:
       return "NOT_ALLOWED";
+    case ErrorCode::kP2pDeclined:
+      return "P2P_DECLINED";
+    case ErrorCode::kNatUnsuitable:
+      return "NAT_UNSUITABLE";
+    case ErrorCode::kUnavailable:
+      return "UNAVAILABLE";
   }
   return "UNKNOWN";
 }

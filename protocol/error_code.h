@@ -36,11 +36,14 @@ enum class ErrorCode : uint16_t {
   kMailboxFull = 23,
   kIdReused = 24,
   kNotAllowed = 25,
+  kP2pDeclined = 26,
+  kNatUnsuitable = 27,
+  kUnavailable = 28,
 };
 
 // One past the highest defined code; codes at or above it are unknown (a
 // receiver treats them as a generic failure).
-inline constexpr uint16_t kErrorCodeEnd = 26;
+inline constexpr uint16_t kErrorCodeEnd = 29;
 
 // The SPEC.md name, e.g. "INVALID_CREDENTIALS"; "UNKNOWN" for codes outside
 // the list.

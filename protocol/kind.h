@@ -48,6 +48,14 @@ enum class Kind : uint16_t {
   kItemAck = 0x0053,
   kDeliveryReceipt = 0x0054,
   kMailboxEnd = 0x0055,
+  kP2pRequest = 0x0060,
+  kP2pOffer = 0x0061,
+  kP2pAnswer = 0x0062,
+  kP2pReady = 0x0063,
+  kP2pClosed = 0x0064,
+  kLinkHello = 0x0068,
+  kDirectMessage = 0x0069,
+  kDirectAck = 0x006a,
 };
 
 using PublicKey = std::array<uint8_t, 32>;

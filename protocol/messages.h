@@ -310,20 +310,21 @@ struct SessionInfo {
 
 #include "protocol/chat_messages.h"
 #include "protocol/contact_messages.h"
+#include "protocol/p2p_messages.h"
 
 namespace hail::protocol {
 
-using Message =
-    std::variant<ClientHello, ServerHello, HandshakeReject, ErrorMessage, Ping,
-                 Pong, SessionEnded, RegisterRequest, RegisterResult,
-                 LoginRequest, ResumeRequest, LoginResult, LogoutRequest,
-                 LogoutResult, ChangePasswordRequest, ChangePasswordResult,
-                 DeleteAccountRequest, DeleteAccountResult, SessionInfoRequest,
-                 SessionInfo, RequestResult, ContactAdd, ContactAnswer,
-                 ContactRemove, ContactBlock, ContactListRequest, ContactUpdate,
-                 ContactRequestNotice, ContactAnswerNotice, ContactListEnd,
-                 SetPresence, PresenceUpdate, SendMessage, MessageAccepted,
-                 MessageDeliver, ItemAck, DeliveryReceipt, MailboxEnd>;
+using Message = std::variant<
+    ClientHello, ServerHello, HandshakeReject, ErrorMessage, Ping, Pong,
+    SessionEnded, RegisterRequest, RegisterResult, LoginRequest, ResumeRequest,
+    LoginResult, LogoutRequest, LogoutResult, ChangePasswordRequest,
+    ChangePasswordResult, DeleteAccountRequest, DeleteAccountResult,
+    SessionInfoRequest, SessionInfo, RequestResult, ContactAdd, ContactAnswer,
+    ContactRemove, ContactBlock, ContactListRequest, ContactUpdate,
+    ContactRequestNotice, ContactAnswerNotice, ContactListEnd, SetPresence,
+    PresenceUpdate, SendMessage, MessageAccepted, MessageDeliver, ItemAck,
+    DeliveryReceipt, MailboxEnd, P2pRequest, P2pOffer, P2pAnswer, P2pReady,
+    P2pClosed, LinkHello, DirectMessage, DirectAck>;
 
 }  // namespace hail::protocol
 

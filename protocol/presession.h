@@ -27,7 +27,13 @@ inline constexpr size_t kPresessionRejectSize = 16;
 // A cookie is valid in the minute it was minted and the next one.
 inline constexpr uint64_t kCookieBucketSeconds = 60;
 
-enum class PresessionType : uint8_t { kHello = 1, kCookie = 2, kReject = 3 };
+// kProbe is sent between clients only (protocol/p2p_link.h).
+enum class PresessionType : uint8_t {
+  kHello = 1,
+  kCookie = 2,
+  kReject = 3,
+  kProbe = 4
+};
 
 struct HelloDatagram {
   uint8_t version = kPresessionVersion;

@@ -54,6 +54,7 @@ KindInfo Info(std::string_view name, Direction direction, Framing framing,
 constexpr Direction kC2S = Direction::kClientToServer;
 constexpr Direction kS2C = Direction::kServerToClient;
 constexpr Direction kBoth = Direction::kBoth;
+constexpr Direction kP2P = Direction::kPeerToPeer;
 constexpr Framing kPlain = Framing::kPlain;
 constexpr Framing kSealed = Framing::kSealed;
 
@@ -112,8 +113,16 @@ const std::vector<KindInfo>& Table() {
         Info<DeliveryReceipt>("DELIVERY_RECEIPT", kS2C, kSealed,
                               kChannelMessaging),
         Info<MailboxEnd>("MAILBOX_END", kS2C, kSealed, kChannelMessaging),
+        Info<P2pRequest>("P2P_REQUEST", kC2S, kSealed, kChannelControl),
+        Info<P2pOffer>("P2P_OFFER", kS2C, kSealed, kChannelControl),
+        Info<P2pAnswer>("P2P_ANSWER", kC2S, kSealed, kChannelControl),
+        Info<P2pReady>("P2P_READY", kS2C, kSealed, kChannelControl),
+        Info<P2pClosed>("P2P_CLOSED", kS2C, kSealed, kChannelControl),
+        Info<LinkHello>("LINK_HELLO", kP2P, kSealed, kChannelControl),
+        Info<DirectMessage>("DIRECT_MESSAGE", kP2P, kSealed, kChannelMessaging),
+        Info<DirectAck>("DIRECT_ACK", kP2P, kSealed, kChannelMessaging),
     };
-    static_assert(std::variant_size_v<Message> == 38,
+    static_assert(std::variant_size_v<Message> == 46,
                   "every Message alternative needs a registry row");
     for (const KindInfo& info : t) {
       (void)info;

@@ -16,7 +16,13 @@
 
 namespace hail::protocol {
 
-enum class Direction : uint8_t { kClientToServer, kServerToClient, kBoth };
+// kPeerToPeer kinds travel only on a direct link between two clients.
+enum class Direction : uint8_t {
+  kClientToServer,
+  kServerToClient,
+  kBoth,
+  kPeerToPeer
+};
 // PLAIN kinds travel only before keys exist; SEALED kinds only after.
 enum class Framing : uint8_t { kPlain, kSealed };
 

@@ -148,6 +148,7 @@ ServerSession::Output ServerSession::OnSealed(uint8_t channel, ByteSpan frame) {
   const KindInfo* info = FindKind(decoded.kind);
   if (decoded.status == DecodeStatus::kUnknownKind || info == nullptr ||
       info->direction == Direction::kServerToClient ||
+      info->direction == Direction::kPeerToPeer ||
       info->framing != Framing::kSealed) {
     return AnswerError(0, decoded.kind, ErrorCode::kUnknownKind);
   }
@@ -188,6 +189,8 @@ ServerSession::Output ServerSession::OnSealed(uint8_t channel, ByteSpan frame) {
     case Kind::kSetPresence:
     case Kind::kSendMessage:
     case Kind::kItemAck:
+    case Kind::kP2pRequest:
+    case Kind::kP2pAnswer:
       if (state_ != State::kLoggedIn) {
         return AnswerError(request_id, decoded.kind, ErrorCode::kBadState);
       }

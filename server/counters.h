@@ -55,6 +55,13 @@ struct Counters {
   std::atomic<uint64_t> receipts_sent{0};
   std::atomic<uint64_t> notices_dropped{0};
   std::atomic<uint64_t> mailbox_expired{0};
+  // Direct-link rendezvous (shard_p2p.cc).
+  std::atomic<uint64_t> p2p_requests{0};
+  std::atomic<uint64_t> p2p_refused{0};
+  std::atomic<uint64_t> p2p_offers{0};
+  std::atomic<uint64_t> p2p_declined{0};
+  std::atomic<uint64_t> p2p_ready{0};
+  std::atomic<uint64_t> p2p_closed{0};
 };
 
 }  // namespace hail::server

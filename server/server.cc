@@ -14,6 +14,10 @@ constexpr double kResumeBurstPerIp = 60;
 constexpr double kResumeRatePerIp = 10;
 constexpr double kFailureBurstPerAccount = 5;
 constexpr double kFailureRatePerAccount = 1.0 / 60;
+// Direct-link setups: 5 at once per pair of users, then one per 5 s.
+constexpr double kP2pBurstPerPair = 5;
+constexpr double kP2pRatePerPair = 0.2;
+constexpr size_t kP2pPendingMax = 10000;
 constexpr size_t kLimiterKeys = 65536;
 // Contact decisions wait for their synced write one at a time; store reads
 // for logins and message dedup are short.
@@ -78,6 +82,9 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
       kResumeBurstPerIp, kResumeRatePerIp, kLimiterKeys);
   s.failures_per_account_ = std::make_unique<LockedRateLimiter>(
       kFailureBurstPerAccount, kFailureRatePerAccount, kLimiterKeys);
+  s.p2p_per_pair_ = std::make_unique<LockedRateLimiter>(
+      kP2pBurstPerPair, kP2pRatePerPair, kLimiterKeys);
+  s.p2p_broker_ = std::make_unique<P2pBroker>(kP2pPendingMax);
 
   s.shared_.config = &s.config_;
   s.shared_.identity = &s.identity_;
@@ -95,6 +102,8 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.auth_per_ip = s.auth_per_ip_.get();
   s.shared_.resume_per_ip = s.resume_per_ip_.get();
   s.shared_.failures_per_account = s.failures_per_account_.get();
+  s.shared_.p2p_per_pair = s.p2p_per_pair_.get();
+  s.shared_.p2p_broker = s.p2p_broker_.get();
 
   protocol::Endpoint listen = config.listen;
   for (unsigned i = 0; i < config.loop_threads; ++i) {
@@ -172,7 +181,9 @@ std::string Server::StatsJson() const {
       "\"messages_dropped_blocked\":{},\"live_fallbacks_stored\":{},"
       "\"mailbox_items_sent\":{},\"items_acknowledged\":{},"
       "\"receipts_sent\":{},\"notices_dropped\":{},\"mailbox_expired\":{},"
-      "\"store_batches\":{},\"store_writes\":{}}}",
+      "\"store_batches\":{},\"store_writes\":{},\"p2p_requests\":{},"
+      "\"p2p_refused\":{},\"p2p_offers\":{},\"p2p_declined\":{},"
+      "\"p2p_ready\":{},\"p2p_closed\":{},\"p2p_pending\":{}}}",
       c.password_hashes.load(), c.registrations.load(),
       c.logins_password.load(), c.logins_resumed.load(),
       c.login_failures.load(), c.throttled.load(), c.server_busy.load(),
@@ -192,7 +203,10 @@ std::string Server::StatsJson() const {
       c.mailbox_items_sent.load(), c.items_acknowledged.load(),
       c.receipts_sent.load(), c.notices_dropped.load(),
       c.mailbox_expired.load(), chats_ ? chats_->batches_committed() : 0,
-      chats_ ? chats_->writes_committed() : 0);
+      chats_ ? chats_->writes_committed() : 0, c.p2p_requests.load(),
+      c.p2p_refused.load(), c.p2p_offers.load(), c.p2p_declined.load(),
+      c.p2p_ready.load(), c.p2p_closed.load(),
+      p2p_broker_ ? p2p_broker_->pending() : 0);
 }
 
 std::string Server::UserJson(const std::string& username) const {

@@ -18,6 +18,7 @@
 #include "server/counters.h"
 #include "server/data_dir.h"
 #include "server/logger.h"
+#include "server/p2p_broker.h"
 #include "server/shard.h"
 #include "server/shared_state.h"
 
@@ -63,6 +64,8 @@ class Server {
   std::unique_ptr<LockedRateLimiter> auth_per_ip_;
   std::unique_ptr<LockedRateLimiter> resume_per_ip_;
   std::unique_ptr<LockedRateLimiter> failures_per_account_;
+  std::unique_ptr<LockedRateLimiter> p2p_per_pair_;
+  std::unique_ptr<P2pBroker> p2p_broker_;
   SharedState shared_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<AdminSocket> admin_;

@@ -86,6 +86,8 @@ class Shard {
     // Stored messages sent to this session and not yet acknowledged, by
     // sender: while any is open, that sender's next message is stored too.
     std::map<uint64_t, std::set<protocol::ItemId>> unacked_stored;
+    // Whether this session's transport can carry a direct link (UDP).
+    bool CanLinkDirectly() const { return true; }
   };
 
   void Run();
@@ -170,6 +172,16 @@ class Shard {
   void StoreAfterLive(uint64_t recipient, const MailItem& item);
   // Presence goes offline and the session leaves the registry.
   void EndLogin(PeerSession& s);
+
+  // Direct-link rendezvous (shard_p2p.cc).
+  void OnP2pRequest(PeerSession& s, const protocol::P2pRequest& r);
+  void OnP2pAnswer(PeerSession& s, const protocol::P2pAnswer& r);
+  // The contact `peer` of `s` if both sides have accepted, else nullptr.
+  const ContactView* AcceptedContact(const PeerSession& s, uint64_t peer) const;
+  // Sends P2P_CLOSED{reason} to `user`'s session, if online.
+  void CloseRendezvous(uint64_t user, uint64_t session_id, uint64_t peer_id,
+                       const std::string& peer_name,
+                       protocol::ErrorCode reason);
 
   static int InterceptThunk(ENetHost* host, ENetEvent* event);
   int OnRawDatagram(ENetHost* host);

@@ -86,6 +86,10 @@ void Shard::HandleRequest(PeerSession& s, protocol::Message request) {
           OnSendMessage(s, r);
         } else if constexpr (std::is_same_v<T, protocol::ItemAck>) {
           OnItemAck(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::P2pRequest>) {
+          OnP2pRequest(s, r);
+        } else if constexpr (std::is_same_v<T, protocol::P2pAnswer>) {
+          OnP2pAnswer(s, r);
         }
       },
       request);

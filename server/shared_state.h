@@ -24,6 +24,7 @@
 namespace hail::server {
 
 class Shard;
+class P2pBroker;
 
 // A RateLimiter shared by every loop thread, so that spreading requests over
 // shards earns no extra budget.
@@ -79,6 +80,9 @@ struct SharedState {
   LockedRateLimiter* auth_per_ip = nullptr;
   LockedRateLimiter* resume_per_ip = nullptr;
   LockedRateLimiter* failures_per_account = nullptr;
+  // Direct-link setups per pair of users, and the rendezvous in progress.
+  LockedRateLimiter* p2p_per_pair = nullptr;
+  P2pBroker* p2p_broker = nullptr;
   std::vector<Shard*> shards;  // set before any shard starts; read-only after
 };
 

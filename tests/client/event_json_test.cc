@@ -27,7 +27,8 @@ TEST(EventJsonTest, MessageReceived) {
             "{\"event\":\"message_received\",\"message_id\":"
             "\"abababababababababababababababab\",\"sender_id\":10001,"
             "\"sender\":\"bob\",\"seq\":7,\"accepted_unix\":1700000000,"
-            "\"text\":\"hi \\\"alice\\\"\\n\",\"from_mailbox\":true}\n");
+            "\"text\":\"hi \\\"alice\\\"\\n\",\"from_mailbox\":true,"
+            "\"path\":\"relay\"}\n");
 }
 
 TEST(EventJsonTest, MessageAcceptedNamesTheRouteOnlyWhenAccepted) {
@@ -41,7 +42,7 @@ TEST(EventJsonTest, MessageAcceptedNamesTheRouteOnlyWhenAccepted) {
             "{\"event\":\"message_accepted\",\"message_id\":"
             "\"01010101010101010101010101010101\",\"recipient\":\"bob\","
             "\"error\":\"OK\",\"route\":\"live\",\"seq\":3,"
-            "\"accepted_unix\":5}\n");
+            "\"accepted_unix\":5,\"path\":\"relay\"}\n");
   MessageAccepted refused = live;
   refused.error = protocol::ErrorCode::kNotAContact;
   EXPECT_EQ(EventJson(refused),

@@ -9,6 +9,9 @@ TestClient::TestClient(const std::filesystem::path& home, uint16_t port,
   options.server_port = port;
   options.home = home;
   options.client_version = "hail-test/1";
+  // Tests of the server path must not have their messages taken by a
+  // direct link; P2P tests pass their own options.
+  options.p2p = client::P2pPolicy::kRelayOnly;
   client_ = std::make_unique<client::Client>(options);
 }
 

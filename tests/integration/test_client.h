@@ -95,6 +95,12 @@ class TestClient {
   std::optional<client::LoginResult> Resume(const std::string& name);
 
   const std::vector<client::Event>& others() const { return others_; }
+  // Sets `event` aside, as WaitFor does with events it was not waiting for.
+  void Keep(client::Event event) { others_.push_back(std::move(event)); }
+  template <typename E>
+  bool Has() const {
+    return SawOther<E>();
+  }
   // True when an event of type E was set aside by WaitFor.
   template <typename E>
   bool SawOther() const {

@@ -21,8 +21,10 @@ TEST(RegistryTest, NamesAreUniqueUpperSnakeCase) {
   for (const KindInfo& info : AllKinds()) {
     EXPECT_TRUE(names.insert(info.name).second) << info.name;
     EXPECT_FALSE(info.name.empty());
+    EXPECT_TRUE(info.name.front() >= 'A' && info.name.front() <= 'Z');
     for (char c : info.name) {
-      EXPECT_TRUE((c >= 'A' && c <= 'Z') || c == '_') << info.name;
+      EXPECT_TRUE((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
+          << info.name;
     }
   }
 }
@@ -94,6 +96,7 @@ TEST(RegistryTest, KindsUseTheChannelsOfTheSpec) {
       Kind::kMessageDeliver,       Kind::kItemAck,
       Kind::kDeliveryReceipt,      Kind::kMailboxEnd,
       Kind::kContactRequestNotice, Kind::kContactAnswerNotice,
+      Kind::kDirectMessage,        Kind::kDirectAck,
   };
   for (const KindInfo& info : AllKinds()) {
     EXPECT_EQ(info.channel,

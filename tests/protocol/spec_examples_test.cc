@@ -24,6 +24,7 @@
 #include "protocol/error_code.h"
 #include "protocol/handshake.h"
 #include "protocol/messages.h"
+#include "protocol/p2p_link.h"
 #include "protocol/presession.h"
 #include "protocol/registry.h"
 #include "protocol/secure_channel.h"
@@ -179,6 +180,23 @@ constexpr ItemId CountingId(uint8_t first) {
 
 constexpr ItemId kMessageId = CountingId(0x00);
 
+// Direct links (section 16): alice is the connector of this rendezvous.
+constexpr uint64_t kP2pSession = 0x1122334455667788;
+
+SessionKey ExampleP2pKey() { return Repeated<32>(0x55); }
+
+P2pReady ExampleP2pReady() {
+  P2pReady ready;
+  ready.session_id = kP2pSession;
+  ready.peer_id = kBobId;
+  ready.peer = "bob";
+  ready.role = static_cast<uint8_t>(LinkRole::kConnector);
+  ready.peer_public = Ep("203.0.113.3:40001");
+  ready.peer_lan = Ep("192.168.2.10:40001");
+  ready.session_key = ExampleP2pKey();
+  return ready;
+}
+
 std::vector<Message> ExampleMessages() {
   return {
       ExampleClientHello(),
@@ -231,6 +249,14 @@ std::vector<Message> ExampleMessages() {
       DeliveryReceipt{CountingId(0x30), kMessageId, kBobId, "bob",
                       kDeliveredUnix},
       MailboxEnd{3},
+      P2pRequest{kRequestId, "bob", 1},
+      P2pOffer{kP2pSession, kUserId, "alice"},
+      P2pAnswer{kRequestId, kP2pSession, 1, 1},
+      ExampleP2pReady(),
+      P2pClosed{kP2pSession, kBobId, "bob", ErrorCode::kP2pDeclined},
+      LinkHello{kP2pSession, kUserId},
+      DirectMessage{kMessageId, kSentUnix, kMessageText},
+      DirectAck{kMessageId},
   };
 }
 
@@ -239,6 +265,7 @@ const std::set<std::string>& OtherExampleNames() {
   static const std::set<std::string> names = {
       "HELLO_DATAGRAM", "COOKIE_DATAGRAM", "PRESESSION_REJECT_DATAGRAM",
       "SEALED_FRAME",   "PLAIN_FRAME",     "ENET_CONNECT",
+      "PROBE_DATAGRAM",
   };
   return names;
 }
@@ -446,6 +473,51 @@ TEST_F(SpecExamplesTest, HelloDatagramExampleMatchesTheCodec) {
     EXPECT_FALSE(DecodeHello(ByteSpan(bytes.data(), length)).has_value())
         << length;
   }
+}
+
+TEST_F(SpecExamplesTest, ProbeDatagramExampleMatchesTheCodec) {
+  LinkKeys keys = DeriveLinkKeys(ExampleP2pKey(), kP2pSession);
+  Bytes bytes = Example("PROBE_DATAGRAM");
+  ASSERT_EQ(bytes.size(), kProbeSize);
+  EXPECT_EQ(
+      ToHex(EncodeProbe({kP2pSession, LinkRole::kConnector, 0}, keys.probe)),
+      ToHex(bytes));
+  std::optional<ProbeDatagram> probe = DecodeProbe(bytes, keys.probe);
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(probe->session_id, kP2pSession);
+  EXPECT_EQ(probe->sender_role, LinkRole::kConnector);
+  EXPECT_EQ(probe->seq, 0u);
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    EXPECT_FALSE(DecodeProbe(ByteSpan(bytes.data(), length), keys.probe));
+  }
+  // Any changed byte breaks the tag (or the shape).
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    Bytes changed = bytes;
+    changed[i] ^= 0x01;
+    EXPECT_FALSE(DecodeProbe(changed, keys.probe)) << "byte " << i;
+  }
+  EXPECT_FALSE(DecodeProbe(bytes, keys.channel.client_to_server));
+}
+
+TEST_F(SpecExamplesTest, LinkKeyWorkedExampleMatchesTheDerivation) {
+  LinkKeys keys = DeriveLinkKeys(ExampleP2pKey(), kP2pSession);
+  auto line = [](std::string_view label, const Key& key) {
+    std::string text(label);
+    for (uint8_t b : key) {
+      text += ' ';
+      text += ToHex(ByteSpan(&b, 1));
+    }
+    return text;
+  };
+  const std::string& spec_text = *spec_;
+  EXPECT_NE(spec_text.find(
+                line("connector_to_listener:", keys.channel.client_to_server)),
+            std::string::npos);
+  EXPECT_NE(spec_text.find(
+                line("listener_to_connector:", keys.channel.server_to_client)),
+            std::string::npos);
+  EXPECT_NE(spec_text.find(line("probe_key:            ", keys.probe)),
+            std::string::npos);
 }
 
 TEST_F(SpecExamplesTest, CookieDatagramExampleMatchesTheCodecAndTheMinter) {
@@ -782,10 +854,10 @@ TEST_F(SpecExamplesTest, RegistryTableMatchesTheRegistry) {
     char id[8];
     std::snprintf(id, sizeof id, "0x%04x", static_cast<unsigned>(info.kind));
     EXPECT_EQ(c[0], id) << info.name;
-    const char* direction = info.direction == Direction::kClientToServer ? "C"
-                            : info.direction == Direction::kServerToClient
-                                ? "S"
-                                : "both";
+    const char* direction = info.direction == Direction::kClientToServer   ? "C"
+                            : info.direction == Direction::kServerToClient ? "S"
+                            : info.direction == Direction::kPeerToPeer ? "P2P"
+                                                                       : "both";
     EXPECT_EQ(c[2], direction) << info.name;
     EXPECT_EQ(c[3], info.framing == Framing::kPlain ? "PLAIN" : "SEALED")
         << info.name;

@@ -475,10 +475,13 @@ void Dissector::DecodePlaintext(ByteSpan plaintext, bool sealed,
                hail->kind + " on channel " + std::to_string(hail->channel) +
                    " (registry: " + std::to_string(info->channel) + ")");
   }
+  // Direct links are not decoded here, so a peer-to-peer kind on a server
+  // session is always wrong.
   bool right_direction =
       info->direction == protocol::Direction::kBoth ||
-      (info->direction == protocol::Direction::kClientToServer) ==
-          result->to_server;
+      (info->direction != protocol::Direction::kPeerToPeer &&
+       (info->direction == protocol::Direction::kClientToServer) ==
+           result->to_server);
   if (!right_direction) {
     AddProblem(result, ProblemKind::kMalformed,
                hail->kind + " sent in the wrong direction");
