@@ -1,0 +1,316 @@
+// Issue #5: direct links through real NATs. haild runs in the "public"
+// namespace (203.0.113.10); alice and bob run tests/nat/p2p_peer (the real
+// client library) in two homes behind their own iptables NAT routers.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "protocol/endpoint.h"
+#include "tests/integration/haild_process.h"
+#include "tests/nat/netns_topology.h"
+#include "tests/nat/ns_process.h"
+
+namespace hail::testing {
+namespace {
+
+constexpr uint16_t kPort = 4000;
+
+// The value of "key":"..." in a JSON line (no escapes in what tests use).
+std::string Field(const std::string& line, const std::string& key) {
+  std::string quoted = "\"" + key + "\":";
+  size_t at = line.find(quoted);
+  if (at == std::string::npos) return {};
+  at += quoted.size();
+  if (at < line.size() && line[at] == '"') {
+    size_t end = line.find('"', at + 1);
+    return line.substr(at + 1, end - at - 1);
+  }
+  size_t end = line.find_first_of(",}", at);
+  return line.substr(at, end - at);
+}
+
+bool IsEvent(const std::string& line, const std::string& name) {
+  return Field(line, "event") == name;
+}
+
+class P2pNatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Status support = NetnsSupport();
+    if (!support.ok()) GTEST_SKIP() << "netns unusable: " << support.message();
+  }
+
+  void TearDown() override {
+    for (auto& [name, peer] : peers_) {
+      if (HasFailure()) {
+        std::ofstream(std::filesystem::temp_directory_path() /
+                      ("p2p_nat_test." + name + ".log"))
+            << peer->transcript() << "\n--- stderr ---\n"
+            << peer->log();
+      }
+      peer->WriteLine("quit");
+      peer->Terminate(2000);
+    }
+    peers_.clear();
+    if (HasFailure() && haild_) {
+      std::ofstream(std::filesystem::temp_directory_path() /
+                    "p2p_nat_test.haild.log")
+          << haild_->log() << "\n";
+      for (const auto& [k, v] : haild_->Stats()) {
+        std::ofstream(
+            std::filesystem::temp_directory_path() / "p2p_nat_test.haild.log",
+            std::ios::app)
+            << k << "=" << v << "\n";
+      }
+    }
+    haild_.reset();
+    topology_.reset();
+  }
+
+  void Build(const NatTopologyOptions& options) {
+    Result<std::unique_ptr<NatTopology>> topology =
+        NatTopology::Create(options);
+    ASSERT_TRUE(topology.ok()) << topology.status().message();
+    topology_ = std::move(*topology);
+    haild_ = std::make_unique<HaildProcess>(
+        dir_.path() / "data", kPort,
+        HaildPlacement{NatTopology::server_ip(), topology_->public_ns()});
+    ASSERT_TRUE(haild_->Start()) << haild_->log();
+  }
+
+  // Starts a registered, logged-in peer in `ns`.
+  NsProcess* Peer(const std::string& name, const std::string& ns,
+                  const std::string& p2p = "auto") {
+    std::vector<std::string> argv = {P2P_PEER_PATH,
+                                     "--server",
+                                     haild_->address(),
+                                     "--home",
+                                     (dir_.path() / name).string(),
+                                     "--user",
+                                     name,
+                                     "--password",
+                                     name + "-password",
+                                     "--register",
+                                     "--p2p",
+                                     p2p,
+                                     "--hook",
+                                     (dir_.path() / (name + ".hook")).string()};
+    Result<std::unique_ptr<NsProcess>> started = NsProcess::Start(ns, argv);
+    EXPECT_TRUE(started.ok());
+    if (!started.ok()) return nullptr;
+    NsProcess* peer = started->get();
+    peers_[name] = std::move(*started);
+    std::optional<std::string> login = peer->WaitForLine(
+        [](const std::string& l) { return IsEvent(l, "mailbox_end"); }, 15000);
+    EXPECT_TRUE(login) << name << ": " << peer->transcript() << peer->log();
+    return peer;
+  }
+
+  void Befriend(NsProcess* a, const std::string& a_name, NsProcess* b,
+                const std::string& b_name) {
+    ASSERT_TRUE(a->WriteLine("add " + b_name));
+    ASSERT_TRUE(b->WaitForLine(
+        [](const std::string& l) { return IsEvent(l, "contact_request"); },
+        10000));
+    ASSERT_TRUE(b->WriteLine("accept " + a_name));
+    ASSERT_TRUE(a->WaitForLine(
+        [](const std::string& l) { return IsEvent(l, "contact_answered"); },
+        10000));
+  }
+
+  // Waits for a path_changed about `peer` with `path`; returns its line.
+  static std::optional<std::string> WaitPath(NsProcess* p,
+                                             const std::string& peer,
+                                             const std::string& path,
+                                             int timeout_ms) {
+    return p->WaitForLine(
+        [&](const std::string& l) {
+          return IsEvent(l, "path_changed") && Field(l, "username") == peer &&
+                 Field(l, "path") == path;
+        },
+        timeout_ms);
+  }
+
+  // What one peer received of the other's texts "PREFIX-n".
+  struct Received {
+    std::map<std::string, int> times;  // text -> reports
+    std::map<std::string, int> paths;  // path -> reports
+    int distinct() const { return static_cast<int>(times.size()); }
+  };
+
+  // Reads both peers' lines (so that neither blocks on a full pipe) until
+  // `a` has `count` distinct texts from `b_prefix` and `b` from `a_prefix`
+  // (each side sends with its own prefix), or the time is up. Fails on a
+  // text reported twice.
+  static std::pair<Received, Received> ReceiveBoth(NsProcess* a,
+                                                   const std::string& from_b,
+                                                   NsProcess* b,
+                                                   const std::string& from_a,
+                                                   int count, int timeout_ms) {
+    Received at_a, at_b;
+    auto take = [](NsProcess* p, const std::string& prefix, Received* r) {
+      std::optional<std::string> line = p->ReadLine(5);
+      if (!line || !IsEvent(*line, "message_received")) return;
+      std::string text = Field(*line, "text");
+      if (text.rfind(prefix + "-", 0) != 0) return;
+      ++r->times[text];
+      ++r->paths[Field(*line, "path")];
+    };
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(timeout_ms);
+    while ((at_a.distinct() < count || at_b.distinct() < count) &&
+           std::chrono::steady_clock::now() < deadline) {
+      take(a, from_b, &at_a);
+      take(b, from_a, &at_b);
+    }
+    for (const Received* r : {&at_a, &at_b}) {
+      for (const auto& [text, times] : r->times) {
+        EXPECT_EQ(times, 1) << text << " reported " << times << " times";
+      }
+    }
+    return {at_a, at_b};
+  }
+
+  static std::string ReadFile(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  TempDir dir_;
+  std::unique_ptr<NatTopology> topology_;
+  std::unique_ptr<HaildProcess> haild_;
+  std::map<std::string, std::unique_ptr<NsProcess>> peers_;
+};
+
+TEST_F(P2pNatTest, ConeNatsOnBothSidesGetADirectLinkAndTheServerRelaysNone) {
+  Build({});
+  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
+  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  ASSERT_TRUE(alice && bob);
+  Befriend(alice, "alice", bob, "bob");
+  std::optional<std::string> up = WaitPath(alice, "bob", "direct", 15000);
+  ASSERT_TRUE(up) << alice->transcript() << "\n" << bob->transcript();
+  ASSERT_TRUE(WaitPath(bob, "alice", "direct", 5000)) << bob->transcript();
+  std::printf("rendezvous to direct link: %s ms (alice)\n",
+              Field(*up, "setup_ms").c_str());
+
+  std::map<std::string, int64_t> before = haild_->Stats();
+  constexpr int kCount = 200;
+  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 32"));
+  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 32"));
+  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 30000);
+  EXPECT_EQ(at_bob.paths["direct"], kCount);
+  EXPECT_EQ(at_alice.paths["direct"], kCount);
+  std::map<std::string, int64_t> after = haild_->Stats();
+  EXPECT_EQ(after["messages_live"], before["messages_live"]);
+  EXPECT_EQ(after["messages_stored"], before["messages_stored"]);
+  EXPECT_EQ(after["p2p_ready"], 1);
+}
+
+TEST_F(P2pNatTest, SymmetricNatOnOneSideFallsBackToTheServerAndLosesNothing) {
+  NatTopologyOptions options;
+  options.a.nat = NatMode::kSymmetric;
+  Build(options);
+  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
+  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  ASSERT_TRUE(alice && bob);
+  Befriend(alice, "alice", bob, "bob");
+  // The attempt runs and fails for a stated reason; the path stays relay.
+  std::optional<std::string> failed = WaitPath(alice, "bob", "relay", 15000);
+  ASSERT_TRUE(failed) << alice->transcript();
+  EXPECT_FALSE(Field(*failed, "reason").empty());
+  std::printf("why not direct: %s\n", Field(*failed, "reason").c_str());
+
+  constexpr int kCount = 200;
+  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 32"));
+  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 32"));
+  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 30000);
+  EXPECT_EQ(at_bob.paths["relay"], kCount);
+  EXPECT_EQ(at_alice.paths["relay"], kCount);
+  ASSERT_TRUE(alice->WriteLine("path bob"));
+  std::optional<std::string> path = alice->WaitForLine(
+      [](const std::string& l) { return IsEvent(l, "path"); }, 5000);
+  ASSERT_TRUE(path);
+  EXPECT_EQ(Field(*path, "path"), "relay");
+}
+
+TEST_F(P2pNatTest, TwentyPercentLossLosesAndDuplicatesNothing) {
+  Build({});
+  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
+  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  ASSERT_TRUE(alice && bob);
+  Befriend(alice, "alice", bob, "bob");
+  ASSERT_TRUE(WaitPath(alice, "bob", "direct", 15000)) << alice->transcript();
+  ASSERT_TRUE(topology_->AddLoss(Home::kA, 0.2).ok());
+  constexpr int kCount = 1000;
+  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 32"));
+  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 32"));
+  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 120000);
+  EXPECT_EQ(at_bob.distinct(), kCount);
+  EXPECT_EQ(at_alice.distinct(), kCount);
+  std::printf("at bob: %d direct, %d relay; at alice: %d direct, %d relay\n",
+              at_bob.paths["direct"], at_bob.paths["relay"],
+              at_alice.paths["direct"], at_alice.paths["relay"]);
+  ASSERT_TRUE(topology_->ClearLoss(Home::kA).ok());
+}
+
+TEST_F(P2pNatTest, RelayOnlyUserAndNonContactNeverReceiveAnEndpoint) {
+  Build({});
+  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
+  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB), "relay-only");
+  ASSERT_TRUE(alice && bob);
+  Befriend(alice, "alice", bob, "bob");
+  std::optional<std::string> declined = WaitPath(alice, "bob", "relay", 15000);
+  ASSERT_TRUE(declined) << alice->transcript();
+  EXPECT_NE(Field(*declined, "reason").find("declined"), std::string::npos);
+  // carol (a non-contact, also in home B) asks for a link with alice.
+  NsProcess* carol = Peer("carol", topology_->client_ns(Home::kB));
+  ASSERT_TRUE(carol);
+  ASSERT_TRUE(carol->WriteLine("p2p alice"));
+  ASSERT_TRUE(carol->WaitForLine(
+      [](const std::string& l) { return IsEvent(l, "error"); }, 5000));
+  ASSERT_TRUE(alice->WriteLine("send bob 20 a 8"));
+  ASSERT_TRUE(bob->WriteLine("send alice 20 b 8"));
+  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", 20, 20000);
+  EXPECT_EQ(at_bob.paths["relay"], 20);
+  EXPECT_EQ(at_alice.paths["relay"], 20);
+
+  // alice's endpoints as the server saw and as she declared them.
+  std::string record = haild_->AdminCommand("user alice");
+  std::string observed = Field(record, "observed_endpoint");
+  std::string lan = Field(record, "lan_endpoint");
+  ASSERT_EQ(observed.rfind("203.0.113.2:", 0), 0u) << record;
+  ASSERT_EQ(lan.rfind("192.168.1.10:", 0), 0u) << record;
+  auto wire = [](const std::string& endpoint) {
+    std::optional<protocol::Endpoint> e = protocol::Endpoint::Parse(endpoint);
+    EXPECT_TRUE(e);
+    char hex[16];
+    std::string out;
+    for (int i = 0; i < 4; ++i) {
+      std::snprintf(hex, sizeof hex, "%02x", e->address[i]);
+      out += hex;
+    }
+    std::snprintf(hex, sizeof hex, "%02x%02x", e->port >> 8, e->port & 0xff);
+    return out + hex;
+  };
+  for (std::string who : {"bob", "carol"}) {
+    std::string seen = ReadFile(dir_.path() / (who + ".hook"));
+    ASSERT_FALSE(seen.empty()) << who;  // the hook saw their traffic
+    EXPECT_EQ(seen.find(wire(observed)), std::string::npos) << who;
+    EXPECT_EQ(seen.find(wire(lan)), std::string::npos) << who;
+    // Nor the bare addresses, in binary (IPv4 bytes) form.
+    EXPECT_EQ(seen.find("cb007102"), std::string::npos) << who;
+    EXPECT_EQ(seen.find("c0a8010a"), std::string::npos) << who;
+  }
+  EXPECT_EQ(haild_->Stats()["p2p_ready"], 0);
+}
+
+}  // namespace
+}  // namespace hail::testing
