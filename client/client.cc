@@ -387,7 +387,7 @@ void Client::OnSecured() {
     pinned_identity_ = offered;
     newly_pinned = true;
   }
-  std::string key_log_error = AppendKeyLog();
+  std::string key_log_error = AppendKeyLog(session_->key_log_line());
   state_ = State::kSecured;
   if (reconnect_.active) {
     ResumeAfterReconnect();
@@ -397,9 +397,8 @@ void Client::OnSecured() {
                               std::move(key_log_error)});
 }
 
-std::string Client::AppendKeyLog() {
+std::string Client::AppendKeyLog(const std::string& line) {
   if (options_.key_log_path.empty()) return {};
-  const std::string& line = session_->key_log_line();
   int fd = ::open(options_.key_log_path.c_str(),
                   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   bool written = fd >= 0 && ::write(fd, line.data(), line.size()) ==

@@ -302,7 +302,9 @@ class Client {
   // Copies the transport's counters, plus those of the transports of
   // earlier connections (reconnects), into counters_.
   void CopyTransportCounters();
-  std::string AppendKeyLog();
+  // Appends `line` to options_.key_log_path (created with mode 0600) when
+  // set; returns the error text, empty when written or not configured.
+  std::string AppendKeyLog(const std::string& line);
 
   void Handle(const protocol::ErrorMessage& message);
   void Handle(const protocol::Pong& message);

@@ -197,6 +197,9 @@ void Client::Handle(const protocol::P2pReady& message) {
   peer.session_id = message.session_id;
   peer.role = static_cast<LinkRole>(message.role);
   peer.keys = protocol::DeriveLinkKeys(message.session_key, message.session_id);
+  // A failure is counted in key_log_failures; the link goes on without it.
+  AppendKeyLog(
+      protocol::FormatLinkKeyLogLine(message.session_id, message.session_key));
   peer.ready_ms = now;
   peer.hello_deadline_ms = 0;
   nat::PunchPlan plan;

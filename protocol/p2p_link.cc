@@ -10,6 +10,7 @@
 namespace hail::protocol {
 namespace {
 
+constexpr std::string_view kLinkKeyLogLabel = "HAIL_LINK_KEYS";
 constexpr size_t kProbeSignedSize = kProbeSize - kProbeTagSize;
 
 // BLAKE2b-256 keyed with the session key over
@@ -101,6 +102,44 @@ std::optional<ProbeDatagram> DecodeProbe(ByteSpan datagram,
     return std::nullopt;
   }
   return probe;
+}
+
+std::string FormatLinkKeyLogLine(uint64_t session_id,
+                                 const SessionKey& session_key) {
+  Bytes id;
+  ByteWriter w(&id);
+  w.U64(session_id);
+  return std::string(kLinkKeyLogLabel) + " " + ToHex(id) + " " +
+         ToHex(session_key) + "\n";
+}
+
+std::optional<LinkKeyLogEntry> ParseLinkKeyLogLine(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  constexpr size_t kIdDigits = 16;
+  constexpr size_t kKeyDigits = 2 * std::tuple_size_v<SessionKey>;
+  const size_t expected_size =
+      kLinkKeyLogLabel.size() + 1 + kIdDigits + 1 + kKeyDigits;
+  if (line.size() != expected_size || !line.starts_with(kLinkKeyLogLabel) ||
+      line[kLinkKeyLogLabel.size()] != ' ' ||
+      line[kLinkKeyLogLabel.size() + 1 + kIdDigits] != ' ') {
+    return std::nullopt;
+  }
+  std::string_view id_text =
+      line.substr(kLinkKeyLogLabel.size() + 1, kIdDigits);
+  std::string_view key_text = line.substr(line.size() - kKeyDigits);
+  Bytes id, key;
+  // FromHex skips whitespace; the exact digit counts below reject it.
+  if (!FromHex(id_text, &id) || id.size() != kIdDigits / 2 ||
+      !FromHex(key_text, &key) || key.size() != kKeyDigits / 2) {
+    return std::nullopt;
+  }
+  LinkKeyLogEntry entry;
+  ByteReader r(ByteSpan(id.data(), id.size()));
+  r.U64(&entry.session_id);
+  std::copy(key.begin(), key.end(), entry.session_key.begin());
+  return entry;
 }
 
 }  // namespace hail::protocol

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "protocol/byte_io.h"
 #include "protocol/messages.h"
@@ -38,6 +40,19 @@ std::optional<uint64_t> PeekProbeSession(ByteSpan datagram);
 // Checks shape and tag (in constant time); nullopt when either is wrong.
 std::optional<ProbeDatagram> DecodeProbe(ByteSpan datagram,
                                          const Key& probe_key);
+
+// HAIL_KEYLOGFILE line of one direct link (SPEC.md "Key log file"):
+// "HAIL_LINK_KEYS <session_id, 16 hex digits> <session_key, 64 hex>\n".
+// The session key, not the derived keys, so that a reader can check PROBE
+// tags too (DeriveLinkKeys gives all three).
+std::string FormatLinkKeyLogLine(uint64_t session_id,
+                                 const SessionKey& session_key);
+struct LinkKeyLogEntry {
+  uint64_t session_id = 0;
+  SessionKey session_key{};
+};
+// Tolerates a trailing "\r\n" or "\n"; nullopt for any other line.
+std::optional<LinkKeyLogEntry> ParseLinkKeyLogLine(std::string_view line);
 
 }  // namespace hail::protocol
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "protocol/p2p_link.h"
 
 namespace hail::protocol {
 namespace {
@@ -205,6 +206,32 @@ TEST_F(HandshakeTest, KeyLogParserRejectsOtherLines) {
   std::string double_space = good;
   double_space.insert(18, " ");
   EXPECT_FALSE(ParseKeyLogLine(double_space).has_value());
+}
+
+TEST_F(HandshakeTest, LinkKeyLogLineRoundTripsAndRejectsOtherLines) {
+  SessionKey session_key;
+  session_key.fill(0xab);
+  std::string good = FormatLinkKeyLogLine(0x00000000000000ffu, session_key);
+  EXPECT_EQ(good,
+            "HAIL_LINK_KEYS 00000000000000ff " + ToHex(session_key) + "\n");
+  std::optional<LinkKeyLogEntry> entry = ParseLinkKeyLogLine(good);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->session_id, 0xffu);
+  EXPECT_EQ(entry->session_key, session_key);
+  good.pop_back();
+  EXPECT_TRUE(ParseLinkKeyLogLine(good + "\r\n").has_value());
+  EXPECT_FALSE(ParseLinkKeyLogLine("").has_value());
+  EXPECT_FALSE(ParseLinkKeyLogLine(good + " extra").has_value());
+  EXPECT_FALSE(ParseLinkKeyLogLine(good.substr(0, good.size() - 2)));
+  EXPECT_FALSE(ParseLinkKeyLogLine("HAIL_SESSION_KEYS" + good.substr(14)));
+  std::string bad_digit = good;
+  bad_digit[16] = 'g';
+  EXPECT_FALSE(ParseLinkKeyLogLine(bad_digit).has_value());
+  std::string space_in_id = good;
+  space_in_id[20] = ' ';
+  EXPECT_FALSE(ParseLinkKeyLogLine(space_in_id).has_value());
+  // A session line is not a link line, nor the other way round.
+  EXPECT_FALSE(ParseKeyLogLine(good).has_value());
 }
 
 TEST_F(HandshakeTest, FingerprintIsPrefixAndLowercaseHex) {

@@ -807,6 +807,24 @@ TEST_F(SpecExamplesTest, KeyLogExampleLineIsWhatTheFormatterWrites) {
   EXPECT_EQ(found, 1);
 }
 
+TEST_F(SpecExamplesTest, LinkKeyLogExampleLineIsWhatTheFormatterWrites) {
+  std::string line = FormatLinkKeyLogLine(kP2pSession, ExampleP2pKey());
+  ASSERT_FALSE(line.empty());
+  line.pop_back();  // the newline
+  int found = 0;
+  for (const std::string& spec_line : Lines(*spec_)) {
+    if (spec_line.rfind("HAIL_LINK_KEYS ", 0) != 0) continue;
+    if (spec_line.find('<') != std::string::npos) continue;  // the grammar
+    EXPECT_EQ(spec_line, line);
+    std::optional<LinkKeyLogEntry> entry = ParseLinkKeyLogLine(spec_line);
+    ASSERT_TRUE(entry);
+    EXPECT_EQ(entry->session_id, kP2pSession);
+    EXPECT_EQ(entry->session_key, ExampleP2pKey());
+    ++found;
+  }
+  EXPECT_EQ(found, 1);
+}
+
 TEST_F(SpecExamplesTest, FingerprintExampleIsTheExampleIdentity) {
   std::string fingerprint = Fingerprint(ExampleIdentity().public_key);
   int found = 0;

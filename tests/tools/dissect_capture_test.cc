@@ -1,7 +1,10 @@
 // Issue #4: hail-dissect against a real capture. haild runs with a key log,
 // tcpdump records loopback, and a scenario makes every message kind of the
 // registry cross the wire at least once (a 4000-byte message among them, so
-// that ENet fragments it). The capture and key log are kept under
+// that ENet fragments it). Issue #5: two clients also open a direct link
+// (PROBEs, then ENet between them, keys in the same key log) and a third
+// declines one; a second tcpdump records the link, and the two captures are
+// merged. The capture and key log are kept under
 // <build>/captures/ for other tests (tshark comparison) to reuse.
 //
 // Needs root (tcpdump on lo); CI runs as root.
@@ -11,9 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -37,7 +43,8 @@ using protocol::ErrorCode;
 // tcpdump writing one capture file; stopped with SIGINT like a user would.
 class Tcpdump {
  public:
-  Tcpdump(fs::path file, uint16_t port) : file_(std::move(file)), port_(port) {}
+  Tcpdump(fs::path file, std::string filter)
+      : file_(std::move(file)), filter_(std::move(filter)) {}
   ~Tcpdump() { Stop(); }
 
   // Starts tcpdump and waits until it says "listening". False (with its
@@ -50,9 +57,8 @@ class Tcpdump {
       dup2(err[1], 2);
       dup2(err[1], 1);
       close(err[0]);
-      std::string filter = "udp port " + std::to_string(port_);
       execlp("tcpdump", "tcpdump", "-i", "lo", "-U", "-Z", "root", "-w",
-             file_.c_str(), filter.c_str(), static_cast<char*>(nullptr));
+             file_.c_str(), filter_.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     close(err[1]);
@@ -82,7 +88,7 @@ class Tcpdump {
 
  private:
   fs::path file_;
-  uint16_t port_;
+  std::string filter_;  // pcap-filter(7) expression
   pid_t pid_ = -1;
   int err_fd_ = -1;
   std::string output_;
@@ -275,6 +281,174 @@ std::string RunScenario(uint16_t port, const fs::path& home) {
   return "";
 }
 
+// Merges two pcap files that tcpdump wrote on this machine (same byte order
+// and link type) into `out`, records ordered by time. Empty when done, else
+// what went wrong.
+std::string MergePcaps(const fs::path& a, const fs::path& b,
+                       const fs::path& out) {
+  struct Record {
+    uint32_t seconds, microseconds;
+    std::string bytes;  // record header and data
+  };
+  constexpr size_t kFileHeader = 24, kRecordHeader = 16;
+  std::string header;
+  std::vector<Record> records;
+  for (const fs::path& path : {a, b}) {
+    std::ifstream in(path, std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    if (data.size() < kFileHeader) return "short pcap " + path.string();
+    if (header.empty()) header = data.substr(0, kFileHeader);
+    if (data.compare(0, kFileHeader, header) != 0) {
+      return "pcap headers differ: " + path.string();
+    }
+    size_t pos = kFileHeader;
+    while (pos + kRecordHeader <= data.size()) {
+      uint32_t fields[4];
+      std::memcpy(fields, data.data() + pos, sizeof fields);
+      size_t size = kRecordHeader + fields[2];
+      if (pos + size > data.size()) break;  // a torn last record
+      records.push_back({fields[0], fields[1], data.substr(pos, size)});
+      pos += size;
+    }
+  }
+  std::stable_sort(records.begin(), records.end(),
+                   [](const Record& x, const Record& y) {
+                     return std::pair(x.seconds, x.microseconds) <
+                            std::pair(y.seconds, y.microseconds);
+                   });
+  std::ofstream o(out, std::ios::binary);
+  o << header;
+  for (const Record& r : records) o << r.bytes;
+  return o ? "" : "cannot write " + out.string();
+}
+
+constexpr char kDirectText[] = "a secret said over the direct link";
+
+// Polls both clients until `done` holds or the timeout passes; events are
+// set aside in each client's pile.
+bool Pump(TestClient& a, TestClient& b, const std::function<bool()>& done,
+          int timeout_ms = 10000) {
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    if (auto e = a->Poll(1)) a.Keep(std::move(*e));
+    if (auto e = b->Poll(1)) b.Keep(std::move(*e));
+  }
+  return done();
+}
+
+template <typename E, typename Match>
+bool Kept(const TestClient& c, Match match) {
+  for (const client::Event& e : c.others()) {
+    if (auto* event = std::get_if<E>(&e); event && match(*event)) return true;
+  }
+  return false;
+}
+
+// The direct-link story: carol and dave (both kAuto) become contacts, get a
+// rendezvous, punch and link up, and chat over the link; erin (relay only)
+// declines carol's rendezvous. The link between carol's and dave's session
+// sockets is recorded into `link_pcap` by a tcpdump started once their
+// ports are known.
+std::string RunDirectLinkScenario(uint16_t port, const fs::path& home,
+                                  const fs::path& key_log,
+                                  const fs::path& link_pcap,
+                                  std::string* tcpdump_output) {
+  auto log_in = [&](const std::string& name,
+                    client::P2pPolicy policy) -> std::unique_ptr<TestClient> {
+    client::ClientOptions options;
+    options.server_host = "127.0.0.1";
+    options.server_port = port;
+    options.home = home / name;
+    options.p2p = policy;
+    options.key_log_path = key_log.string();
+    auto c = std::make_unique<TestClient>(options);
+    if (!c->Connect()) return nullptr;
+    auto registered = c->Register(name, name + "-password-1");
+    if (!registered || registered->error != ErrorCode::kOk) return nullptr;
+    auto result = c->Login(name, name + "-password-1");
+    if (!result || result->error != ErrorCode::kOk) return nullptr;
+    if (!c->WaitFor<client::MailboxEnd>()) return nullptr;
+    return c;
+  };
+  auto session_port = [](TestClient& c) -> uint16_t {
+    if (!c->RequestSessionInfo().ok()) return 0;
+    auto info = c.WaitFor<client::SessionInfo>();
+    return info ? info->observed_endpoint.port : 0;
+  };
+  auto befriend = [](TestClient& a, const std::string& a_name, TestClient& b,
+                     const std::string& b_name) {
+    return a->AddContact(b_name, "").ok() &&
+           Pump(a, b, [&] { return b.Has<client::ContactRequest>(); }) &&
+           b->AnswerContact(a_name, true).ok() &&
+           Pump(a, b, [&] { return a.Has<client::ContactAnswered>(); });
+  };
+  auto carol = log_in("carol", client::P2pPolicy::kAuto);
+  SCENARIO_CHECK(carol);
+  auto dave = log_in("dave", client::P2pPolicy::kAuto);
+  SCENARIO_CHECK(dave);
+  auto erin = log_in("erin", client::P2pPolicy::kRelayOnly);
+  SCENARIO_CHECK(erin);
+  uint16_t carol_port = session_port(*carol);
+  uint16_t dave_port = session_port(*dave);
+  SCENARIO_CHECK(carol_port != 0 && dave_port != 0);
+  Tcpdump tcpdump(link_pcap, "udp and port " + std::to_string(carol_port) +
+                                 " and port " + std::to_string(dave_port));
+  if (!tcpdump.Start()) {
+    *tcpdump_output = tcpdump.output();
+    return "the link tcpdump did not start";
+  }
+
+  // Erin never reveals her address: carol (the lower user id, so she asks
+  // automatically) gets P2P_CLOSED.
+  SCENARIO_CHECK(befriend(*carol, "carol", *erin, "erin"));
+  SCENARIO_CHECK(Pump(*carol, *erin, [&] {
+    return Kept<client::PathChanged>(*carol, [](const client::PathChanged& p) {
+      return p.username == "erin" && !p.reason.empty();
+    });
+  }));
+
+  // Carol and dave link up and chat over the link.
+  SCENARIO_CHECK(befriend(*carol, "carol", *dave, "dave"));
+  auto direct = [](const std::string& peer) {
+    return [peer](const client::PathChanged& p) {
+      return p.username == peer && p.path == client::Path::kDirect;
+    };
+  };
+  SCENARIO_CHECK(Pump(*carol, *dave, [&] {
+    return Kept<client::PathChanged>(*carol, direct("dave")) &&
+           Kept<client::PathChanged>(*dave, direct("carol"));
+  }));
+  SCENARIO_CHECK((*carol)->SendMessage("dave", kDirectText).ok());
+  SCENARIO_CHECK((*carol)->SendMessage("dave", "and another").ok());
+  SCENARIO_CHECK((*dave)->SendMessage("carol", "heard you").ok());
+  auto received = [](int n) {
+    return [n](const TestClient& c) {
+      int count = 0;
+      for (const client::Event& e : c.others()) {
+        auto* m = std::get_if<client::MessageReceived>(&e);
+        if (m && m->path == client::Path::kDirect) ++count;
+      }
+      return count >= n;
+    };
+  };
+  SCENARIO_CHECK(Pump(*carol, *dave, [&] {
+    return received(2)(*dave) && received(1)(*carol) &&
+           (*carol)->unaccepted_messages() == 0 &&
+           (*dave)->unaccepted_messages() == 0;
+  }));
+  Pump(
+      *carol, *dave, [] { return false; }, 300);  // the last acks
+  carol.reset();
+  dave.reset();
+  // tcpdump drops what it has not read yet when interrupted.
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  tcpdump.Stop();
+  return "";
+}
+
 std::vector<Json> ParseLines(const std::string& out) {
   std::vector<Json> lines;
   std::istringstream in(out);
@@ -299,7 +473,9 @@ class DissectCaptureTest : public ::testing::Test {
     TempDir dir;
     uint16_t port = FreeUdpPort();
     HaildProcess haild(dir.path() / "data", port);
-    Tcpdump tcpdump(Pcap(), port);
+    const fs::path server_pcap = CaptureDir() / "scenario-server.pcap";
+    const fs::path link_pcap = CaptureDir() / "scenario-link.pcap";
+    Tcpdump tcpdump(server_pcap, "udp port " + std::to_string(port));
     if (!tcpdump.Start()) {
       setup_error_ = "tcpdump did not start: " + tcpdump.output();
       return;
@@ -310,6 +486,12 @@ class DissectCaptureTest : public ::testing::Test {
       return;
     }
     setup_error_ = RunScenario(port, dir.path() / "homes");
+    std::string link_tcpdump_output;
+    if (setup_error_.empty()) {
+      setup_error_ = RunDirectLinkScenario(port, dir.path() / "homes", KeyLog(),
+                                           link_pcap, &link_tcpdump_output);
+      setup_error_ += link_tcpdump_output;
+    }
     if (!setup_error_.empty()) {
       setup_error_ += "\nhaild log:\n" + haild.log();
       return;
@@ -318,6 +500,9 @@ class DissectCaptureTest : public ::testing::Test {
     // tcpdump drops what it has not read yet when interrupted.
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
     tcpdump.Stop();
+    setup_error_ = MergePcaps(server_pcap, link_pcap, Pcap());
+    fs::remove(server_pcap);
+    fs::remove(link_pcap);
     port_ = port;
   }
 
@@ -348,6 +533,9 @@ TEST_F(DissectCaptureTest, WithKeyLogEveryRegistryKindDecodesWithoutErrors) {
   int long_text_seen = 0;
   int fragments = 0;
   int retransmissions = 0;
+  int probes = 0;
+  int direct_texts = 0;
+  int relayed_direct_texts = 0;
   const std::string text = LongText();
   for (const Json& line : lines) {
     std::string cls = line["class"].text;
@@ -356,6 +544,10 @@ TEST_F(DissectCaptureTest, WithKeyLogEveryRegistryKindDecodesWithoutErrors) {
         "frame", "time", "src", "dst", "class", cls, "hail", "errors"};
     EXPECT_EQ(line.keys(), expected_keys);
     EXPECT_TRUE(line["errors"].array.empty()) << line["errors"].array[0].text;
+    if (cls == "presession" && line["presession"]["type"].text == "PROBE") {
+      ++probes;
+      EXPECT_EQ(line["presession"]["tag_status"].text, "valid");
+    }
     if (cls == "enet") {
       for (const Json& c : line["enet"]["commands"].array) {
         if (c["command"].text == "SEND_FRAGMENT") ++fragments;
@@ -372,6 +564,10 @@ TEST_F(DissectCaptureTest, WithKeyLogEveryRegistryKindDecodesWithoutErrors) {
       }
       const Json& fields = hail["fields"];
       if (fields.has("text") && fields["text"].text == text) ++long_text_seen;
+      if (fields.has("text") && fields["text"].text == kDirectText) {
+        ++(hail["kind"].text == "DIRECT_MESSAGE" ? direct_texts
+                                                 : relayed_direct_texts);
+      }
       if (fields.has("password")) {
         EXPECT_EQ(fields["password"].text, "<secret>");
       }
@@ -379,9 +575,6 @@ TEST_F(DissectCaptureTest, WithKeyLogEveryRegistryKindDecodesWithoutErrors) {
   }
   std::set<std::string> registry;
   for (const protocol::KindInfo& info : protocol::AllKinds()) {
-    // The scenario has no direct link yet: its rendezvous and link kinds
-    // are checked by spec_examples_test and p2p_test until it does.
-    if (static_cast<uint16_t>(info.kind) >= 0x0060) continue;
     registry.insert(std::string(info.name));
   }
   for (const std::string& kind : registry) {
@@ -392,6 +585,11 @@ TEST_F(DissectCaptureTest, WithKeyLogEveryRegistryKindDecodesWithoutErrors) {
   EXPECT_GE(fragments, 3);  // 4000 bytes at MTU 1400
   // SEND_MESSAGE and MESSAGE_DELIVER, each reassembled.
   EXPECT_GE(long_text_seen, 2);
+  EXPECT_GE(probes, 2);  // both sides probe
+  // Over the link (more than once if ENet retransmitted it), and the
+  // server relayed none of it.
+  EXPECT_GE(direct_texts, 1);
+  EXPECT_EQ(relayed_direct_texts, 0);
   EXPECT_EQ(r.out.find(kAlicePassword), std::string::npos);
   RecordProperty("retransmissions", retransmissions);
 }
@@ -408,7 +606,7 @@ TEST_F(DissectCaptureTest, WithoutKeyLogNothingSecretOrPrivateShows) {
   CommandResult r = Dissect({"--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* secret : {kAlicePassword, kAliceNewPassword, kBobPassword,
-                             kContactText, "long-text-1"}) {
+                             kContactText, "long-text-1", kDirectText}) {
     EXPECT_EQ(r.out.find(secret), std::string::npos) << secret;
   }
   int sealed = 0;

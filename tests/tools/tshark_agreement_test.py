@@ -252,6 +252,9 @@ def hx(s):
 
 SPEC_HELLO = hx("48 41 49 4c 01 01 01 23 45 67 89 ab cd ef" + " 00" * 50)
 SPEC_COOKIE = hx("48 41 49 4c 02 01 01 23 45 67 89 ab cd ef b1 61 03 8d 00 3c")
+# SPEC.md 16.4: the connector's first PROBE of the 16.3 worked example.
+SPEC_PROBE = hx("48 41 49 4c 04 01 11 22 33 44 55 66 77 88 01 00 00 00 00 00"
+                " 4d 37 3d dc e4 44 fe fd fa 25 ea f9 98 8c a3 2c")
 SPEC_REJECT = hx("48 41 49 4c 03 01 01 23 45 67 89 ab cd ef 00 04")
 SPEC_CONNECT = hx("""8f ff 01 00 34 01 53 50 82 ff 00 01 00 00 ff ff 00 00 05 78
   00 01 00 00 00 00 00 02 00 00 00 00 00 00 00 00 00 00 13 88 00 00 00 02
@@ -329,6 +332,10 @@ def synthetic_test(lua, workdir, dissect):
         (True, enet_datagram([reliable(0, 12, SPEC_PLAIN[:20])]), "enet", ["SEND_RELIABLE"],
          ["PLAIN"], ["CLIENT_HELLO"], [], True),
         (True, b"\x00\x01\x02", "enet", [], [], [], [], True),
+        # PROBE (client to client): labelled, tag not checked.
+        (True, SPEC_PROBE, "presession", [], [], [], [], False),
+        (True, SPEC_PROBE[:14] + b"\x02" + SPEC_PROBE[15:], "presession", [], [], [], [],
+         True),
     ]
     grams = []
     for to_server, payload, *_ in cases:
@@ -370,6 +377,9 @@ def synthetic_test(lua, workdir, dissect):
                                           rows[5]["hail.client_ephemeral_key"]))
     check(rows[6]["hail.sealed_length"] == ["10"], "SEALED length of the SPEC example")
     check(rows[8]["hail.sealed_length"] == [str(len(big) - 25)], "reassembled SEALED length")
+    probe_row = len(cases) - 1
+    check(rows[probe_row]["hail.presession.type"] == ["PROBE"],
+          "PROBE type: %s" % rows[probe_row]["hail.presession.type"])
     print("synthetic: %d datagrams checked" % len(cases), flush=True)
     if dissect:
         compare_with_dissect(dissect, rows, pcap, PORT, None, "synthetic")
@@ -622,6 +632,15 @@ def real_capture_test(args, workdir):
 
     # Scenario facts.
     views = {f: tshark_view(r) for f, r in rows.items()}
+    # Datagrams of direct links (client to client) aside: their CONNECTs carry
+    # LINK_HELLO, not CLIENT_HELLO.
+    server_frames = {f for f, (src, dst, _) in grams.items()
+                     if port in (int(src.rsplit(":", 1)[1]), int(dst.rsplit(":", 1)[1]))}
+    probes = sum(1 for f, r in rows.items()
+                 if f not in server_frames and r["hail.presession.type"] == ["PROBE"])
+    if sessions is None:  # the capture test's scenario has a direct link
+        check(probes >= 2, "PROBEs labelled between the linked clients: %d" % probes)
+    views = {f: v for f, v in views.items() if f in server_frames}
     all_cmds = [c for v in views.values() for c in v["commands"]]
     all_kinds = [k for v in views.values() for k in v["plain_kinds"]]
     hellos = sum(1 for r in rows.values() if r["hail.presession.type"] == ["HELLO"])

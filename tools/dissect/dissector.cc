@@ -1,9 +1,11 @@
 #include "tools/dissect/dissector.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdio>
 
 #include "protocol/error_code.h"
+#include "protocol/p2p_link.h"
 #include "protocol/presession.h"
 #include "protocol/registry.h"
 
@@ -154,6 +156,11 @@ void Dissector::AddKeys(const protocol::KeyLogEntry& entry) {
   keys_[entry.client_ephemeral] = entry.keys;
 }
 
+void Dissector::AddLinkKeys(const protocol::LinkKeyLogEntry& entry) {
+  link_keys_[entry.session_id] =
+      protocol::DeriveLinkKeys(entry.session_key, entry.session_id);
+}
+
 void Dissector::AddProblem(DatagramResult* result, ProblemKind kind,
                            std::string text) {
   result->problems.push_back(Problem{kind, std::move(text)});
@@ -184,25 +191,36 @@ DatagramResult Dissector::Dissect(const CapturedFrame& frame) {
     } else if (link.source.port == options_.server_port) {
       result.to_server = false;
     } else {
-      involves_server = false;  // not Hail traffic: class "other"
+      involves_server = false;  // a direct link, or not Hail traffic
     }
-    if (involves_server) {
-      switch (protocol::ClassifyDatagram(link.payload)) {
-        case protocol::DatagramClass::kHail:
-          result.datagram_class = DatagramClass::kPresession;
-          DissectPresession(link.payload, &result);
+    switch (protocol::ClassifyDatagram(link.payload)) {
+      case protocol::DatagramClass::kHail:
+        // Between clients only PROBEs belong to Hail (section 16.4).
+        if (!involves_server && !protocol::PeekProbeSession(link.payload)) {
           break;
-        case protocol::DatagramClass::kStun:
-          result.datagram_class = DatagramClass::kStun;
-          break;
-        case protocol::DatagramClass::kEnet: {
-          result.datagram_class = DatagramClass::kEnet;
+        }
+        result.datagram_class = DatagramClass::kPresession;
+        result.direct_link = !involves_server;
+        DissectPresession(link, &result);
+        break;
+      case protocol::DatagramClass::kStun:
+        if (involves_server) result.datagram_class = DatagramClass::kStun;
+        break;
+      case protocol::DatagramClass::kEnet: {
+        Connection* connection = nullptr;
+        if (involves_server) {
           ConnectionKey key =
               result.to_server ? ConnectionKey{link.source, link.destination}
                                : ConnectionKey{link.destination, link.source};
-          DissectEnet(link.payload, FindConnection(key), &result);
-          break;
+          connection = FindConnection(key);
+        } else {
+          connection = FindLinkConnection(link, &result);
         }
+        if (connection) {
+          result.datagram_class = DatagramClass::kEnet;
+          DissectEnet(link.payload, connection, &result);
+        }
+        break;
       }
     }
   }
@@ -223,10 +241,14 @@ DatagramResult Dissector::Dissect(const CapturedFrame& frame) {
   return result;
 }
 
-void Dissector::DissectPresession(ByteSpan payload, DatagramResult* result) {
+void Dissector::DissectPresession(const LinkResult& link,
+                                  DatagramResult* result) {
+  ByteSpan payload = link.payload;
   PresessionView view;
   uint8_t type = payload.size() > 4 ? payload[4] : 0;
-  if (auto hello = protocol::DecodeHello(payload)) {
+  if (protocol::PeekProbeSession(payload)) {
+    DissectProbe(link, &view, result);
+  } else if (auto hello = protocol::DecodeHello(payload)) {
     view.type = "HELLO";
     view.fields = {Number("version", hello->version),
                    Number("client_nonce", hello->client_nonce)};
@@ -251,6 +273,103 @@ void Dissector::DissectPresession(ByteSpan payload, DatagramResult* result) {
                    " bytes with wrong size, type or padding");
   }
   result->presession = std::move(view);
+}
+
+void Dissector::DissectProbe(const LinkResult& link, PresessionView* view,
+                             DatagramResult* result) {
+  ByteSpan payload = link.payload;
+  assert(payload.size() == protocol::kProbeSize);
+  // Offsets of SPEC.md section 16.4; magic, type, version and size are
+  // already checked.
+  ByteReader r(payload.subspan(6));
+  uint64_t session_id = 0;
+  uint8_t role = 0, reserved = 0;
+  uint32_t seq = 0;
+  r.U64(&session_id);
+  r.U8(&role);
+  r.U8(&reserved);
+  r.U32(&seq);
+  ByteSpan tag =
+      payload.subspan(protocol::kProbeSize - protocol::kProbeTagSize);
+  view->type = "PROBE";
+  view->fields = {Number("version", payload[5]),
+                  Number("session_id", session_id),
+                  Text("role", role == 1   ? "connector"
+                               : role == 0 ? "listener"
+                                           : std::to_string(role)),
+                  Number("seq", seq), Text("tag", protocol::ToHex(tag))};
+  bool shape_ok = role <= 1 && reserved == 0;
+  if (!shape_ok) {
+    view->fields.push_back(Number("reserved", reserved));
+    AddProblem(result, ProblemKind::kMalformed,
+               "PROBE with role " + std::to_string(role) + " and reserved " +
+                   std::to_string(reserved) + " (role 0 or 1, reserved 0)");
+  }
+  auto keys = link_keys_.find(session_id);
+  std::string tag_status = "unverified (no link keys)";
+  if (keys != link_keys_.end()) {
+    bool valid = protocol::DecodeProbe(payload, keys->second.probe).has_value();
+    tag_status = valid ? "valid" : "invalid";
+    if (!valid && shape_ok) {
+      AddProblem(result, ProblemKind::kMalformed,
+                 "PROBE tag does not verify with the logged link keys");
+    }
+  } else if (options_.expect_keys) {
+    AddProblem(result, ProblemKind::kUndecryptable,
+               "no HAIL_LINK_KEYS entry for PROBE session " +
+                   std::to_string(session_id));
+  }
+  view->fields.push_back(Text("tag_status", tag_status));
+  if (!result->direct_link || !shape_ok) return;
+  result->to_server = role == 1;  // connector to listener
+  // The endpoints are a link of this session; the role names the connector.
+  if (links_.size() >= kMaxConnections) links_.erase(links_.begin());
+  LinkPath& path = links_[PairOf(link.source, link.destination)];
+  if (path.session_id != session_id) path = LinkPath{session_id, {}};
+  path.connector = role == 1 ? link.source : link.destination;
+}
+
+Dissector::EndpointPair Dissector::PairOf(const UdpEndpoint& a,
+                                          const UdpEndpoint& b) {
+  return a < b ? EndpointPair{a, b} : EndpointPair{b, a};
+}
+
+Dissector::Connection* Dissector::FindLinkConnection(const LinkResult& link,
+                                                     DatagramResult* result) {
+  EndpointPair pair = PairOf(link.source, link.destination);
+  auto path = links_.find(pair);
+  // A CONNECT names the session by the low 32 bits of its id and makes its
+  // sender the connector (section 16.5).
+  enet_wire::Datagram datagram =
+      enet_wire::ParseDatagram(link.payload, options_.enet_crc);
+  for (const enet_wire::Command& c : datagram.commands) {
+    if (c.type != CommandType::kConnect) continue;
+    if (path != links_.end() &&
+        static_cast<uint32_t>(path->second.session_id) == c.data) {
+      path->second.connector = link.source;
+      continue;
+    }
+    for (const auto& [session_id, keys] : link_keys_) {
+      if (static_cast<uint32_t>(session_id) != c.data) continue;
+      if (links_.size() >= kMaxConnections) links_.erase(links_.begin());
+      path = links_.insert_or_assign(pair, LinkPath{session_id, link.source})
+                 .first;
+      break;
+    }
+  }
+  if (path == links_.end() || !path->second.connector) return nullptr;
+  const UdpEndpoint& connector = *path->second.connector;
+  const UdpEndpoint& listener =
+      connector == link.source ? link.destination : link.source;
+  result->direct_link = true;
+  result->to_server = connector == link.source;
+  Connection* connection = FindConnection({connector, listener});
+  connection->direct_link = true;
+  if (connection->link_session != path->second.session_id) {
+    connection->keys.reset();
+    connection->link_session = path->second.session_id;
+  }
+  return connection;
 }
 
 Dissector::Connection* Dissector::FindConnection(const ConnectionKey& key) {
@@ -405,10 +524,16 @@ void Dissector::DissectFrame(ByteSpan frame, Connection* connection,
     auto it = keys_.find(*connection->client_ephemeral);
     if (it != keys_.end()) connection->keys = it->second;
   }
+  if (!connection->keys && connection->link_session) {
+    auto it = link_keys_.find(*connection->link_session);
+    if (it != link_keys_.end()) connection->keys = it->second.channel;
+  }
   if (!connection->keys) {
     if (options_.expect_keys) {
       AddProblem(result, ProblemKind::kUndecryptable,
-                 connection->client_ephemeral
+                 connection->direct_link
+                     ? "no HAIL_LINK_KEYS entry for this link's session"
+                 : connection->client_ephemeral
                      ? "no key log entry for this session's CLIENT_HELLO"
                      : "no CLIENT_HELLO captured for this connection");
     }
@@ -475,18 +600,22 @@ void Dissector::DecodePlaintext(ByteSpan plaintext, bool sealed,
                hail->kind + " on channel " + std::to_string(hail->channel) +
                    " (registry: " + std::to_string(info->channel) + ")");
   }
-  // Direct links are not decoded here, so a peer-to-peer kind on a server
-  // session is always wrong.
+  // A direct link carries only peer-to-peer kinds (section 16.6), and a
+  // server session never does.
   bool right_direction =
-      info->direction == protocol::Direction::kBoth ||
-      (info->direction != protocol::Direction::kPeerToPeer &&
-       (info->direction == protocol::Direction::kClientToServer) ==
-           result->to_server);
+      connection->direct_link
+          ? info->direction == protocol::Direction::kPeerToPeer
+          : info->direction == protocol::Direction::kBoth ||
+                (info->direction != protocol::Direction::kPeerToPeer &&
+                 (info->direction == protocol::Direction::kClientToServer) ==
+                     result->to_server);
   if (!right_direction) {
     AddProblem(result, ProblemKind::kMalformed,
-               hail->kind + " sent in the wrong direction");
+               hail->kind + (connection->direct_link
+                                 ? " on a direct link (peer-to-peer kinds only)"
+                                 : " sent in the wrong direction"));
   }
-  if (!sealed && result->to_server &&
+  if (!sealed && result->to_server && !connection->direct_link &&
       decoded.kind == static_cast<uint16_t>(protocol::Kind::kClientHello)) {
     const auto& hello = std::get<protocol::ClientHello>(decoded.message);
     if (connection->client_ephemeral != hello.client_ephemeral_key) {

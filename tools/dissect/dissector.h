@@ -6,8 +6,12 @@
 // printing; pcap reading and output live in pcap_source.h and the printers.
 //
 // A connection is (client endpoint, server endpoint); the server is whichever
-// side uses Options::server_port. Every problem found is reported in the
-// result, classified, and counted; nothing in the input is trusted.
+// side uses Options::server_port. A direct link (SPEC.md section 16) is a
+// connection between two other endpoints, recognised once a PROBE between
+// them, or an ENet CONNECT whose data names a logged link session, was seen;
+// its connector plays the client's part (it seals with client_to_server).
+// Every problem found is reported in the result, classified, and counted;
+// nothing in the input is trusted.
 #ifndef HAIL_TOOLS_DISSECT_DISSECTOR_H_
 #define HAIL_TOOLS_DISSECT_DISSECTOR_H_
 
@@ -22,6 +26,7 @@
 #include "protocol/enet_wire.h"
 #include "protocol/field_visitor.h"
 #include "protocol/handshake.h"
+#include "protocol/p2p_link.h"
 #include "protocol/secure_channel.h"
 #include "tools/dissect/fragment_reassembler.h"
 #include "tools/dissect/link_layer.h"
@@ -51,7 +56,7 @@ struct Field {
 };
 
 struct PresessionView {
-  std::string type;  // "HELLO", "COOKIE", "REJECT" or "MALFORMED"
+  std::string type;  // "HELLO", "COOKIE", "REJECT", "PROBE" or "MALFORMED"
   std::vector<Field> fields;
 };
 
@@ -100,8 +105,10 @@ struct DatagramResult {
   std::string source;  // "IP:PORT" (empty when not UDP)
   std::string destination;
   DatagramClass datagram_class = DatagramClass::kOther;
+  // On a direct link: sent by the connector (to the listener).
   bool to_server = false;
-  size_t length = 0;  // UDP payload bytes
+  bool direct_link = false;  // between two clients, not to or from the server
+  size_t length = 0;         // UDP payload bytes
   std::optional<PresessionView> presession;
   std::optional<EnetView> enet;
   std::vector<HailFrame> hail;
@@ -143,6 +150,9 @@ class Dissector {
   // Keys for the session whose CLIENT_HELLO carries entry.client_ephemeral.
   // May be called at any time (a live key log grows).
   void AddKeys(const protocol::KeyLogEntry& entry);
+  // Keys of the direct link `entry.session_id` (HAIL_LINK_KEYS); likewise
+  // at any time.
+  void AddLinkKeys(const protocol::LinkKeyLogEntry& entry);
 
   DatagramResult Dissect(const CapturedFrame& frame);
 
@@ -168,10 +178,27 @@ class Dissector {
     std::optional<protocol::PublicKey> client_ephemeral;
     std::optional<protocol::SessionKeys> keys;
     std::map<std::pair<bool, uint8_t>, SequenceTracker> reliable;
+    // Direct links only: the session named by PROBEs or the CONNECT data.
+    bool direct_link = false;
+    std::optional<uint64_t> link_session;
   };
-  using ConnectionKey = std::pair<UdpEndpoint, UdpEndpoint>;  // client, server
+  // (client, server), or (connector, listener) for a direct link.
+  using ConnectionKey = std::pair<UdpEndpoint, UdpEndpoint>;
+  // What is known of the two endpoints of a direct link.
+  struct LinkPath {
+    uint64_t session_id = 0;
+    std::optional<UdpEndpoint> connector;
+  };
+  using EndpointPair = std::pair<UdpEndpoint, UdpEndpoint>;  // lower first
 
-  void DissectPresession(protocol::ByteSpan payload, DatagramResult* result);
+  void DissectPresession(const LinkResult& link, DatagramResult* result);
+  void DissectProbe(const LinkResult& link, PresessionView* view,
+                    DatagramResult* result);
+  // The link connection for an ENet datagram between two non-server
+  // endpoints, or nullptr when they are not known to be a direct link.
+  Connection* FindLinkConnection(const LinkResult& link,
+                                 DatagramResult* result);
+  static EndpointPair PairOf(const UdpEndpoint& a, const UdpEndpoint& b);
   void DissectEnet(protocol::ByteSpan payload, Connection* connection,
                    DatagramResult* result);
   void DissectFrame(protocol::ByteSpan frame, Connection* connection,
@@ -186,6 +213,8 @@ class Dissector {
 
   Options options_;
   std::map<protocol::PublicKey, protocol::SessionKeys> keys_;
+  std::map<uint64_t, protocol::LinkKeys> link_keys_;  // by session_id
+  std::map<EndpointPair, LinkPath> links_;            // at most kMaxConnections
   std::map<ConnectionKey, Connection> connections_;
   std::vector<ConnectionKey> connection_order_;  // oldest first
   uint64_t next_connection_id_ = 1;

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "protocol/handshake.h"
+#include "protocol/p2p_link.h"
 
 namespace hail::dissect {
 
@@ -22,7 +23,11 @@ bool KeyLogReader::ReadNew(Dissector* dissector) {
     if (auto entry = protocol::ParseKeyLogLine(line)) {
       dissector->AddKeys(*entry);
       ++sessions_;
-    } else if (line.starts_with("HAIL_SESSION_KEYS")) {
+    } else if (auto link = protocol::ParseLinkKeyLogLine(line)) {
+      dissector->AddLinkKeys(*link);
+      ++links_;
+    } else if (line.starts_with("HAIL_SESSION_KEYS") ||
+               line.starts_with("HAIL_LINK_KEYS")) {
       ++bad_lines_;
     }
     start = end + 1;

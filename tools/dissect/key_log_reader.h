@@ -1,6 +1,6 @@
-// Reads a HAIL_KEYLOGFILE (SPEC.md section 13) into a Dissector, and keeps
-// reading what is appended later (a live capture sees sessions whose keys
-// are logged after their CLIENT_HELLO).
+// Reads a HAIL_KEYLOGFILE (SPEC.md section 13: session and link lines) into
+// a Dissector, and keeps reading what is appended later (a live capture sees
+// sessions whose keys are logged after their CLIENT_HELLO).
 #ifndef HAIL_TOOLS_DISSECT_KEY_LOG_READER_H_
 #define HAIL_TOOLS_DISSECT_KEY_LOG_READER_H_
 
@@ -20,13 +20,16 @@ class KeyLogReader {
   bool ReadNew(Dissector* dissector);
 
   uint64_t sessions() const { return sessions_; }
-  // Lines starting with HAIL_SESSION_KEYS that did not parse.
+  uint64_t links() const { return links_; }  // HAIL_LINK_KEYS lines
+  // Lines starting with HAIL_SESSION_KEYS or HAIL_LINK_KEYS that did not
+  // parse.
   uint64_t bad_lines() const { return bad_lines_; }
 
  private:
   std::string path_;
   uint64_t offset_ = 0;  // bytes consumed (complete lines only)
   uint64_t sessions_ = 0;
+  uint64_t links_ = 0;
   uint64_t bad_lines_ = 0;
 };
 

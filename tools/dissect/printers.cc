@@ -156,7 +156,12 @@ std::string FormatTree(const DatagramResult& result,
   out += "\n";
   out += "  Class: " + std::string(DatagramClassName(result.datagram_class));
   if (result.datagram_class != DatagramClass::kOther) {
-    out += result.to_server ? " (client to server)" : " (server to client)";
+    if (result.direct_link) {
+      out += result.to_server ? " (direct link, connector to listener)"
+                              : " (direct link, listener to connector)";
+    } else {
+      out += result.to_server ? " (client to server)" : " (server to client)";
+    }
   }
   out += "\n";
   if (result.presession) {

@@ -86,6 +86,7 @@ local PRESESSION = {
   [1] = { name = "HELLO", size = 64 },
   [2] = { name = "COOKIE", size = 20 },
   [3] = { name = "REJECT", size = 16 },
+  [4] = { name = "PROBE", size = 36 },  -- client to client (SPEC.md 16.4)
 }
 
 -- /usr/include/enet/protocol.h: command numbers, names and fixed sizes
@@ -131,6 +132,12 @@ hf("ps_cookie", ProtoField.uint32("hail.presession.cookie", "Cookie", base.HEX))
 hf("ps_valid_for", ProtoField.uint16("hail.presession.valid_for", "Valid for (seconds)"))
 hf("ps_error", ProtoField.uint16("hail.presession.error", "Error", base.DEC, ERRORS))
 hf("ps_padding", ProtoField.bytes("hail.presession.padding", "Padding"))
+hf("ps_session_id", ProtoField.uint64("hail.presession.session_id", "Link session id", base.HEX))
+hf("ps_role", ProtoField.uint8("hail.presession.role", "Sender role", base.DEC,
+                               { [0] = "listener", [1] = "connector" }))
+hf("ps_reserved", ProtoField.uint8("hail.presession.reserved", "Reserved"))
+hf("ps_seq", ProtoField.uint32("hail.presession.seq", "Probe round"))
+hf("ps_tag", ProtoField.bytes("hail.presession.tag", "Tag (not verified here: needs the link key)"))
 
 -- hail: STUN shape
 hf("stun_type", ProtoField.uint16("hail.stun.type", "STUN message type", base.HEX))
@@ -481,7 +488,7 @@ local function dissect_presession(tvb, pinfo, tree)
   t:add(HF.ps_type_id, tvb(4, 1))
   if type_id == 1 then
     learn_server(pinfo, endpoint(pinfo.dst, pinfo.dst_port))
-  elseif info then
+  elseif info and type_id ~= 4 then  -- PROBEs travel between clients
     learn_server(pinfo, endpoint(pinfo.src, pinfo.src_port))
   end
   t:append_text(": " .. name)
@@ -494,6 +501,30 @@ local function dissect_presession(tvb, pinfo, tree)
   end
   if len >= 6 then t:add(HF.ps_version, tvb(5, 1)) end
   local summary = name
+  if type_id == 4 then
+    -- PROBE: the size is exact here only when len == 36; fields as far as
+    -- they go otherwise.
+    if len >= 14 then
+      t:add(HF.ps_session_id, tvb(6, 8))
+      summary = summary .. " session=0x" .. tvb(6, 8):uint64():tohex()
+    end
+    if len >= 16 then
+      local role, reserved = tvb(14, 1):uint(), tvb(15, 1):uint()
+      t:add(HF.ps_role, tvb(14, 1))
+      t:add(HF.ps_reserved, tvb(15, 1))
+      if role > 1 or reserved ~= 0 then
+        malformed(t, string.format("PROBE role %d, reserved %d (role 0 or 1, reserved 0)",
+                                   role, reserved))
+      end
+      summary = summary .. (role == 1 and " connector" or " listener")
+    end
+    if len >= 20 then
+      t:add(HF.ps_seq, tvb(16, 4))
+      summary = summary .. " seq=" .. tvb(16, 4):uint()
+    end
+    if len >= 36 then t:add(HF.ps_tag, tvb(20, 16)) end
+    return summary
+  end
   if len >= 14 then
     t:add(HF.ps_nonce, tvb(6, 8))
     summary = summary .. " nonce=0x" .. tvb(6, 8):uint64():tohex()
