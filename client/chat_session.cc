@@ -315,6 +315,9 @@ void ChatSession::PrintWho() {
     if (!text.empty()) text += '\n';
     text += fmt::format("  {:<{}}  {}", TerminalSafe(entry.username), width,
                         DescribeEntry(entry));
+    if (entry.presence != protocol::Presence::kOffline) {
+      text += fmt::format("  [{}]", PathName(client_.PathTo(entry.username)));
+    }
   }
   Print(text);
 }

@@ -100,6 +100,10 @@ po::options_description GlobalOptions() {
        "log in as NAME for the contact, presence and message commands "
        "(default $HAIL_USER, else the only user with a stored token)")  //
       ("json", "print one JSON object per line on stdout")              //
+      ("p2p", po::value<std::string>()->value_name("auto|relay-only"),
+       "direct links with contacts: auto (listen and chat default) or "
+       "relay-only (never reveal your IP address; default for one-shot "
+       "commands)")  //
       ("timeout", po::value<int>()->value_name("SECONDS"),
        "give up on the server after this long (default 10; time spent at "
        "password prompts is not counted)")  //
@@ -179,6 +183,17 @@ CliParse ParseCommandLine(std::span<const char* const> args,
     }
   }
   options.json = values.count("json") > 0;
+  if (values.count("p2p")) {
+    const std::string& p2p = values["p2p"].as<std::string>();
+    if (p2p == "auto") {
+      options.p2p = P2pPolicy::kAuto;
+    } else if (p2p == "relay-only") {
+      options.p2p = P2pPolicy::kRelayOnly;
+    } else {
+      return UsageError(
+          fmt::format("--p2p '{}': expected auto or relay-only", p2p));
+    }
+  }
   if (values.count("timeout")) {
     options.timeout_seconds = values["timeout"].as<int>();
     if (options.timeout_seconds <= 0 || options.timeout_seconds > 86400) {

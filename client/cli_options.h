@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/client.h"
 #include "client/server_address.h"
 #include "protocol/messages.h"
 
@@ -60,6 +61,8 @@ struct CliOptions {
   std::optional<protocol::PublicKey> trusted_identity;  // --trust
   bool json = false;
   int timeout_seconds = kDefaultTimeoutSeconds;
+  // --p2p; unset: direct links for listen and chat only (SPEC.md 16).
+  std::optional<P2pPolicy> p2p;
 };
 
 struct CliParse {

@@ -91,6 +91,9 @@ ExitCode CommandRunner::Run() {
   client_options.auto_ack = false;
   client_options.auto_reconnect = options_.command == Command::kListen ||
                                   options_.command == Command::kChat;
+  // A one-shot command is gone before a direct link could help it.
+  client_options.p2p = options_.p2p.value_or(
+      client_options.auto_reconnect ? P2pPolicy::kAuto : P2pPolicy::kRelayOnly);
   client_ = std::make_unique<Client>(std::move(client_options));
   switch (options_.command) {
     case Command::kRegister:
