@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "client/client.h"
 #include "client/client_internal.h"
@@ -38,6 +39,14 @@ std::string ReasonFor(ErrorCode code) {
       return fmt::format("the server refused the rendezvous ({})",
                          protocol::ErrorCodeName(code));
   }
+}
+
+// direct_ is keyed by user id; a name asked about before the server said
+// who it is gets a key with the top bit set (user ids never have it).
+constexpr uint64_t kUnknownPeerBit = uint64_t{1} << 63;
+
+uint64_t UnknownPeerKey(const std::string& username) {
+  return kUnknownPeerBit | (std::hash<std::string>{}(username) >> 1);
 }
 
 }  // namespace
@@ -96,12 +105,17 @@ Status Client::RequestDirectLink(std::string_view username) {
   if (options_.p2p == P2pPolicy::kRelayOnly) {
     return Status::InvalidArgument("relay-only: direct links are disabled");
   }
+  Result<std::string> canonical = internal::CanonicalUsername(username);
+  if (!canonical.ok()) return canonical.status();
+  // The server decides who may have a link (accepted contacts only); a
+  // name this client does not know yet is asked about all the same, and
+  // the refusal arrives as a PathChanged with the reason.
   auto it = std::find_if(direct_.begin(), direct_.end(), [&](const auto& e) {
-    return e.second.username == username;
+    return e.second.username == *canonical;
   });
-  if (it == direct_.end() || !it->second.online) {
-    return Status::InvalidArgument(
-        fmt::format("{} is not an online accepted contact", username));
+  if (it == direct_.end()) {
+    it = direct_.emplace(UnknownPeerKey(*canonical), DirectPeer{}).first;
+    it->second.username = *canonical;
   }
   DirectPeer& peer = it->second;
   if (peer.stage != Stage::kIdle) return Status::Ok();  // in progress or up

@@ -274,8 +274,10 @@ TEST_F(P2pNatTest, RelayOnlyUserAndNonContactNeverReceiveAnEndpoint) {
   NsProcess* carol = Peer("carol", topology_->client_ns(Home::kB));
   ASSERT_TRUE(carol);
   ASSERT_TRUE(carol->WriteLine("p2p alice"));
-  ASSERT_TRUE(carol->WaitForLine(
-      [](const std::string& l) { return IsEvent(l, "error"); }, 5000));
+  std::optional<std::string> refused = WaitPath(carol, "alice", "relay", 5000);
+  ASSERT_TRUE(refused) << carol->transcript();
+  EXPECT_NE(Field(*refused, "reason").find("accepted contacts"),
+            std::string::npos);
   ASSERT_TRUE(alice->WriteLine("send bob 20 a 8"));
   ASSERT_TRUE(bob->WriteLine("send alice 20 b 8"));
   auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", 20, 20000);
@@ -309,7 +311,45 @@ TEST_F(P2pNatTest, RelayOnlyUserAndNonContactNeverReceiveAnEndpoint) {
     EXPECT_EQ(seen.find("cb007102"), std::string::npos) << who;
     EXPECT_EQ(seen.find("c0a8010a"), std::string::npos) << who;
   }
-  EXPECT_EQ(haild_->Stats()["p2p_ready"], 0);
+  std::map<std::string, int64_t> stats = haild_->Stats();
+  EXPECT_EQ(stats["p2p_ready"], 0);
+  EXPECT_GE(stats["p2p_refused"], 1);   // carol's request reached the server
+  EXPECT_GE(stats["p2p_declined"], 1);  // bob's client said no
+}
+
+TEST_F(P2pNatTest, MessagesMoveBackToTheServerWhenTheDirectLinkDies) {
+  Build({});
+  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
+  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  ASSERT_TRUE(alice && bob);
+  Befriend(alice, "alice", bob, "bob");
+  ASSERT_TRUE(WaitPath(alice, "bob", "direct", 15000)) << alice->transcript();
+  ASSERT_TRUE(WaitPath(bob, "alice", "direct", 5000)) << bob->transcript();
+  // Router A stops forwarding anything between the two homes; the server
+  // stays reachable. The link dies without a word.
+  const std::string b_wan = NatTopology::router_wan_ip(Home::kB);
+  for (const char* dir : {"-s", "-d"}) {
+    ASSERT_TRUE(topology_
+                    ->RunIn(topology_->router_ns(Home::kA),
+                            {FindTool("iptables"), "-w", "-I", "FORWARD", dir,
+                             b_wan, "-j", "DROP"})
+                    .ok());
+  }
+  constexpr int kCount = 100;
+  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 8"));
+  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 8"));
+  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 60000);
+  EXPECT_EQ(at_bob.distinct(), kCount);
+  EXPECT_EQ(at_alice.distinct(), kCount);
+  EXPECT_GT(at_bob.paths["relay"], 0);
+  std::printf("at bob: %d direct, %d relay; at alice: %d direct, %d relay\n",
+              at_bob.paths["direct"], at_bob.paths["relay"],
+              at_alice.paths["direct"], at_alice.paths["relay"]);
+  ASSERT_TRUE(alice->WriteLine("path bob"));
+  std::optional<std::string> path = alice->WaitForLine(
+      [](const std::string& l) { return IsEvent(l, "path"); }, 5000);
+  ASSERT_TRUE(path);
+  EXPECT_EQ(Field(*path, "path"), "relay");
 }
 
 }  // namespace
