@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "client/server_address.h"
+#include "client/transport.h"
 #include "protocol/messages.h"
 
 namespace hail::client {
@@ -58,6 +59,7 @@ struct CliOptions {
   protocol::Presence presence = protocol::Presence::kOnline;
   ServerAddress server;
   std::optional<protocol::PublicKey> trusted_identity;  // --trust
+  TransportChoice transport = TransportChoice::kAuto;   // --transport
   bool json = false;
   int timeout_seconds = kDefaultTimeoutSeconds;
 };

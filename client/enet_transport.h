@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "client/transport.h"
 #include "protocol/byte_io.h"
 #include "protocol/endpoint.h"
 #include "protocol/server_session.h"
@@ -25,7 +26,7 @@
 
 namespace hail::client {
 
-class EnetTransport {
+class EnetTransport final : public Transport {
  public:
   // ENet peer settings (SPEC.md "ENet usage"), the same as the server's.
   static constexpr uint32_t kPingIntervalMs = 1000;
@@ -33,20 +34,6 @@ class EnetTransport {
   static constexpr uint32_t kTimeoutMinimumMs = 5000;
   static constexpr uint32_t kTimeoutMaximumMs = 15000;
   static constexpr size_t kMaximumPacketSize = 65536;
-
-  struct Event {
-    enum class Type : uint8_t {
-      kNone,                // nothing happened within the timeout
-      kPresessionDatagram,  // a "HAIL" datagram from the server: `data`
-      kConnected,           // ENet connected to the server
-      kPacket,              // a packet on `channel`: `data`
-      kDisconnected,        // the peer is gone; `disconnect_data` says why
-    };
-    Type type = Type::kNone;
-    uint8_t channel = 0;
-    protocol::Bytes data;
-    uint32_t disconnect_data = 0;
-  };
 
   // Datagrams the intercept consumed and dropped instead of handing on.
   struct Counters {
@@ -62,7 +49,7 @@ class EnetTransport {
   static Result<std::unique_ptr<EnetTransport>> Open(const std::string& host,
                                                      uint16_t port);
 
-  ~EnetTransport();
+  ~EnetTransport() override;
   EnetTransport(const EnetTransport&) = delete;
   EnetTransport& operator=(const EnetTransport&) = delete;
 
@@ -74,24 +61,27 @@ class EnetTransport {
   Status Connect(uint32_t connect_data);
   // Queues `frame` reliably on its channel and flushes it to the socket.
   // REQUIRES: connected(). Errors: IoError when ENet refuses the packet.
-  Status Send(const protocol::OutgoingFrame& frame);
+  Status Send(const protocol::OutgoingFrame& frame) override;
   // Graceful close: ENet delivers what is queued, then kDisconnected.
-  void Disconnect(uint32_t data);
+  void Disconnect(uint32_t data) override;
   // Immediate close: one unreliable DISCONNECT is sent, no event follows.
-  void DisconnectNow(uint32_t data);
+  void DisconnectNow(uint32_t data) override;
 
   // Waits up to `timeout_ms` for one event. Never fails: ENet's -1 (it
   // returns it, for example, for a received datagram over 4096 bytes) is
   // counted and reported as kNone.
-  Event Service(uint32_t timeout_ms);
+  Event Service(uint32_t timeout_ms) override;
 
-  bool connected() const { return connected_; }
+  TransportKind kind() const override { return TransportKind::kUdp; }
+  bool connected() const override { return connected_; }
   // The server's address as resolved.
   protocol::Endpoint server_endpoint() const;
   // The local address the OS routes toward the server, with the ENet
   // host's port: what LOGIN and RESUME declare as the LAN endpoint. Empty
   // when it cannot be determined.
-  const protocol::Endpoint& lan_endpoint() const { return lan_endpoint_; }
+  const protocol::Endpoint& lan_endpoint() const override {
+    return lan_endpoint_;
+  }
   const Counters& counters() const { return counters_; }
 
  private:

@@ -95,6 +95,8 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.auth_per_ip = s.auth_per_ip_.get();
   s.shared_.resume_per_ip = s.resume_per_ip_.get();
   s.shared_.failures_per_account = s.failures_per_account_.get();
+  s.tcp_per_ip_ = std::make_unique<TcpIpCounter>(config.max_peers_per_ip);
+  s.shared_.tcp_per_ip = s.tcp_per_ip_.get();
 
   protocol::Endpoint listen = config.listen;
   for (unsigned i = 0; i < config.loop_threads; ++i) {
@@ -106,6 +108,17 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
     s.shared_.shards.push_back(shard.get());
     s.shards_.push_back(std::move(shard));
   }
+  // TCP defaults to the UDP port actually bound (which --listen may have
+  // left to the kernel); later listeners join the port the first one got.
+  protocol::Endpoint tcp_listen = listen;
+  tcp_listen.port = config.tcp_port.value_or(listen.port);
+  if (!config.tcp_port || *config.tcp_port != 0) {
+    for (auto& shard : s.shards_) {
+      Status listening = shard->ListenTcp(tcp_listen);
+      if (!listening.ok()) return listening;
+      tcp_listen.port = shard->tcp_port();
+    }
+  }
   Server* self = server.get();
   Result<std::unique_ptr<AdminSocket>> admin = AdminSocket::Listen(
       config.data_dir / "admin.sock", [self](const std::string& command) {
@@ -115,10 +128,13 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.admin_ = std::move(*admin);
   for (auto& shard : s.shards_) shard->Start();
   logger->Info(
-      "haild listening on udp {} with {} loop thread(s), {} hash "
+      "haild listening on udp {} and {} with {} loop thread(s), {} hash "
       "thread(s); data dir {}; identity {}",
-      s.bound().ToString(), config.loop_threads, config.hash_threads,
-      config.data_dir.string(), protocol::Fingerprint(s.identity_.public_key));
+      s.bound().ToString(),
+      s.tcp_port() == 0 ? std::string("no tcp")
+                        : "tcp port " + std::to_string(s.tcp_port()),
+      config.loop_threads, config.hash_threads, config.data_dir.string(),
+      protocol::Fingerprint(s.identity_.public_key));
   return server;
 }
 
@@ -143,6 +159,10 @@ void Server::Shutdown() {
 
 protocol::Endpoint Server::bound() const {
   return shards_.empty() ? protocol::Endpoint{} : shards_.front()->bound();
+}
+
+uint16_t Server::tcp_port() const {
+  return shards_.empty() ? 0 : shards_.front()->tcp_port();
 }
 
 std::string Server::AdminCommand(const std::string& command) const {
@@ -172,7 +192,14 @@ std::string Server::StatsJson() const {
       "\"messages_dropped_blocked\":{},\"live_fallbacks_stored\":{},"
       "\"mailbox_items_sent\":{},\"items_acknowledged\":{},"
       "\"receipts_sent\":{},\"notices_dropped\":{},\"mailbox_expired\":{},"
-      "\"store_batches\":{},\"store_writes\":{}}}",
+      "\"store_batches\":{},\"store_writes\":{},\"tcp_accepted\":{},"
+      "\"tcp_current\":{},\"tcp_accept_errors\":{},"
+      "\"tcp_refused_per_ip\":{},\"tcp_refused_draining\":{},"
+      "\"tcp_closed_by_peer\":{},\"tcp_closed_by_server\":{},"
+      "\"tcp_closed_malformed\":{},\"tcp_closed_oversized\":{},"
+      "\"tcp_closed_mid_record\":{},\"tcp_closed_slow_reader\":{},"
+      "\"tcp_closed_handshake_timeout\":{},\"tcp_closed_errors\":{},"
+      "\"tcp_close_linger_expired\":{}}}",
       c.password_hashes.load(), c.registrations.load(),
       c.logins_password.load(), c.logins_resumed.load(),
       c.login_failures.load(), c.throttled.load(), c.server_busy.load(),
@@ -192,7 +219,14 @@ std::string Server::StatsJson() const {
       c.mailbox_items_sent.load(), c.items_acknowledged.load(),
       c.receipts_sent.load(), c.notices_dropped.load(),
       c.mailbox_expired.load(), chats_ ? chats_->batches_committed() : 0,
-      chats_ ? chats_->writes_committed() : 0);
+      chats_ ? chats_->writes_committed() : 0, c.tcp_accepted.load(),
+      c.tcp_current.load(), c.tcp_accept_errors.load(),
+      c.tcp_refused_per_ip.load(), c.tcp_refused_draining.load(),
+      c.tcp_closed_by_peer.load(), c.tcp_closed_by_server.load(),
+      c.tcp_closed_malformed.load(), c.tcp_closed_oversized.load(),
+      c.tcp_closed_mid_record.load(), c.tcp_closed_slow_reader.load(),
+      c.tcp_closed_handshake_timeout.load(), c.tcp_closed_errors.load(),
+      c.tcp_close_linger_expired.load());
 }
 
 std::string Server::UserJson(const std::string& username) const {

@@ -19,6 +19,7 @@
 #include "server/logger.h"
 #include "server/rate_limiter.h"
 #include "server/session_registry.h"
+#include "server/tcp_link.h"
 #include "server/worker_pool.h"
 
 namespace hail::server {
@@ -79,6 +80,7 @@ struct SharedState {
   LockedRateLimiter* auth_per_ip = nullptr;
   LockedRateLimiter* resume_per_ip = nullptr;
   LockedRateLimiter* failures_per_account = nullptr;
+  TcpIpCounter* tcp_per_ip = nullptr;  // TCP connections per source IP
   std::vector<Shard*> shards;  // set before any shard starts; read-only after
 };
 
