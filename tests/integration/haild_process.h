@@ -28,7 +28,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A UDP port on 127.0.0.1 that was free a moment ago.
+// A port number on 127.0.0.1 that was free a moment ago for UDP and TCP.
 uint16_t FreeUdpPort();
 
 class HaildProcess {
@@ -59,12 +59,15 @@ class HaildProcess {
   std::string log() const;
 
   uint16_t port() const { return port_; }
+  // The address haild listens on; 127.0.0.1 unless set before Start.
+  void set_listen_host(std::string host) { listen_host_ = std::move(host); }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& data_dir() const { return data_dir_; }
 
  private:
   std::filesystem::path data_dir_;
   uint16_t port_;
+  std::string listen_host_ = "127.0.0.1";
   pid_t pid_ = -1;
   std::filesystem::path log_path_;
 };
