@@ -18,13 +18,14 @@ namespace {
 constexpr size_t kReadChunk = 16384;
 constexpr int kMaxReadsPerService = 16;
 
-// Kernel keepalive as SPEC.md 3.8 asks: the TCP stand-in for ENet's pings.
+// TCP_NODELAY and the keepalive of protocol/stream_framing.h (SPEC.md 3.8),
+// the TCP stand-in for ENet's pings.
 void ConfigureSocket(int fd) {
   int one = 1;
-  int idle_s = 5;
-  int interval_s = 1;
-  int probes = 10;
-  unsigned user_timeout_ms = 15000;
+  int idle_s = protocol::stream::kKeepaliveIdleSeconds;
+  int interval_s = protocol::stream::kKeepaliveIntervalSeconds;
+  int probes = protocol::stream::kKeepaliveProbes;
+  unsigned user_timeout_ms = protocol::stream::kUserTimeoutMs;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);

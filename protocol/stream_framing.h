@@ -24,6 +24,14 @@ inline constexpr size_t kMaxFrameSize = 65536;
 inline constexpr uint32_t kMaxRecordLength = 1 + kMaxFrameSize;
 inline constexpr uint32_t kCloseRecordLength = 3;
 
+// TCP keepalive both sides configure in place of ENet's pings (SPEC.md
+// 3.8): first probe after 5 s idle, then every 1 s, 10 unanswered probes
+// end the connection; unacknowledged data ends it after 15 s.
+inline constexpr int kKeepaliveIdleSeconds = 5;
+inline constexpr int kKeepaliveIntervalSeconds = 1;
+inline constexpr int kKeepaliveProbes = 10;
+inline constexpr unsigned kUserTimeoutMs = 15000;
+
 struct Record {
   enum class Type : uint8_t { kFrame, kClose };
   Type type = Type::kFrame;

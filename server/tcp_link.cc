@@ -44,10 +44,10 @@ void TcpIpCounter::Release(uint32_t ip) {
 
 void ConfigureTcpKeepalive(int fd) {
   int one = 1;
-  int idle_s = 5;
-  int interval_s = 1;
-  int probes = 10;
-  unsigned user_timeout_ms = 15000;
+  int idle_s = protocol::stream::kKeepaliveIdleSeconds;
+  int interval_s = protocol::stream::kKeepaliveIntervalSeconds;
+  int probes = protocol::stream::kKeepaliveProbes;
+  unsigned user_timeout_ms = protocol::stream::kUserTimeoutMs;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);

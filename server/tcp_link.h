@@ -51,9 +51,8 @@ struct TcpLimits {
   uint64_t close_linger_ms = 3000;
 };
 
-// Kernel keepalive standing in for ENet's pings (SPEC.md 3.8): probes
-// after 5 s idle, every 1 s, 10 unanswered ones end the connection; unacked
-// data ends it after 15 s. Applies them to `fd`; both sides use it.
+// TCP_NODELAY and the keepalive of protocol/stream_framing.h (SPEC.md
+// 3.8), for an accepted connection.
 void ConfigureTcpKeepalive(int fd);
 
 class TcpListener {
