@@ -78,8 +78,10 @@ std::optional<Event> ChatSession::Run() {
                       return OnLine(std::move(line));
                     });
   editor_ = &editor;
-  Print(
-      fmt::format("* logged in as {}; type /help for the commands", username_));
+  std::optional<TransportKind> transport = client_.transport_kind();
+  Print(fmt::format("* logged in as {} over {}; type /help for the commands",
+                    username_,
+                    transport ? TransportKindName(*transport) : "?"));
   while (!quit_ && !end_ && !signals.stop_requested()) {
     if (signals.TakeResize()) editor.OnResize();
     pollfd input{editor.fd(), POLLIN, 0};

@@ -96,6 +96,10 @@ po::options_description GlobalOptions() {
        "server to use (default 127.0.0.1:4000)")  //
       ("trust", po::value<std::string>()->value_name("ed25519:HEX"),
        "accept only this server identity, and pin it")  //
+      ("transport", po::value<std::string>()->value_name("auto|udp|tcp"),
+       "how to reach the server: UDP, falling back to TCP on the same port "
+       "when UDP gets no answer within 2 s (auto, the default), or only "
+       "one of them")  //
       ("user", po::value<std::string>()->value_name("NAME"),
        "log in as NAME for the contact, presence and message commands "
        "(default $HAIL_USER, else the only user with a stored token)")  //
@@ -173,6 +177,19 @@ CliParse ParseCommandLine(std::span<const char* const> args,
     if (!options.trusted_identity) {
       return UsageError(fmt::format(
           "--trust '{}': expected ed25519: followed by 64 hex digits", text));
+    }
+  }
+  if (values.count("transport")) {
+    const std::string& text = values["transport"].as<std::string>();
+    if (text == "auto") {
+      options.transport = TransportChoice::kAuto;
+    } else if (text == "udp") {
+      options.transport = TransportChoice::kUdp;
+    } else if (text == "tcp") {
+      options.transport = TransportChoice::kTcp;
+    } else {
+      return UsageError(
+          fmt::format("--transport '{}': expected auto, udp or tcp", text));
     }
   }
   if (values.count("user")) {

@@ -12,6 +12,7 @@
 
 #include "client/client.h"
 #include "client/server_address.h"
+#include "client/transport.h"
 #include "protocol/messages.h"
 
 namespace hail::client {
@@ -59,6 +60,7 @@ struct CliOptions {
   protocol::Presence presence = protocol::Presence::kOnline;
   ServerAddress server;
   std::optional<protocol::PublicKey> trusted_identity;  // --trust
+  TransportChoice transport = TransportChoice::kAuto;   // --transport
   bool json = false;
   int timeout_seconds = kDefaultTimeoutSeconds;
   // --p2p; unset: direct links for listen and chat only (SPEC.md 16).

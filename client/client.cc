@@ -16,6 +16,7 @@
 #include "client/enet_transport.h"
 #include "client/presession_exchange.h"
 #include "client/state_file.h"
+#include "client/tcp_transport.h"
 #include "protocol/account_rules.h"
 #include "protocol/client_session.h"
 #include "protocol/handshake.h"
@@ -152,6 +153,8 @@ Status Client::StartConnecting() {
   expected_identity_ =
       options_.trusted_identity ? options_.trusted_identity : pinned_identity_;
 
+  fell_back_to_tcp_ = false;
+  if (options_.transport == TransportChoice::kTcp) return StartTcp();
   Result<std::unique_ptr<EnetTransport>> transport =
       EnetTransport::Open(options_.server_host, options_.server_port);
   if (!transport.ok()) return transport.status();
@@ -160,13 +163,32 @@ Status Client::StartConnecting() {
     exchange_.reset();
     return status;
   }
+  enet_ = transport->get();
   transport_ = std::move(*transport);
-  transport_->set_connect_filter(
+  enet_->set_connect_filter(
       [this](const protocol::Endpoint& from, uint32_t data) {
         return AdmitLinkConnect(from, data);
       });
+  awaiting_cookie_since_ms_ = SteadyNowMs();
   state_ = State::kAwaitingCookie;
   return Status::Ok();
+}
+
+Status Client::StartTcp() {
+  Result<std::unique_ptr<TcpTransport>> transport = TcpTransport::Open(
+      options_.server_host, options_.tcp_port.value_or(options_.server_port));
+  if (!transport.ok()) return transport.status();
+  if (enet_ != nullptr) CopyTransportCounters();
+  RetireTransport();
+  transport_ = std::move(*transport);
+  state_ = State::kConnecting;
+  deadline_ms_ = SteadyNowMs() + kConnectTimeoutMs;
+  return Status::Ok();
+}
+
+std::optional<TransportKind> Client::transport_kind() const {
+  if (!transport_) return std::nullopt;
+  return transport_->kind();
 }
 
 std::optional<Event> Client::Poll(int timeout_ms) {
@@ -191,35 +213,34 @@ std::optional<Event> Client::Poll(int timeout_ms) {
       if (SteadyNowMs() >= deadline) break;
       continue;
     }
-    EnetTransport::Event event =
-        transport_->Service(static_cast<uint32_t>(wait));
+    TransportEvent event = transport_->Service(static_cast<uint32_t>(wait));
     CopyTransportCounters();
     switch (event.type) {
-      case EnetTransport::Event::Type::kNone:
+      case TransportEvent::Type::kNone:
         break;
-      case EnetTransport::Event::Type::kPresessionDatagram:
+      case TransportEvent::Type::kPresessionDatagram:
         OnPresessionDatagram(event.data, SteadyNowMs());
         break;
-      case EnetTransport::Event::Type::kRawDatagram:
+      case TransportEvent::Type::kRawDatagram:
         OnRawDatagram(event.from, event.data, SteadyNowMs());
         break;
-      case EnetTransport::Event::Type::kConnected:
-        if (event.link != EnetTransport::kServerLink) {
+      case TransportEvent::Type::kConnected:
+        if (event.link != 0) {
           OnLinkConnected(event.link, event.from, event.disconnect_data,
                           SteadyNowMs());
         } else {
-          OnEnetConnected();
+          OnTransportConnected();
         }
         break;
-      case EnetTransport::Event::Type::kPacket:
-        if (event.link != EnetTransport::kServerLink) {
+      case TransportEvent::Type::kPacket:
+        if (event.link != 0) {
           OnLinkPacket(event.link, event.channel, event.data, SteadyNowMs());
         } else {
           OnPacket(event.channel, event.data);
         }
         break;
-      case EnetTransport::Event::Type::kDisconnected:
-        if (event.link != EnetTransport::kServerLink) {
+      case TransportEvent::Type::kDisconnected:
+        if (event.link != 0) {
           OnLinkDisconnected(event.link, SteadyNowMs());
         } else {
           OnDisconnected(event.disconnect_data);
@@ -230,7 +251,7 @@ std::optional<Event> Client::Poll(int timeout_ms) {
     // number of datagrams that yielded no event (a flood must not keep the
     // caller here).
     if (SteadyNowMs() >= deadline &&
-        (event.type == EnetTransport::Event::Type::kNone ||
+        (event.type == TransportEvent::Type::kNone ||
          ++handled_past_deadline > kMaxDatagramsPastDeadline)) {
       break;
     }
@@ -244,6 +265,10 @@ std::optional<Event> Client::Poll(int timeout_ms) {
 std::optional<uint64_t> Client::NextDeadlineMs() const {
   switch (state_) {
     case State::kAwaitingCookie:
+      if (options_.transport == TransportChoice::kAuto) {
+        return std::min(exchange_->next_timer_ms(),
+                        awaiting_cookie_since_ms_ + kTcpFallbackAfterMs);
+      }
       return exchange_->next_timer_ms();
     case State::kConnecting:
     case State::kHandshaking:
@@ -260,9 +285,20 @@ std::optional<uint64_t> Client::NextDeadlineMs() const {
 void Client::OnTimers(uint64_t now_ms) {
   switch (state_) {
     case State::kAwaitingCookie:
+      if (options_.transport == TransportChoice::kAuto &&
+          now_ms >= awaiting_cookie_since_ms_ + kTcpFallbackAfterMs) {
+        if (Status status = StartTcp(); !status.ok()) {
+          FailConnect({fmt::format("no COOKIE from {} over UDP, and TCP "
+                                   "failed: {}",
+                                   server_, status.message()),
+                       std::nullopt});
+        } else {
+          fell_back_to_tcp_ = true;
+        }
+        break;
+      }
       if (exchange_->OnTimer(now_ms)) {
-        if (Status status = transport_->SendRaw(exchange_->hello());
-            !status.ok()) {
+        if (Status status = enet_->SendRaw(exchange_->hello()); !status.ok()) {
           FailConnect({status.message(), std::nullopt});
         }
       } else if (exchange_->state() == PresessionExchange::State::kTimedOut) {
@@ -278,8 +314,10 @@ void Client::OnTimers(uint64_t now_ms) {
       if (now_ms >= deadline_ms_) {
         FailConnect(
             {fmt::format("{} did not complete the {} within {} s", server_,
-                         state_ == State::kConnecting ? "ENet connection"
-                                                      : "secure handshake",
+                         state_ != State::kConnecting ? "secure handshake"
+                         : transport_->kind() == TransportKind::kTcp
+                             ? "TCP connection"
+                             : "ENet connection",
                          kConnectTimeoutMs / 1000),
              std::nullopt});
       }
@@ -330,7 +368,7 @@ void Client::OnPresessionDatagram(const protocol::Bytes& datagram,
     case PresessionExchange::DatagramOutcome::kCookie:
       break;
   }
-  if (Status status = transport_->Connect(exchange_->cookie().cookie);
+  if (Status status = enet_->Connect(exchange_->cookie().cookie);
       !status.ok()) {
     FailConnect({status.message(), std::nullopt});
     return;
@@ -339,7 +377,7 @@ void Client::OnPresessionDatagram(const protocol::Bytes& datagram,
   deadline_ms_ = now_ms + kConnectTimeoutMs;
 }
 
-void Client::OnEnetConnected() {
+void Client::OnTransportConnected() {
   if (state_ != State::kConnecting) return;
   session_ = std::make_unique<protocol::ClientSession>(expected_identity_);
   state_ = State::kHandshaking;
@@ -394,7 +432,7 @@ void Client::OnSecured() {
     return;
   }
   events_.push_back(Connected{protocol::Fingerprint(offered), newly_pinned,
-                              std::move(key_log_error)});
+                              std::move(key_log_error), transport_->kind()});
 }
 
 std::string Client::AppendKeyLog(const std::string& line) {
@@ -451,6 +489,7 @@ void Client::OnHandshakeFailed() {
 
 void Client::OnDisconnected(uint32_t data) {
   State before = state_;
+  TransportKind kind = transport_->kind();
   if (before != State::kClosing &&
       (reconnect_.active || (before == State::kSecured && ShouldReconnect() &&
                              IsTransientEnd(DisconnectCode(data))))) {
@@ -464,7 +503,12 @@ void Client::OnDisconnected(uint32_t data) {
   switch (before) {
     case State::kConnecting:
       events_.push_back(ConnectFailed{
-          fmt::format("{} did not accept the ENet connection", server_),
+          fell_back_to_tcp_
+              ? fmt::format("no COOKIE from {} over UDP in {} s, and it did "
+                            "not accept the TCP connection either",
+                            server_, kTcpFallbackAfterMs / 1000)
+              : fmt::format("{} did not accept the {} connection", server_,
+                            kind == TransportKind::kTcp ? "TCP" : "ENet"),
           CodeIfAny(data)});
       return;
     case State::kHandshaking:
@@ -490,7 +534,8 @@ void Client::FailConnect(ConnectFailed failure) {
 }
 
 void Client::CopyTransportCounters() {
-  const EnetTransport::Counters& transport = transport_->counters();
+  if (enet_ == nullptr) return;
+  const EnetTransport::Counters& transport = enet_->counters();
   const auto& earlier = retired_transport_counters_;
   counters_.foreign_presession =
       earlier.foreign_presession + transport.foreign_presession;
@@ -499,17 +544,22 @@ void Client::CopyTransportCounters() {
       earlier.service_errors + transport.service_errors;
 }
 
-void Client::Teardown(State final_state) {
-  if (transport_) {
+void Client::RetireTransport() {
+  if (enet_ != nullptr) {
     CopyTransportCounters();
-    const EnetTransport::Counters& transport = transport_->counters();
+    const EnetTransport::Counters& transport = enet_->counters();
     retired_transport_counters_.foreign_presession +=
         transport.foreign_presession;
     retired_transport_counters_.stun_dropped += transport.stun_dropped;
     retired_transport_counters_.service_errors += transport.service_errors;
   }
   ResetDirectLinks();
+  enet_ = nullptr;
   transport_.reset();
+}
+
+void Client::Teardown(State final_state) {
+  RetireTransport();
   exchange_.reset();
   pending_.clear();
   ping_sent_ms_.clear();
@@ -595,6 +645,7 @@ void Client::OnReconnectResumed(const LoginResult& result) {
   reconnected.username = result.username;
   reconnected.observed_endpoint = result.observed_endpoint;
   reconnected.attempts = reconnect_.backoff.attempts();
+  reconnected.transport = transport_->kind();
   reconnect_ = Reconnection{};
   for (const protocol::SendMessage& message : outbox_.messages()) {
     if (Status status = SendOutboxMessage(message); !status.ok()) {

@@ -1,4 +1,5 @@
-// A Hail client connection: pre-session cookie, ENet connect, secure
+// A Hail client connection: pre-session cookie, ENet connect (or the TCP
+// fallback of SPEC.md 3.8), secure
 // handshake with identity pinning, then account, contact, presence and
 // message requests. Event-shaped and non-blocking: requests return at once
 // with their request id, and Poll drives the network and reports what
@@ -6,6 +7,9 @@
 //
 //   IDLE --Connect--> AWAITING_COOKIE --COOKIE--> CONNECTING --ENet-->
 //   HANDSHAKING --SERVER_HELLO ok--> SECURED --Close--> CLOSING --> CLOSED
+//   With ClientOptions::transport kAuto, AWAITING_COOKIE --no COOKIE within
+//   kTcpFallbackAfterMs--> CONNECTING over TCP; with kTcp, IDLE --Connect-->
+//   CONNECTING over TCP at once (no cookie on TCP).
 //   any state before SECURED --failure--> CLOSED (ConnectFailed or
 //   IdentityMismatch); SECURED --disconnect--> CLOSED (Disconnected)
 //
@@ -52,6 +56,7 @@
 #include "client/reconnect_backoff.h"
 #include "client/server_address.h"
 #include "client/token_store.h"
+#include "client/transport.h"
 #include "protocol/messages.h"
 #include "protocol/status.h"
 
@@ -74,6 +79,9 @@ enum class P2pPolicy : uint8_t {
 struct ClientOptions {
   std::string server_host = "127.0.0.1";  // DNS name or dotted IPv4
   uint16_t server_port = kDefaultServerPort;
+  // The server's TCP fallback port; unset: server_port.
+  std::optional<uint16_t> tcp_port;
+  TransportChoice transport = TransportChoice::kAuto;
   // The state directory ($HAIL_HOME or ~/.hail; the caller resolves it).
   // Created with mode 0700 by Connect when missing.
   std::filesystem::path home;
@@ -114,6 +122,8 @@ class Client {
   // Local time limits (the server has its own).
   static constexpr uint64_t kConnectTimeoutMs = 10'000;  // cookie to secured
   static constexpr uint64_t kCloseTimeoutMs = 3'000;     // graceful close
+  // kAuto: how long HELLO may go unanswered before trying TCP.
+  static constexpr uint64_t kTcpFallbackAfterMs = 2'000;
 
   // Things received and dropped, never silently.
   struct Counters {
@@ -236,6 +246,9 @@ class Client {
   State state() const { return state_; }
   // "host:port": the key of this server in the state files.
   const std::string& server() const { return server_; }
+  // The link of the current connection attempt or session; nullopt when
+  // there is none (idle, closed, waiting to reconnect).
+  std::optional<TransportKind> transport_kind() const;
   // The canonical username logged in on this connection, empty when none
   // (also while reconnecting).
   const std::string& logged_in_username() const { return logged_in_username_; }
@@ -271,6 +284,8 @@ class Client {
 
   // Opens a transport and sends the first HELLO (Connect and reconnects).
   Status StartConnecting();
+  // Opens a TCP transport instead: CONNECTING (kTcp, or the kAuto fallback).
+  Status StartTcp();
   // Drops the connection (if any) and waits to try again: RECONNECT_WAIT.
   void ScheduleReconnect(std::string reason);
   // Secured again while reconnecting: sends RESUME.
@@ -291,7 +306,7 @@ class Client {
   void OnTimers(uint64_t now_ms);
   std::optional<uint64_t> NextDeadlineMs() const;
   void OnPresessionDatagram(const protocol::Bytes& datagram, uint64_t now_ms);
-  void OnEnetConnected();
+  void OnTransportConnected();
   void OnPacket(uint8_t channel, const protocol::Bytes& packet);
   void OnSecured();
   void OnHandshakeFailed();
@@ -299,6 +314,8 @@ class Client {
   // Reports a failure to connect and drops everything.
   void FailConnect(ConnectFailed failure);
   void Teardown(State final_state);
+  // Drops the transport, keeping its counters in retired_transport_counters_.
+  void RetireTransport();
   // Copies the transport's counters, plus those of the transports of
   // earlier connections (reconnects), into counters_.
   void CopyTransportCounters();
@@ -381,7 +398,12 @@ class Client {
   State state_ = State::kIdle;
   std::optional<protocol::PublicKey> pinned_identity_;
   std::optional<protocol::PublicKey> expected_identity_;
-  std::unique_ptr<EnetTransport> transport_;
+  std::unique_ptr<Transport> transport_;
+  // transport_ when it is the UDP one (pre-session datagrams), else null.
+  EnetTransport* enet_ = nullptr;
+  // The UDP attempt that fell back to TCP, for ConnectFailed's reason.
+  bool fell_back_to_tcp_ = false;
+  uint64_t awaiting_cookie_since_ms_ = 0;
   // The transport counters of earlier connections (before reconnects).
   struct {
     uint64_t foreign_presession = 0;

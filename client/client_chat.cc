@@ -159,7 +159,8 @@ Result<protocol::ItemId> Client::SendMessage(std::string_view recipient,
       }
       protocol::DirectMessage direct{message.message_id, message.sent_unix,
                                      message.text};
-      if (transport_
+      if (enet_ != nullptr &&
+          enet_
               ->SendOnLink(peer.link,
                            protocol::SealMessage(*peer.channel, direct))
               .ok()) {

@@ -51,7 +51,11 @@ uint64_t UnknownPeerKey(const std::string& username) {
 
 }  // namespace
 
-Path Client::ServerPath() const { return Path::kRelay; }
+Path Client::ServerPath() const {
+  return transport_ && transport_->kind() == TransportKind::kTcp
+             ? Path::kTcpRelay
+             : Path::kRelay;
+}
 
 Path Client::PathTo(std::string_view username) const {
   for (const auto& [id, peer] : direct_) {
@@ -104,6 +108,10 @@ Status Client::RequestDirectLink(std::string_view username) {
   }
   if (options_.p2p == P2pPolicy::kRelayOnly) {
     return Status::InvalidArgument("relay-only: direct links are disabled");
+  }
+  if (enet_ == nullptr) {
+    return Status::InvalidArgument(
+        "direct links need UDP; this session runs over the TCP fallback");
   }
   Result<std::string> canonical = internal::CanonicalUsername(username);
   if (!canonical.ok()) return canonical.status();
@@ -159,6 +167,10 @@ Status Client::AnswerDirectLink(uint64_t session_id, bool accept) {
   if (accept && options_.p2p == P2pPolicy::kRelayOnly) {
     return Status::InvalidArgument("relay-only: direct links are disabled");
   }
+  if (accept && enet_ == nullptr) {
+    return Status::InvalidArgument(
+        "direct links need UDP; this session runs over the TCP fallback");
+  }
   protocol::P2pAnswer answer;
   answer.request_id = NextRequestId();
   answer.session_id = session_id;
@@ -195,7 +207,7 @@ void Client::Handle(const protocol::P2pOffer& message) {
 }
 
 void Client::Handle(const protocol::P2pReady& message) {
-  if (options_.p2p == P2pPolicy::kRelayOnly ||
+  if (options_.p2p == P2pPolicy::kRelayOnly || enet_ == nullptr ||
       message.role > static_cast<uint8_t>(LinkRole::kConnector)) {
     ++counters_.unexpected_messages;
     return;
@@ -244,11 +256,11 @@ void Client::Handle(const protocol::P2pClosed& message) {
 
 void Client::SendPunchOutput(uint64_t peer_id, nat::HolePunch::Output output) {
   for (const auto& [to, bytes] : output.datagrams) {
-    transport_->SendRawTo(to, bytes);  // a lost probe is like a dropped one
+    enet_->SendRawTo(to, bytes);  // a lost probe is like a dropped one
   }
   if (!output.connect_to) return;
   DirectPeer& peer = direct_[peer_id];
-  Result<uint32_t> link = transport_->ConnectLink(
+  Result<uint32_t> link = enet_->ConnectLink(
       *output.connect_to, static_cast<uint32_t>(peer.session_id));
   if (link.ok()) peer.link = *link;
 }
@@ -309,7 +321,7 @@ void Client::OnLinkConnected(uint32_t link, const protocol::Endpoint& from,
     }
   }
   if (peer == nullptr) {
-    transport_->CloseLink(link);
+    enet_->CloseLink(link);
     return;
   }
   peer->channel = std::make_unique<protocol::SecureChannel>(
@@ -319,7 +331,7 @@ void Client::OnLinkConnected(uint32_t link, const protocol::Endpoint& from,
   peer->hello_deadline_ms = now_ms + kLinkHelloTimeoutMs;
   protocol::OutgoingFrame frame = protocol::SealMessage(
       *peer->channel, protocol::LinkHello{peer->session_id, user_id_});
-  transport_->SendOnLink(link, frame);
+  enet_->SendOnLink(link, frame);
 }
 
 void Client::OnLinkPacket(uint32_t link, uint8_t channel,
@@ -392,7 +404,7 @@ void Client::OnDirectMessage(uint64_t peer_id,
     received.path = Path::kDirect;
     events_.push_back(std::move(received));
   }
-  transport_->SendOnLink(
+  enet_->SendOnLink(
       peer.link,
       protocol::SealMessage(*peer.channel, protocol::DirectAck{m.message_id}));
 }
@@ -432,7 +444,7 @@ void Client::EndDirect(uint64_t peer_id, std::string reason, uint64_t now_ms,
                        bool retry) {
   DirectPeer& peer = direct_[peer_id];
   bool was_up = peer.stage == Stage::kUp;
-  if (peer.link != 0 && transport_) transport_->CloseLink(peer.link);
+  if (peer.link != 0 && enet_ != nullptr) enet_->CloseLink(peer.link);
   peer.link = 0;
   peer.channel.reset();
   peer.punch.reset();

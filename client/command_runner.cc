@@ -86,6 +86,7 @@ ExitCode CommandRunner::Run() {
   client_options.server_port = options_.server.port;
   client_options.home = environment_.home;
   client_options.trusted_identity = options_.trusted_identity;
+  client_options.transport = options_.transport;
   client_options.key_log_path = environment_.key_log_path;
   // Items are acknowledged once printed (see the class comment).
   client_options.auto_ack = false;
@@ -204,6 +205,9 @@ ExitCode CommandRunner::RunLoginLike() {
       {"public endpoint", "observed_endpoint",
        info.observed_endpoint.ToString()},
       {"LAN endpoint", "lan_endpoint", info.lan_endpoint.ToString()},
+      {"transport", "transport",
+       std::string(TransportKindName(
+           client_->transport_kind().value_or(TransportKind::kUdp)))},
       {"client version", "client_version", info.client_version},
       {"logged in at", "login_unix",
        options_.json ? std::to_string(info.login_unix)

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "client/transport.h"
 #include "protocol/byte_io.h"
 #include "protocol/endpoint.h"
 #include "protocol/server_session.h"
@@ -27,7 +28,7 @@
 
 namespace hail::client {
 
-class EnetTransport {
+class EnetTransport final : public Transport {
  public:
   // ENet peer settings (SPEC.md "ENet usage"), the same as the server's.
   static constexpr uint32_t kPingIntervalMs = 1000;
@@ -42,24 +43,6 @@ class EnetTransport {
   // Link id of the server connection; direct links get ids from 1.
   static constexpr uint32_t kServerLink = 0;
 
-  struct Event {
-    enum class Type : uint8_t {
-      kNone,                // nothing happened within the timeout
-      kPresessionDatagram,  // a "HAIL" datagram from the server: `data`
-      kRawDatagram,         // a "HAIL" datagram from elsewhere: `from`, `data`
-      kConnected,           // ENet connected `link`
-      kPacket,              // a packet on `link` and `channel`: `data`
-      kDisconnected,        // `link` is gone; `disconnect_data` says why
-    };
-    Type type = Type::kNone;
-    uint32_t link = kServerLink;
-    uint8_t channel = 0;
-    protocol::Bytes data;
-    // kDisconnected: the peer's reason; kConnected of an accepted direct
-    // link: the CONNECT data.
-    uint32_t disconnect_data = 0;
-    protocol::Endpoint from;  // kRawDatagram; kConnected of a direct link
-  };
   // Decides whether an ENet CONNECT from another client (`from`, carrying
   // `data`) may open a direct link. Without a filter none is admitted.
   using ConnectFilter =
@@ -80,7 +63,7 @@ class EnetTransport {
   static Result<std::unique_ptr<EnetTransport>> Open(const std::string& host,
                                                      uint16_t port);
 
-  ~EnetTransport();
+  ~EnetTransport() override;
   EnetTransport(const EnetTransport&) = delete;
   EnetTransport& operator=(const EnetTransport&) = delete;
 
@@ -92,16 +75,16 @@ class EnetTransport {
   Status Connect(uint32_t connect_data);
   // Queues `frame` reliably on its channel and flushes it to the socket.
   // REQUIRES: connected(). Errors: IoError when ENet refuses the packet.
-  Status Send(const protocol::OutgoingFrame& frame);
+  Status Send(const protocol::OutgoingFrame& frame) override;
   // Graceful close: ENet delivers what is queued, then kDisconnected.
-  void Disconnect(uint32_t data);
+  void Disconnect(uint32_t data) override;
   // Immediate close: one unreliable DISCONNECT is sent, no event follows.
-  void DisconnectNow(uint32_t data);
+  void DisconnectNow(uint32_t data) override;
 
   // Waits up to `timeout_ms` for one event. Never fails: ENet's -1 (it
   // returns it, for example, for a received datagram over 4096 bytes) is
   // counted and reported as kNone.
-  Event Service(uint32_t timeout_ms);
+  Event Service(uint32_t timeout_ms) override;
 
   // Direct links. Datagrams leave from the same socket as the server
   // session, so they use the same NAT mapping.
@@ -117,13 +100,16 @@ class EnetTransport {
   // Drops a direct link at once; no event follows.
   void CloseLink(uint32_t link);
 
-  bool connected() const { return connected_; }
+  TransportKind kind() const override { return TransportKind::kUdp; }
+  bool connected() const override { return connected_; }
   // The server's address as resolved.
   protocol::Endpoint server_endpoint() const;
   // The local address the OS routes toward the server, with the ENet
   // host's port: what LOGIN and RESUME declare as the LAN endpoint. Empty
   // when it cannot be determined.
-  const protocol::Endpoint& lan_endpoint() const { return lan_endpoint_; }
+  const protocol::Endpoint& lan_endpoint() const override {
+    return lan_endpoint_;
+  }
   const Counters& counters() const { return counters_; }
 
  private:

@@ -20,6 +20,7 @@ std::string Hex(const protocol::ItemId& id) {
 void AddMembers(JsonLine& line, const Connected& e) {
   line.AddString("fingerprint", e.fingerprint);
   line.AddBool("newly_pinned", e.newly_pinned);
+  line.AddString("transport", TransportKindName(e.transport));
 }
 
 void AddMembers(JsonLine& line, const ConnectFailed& e) {
@@ -183,6 +184,7 @@ void AddMembers(JsonLine& line, const Reconnected& e) {
   line.AddString("observed_endpoint", e.observed_endpoint.ToString());
   line.AddUnsigned("attempts", e.attempts);
   line.AddUnsigned("resent_messages", e.resent_messages);
+  line.AddString("transport", TransportKindName(e.transport));
 }
 
 void AddMembers(JsonLine& line, const ReconnectFailed& e) {

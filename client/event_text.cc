@@ -22,7 +22,8 @@ std::string PresenceText(protocol::Presence presence, std::string_view status) {
 }
 
 std::optional<std::string> Describe(const Connected& e) {
-  return fmt::format("* connected to a server with identity {}", e.fingerprint);
+  return fmt::format("* connected over {} to a server with identity {}",
+                     TransportKindName(e.transport), e.fingerprint);
 }
 
 std::optional<std::string> Describe(const ConnectFailed& e) {
@@ -168,7 +169,8 @@ std::optional<std::string> Describe(const Reconnecting& e) {
 }
 
 std::optional<std::string> Describe(const Reconnected& e) {
-  std::string text = fmt::format("* reconnected as {}", e.username);
+  std::string text = fmt::format("* reconnected as {} over {}", e.username,
+                                 TransportKindName(e.transport));
   if (e.resent_messages > 0) {
     text += fmt::format("; {} unconfirmed {} sent again", e.resent_messages,
                         e.resent_messages == 1 ? "message" : "messages");

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <variant>
 
+#include "client/transport.h"
 #include "protocol/chat_messages.h"
 #include "protocol/contact_messages.h"
 #include "protocol/endpoint.h"
@@ -26,6 +27,7 @@ struct Connected {
   bool newly_pinned = false;  // written to known_servers just now
   // Non-empty when HAIL_KEYLOGFILE was set but could not be written.
   std::string key_log_error;
+  TransportKind transport = TransportKind::kUdp;  // the link in use
 };
 
 // The connection could not be set up; nothing more will happen.
@@ -258,6 +260,7 @@ struct Reconnected {
   protocol::Endpoint observed_endpoint;
   uint32_t attempts = 1;
   size_t resent_messages = 0;
+  TransportKind transport = TransportKind::kUdp;  // the link in use
 };
 
 // Reconnection stopped for good (no stored token, token refused, identity

@@ -23,6 +23,7 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
   std::string log_level = "info";
   std::string config_file;
   std::string show_user;
+  int tcp_port = -1;
 
   po::options_description general("haild options");
   general.add_options()("help,h", "show this help and exit")(
@@ -44,6 +45,9 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
       "directory for the database, identity key, lock and admin socket")(
       "listen", po::value(&listen)->default_value(listen),
       "UDP address and port to serve (IPv4)")(
+      "tcp-port", po::value(&tcp_port),
+      "TCP fallback port on the --listen address (default: the UDP port; "
+      "0: no TCP; 443 passes most firewalls)")(
       "loop-threads", po::value(&c.loop_threads)->default_value(1),
       "network loop threads, each with its own ENet host on the same port")(
       "hash-threads", po::value(&c.hash_threads)->default_value(cores - 1),
@@ -121,6 +125,10 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
     return fail("--listen wants IPV4:PORT, got '" + listen + "'");
   }
   c.listen = *endpoint;
+  if (tcp_port > 65535 || (tcp_port < 0 && vm.count("tcp-port"))) {
+    return fail("--tcp-port must be 0..65535");
+  }
+  if (tcp_port >= 0) c.tcp_port = static_cast<uint16_t>(tcp_port);
   c.data_dir = data_dir;
   if (c.loop_threads < 1 || c.loop_threads > 64) {
     return fail("--loop-threads must be 1..64");

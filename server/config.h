@@ -19,6 +19,9 @@ inline constexpr uint16_t kDefaultPort = 4000;
 struct Config {
   std::filesystem::path data_dir = "hail-data";
   protocol::Endpoint listen = protocol::Endpoint::Ipv4(0, kDefaultPort);
+  // The TCP fallback port (SPEC.md 3.8) on the listen address: unset means
+  // the UDP port actually bound, 0 means no TCP.
+  std::optional<uint16_t> tcp_port;
   unsigned loop_threads = 1;
   unsigned hash_threads = 1;
   size_t hash_queue = 256;

@@ -36,6 +36,22 @@ struct Counters {
   std::atomic<int64_t> peers_current{0};
   std::atomic<uint64_t> sessions_timed_out{0};
   std::atomic<uint64_t> sessions_replaced{0};
+  // TCP fallback connections (SPEC.md 3.8), each closed one counted once
+  // by why it ended.
+  std::atomic<uint64_t> tcp_accepted{0};
+  std::atomic<int64_t> tcp_current{0};
+  std::atomic<uint64_t> tcp_accept_errors{0};
+  std::atomic<uint64_t> tcp_refused_per_ip{0};
+  std::atomic<uint64_t> tcp_refused_draining{0};
+  std::atomic<uint64_t> tcp_closed_by_peer{0};
+  std::atomic<uint64_t> tcp_closed_by_server{0};
+  std::atomic<uint64_t> tcp_closed_malformed{0};
+  std::atomic<uint64_t> tcp_closed_oversized{0};
+  std::atomic<uint64_t> tcp_closed_mid_record{0};
+  std::atomic<uint64_t> tcp_closed_slow_reader{0};
+  std::atomic<uint64_t> tcp_closed_handshake_timeout{0};
+  std::atomic<uint64_t> tcp_closed_errors{0};
+  std::atomic<uint64_t> tcp_close_linger_expired{0};
   // Frames inside sessions.
   std::atomic<uint64_t> frames_bad{0};
   std::atomic<uint64_t> frames_bad_tag{0};

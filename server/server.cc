@@ -104,6 +104,8 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.failures_per_account = s.failures_per_account_.get();
   s.shared_.p2p_per_pair = s.p2p_per_pair_.get();
   s.shared_.p2p_broker = s.p2p_broker_.get();
+  s.tcp_per_ip_ = std::make_unique<TcpIpCounter>(config.max_peers_per_ip);
+  s.shared_.tcp_per_ip = s.tcp_per_ip_.get();
 
   protocol::Endpoint listen = config.listen;
   for (unsigned i = 0; i < config.loop_threads; ++i) {
@@ -115,6 +117,17 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
     s.shared_.shards.push_back(shard.get());
     s.shards_.push_back(std::move(shard));
   }
+  // TCP defaults to the UDP port actually bound (which --listen may have
+  // left to the kernel); later listeners join the port the first one got.
+  protocol::Endpoint tcp_listen = listen;
+  tcp_listen.port = config.tcp_port.value_or(listen.port);
+  if (!config.tcp_port || *config.tcp_port != 0) {
+    for (auto& shard : s.shards_) {
+      Status listening = shard->ListenTcp(tcp_listen);
+      if (!listening.ok()) return listening;
+      tcp_listen.port = shard->tcp_port();
+    }
+  }
   Server* self = server.get();
   Result<std::unique_ptr<AdminSocket>> admin = AdminSocket::Listen(
       config.data_dir / "admin.sock", [self](const std::string& command) {
@@ -124,10 +137,13 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.admin_ = std::move(*admin);
   for (auto& shard : s.shards_) shard->Start();
   logger->Info(
-      "haild listening on udp {} with {} loop thread(s), {} hash "
+      "haild listening on udp {} and {} with {} loop thread(s), {} hash "
       "thread(s); data dir {}; identity {}",
-      s.bound().ToString(), config.loop_threads, config.hash_threads,
-      config.data_dir.string(), protocol::Fingerprint(s.identity_.public_key));
+      s.bound().ToString(),
+      s.tcp_port() == 0 ? std::string("no tcp")
+                        : "tcp port " + std::to_string(s.tcp_port()),
+      config.loop_threads, config.hash_threads, config.data_dir.string(),
+      protocol::Fingerprint(s.identity_.public_key));
   return server;
 }
 
@@ -154,6 +170,10 @@ protocol::Endpoint Server::bound() const {
   return shards_.empty() ? protocol::Endpoint{} : shards_.front()->bound();
 }
 
+uint16_t Server::tcp_port() const {
+  return shards_.empty() ? 0 : shards_.front()->tcp_port();
+}
+
 std::string Server::AdminCommand(const std::string& command) const {
   if (command == "stats") return StatsJson();
   if (command.rfind("user ", 0) == 0) return UserJson(command.substr(5));
@@ -164,7 +184,7 @@ std::string Server::StatsJson() const {
   const Counters& c = counters_;
   size_t sessions = 0;
   for (const auto& shard : shards_) sessions += shard->sessions();
-  return fmt::format(
+  std::string json = fmt::format(
       "{{\"password_hashes\":{},\"registrations\":{},\"logins_password\":{},"
       "\"logins_resumed\":{},\"login_failures\":{},\"throttled\":{},"
       "\"server_busy\":{},\"hello_received\":{},\"cookies_sent\":{},"
@@ -181,9 +201,7 @@ std::string Server::StatsJson() const {
       "\"messages_dropped_blocked\":{},\"live_fallbacks_stored\":{},"
       "\"mailbox_items_sent\":{},\"items_acknowledged\":{},"
       "\"receipts_sent\":{},\"notices_dropped\":{},\"mailbox_expired\":{},"
-      "\"store_batches\":{},\"store_writes\":{},\"p2p_requests\":{},"
-      "\"p2p_refused\":{},\"p2p_offers\":{},\"p2p_declined\":{},"
-      "\"p2p_ready\":{},\"p2p_closed\":{},\"p2p_pending\":{}}}",
+      "\"store_batches\":{},\"store_writes\":{},",
       c.password_hashes.load(), c.registrations.load(),
       c.logins_password.load(), c.logins_resumed.load(),
       c.login_failures.load(), c.throttled.load(), c.server_busy.load(),
@@ -203,10 +221,31 @@ std::string Server::StatsJson() const {
       c.mailbox_items_sent.load(), c.items_acknowledged.load(),
       c.receipts_sent.load(), c.notices_dropped.load(),
       c.mailbox_expired.load(), chats_ ? chats_->batches_committed() : 0,
-      chats_ ? chats_->writes_committed() : 0, c.p2p_requests.load(),
-      c.p2p_refused.load(), c.p2p_offers.load(), c.p2p_declined.load(),
-      c.p2p_ready.load(), c.p2p_closed.load(),
+      chats_ ? chats_->writes_committed() : 0);
+  json += fmt::format(
+      "\"p2p_requests\":{},\"p2p_refused\":{},\"p2p_offers\":{},"
+      "\"p2p_declined\":{},\"p2p_ready\":{},\"p2p_closed\":{},"
+      "\"p2p_pending\":{},",
+      c.p2p_requests.load(), c.p2p_refused.load(), c.p2p_offers.load(),
+      c.p2p_declined.load(), c.p2p_ready.load(), c.p2p_closed.load(),
       p2p_broker_ ? p2p_broker_->pending() : 0);
+  json += fmt::format(
+      "\"tcp_accepted\":{},"
+      "\"tcp_current\":{},\"tcp_accept_errors\":{},"
+      "\"tcp_refused_per_ip\":{},\"tcp_refused_draining\":{},"
+      "\"tcp_closed_by_peer\":{},\"tcp_closed_by_server\":{},"
+      "\"tcp_closed_malformed\":{},\"tcp_closed_oversized\":{},"
+      "\"tcp_closed_mid_record\":{},\"tcp_closed_slow_reader\":{},"
+      "\"tcp_closed_handshake_timeout\":{},\"tcp_closed_errors\":{},"
+      "\"tcp_close_linger_expired\":{}}}",
+      c.tcp_accepted.load(), c.tcp_current.load(), c.tcp_accept_errors.load(),
+      c.tcp_refused_per_ip.load(), c.tcp_refused_draining.load(),
+      c.tcp_closed_by_peer.load(), c.tcp_closed_by_server.load(),
+      c.tcp_closed_malformed.load(), c.tcp_closed_oversized.load(),
+      c.tcp_closed_mid_record.load(), c.tcp_closed_slow_reader.load(),
+      c.tcp_closed_handshake_timeout.load(), c.tcp_closed_errors.load(),
+      c.tcp_close_linger_expired.load());
+  return json;
 }
 
 std::string Server::UserJson(const std::string& username) const {

@@ -39,6 +39,8 @@ class Server {
   void Shutdown();
 
   protocol::Endpoint bound() const;
+  // The TCP fallback port, 0 when TCP is not served.
+  uint16_t tcp_port() const;
   std::string StatsJson() const;
   std::string UserJson(const std::string& username) const;
 
@@ -66,6 +68,7 @@ class Server {
   std::unique_ptr<LockedRateLimiter> failures_per_account_;
   std::unique_ptr<LockedRateLimiter> p2p_per_pair_;
   std::unique_ptr<P2pBroker> p2p_broker_;
+  std::unique_ptr<TcpIpCounter> tcp_per_ip_;
   SharedState shared_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<AdminSocket> admin_;

@@ -24,6 +24,9 @@ constexpr uint64_t kTimerIntervalMs = 250;
 constexpr uint64_t kDrainTimeoutMs = 3000;
 constexpr int kPollTimeoutMs = 50;
 constexpr int kMaxEventsPerTurn = 4096;
+// A TCP connection must finish the secure handshake this soon: it passed
+// no cookie check (SPEC.md 3.8).
+constexpr uint64_t kTcpHandshakeDeadlineMs = 5000;
 
 }  // namespace
 
@@ -76,6 +79,23 @@ Status Shard::Bind(const protocol::Endpoint& listen) {
   return Status::Ok();
 }
 
+Status Shard::ListenTcp(const protocol::Endpoint& listen) {
+  TcpListener::Callbacks callbacks;
+  callbacks.opened = [this](const protocol::Endpoint& observed) {
+    return OnTcpOpened(observed);
+  };
+  callbacks.frame = [this](uint64_t id, uint8_t channel,
+                           protocol::ByteSpan frame) {
+    OnTcpFrame(id, channel, frame);
+  };
+  callbacks.closed = [this](uint64_t id) { OnTcpClosed(id); };
+  Result<std::unique_ptr<TcpListener>> tcp = TcpListener::Listen(
+      listen, std::move(callbacks), shared_->counters, shared_->tcp_per_ip);
+  if (!tcp.ok()) return tcp.status();
+  tcp_ = std::move(*tcp);
+  return Status::Ok();
+}
+
 void Shard::Start() {
   thread_ = std::thread([this] { Run(); });
 }
@@ -105,15 +125,21 @@ void Shard::Join() {
 void Shard::Run() {
   current_shard = this;
   while (!stop_) {
-    pollfd fds[2] = {{host_->socket_fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    poll(fds, 2, kPollTimeoutMs);
+    poll_fds_.clear();
+    poll_fds_.push_back({host_->socket_fd(), POLLIN, 0});
+    poll_fds_.push_back({wake_fd_, POLLIN, 0});
+    if (tcp_) tcp_->AddPollFds(&poll_fds_);
+    poll(poll_fds_.data(), poll_fds_.size(), kPollTimeoutMs);
     now_ms_ = SteadyNowMs();
-    if (fds[1].revents & POLLIN) {
+    if (poll_fds_[1].revents & POLLIN) {
       uint64_t count;
       [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);
     }
     RunPostedTasks();
     ServiceEnet();
+    if (tcp_) {
+      tcp_->Service(std::span<const pollfd>(poll_fds_).subspan(2), now_ms_);
+    }
     if (now_ms_ - last_timer_ms_ >= kTimerIntervalMs) {
       last_timer_ms_ = now_ms_;
       CheckTimers(now_ms_);
@@ -170,6 +196,13 @@ void Shard::CheckTimers(uint64_t now_ms) {
   all.reserve(sessions_.size());
   for (auto& [id, s] : sessions_) all.push_back(s.get());
   for (PeerSession* s : all) {
+    if (s->link->kind() == Link::Kind::kTcp &&
+        s->session.state() == ServerSession::State::kAwaitingHello &&
+        now_ms - s->opened_ms >= kTcpHandshakeDeadlineMs) {
+      shared_->counters->tcp_closed_handshake_timeout++;
+      EndSession(*s, ErrorCode::kTimeout);
+      continue;
+    }
     CheckPendingLive(*s, now_ms);
     ServerSession::Output out = s->session.OnTimer(now_ms);
     if (out.close == ErrorCode::kTimeout)
@@ -190,7 +223,8 @@ void Shard::OnConnect(ENetPeer* peer) {
   enet_peer_timeout(peer, kPeerTimeoutLimit, kPeerTimeoutMinimumMs,
                     kPeerTimeoutMaximumMs);
   uint64_t id = next_session_id_++;
-  auto s = std::make_unique<PeerSession>(id, peer, shared_->identity, now_ms_);
+  auto s = std::make_unique<PeerSession>(id, std::make_unique<EnetLink>(peer),
+                                         shared_->identity, now_ms_);
   s->observed = ToEndpoint(peer->address);
   peer->data = s.get();
   sessions_.emplace(id, std::move(s));
@@ -228,7 +262,7 @@ void Shard::Apply(PeerSession& s, ServerSession::Output out) {
   for (const protocol::OutgoingFrame& frame : out.frames) Send(s, frame);
   if (out.close) {
     Forget(s);
-    enet_peer_disconnect_later(s.peer, static_cast<enet_uint32>(*out.close));
+    s.link->CloseLater(*out.close);
     return;
   }
   if (out.request) HandleRequest(s, std::move(*out.request));
@@ -241,12 +275,7 @@ void Shard::Send(PeerSession& s, const protocol::OutgoingFrame& frame) {
                            s.id);
     return;
   }
-  ENetPacket* packet = enet_packet_create(
-      frame.bytes.data(), frame.bytes.size(), ENET_PACKET_FLAG_RELIABLE);
-  if (packet == nullptr) return;
-  if (enet_peer_send(s.peer, frame.channel, packet) != 0) {
-    enet_packet_destroy(packet);
-  }
+  s.link->Send(frame);
 }
 
 void Shard::SendMessage(PeerSession& s, const protocol::Message& message) {
@@ -260,7 +289,7 @@ void Shard::EndSession(PeerSession& s, ErrorCode reason) {
     SendMessage(s, protocol::SessionEnded{reason});
   }
   Forget(s);
-  enet_peer_disconnect_later(s.peer, static_cast<enet_uint32>(reason));
+  s.link->CloseLater(reason);
 }
 
 void Shard::Forget(PeerSession& s) {
@@ -351,9 +380,38 @@ void Shard::OnDisconnect(ENetPeer* peer) {
   peer->data = nullptr;
   if (s == nullptr) return;
   shared_->counters->peers_current--;
-  if (s->session.state() == ServerSession::State::kLoggedIn) EndLogin(*s);
-  sessions_.erase(s->id);
+  OnLinkGone(*s);
+}
+
+void Shard::OnLinkGone(PeerSession& s) {
+  if (s.session.state() == ServerSession::State::kLoggedIn) EndLogin(s);
+  sessions_.erase(s.id);
   session_count_ = sessions_.size();
+}
+
+uint64_t Shard::OnTcpOpened(const protocol::Endpoint& observed) {
+  if (draining_) return 0;
+  uint64_t id = next_session_id_++;
+  auto s = std::make_unique<PeerSession>(
+      id, std::make_unique<TcpLink>(tcp_.get(), id), shared_->identity,
+      now_ms_);
+  s->observed = observed;
+  sessions_.emplace(id, std::move(s));
+  session_count_ = sessions_.size();
+  return id;
+}
+
+void Shard::OnTcpFrame(uint64_t session_id, uint8_t channel,
+                       protocol::ByteSpan frame) {
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return;
+  PeerSession& s = *it->second;
+  Apply(s, s.session.OnPacket(channel, frame, now_ms_));
+}
+
+void Shard::OnTcpClosed(uint64_t session_id) {
+  auto it = sessions_.find(session_id);
+  if (it != sessions_.end()) OnLinkGone(*it->second);
 }
 
 }  // namespace hail::server

@@ -1,8 +1,9 @@
-// One network loop thread: an ENet host on the shared UDP port and the
-// sessions of its peers (muduo's "one loop per thread"). Only the loop thread
-// touches the host and the sessions; other threads hand work in with Post.
-// Blocking work (Argon2id, synced writes) goes to the WorkerPool and comes
-// back through Post.
+// One network loop thread: an ENet host on the shared UDP port, a TCP
+// listener on the shared TCP port (server/tcp_link.h), and the sessions of
+// their peers and connections (muduo's "one loop per thread"). Only the loop
+// thread touches the host and the sessions; other threads hand work in with
+// Post. Blocking work (Argon2id, synced writes) goes to the WorkerPool and
+// comes back through Post.
 #ifndef HAIL_SERVER_SHARD_H_
 #define HAIL_SERVER_SHARD_H_
 
@@ -20,7 +21,9 @@
 #include "protocol/messages.h"
 #include "protocol/server_session.h"
 #include "server/enet_host.h"
+#include "server/link.h"
 #include "server/shared_state.h"
+#include "server/tcp_link.h"
 
 namespace hail::server {
 
@@ -33,6 +36,11 @@ class Shard {
 
   Status Bind(const protocol::Endpoint& listen);
   protocol::Endpoint bound() const { return host_->bound(); }
+  // Also serves the TCP fallback on `listen` (SPEC.md 3.8). Call after
+  // Bind and before Start.
+  Status ListenTcp(const protocol::Endpoint& listen);
+  // 0 when TCP is not served.
+  uint16_t tcp_port() const { return tcp_ ? tcp_->port() : 0; }
   void Start();
   // Thread-safe: runs `task` on the loop thread, soon.
   void Post(std::function<void()> task);
@@ -65,12 +73,16 @@ class Shard {
     uint64_t deadline_ms = 0;
   };
   struct PeerSession {
-    PeerSession(uint64_t id, ENetPeer* peer, const protocol::IdentityKey* key,
-                uint64_t now_ms)
-        : id(id), peer(peer), session(key, now_ms) {}
+    PeerSession(uint64_t id, std::unique_ptr<Link> link,
+                const protocol::IdentityKey* key, uint64_t now_ms)
+        : id(id),
+          link(std::move(link)),
+          session(key, now_ms),
+          opened_ms(now_ms) {}
     uint64_t id;
-    ENetPeer* peer;
+    std::unique_ptr<Link> link;
     protocol::ServerSession session;
+    uint64_t opened_ms;
     protocol::Endpoint observed;
     LoginRecord login;
     // Logged-in state (shard_chat.cc). Until `ready` (contact list and
@@ -87,7 +99,9 @@ class Shard {
     // sender: while any is open, that sender's next message is stored too.
     std::map<uint64_t, std::set<protocol::ItemId>> unacked_stored;
     // Whether this session's transport can carry a direct link (UDP).
-    bool CanLinkDirectly() const { return true; }
+    bool CanLinkDirectly() const {
+      return link && link->kind() == Link::Kind::kEnet;
+    }
   };
 
   void Run();
@@ -97,6 +111,13 @@ class Shard {
   void OnConnect(ENetPeer* peer);
   void OnReceive(ENetPeer* peer, uint8_t channel, ENetPacket* packet);
   void OnDisconnect(ENetPeer* peer);
+  // TCP connections (TcpListener callbacks).
+  uint64_t OnTcpOpened(const protocol::Endpoint& observed);
+  void OnTcpFrame(uint64_t session_id, uint8_t channel,
+                  protocol::ByteSpan frame);
+  void OnTcpClosed(uint64_t session_id);
+  // A session's link is gone: the session ends without a word.
+  void OnLinkGone(PeerSession& s);
   void Apply(PeerSession& s, protocol::ServerSession::Output output);
   void Send(PeerSession& s, const protocol::OutgoingFrame& frame);
   void SendMessage(PeerSession& s, const protocol::Message& message);
@@ -189,6 +210,8 @@ class Shard {
   unsigned index_;
   SharedState* shared_;
   std::unique_ptr<EnetHost> host_;
+  std::unique_ptr<TcpListener> tcp_;  // null when TCP is not served
+  std::vector<pollfd> poll_fds_;
   std::thread thread_;
   int wake_fd_ = -1;
 

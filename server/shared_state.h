@@ -19,6 +19,7 @@
 #include "server/logger.h"
 #include "server/rate_limiter.h"
 #include "server/session_registry.h"
+#include "server/tcp_link.h"
 #include "server/worker_pool.h"
 
 namespace hail::server {
@@ -83,6 +84,7 @@ struct SharedState {
   // Direct-link setups per pair of users, and the rendezvous in progress.
   LockedRateLimiter* p2p_per_pair = nullptr;
   P2pBroker* p2p_broker = nullptr;
+  TcpIpCounter* tcp_per_ip = nullptr;  // TCP connections per source IP
   std::vector<Shard*> shards;  // set before any shard starts; read-only after
 };
 

@@ -22,6 +22,16 @@ TEST(CliOptionsTest, DefaultsForAPlainCommand) {
   EXPECT_FALSE(parse.options.json);
   EXPECT_FALSE(parse.options.trusted_identity.has_value());
   EXPECT_EQ(parse.options.timeout_seconds, 10);
+  EXPECT_EQ(parse.options.transport, TransportChoice::kAuto);
+}
+
+TEST(CliOptionsTest, TransportChoosesUdpTcpOrAuto) {
+  EXPECT_EQ(Parse({"--transport", "tcp", "ping"}).options.transport,
+            TransportChoice::kTcp);
+  EXPECT_EQ(Parse({"ping", "--transport", "udp"}).options.transport,
+            TransportChoice::kUdp);
+  EXPECT_EQ(Parse({"--transport", "auto", "ping"}).options.transport,
+            TransportChoice::kAuto);
 }
 
 TEST(CliOptionsTest, GlobalOptionsBeforeOrAfterTheCommand) {
@@ -160,6 +170,7 @@ TEST(CliOptionsTest, UsageErrors) {
       {"--server", "[::1]:4000", "ping"},
       {"--trust", "ed25519:zz", "ping"},
       {"--timeout", "0", "ping"},
+      {"--transport", "quic", "ping"},
       {"--timeout", "ten", "ping"},
       {"--bogus", "ping"},
       {"--server"},

@@ -678,7 +678,9 @@ TEST_F(ClientLoopbackTest, KeyLogGetsOneParsableLine) {
 
 TEST_F(ClientLoopbackTest, SilentServerFailsAfterTenHellosInFiveSeconds) {
   FakeServer server({.answer_hello = false});
-  Client client(OptionsFor(server));
+  ClientOptions options = OptionsFor(server);
+  options.transport = TransportChoice::kUdp;  // no TCP fallback
+  Client client(options);
   ASSERT_TRUE(client.Connect().ok());
   uint64_t started = NowMs();
   ConnectFailed failed = AwaitEvent<ConnectFailed>(client, 8000);
@@ -689,6 +691,22 @@ TEST_F(ClientLoopbackTest, SilentServerFailsAfterTenHellosInFiveSeconds) {
   EXPECT_EQ(server.hellos_received(), 10);
   EXPECT_EQ(client.state(), Client::State::kClosed);
   EXPECT_FALSE(client.Poll(0).has_value());
+}
+
+// Issue 5: in auto mode the client gives UDP 2 s, then tries TCP (SPEC.md
+// 3.8); with nothing listening on TCP either it fails then, saying so.
+TEST_F(ClientLoopbackTest, SilentServerInAutoModeTriesTcpAfterTwoSeconds) {
+  FakeServer server({.answer_hello = false});
+  Client client(OptionsFor(server));
+  ASSERT_TRUE(client.Connect().ok());
+  uint64_t started = NowMs();
+  ConnectFailed failed = AwaitEvent<ConnectFailed>(client, 8000);
+  uint64_t elapsed = NowMs() - started;
+  EXPECT_GE(elapsed, 1900u);
+  EXPECT_LT(elapsed, 3500u);
+  EXPECT_NE(failed.reason.find("TCP"), std::string::npos) << failed.reason;
+  EXPECT_EQ(server.hellos_received(), 4);
+  EXPECT_EQ(client.state(), Client::State::kClosed);
 }
 
 // --- Issue #3: contacts, messages, acknowledgements, reconnection ---

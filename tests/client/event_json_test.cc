@@ -101,10 +101,11 @@ TEST(EventJsonTest, ReconnectionEvents) {
   reconnected.observed_endpoint = protocol::Endpoint::Ipv4(0x7f000001, 4000);
   reconnected.attempts = 3;
   reconnected.resent_messages = 2;
+  reconnected.transport = TransportKind::kTcp;
   EXPECT_EQ(EventJson(reconnected),
             "{\"event\":\"reconnected\",\"user_id\":10000,\"username\":"
             "\"alice\",\"observed_endpoint\":\"127.0.0.1:4000\","
-            "\"attempts\":3,\"resent_messages\":2}\n");
+            "\"attempts\":3,\"resent_messages\":2,\"transport\":\"tcp\"}\n");
   EXPECT_EQ(EventJson(ReconnectFailed{"token refused",
                                       protocol::ErrorCode::kTokenInvalid}),
             "{\"event\":\"reconnect_failed\",\"reason\":\"token refused\","

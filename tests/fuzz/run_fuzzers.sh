@@ -21,7 +21,8 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -lt 1 ]]; then
   exit 2
 fi
 
-fuzzers=(fuzz_message fuzz_presession fuzz_secure_channel fuzz_dissect)
+fuzzers=(fuzz_message fuzz_presession fuzz_secure_channel fuzz_dissect
+         fuzz_stream_framing)
 failed=()
 for fuzzer in "${fuzzers[@]}"; do
   binary=""

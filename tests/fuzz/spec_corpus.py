@@ -14,7 +14,8 @@ import sys
 
 NON_MESSAGE = {
     "HELLO_DATAGRAM", "COOKIE_DATAGRAM", "PRESESSION_REJECT_DATAGRAM",
-    "ENET_CONNECT", "PLAIN_FRAME", "SEALED_FRAME",
+    "ENET_CONNECT", "PLAIN_FRAME", "SEALED_FRAME", "TCP_RECORD",
+    "TCP_CLOSE_RECORD",
 }
 DATAGRAMS = {
     "HELLO_DATAGRAM", "COOKIE_DATAGRAM", "PRESESSION_REJECT_DATAGRAM",
@@ -39,7 +40,7 @@ def main():
         sys.exit("no ```hex examples in " + sys.argv[1])
 
     seeds = {"fuzz_message": {}, "fuzz_presession": {},
-             "fuzz_secure_channel": {}}
+             "fuzz_secure_channel": {}, "fuzz_stream_framing": {}}
     for name, data in blocks.items():
         if name not in NON_MESSAGE:
             seeds["fuzz_message"][name] = data
@@ -50,6 +51,11 @@ def main():
         if name in DATAGRAMS:
             seeds["fuzz_presession"][name] = data
     seeds["fuzz_presession"]["SEALED_FRAME"] = blocks["SEALED_FRAME"]
+    # The first byte sets the piece size the stream is fed in.
+    framing = seeds["fuzz_stream_framing"]
+    framing["TCP_RECORD"] = bytes([6]) + blocks["TCP_RECORD"]
+    framing["records-then-close"] = (bytes([0]) + blocks["TCP_RECORD"] * 2 +
+                                     blocks["TCP_CLOSE_RECORD"])
     channel = seeds["fuzz_secure_channel"]
     channel["open-SEALED_FRAME"] = bytes([0, 0]) + blocks["SEALED_FRAME"]
     channel["hello-PLAIN_FRAME"] = bytes([1, 0]) + blocks["PLAIN_FRAME"]

@@ -60,15 +60,26 @@ TempDir::~TempDir() {
 }
 
 uint16_t FreeUdpPort() {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
+  // haild also listens on TCP on the same number (SPEC.md 3.8), so the
+  // port must be free for both.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    close(fd);
+    int tcp = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in tcp_address = address;
+    tcp_address.sin_addr.s_addr = htonl(INADDR_ANY);
+    bool tcp_free = bind(tcp, reinterpret_cast<sockaddr*>(&tcp_address),
+                         sizeof tcp_address) == 0;
+    close(tcp);
+    if (tcp_free) return ntohs(address.sin_port);
+  }
+  return 0;
 }
 
 HaildProcess::HaildProcess(std::filesystem::path data_dir, uint16_t port,
@@ -87,8 +98,9 @@ HaildProcess::~HaildProcess() {
 
 bool HaildProcess::Start(const std::vector<std::string>& extra_args,
                          const std::map<std::string, std::string>& env) {
-  std::vector<std::string> args = {HAILD_PATH, "--data-dir", data_dir_.string(),
-                                   "--listen", address()};
+  std::vector<std::string> args = {
+      HAILD_PATH, "--data-dir", data_dir_.string(), "--listen",
+      placement_.host + ":" + std::to_string(port_)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   if (!placement_.netns.empty()) {
     // `ip netns exec` execs haild in place, so pid_ stays haild's pid.

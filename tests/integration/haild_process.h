@@ -28,7 +28,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A UDP port on 127.0.0.1 that was free a moment ago.
+// A port number on 127.0.0.1 that was free a moment ago for UDP and TCP.
 uint16_t FreeUdpPort();
 
 // Where haild listens: by default loopback in this network namespace. With
@@ -68,8 +68,14 @@ class HaildProcess {
   std::string log() const;
 
   uint16_t port() const { return port_; }
+  // The address haild listens on (set before Start); the default is the
+  // placement's host.
+  void set_listen_host(std::string host) { placement_.host = std::move(host); }
+  // Where clients reach it: the listen host, or loopback for 0.0.0.0.
   std::string address() const {
-    return placement_.host + ":" + std::to_string(port_);
+    return (placement_.host == "0.0.0.0" ? std::string("127.0.0.1")
+                                         : placement_.host) +
+           ":" + std::to_string(port_);
   }
   const std::filesystem::path& data_dir() const { return data_dir_; }
 

@@ -29,6 +29,7 @@
 #include "protocol/registry.h"
 #include "protocol/secure_channel.h"
 #include "protocol/server_session.h"
+#include "protocol/stream_framing.h"
 
 namespace hail::protocol {
 namespace {
@@ -263,9 +264,9 @@ std::vector<Message> ExampleMessages() {
 // The example names that are not message kinds.
 const std::set<std::string>& OtherExampleNames() {
   static const std::set<std::string> names = {
-      "HELLO_DATAGRAM", "COOKIE_DATAGRAM", "PRESESSION_REJECT_DATAGRAM",
-      "SEALED_FRAME",   "PLAIN_FRAME",     "ENET_CONNECT",
-      "PROBE_DATAGRAM",
+      "HELLO_DATAGRAM", "COOKIE_DATAGRAM",  "PRESESSION_REJECT_DATAGRAM",
+      "SEALED_FRAME",   "PLAIN_FRAME",      "ENET_CONNECT",
+      "TCP_RECORD",     "TCP_CLOSE_RECORD", "PROBE_DATAGRAM",
   };
   return names;
 }
@@ -679,6 +680,48 @@ TEST_F(SpecExamplesTest, EveryShorterPrefixOfThePlainFrameExampleIsRefused) {
         session.OnPacket(kChannelControl, ByteSpan(bytes.data(), length), 1);
     EXPECT_NE(session.state(), ServerSession::State::kSecured) << length;
     EXPECT_TRUE(out.frames.empty()) << length;
+  }
+}
+
+// --- TCP records (section 3.8) ---
+
+TEST_F(SpecExamplesTest, TcpRecordExampleIsThePlainFrameExampleOnChannel0) {
+  Bytes bytes = Example("TCP_RECORD");
+  EXPECT_EQ(
+      ToHex(stream::EncodeFrameRecord(kChannelControl, Example("PLAIN_FRAME"))),
+      ToHex(bytes));
+  stream::StreamDecoder decoder;
+  decoder.Append(bytes);
+  std::optional<stream::Record> record = decoder.Next();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->type, stream::Record::Type::kFrame);
+  EXPECT_EQ(record->channel, kChannelControl);
+  EXPECT_EQ(ToHex(record->frame), ToHex(Example("PLAIN_FRAME")));
+  EXPECT_EQ(decoder.pending(), 0u);
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    stream::StreamDecoder partial;
+    partial.Append(ByteSpan(bytes.data(), length));
+    EXPECT_FALSE(partial.Next().has_value()) << length;
+    EXPECT_EQ(partial.error(), stream::StreamError::kNone) << length;
+  }
+}
+
+TEST_F(SpecExamplesTest, TcpCloseRecordExampleCarriesShuttingDown) {
+  Bytes bytes = Example("TCP_CLOSE_RECORD");
+  EXPECT_EQ(ToHex(stream::EncodeCloseRecord(
+                static_cast<uint16_t>(ErrorCode::kShuttingDown))),
+            ToHex(bytes));
+  stream::StreamDecoder decoder;
+  decoder.Append(bytes);
+  std::optional<stream::Record> record = decoder.Next();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->type, stream::Record::Type::kClose);
+  EXPECT_EQ(record->close_code,
+            static_cast<uint16_t>(ErrorCode::kShuttingDown));
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    stream::StreamDecoder partial;
+    partial.Append(ByteSpan(bytes.data(), length));
+    EXPECT_FALSE(partial.Next().has_value()) << length;
   }
 }
 

@@ -48,6 +48,18 @@ TEST_F(ConfigTest, ConfigFileSetsValuesAndFlagsWin) {
   EXPECT_EQ(parsed.config.max_peers_per_ip, 8u);
 }
 
+TEST_F(ConfigTest, TcpPortDefaultsToTheUdpPortAndZeroDisablesIt) {
+  EXPECT_FALSE(Parse({}).config.tcp_port.has_value());
+  ParsedCommandLine tls_port = Parse({"--tcp-port", "443"});
+  ASSERT_EQ(tls_port.action, ParsedCommandLine::Action::kRun);
+  EXPECT_EQ(tls_port.config.tcp_port, 443);
+  EXPECT_EQ(Parse({"--tcp-port", "0"}).config.tcp_port, 0);
+  EXPECT_EQ(Parse({"--tcp-port", "70000"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+  std::ofstream(path_) << "tcp-port = 8443\n";
+  EXPECT_EQ(Parse({"--config", path_.string()}).config.tcp_port, 8443);
+}
+
 TEST_F(ConfigTest, HelpAndVersionExitZeroWithText) {
   ParsedCommandLine help = Parse({"--help"});
   EXPECT_EQ(help.action, ParsedCommandLine::Action::kExitOk);
