@@ -304,6 +304,7 @@ void Client::Handle(const protocol::MessageAccepted& message) {
   accepted.seq = message.seq;
   accepted.accepted_unix = message.accepted_unix;
   accepted.recipient = std::move(sent->recipient);
+  accepted.path = ServerPath();
   events_.push_back(std::move(accepted));
 }
 
@@ -316,6 +317,7 @@ void Client::Handle(const protocol::MessageDeliver& message) {
   received.accepted_unix = message.accepted_unix;
   received.text = message.text;
   received.from_mailbox = message.from_mailbox != 0;
+  received.path = ServerPath();
   OnItem(message.sender_id, message.message_id, std::move(received));
 }
 

@@ -352,5 +352,35 @@ TEST_F(P2pNatTest, MessagesMoveBackToTheServerWhenTheDirectLinkDies) {
   EXPECT_EQ(Field(*path, "path"), "relay");
 }
 
+TEST_F(P2pNatTest, UdpBlockedClientFallsBackToTcpAndChatsWithAUdpClient) {
+  NatTopologyOptions options;
+  options.a.udp_blocked = true;
+  Build(options);
+  auto started = std::chrono::steady_clock::now();
+  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
+  ASSERT_TRUE(alice);
+  auto secured = std::chrono::steady_clock::now();
+  std::string transcript = alice->transcript();
+  EXPECT_NE(transcript.find("\"transport\":\"tcp\""), std::string::npos)
+      << transcript;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(secured - started);
+  std::printf("UDP blocked: logged in over TCP %lld ms after start\n",
+              static_cast<long long>(ms.count()));
+  EXPECT_LT(ms.count(), 8000);
+  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  ASSERT_TRUE(bob);
+  Befriend(alice, "alice", bob, "bob");
+  constexpr int kCount = 100;
+  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 16"));
+  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 16"));
+  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 30000);
+  EXPECT_EQ(at_alice.paths["tcp-relay"], kCount);
+  EXPECT_EQ(at_bob.paths["relay"], kCount);
+  std::map<std::string, int64_t> stats = haild_->Stats();
+  EXPECT_EQ(stats["tcp_current"], 1);
+  EXPECT_EQ(stats["p2p_ready"], 0);  // no link attempt can work over TCP
+}
+
 }  // namespace
 }  // namespace hail::testing
