@@ -3,6 +3,8 @@
 #include <cassert>
 #include <cstdint>
 
+#include "nat/address_class.h"
+
 namespace hail::nat {
 
 using protocol::Endpoint;
@@ -103,7 +105,16 @@ bool MappingDiscovery::OnDatagram(const Endpoint& from,
       return true;
     }
     report_.public_endpoint = response->mapped;
-    if (alternate_.empty()) alternate_ = response->other;
+    if (alternate_.empty()) {
+      alternate_ = response->other;
+      // A server listening on a wildcard address advertises 0.0.0.0 with
+      // the alternate port: the same address as the primary (SPEC.md
+      // 3.4.3).
+      if (ClassifyAddress(alternate_) == AddressClass::kUnspecified) {
+        alternate_.family = primary_.family;
+        alternate_.address = primary_.address;
+      }
+    }
     if (alternate_.empty() || alternate_ == primary_) {
       Finish(MappingBehaviour::kUnknown,
              "the server advertises no alternate STUN port, so the mapping "

@@ -20,6 +20,8 @@
 #include "server/logger.h"
 #include "server/shard.h"
 #include "server/shared_state.h"
+#include "server/stun_responder.h"
+#include "server/stun_socket.h"
 
 namespace hail::server {
 
@@ -38,10 +40,16 @@ class Server {
   void Shutdown();
 
   protocol::Endpoint bound() const;
+  // The alternate STUN-only port, empty when off.
+  protocol::Endpoint stun_alt_bound() const {
+    return stun_socket_ ? stun_socket_->bound() : protocol::Endpoint();
+  }
   std::string StatsJson() const;
   std::string UserJson(const std::string& username) const;
 
  private:
+  // Binds the alternate STUN port (config) and sets shared_.stun.
+  Status StartStun();
   Server(const Config& config, Logger* logger);
   std::string AdminCommand(const std::string& command) const;
 
@@ -64,6 +72,9 @@ class Server {
   std::unique_ptr<LockedRateLimiter> resume_per_ip_;
   std::unique_ptr<LockedRateLimiter> failures_per_account_;
   SharedState shared_;
+  std::unique_ptr<StunResponder> stun_;
+  std::unique_ptr<StunSocket> stun_socket_;  // declared before shards_:
+                                             // outlives their loops
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<AdminSocket> admin_;
   bool shut_down_ = false;

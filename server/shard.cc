@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "protocol/enet_wire.h"
+#include "server/stun_responder.h"
 
 namespace hail::server {
 
@@ -105,9 +106,12 @@ void Shard::Join() {
 void Shard::Run() {
   current_shard = this;
   while (!stop_) {
-    pollfd fds[2] = {{host_->socket_fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    poll(fds, 2, kPollTimeoutMs);
+    pollfd fds[3] = {{host_->socket_fd(), POLLIN, 0},
+                     {wake_fd_, POLLIN, 0},
+                     {stun_socket_ ? stun_socket_->fd() : -1, POLLIN, 0}};
+    poll(fds, stun_socket_ ? 3 : 2, kPollTimeoutMs);
     now_ms_ = SteadyNowMs();
+    if (stun_socket_ && (fds[2].revents & POLLIN)) stun_socket_->Serve(now_ms_);
     if (fds[1].revents & POLLIN) {
       uint64_t count;
       [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);
@@ -295,7 +299,7 @@ int Shard::OnRawDatagram(ENetHost* host) {
   Counters& counters = *shared_->counters;
   const ENetAddress& from = host->receivedAddress;
   protocol::Endpoint source = ToEndpoint(from);
-  switch (protocol::ClassifyDatagram(datagram)) {
+  switch (protocol::ClassifyDatagram(datagram, ClassicStunAllowed(from))) {
     case protocol::DatagramClass::kHail: {
       if (auto hello = protocol::DecodeHello(datagram)) {
         counters.hello_received++;
@@ -319,7 +323,10 @@ int Shard::OnRawDatagram(ENetHost* host) {
       return 1;
     }
     case protocol::DatagramClass::kStun:
-      counters.stun_dropped++;
+      if (std::optional<protocol::Bytes> reply = shared_->stun->Answer(
+              datagram, source, /*on_alternate=*/false, SteadyNowMs())) {
+        host_->SendRaw(from, *reply);
+      }
       return 1;
     case protocol::DatagramClass::kEnet:
       break;
@@ -344,6 +351,18 @@ int Shard::OnRawDatagram(ENetHost* host) {
   }
   counters.connects_accepted++;
   return 0;
+}
+
+bool Shard::ClassicStunAllowed(const ENetAddress& from) const {
+  // A classic request starts 00 01: peer id 1, session 0. ENet drops it
+  // unless the host's peer 1 is in use by exactly this source address.
+  const ENetHost* host = host_->get();
+  if (host->peerCount < 2) return true;
+  const ENetPeer& peer = host->peers[1];
+  bool in_use = peer.state != ENET_PEER_STATE_DISCONNECTED &&
+                peer.state != ENET_PEER_STATE_ZOMBIE;
+  return !in_use || peer.address.host != from.host ||
+         peer.address.port != from.port;
 }
 
 void Shard::OnDisconnect(ENetPeer* peer) {

@@ -21,6 +21,7 @@
 #include "protocol/server_session.h"
 #include "server/enet_host.h"
 #include "server/shared_state.h"
+#include "server/stun_socket.h"
 
 namespace hail::server {
 
@@ -33,6 +34,9 @@ class Shard {
 
   Status Bind(const protocol::Endpoint& listen);
   protocol::Endpoint bound() const { return host_->bound(); }
+  // Adds the alternate STUN port to this loop's poll set (shard 0 only).
+  // REQUIRES: before Start; `socket` outlives the loop.
+  void ServeStunSocket(StunSocket* socket) { stun_socket_ = socket; }
   void Start();
   // Thread-safe: runs `task` on the loop thread, soon.
   void Post(std::function<void()> task);
@@ -173,10 +177,13 @@ class Shard {
 
   static int InterceptThunk(ENetHost* host, ENetEvent* event);
   int OnRawDatagram(ENetHost* host);
+  // SPEC.md 3.2: ENet would drop a peer-1 datagram from `from` anyway.
+  bool ClassicStunAllowed(const ENetAddress& from) const;
 
   unsigned index_;
   SharedState* shared_;
   std::unique_ptr<EnetHost> host_;
+  StunSocket* stun_socket_ = nullptr;  // the alternate STUN port, or null
   std::thread thread_;
   int wake_fd_ = -1;
 

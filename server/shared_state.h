@@ -24,6 +24,7 @@
 namespace hail::server {
 
 class Shard;
+class StunResponder;
 
 // A RateLimiter shared by every loop thread, so that spreading requests over
 // shards earns no extra budget.
@@ -79,6 +80,7 @@ struct SharedState {
   LockedRateLimiter* auth_per_ip = nullptr;
   LockedRateLimiter* resume_per_ip = nullptr;
   LockedRateLimiter* failures_per_account = nullptr;
+  StunResponder* stun = nullptr;
   std::vector<Shard*> shards;  // set before any shard starts; read-only after
 };
 
