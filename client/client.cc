@@ -205,6 +205,9 @@ std::optional<Event> Client::Poll(int timeout_ms) {
       case EnetTransport::Event::Type::kDisconnected:
         OnDisconnected(event.disconnect_data);
         break;
+      case EnetTransport::Event::Type::kRawDatagram:
+        OnRawDatagram(event.from, event.data, SteadyNowMs());
+        break;
     }
     // Past the deadline, stop once nothing more is ready, or after a bounded
     // number of datagrams that yielded no event (a flood must not keep the
@@ -222,6 +225,15 @@ std::optional<Event> Client::Poll(int timeout_ms) {
 }
 
 std::optional<uint64_t> Client::NextDeadlineMs() const {
+  std::optional<uint64_t> deadline = StateDeadlineMs();
+  if (discovery_) {
+    uint64_t discovery = discovery_->next_timer_ms();
+    deadline = deadline ? std::min(*deadline, discovery) : discovery;
+  }
+  return deadline;
+}
+
+std::optional<uint64_t> Client::StateDeadlineMs() const {
   switch (state_) {
     case State::kAwaitingCookie:
       return exchange_->next_timer_ms();
@@ -236,6 +248,7 @@ std::optional<uint64_t> Client::NextDeadlineMs() const {
 }
 
 void Client::OnTimers(uint64_t now_ms) {
+  OnDiscoveryTimer(now_ms);
   switch (state_) {
     case State::kAwaitingCookie:
       if (exchange_->OnTimer(now_ms)) {
@@ -281,6 +294,64 @@ void Client::OnTimers(uint64_t now_ms) {
     default:
       break;
   }
+}
+
+Status Client::DiscoverNat() {
+  assert(std::this_thread::get_id() == owner_thread_);
+  if (!transport_) return Status::InvalidArgument("not connected");
+  if (discovery_) {
+    return Status::InvalidArgument("NAT discovery is already running");
+  }
+  discovery_ = std::make_unique<nat::MappingDiscovery>(
+      transport_->server_endpoint(), protocol::Endpoint(),
+      [](std::span<uint8_t> out) { randombytes_buf(out.data(), out.size()); });
+  std::vector<nat::MappingDiscovery::Datagram> first =
+      discovery_->Start(SteadyNowMs());
+  for (const auto& datagram : first) {
+    if (Status status = transport_->SendRawTo(datagram.to, datagram.bytes);
+        !status.ok()) {
+      discovery_.reset();
+      return status;
+    }
+  }
+  return Status::Ok();
+}
+
+void Client::OnDiscoveryTimer(uint64_t now_ms) {
+  if (!discovery_) return;
+  SendDiscoveryDatagrams(discovery_->OnTimer(now_ms));
+  if (discovery_ && discovery_->done()) {
+    const nat::NatReport& r = discovery_->report();
+    FinishDiscovery({r.udp_works, r.public_endpoint, r.mapping, r.reason});
+  }
+}
+
+void Client::OnRawDatagram(const protocol::Endpoint& from,
+                           const protocol::Bytes& datagram, uint64_t now_ms) {
+  std::vector<nat::MappingDiscovery::Datagram> next;
+  if (!discovery_ || !discovery_->OnDatagram(from, datagram, now_ms, &next)) {
+    ++counters_.stun_dropped;
+    return;
+  }
+  SendDiscoveryDatagrams(next);
+  if (discovery_ && discovery_->done()) {
+    const nat::NatReport& r = discovery_->report();
+    FinishDiscovery({r.udp_works, r.public_endpoint, r.mapping, r.reason});
+  }
+}
+
+void Client::SendDiscoveryDatagrams(
+    const std::vector<nat::MappingDiscovery::Datagram>& datagrams) {
+  // A failed send is like a lost datagram: the schedule retransmits.
+  for (const auto& datagram : datagrams) {
+    (void)transport_->SendRawTo(datagram.to, datagram.bytes);
+  }
+}
+
+void Client::FinishDiscovery(NatReport report) {
+  discovery_.reset();
+  nat_report_ = report;
+  events_.push_back(std::move(report));
 }
 
 void Client::OnPresessionDatagram(const protocol::Bytes& datagram,
@@ -468,7 +539,6 @@ void Client::CopyTransportCounters() {
   const auto& earlier = retired_transport_counters_;
   counters_.foreign_presession =
       earlier.foreign_presession + transport.foreign_presession;
-  counters_.stun_dropped = earlier.stun_dropped + transport.stun_dropped;
   counters_.enet_service_errors =
       earlier.service_errors + transport.service_errors;
 }
@@ -479,8 +549,13 @@ void Client::Teardown(State final_state) {
     const EnetTransport::Counters& transport = transport_->counters();
     retired_transport_counters_.foreign_presession +=
         transport.foreign_presession;
-    retired_transport_counters_.stun_dropped += transport.stun_dropped;
     retired_transport_counters_.service_errors += transport.service_errors;
+  }
+  if (discovery_) {
+    FinishDiscovery({false,
+                     {},
+                     nat::MappingBehaviour::kUnknown,
+                     "the connection closed before NAT discovery finished"});
   }
   transport_.reset();
   exchange_.reset();

@@ -111,10 +111,11 @@ class Client {
     // Items the server delivered again after they were reported.
     uint64_t duplicate_deliveries = 0;
     uint64_t reconnect_attempts = 0;
-    // From the transport: "HAIL" datagrams from other sources, STUN-shaped
-    // datagrams, and enet_host_service returning -1 (an oversized datagram).
-    uint64_t foreign_presession = 0;
+    // STUN datagrams no NAT discovery was waiting for.
     uint64_t stun_dropped = 0;
+    // From the transport: "HAIL" datagrams from other sources, and
+    // enet_host_service returning -1 (an oversized datagram).
+    uint64_t foreign_presession = 0;
     uint64_t enet_service_errors = 0;
   };
 
@@ -182,6 +183,15 @@ class Client {
   Status AcknowledgeItem(const protocol::ItemId& item_id, uint64_t sender_id);
   // Messages sent and not yet answered by MESSAGE_ACCEPTED.
   size_t unaccepted_messages() const { return outbox_.size(); }
+
+  // Starts NAT behaviour discovery (SPEC.md 3.4.6) from the session's own
+  // socket, towards the server's STUN ports; works in any state with an
+  // open transport (before or after login). A NatReport event follows (also
+  // when the connection closes first), and nat_report() keeps the last one.
+  // Errors: InvalidArgument when no transport is open or a discovery is
+  // already running; IoError when the first request cannot be sent.
+  Status DiscoverNat();
+  const std::optional<NatReport>& nat_report() const { return nat_report_; }
 
   // Closes the connection and stops reconnecting. Gracefully (a
   // Disconnected with closed_by_us follows from Poll) once ENet is
@@ -252,6 +262,14 @@ class Client {
   Status SendOutboxMessage(const protocol::SendMessage& message);
 
   void OnTimers(uint64_t now_ms);
+  // NAT discovery: timers, received STUN, sending, finishing.
+  void OnDiscoveryTimer(uint64_t now_ms);
+  void OnRawDatagram(const protocol::Endpoint& from,
+                     const protocol::Bytes& datagram, uint64_t now_ms);
+  void SendDiscoveryDatagrams(
+      const std::vector<nat::MappingDiscovery::Datagram>& datagrams);
+  void FinishDiscovery(NatReport report);
+  std::optional<uint64_t> StateDeadlineMs() const;
   std::optional<uint64_t> NextDeadlineMs() const;
   void OnPresessionDatagram(const protocol::Bytes& datagram, uint64_t now_ms);
   void OnEnetConnected();
@@ -303,9 +321,10 @@ class Client {
   // The transport counters of earlier connections (before reconnects).
   struct {
     uint64_t foreign_presession = 0;
-    uint64_t stun_dropped = 0;
     uint64_t service_errors = 0;
   } retired_transport_counters_;
+  std::unique_ptr<nat::MappingDiscovery> discovery_;  // while running
+  std::optional<NatReport> nat_report_;
   std::unique_ptr<PresessionExchange> exchange_;
   std::unique_ptr<protocol::ClientSession> session_;
   // For CONNECTING/HANDSHAKING, RECONNECT_WAIT and CLOSING.

@@ -79,6 +79,14 @@ void AddMembers(JsonLine& line, const Pong& e) {
   line.AddUnsigned("rtt_ms", e.rtt_ms);
 }
 
+void AddMembers(JsonLine& line, const NatReport& e) {
+  line.AddBool("udp_works", e.udp_works);
+  line.AddString("public_endpoint", e.public_endpoint.ToString());
+  line.AddString("mapping", nat::MappingBehaviourName(e.mapping));
+  line.AddString("meaning", NatMeaning(e));
+  line.AddString("reason", e.reason);
+}
+
 void AddMembers(JsonLine& line, const ErrorReply& e) {
   line.AddUnsigned("request_id", e.request_id);
   line.AddString("offending_kind", protocol::KindName(e.offending_kind));
@@ -192,7 +200,7 @@ void AddMembers(JsonLine& line, const ReconnectFailed& e) {
 
 std::string_view EventJsonName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 26> kNames = {
+  static constexpr std::array<std::string_view, 27> kNames = {
       "connected",         "connect_failed",
       "identity_mismatch", "registered",
       "login_result",      "logged_out",
@@ -206,6 +214,7 @@ std::string_view EventJsonName(const Event& event) {
       "message_received",  "delivery_receipt",
       "mailbox_end",       "reconnecting",
       "reconnected",       "reconnect_failed",
+      "nat_report",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a JSON name");
