@@ -6,6 +6,7 @@
 #include "protocol/error_code.h"
 #include "protocol/presession.h"
 #include "protocol/registry.h"
+#include "protocol/stun.h"
 
 namespace hail::dissect {
 namespace {
@@ -194,6 +195,7 @@ DatagramResult Dissector::Dissect(const CapturedFrame& frame) {
           break;
         case protocol::DatagramClass::kStun:
           result.datagram_class = DatagramClass::kStun;
+          DissectStun(link.payload, &result);
           break;
         case protocol::DatagramClass::kEnet: {
           result.datagram_class = DatagramClass::kEnet;
@@ -251,6 +253,56 @@ void Dissector::DissectPresession(ByteSpan payload, DatagramResult* result) {
                    " bytes with wrong size, type or padding");
   }
   result->presession = std::move(view);
+}
+
+void Dissector::DissectStun(protocol::ByteSpan payload,
+                            DatagramResult* result) {
+  namespace stun = protocol::stun;
+  StunView view;
+  stun::DecodeResult decoded = stun::Decode(payload, /*allow_classic=*/true);
+  if (!decoded.message) {
+    view.type = "MALFORMED";
+    view.fields = {Number("length", payload.size())};
+    AddProblem(result, ProblemKind::kMalformed,
+               "STUN message of " + std::to_string(payload.size()) +
+                   " bytes with a bad attribute or FINGERPRINT");
+    result->stun = std::move(view);
+    return;
+  }
+  const stun::Message& m = *decoded.message;
+  view.type = stun::MessageTypeName(m.type);
+  view.fields.push_back(Text(
+      "transaction_id", protocol::ToHex(protocol::ByteSpan(m.transaction.id))));
+  if (m.transaction.classic()) view.fields.push_back(Text("classic", "yes"));
+  for (const stun::Attribute& a : m.attributes) {
+    std::string name = stun::AttributeName(a.type);
+    bool xored =
+        a.type == static_cast<uint16_t>(stun::AttributeType::kXorMappedAddress);
+    bool address =
+        xored ||
+        a.type == static_cast<uint16_t>(stun::AttributeType::kMappedAddress) ||
+        a.type == static_cast<uint16_t>(stun::AttributeType::kOtherAddress) ||
+        a.type == static_cast<uint16_t>(stun::AttributeType::kResponseOrigin);
+    protocol::Endpoint endpoint;
+    if (address &&
+        stun::DecodeAddressValue(a.value, xored, m.transaction, &endpoint)) {
+      view.fields.push_back(Text(name, endpoint.ToString()));
+    } else if (a.type ==
+               static_cast<uint16_t>(stun::AttributeType::kSoftware)) {
+      view.fields.push_back(
+          Text(name, std::string(a.value.begin(), a.value.end())));
+    } else if (a.type ==
+                   static_cast<uint16_t>(stun::AttributeType::kErrorCode) &&
+               a.value.size() >= 4) {
+      view.fields.push_back(
+          Number(name, (a.value[2] & 0x07) * 100 + a.value[3]));
+    } else {
+      view.fields.push_back(
+          Text(name, std::to_string(a.value.size()) + " bytes"));
+    }
+  }
+  if (m.had_fingerprint) view.fields.push_back(Text("FINGERPRINT", "ok"));
+  result->stun = std::move(view);
 }
 
 Dissector::Connection* Dissector::FindConnection(const ConnectionKey& key) {
