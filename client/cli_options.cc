@@ -39,7 +39,7 @@ struct CommandSpec {
   std::string_view summary;
 };
 
-constexpr std::array<CommandSpec, 19> kCommands = {{
+constexpr std::array<CommandSpec, 20> kCommands = {{
     {Command::kRegister, "register", Arguments::kAccountName, "NAME",
      "create an account; prints its user id"},
     {Command::kLogin, "login", Arguments::kAccountName, "NAME",
@@ -54,6 +54,8 @@ constexpr std::array<CommandSpec, 19> kCommands = {{
      "connect and print the round-trip time of one PING"},
     {Command::kFingerprint, "fingerprint", Arguments::kNone, "",
      "connect and print the server's fingerprint and whether it is pinned"},
+    {Command::kDoctor, "doctor", Arguments::kNone, "",
+     "check UDP to the server, the public endpoint and the NAT type"},
     {Command::kAdd, "add", Arguments::kContactOptText, "NAME [TEXT]",
      "ask NAME to become a contact, with an optional note"},
     {Command::kAccept, "accept", Arguments::kContact, "NAME",

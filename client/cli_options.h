@@ -25,6 +25,7 @@ enum class Command : uint8_t {
   kDeleteAccount,
   kPing,
   kFingerprint,
+  kDoctor,
   // Contacts, presence and messages: they log in as the login user (see
   // CliOptions::login_user) and act on `arguments`.
   kAdd,

@@ -263,6 +263,15 @@ std::optional<Event> Client::Poll(int timeout_ms) {
 }
 
 std::optional<uint64_t> Client::NextDeadlineMs() const {
+  std::optional<uint64_t> deadline = StateDeadlineMs();
+  if (discovery_) {
+    uint64_t discovery = discovery_->next_timer_ms();
+    deadline = deadline ? std::min(*deadline, discovery) : discovery;
+  }
+  return deadline;
+}
+
+std::optional<uint64_t> Client::StateDeadlineMs() const {
   switch (state_) {
     case State::kAwaitingCookie:
       if (options_.transport == TransportChoice::kAuto) {
@@ -283,6 +292,7 @@ std::optional<uint64_t> Client::NextDeadlineMs() const {
 }
 
 void Client::OnTimers(uint64_t now_ms) {
+  OnDiscoveryTimer(now_ms);
   switch (state_) {
     case State::kAwaitingCookie:
       if (options_.transport == TransportChoice::kAuto &&
@@ -344,6 +354,72 @@ void Client::OnTimers(uint64_t now_ms) {
     default:
       break;
   }
+}
+
+Status Client::DiscoverNat() {
+  assert(std::this_thread::get_id() == owner_thread_);
+  if (!transport_) return Status::InvalidArgument("not connected");
+  if (enet_ == nullptr) {
+    return Status::InvalidArgument(
+        "NAT discovery needs UDP; this session runs over the TCP fallback");
+  }
+  if (discovery_) {
+    return Status::InvalidArgument("NAT discovery is already running");
+  }
+  discovery_ = std::make_unique<nat::MappingDiscovery>(
+      enet_->server_endpoint(), protocol::Endpoint(),
+      [](std::span<uint8_t> out) { randombytes_buf(out.data(), out.size()); });
+  std::vector<nat::MappingDiscovery::Datagram> first =
+      discovery_->Start(SteadyNowMs());
+  for (const auto& datagram : first) {
+    if (Status status = enet_->SendRawTo(datagram.to, datagram.bytes);
+        !status.ok()) {
+      discovery_.reset();
+      return status;
+    }
+  }
+  return Status::Ok();
+}
+
+void Client::OnDiscoveryTimer(uint64_t now_ms) {
+  if (!discovery_) return;
+  SendDiscoveryDatagrams(discovery_->OnTimer(now_ms));
+  if (discovery_ && discovery_->done()) {
+    const nat::NatReport& r = discovery_->report();
+    FinishDiscovery({r.udp_works, r.public_endpoint, r.mapping, r.reason});
+  }
+}
+
+void Client::OnRawDatagram(const protocol::Endpoint& from,
+                           const protocol::Bytes& datagram, uint64_t now_ms) {
+  if (protocol::ClassifyDatagram(datagram) == protocol::DatagramClass::kHail) {
+    OnProbeDatagram(from, datagram, now_ms);
+    return;
+  }
+  std::vector<nat::MappingDiscovery::Datagram> next;
+  if (!discovery_ || !discovery_->OnDatagram(from, datagram, now_ms, &next)) {
+    ++counters_.stun_dropped;
+    return;
+  }
+  SendDiscoveryDatagrams(next);
+  if (discovery_ && discovery_->done()) {
+    const nat::NatReport& r = discovery_->report();
+    FinishDiscovery({r.udp_works, r.public_endpoint, r.mapping, r.reason});
+  }
+}
+
+void Client::SendDiscoveryDatagrams(
+    const std::vector<nat::MappingDiscovery::Datagram>& datagrams) {
+  // A failed send is like a lost datagram: the schedule retransmits.
+  for (const auto& datagram : datagrams) {
+    if (enet_ != nullptr) (void)enet_->SendRawTo(datagram.to, datagram.bytes);
+  }
+}
+
+void Client::FinishDiscovery(NatReport report) {
+  discovery_.reset();
+  nat_report_ = report;
+  events_.push_back(std::move(report));
 }
 
 void Client::OnPresessionDatagram(const protocol::Bytes& datagram,
@@ -539,7 +615,6 @@ void Client::CopyTransportCounters() {
   const auto& earlier = retired_transport_counters_;
   counters_.foreign_presession =
       earlier.foreign_presession + transport.foreign_presession;
-  counters_.stun_dropped = earlier.stun_dropped + transport.stun_dropped;
   counters_.enet_service_errors =
       earlier.service_errors + transport.service_errors;
 }
@@ -550,8 +625,13 @@ void Client::RetireTransport() {
     const EnetTransport::Counters& transport = enet_->counters();
     retired_transport_counters_.foreign_presession +=
         transport.foreign_presession;
-    retired_transport_counters_.stun_dropped += transport.stun_dropped;
     retired_transport_counters_.service_errors += transport.service_errors;
+  }
+  if (discovery_) {
+    FinishDiscovery({false,
+                     {},
+                     nat::MappingBehaviour::kUnknown,
+                     "the connection closed before NAT discovery finished"});
   }
   ResetDirectLinks();
   enet_ = nullptr;

@@ -135,10 +135,11 @@ class Client {
     // Items the server delivered again after they were reported.
     uint64_t duplicate_deliveries = 0;
     uint64_t reconnect_attempts = 0;
-    // From the transport: "HAIL" datagrams from other sources, STUN-shaped
-    // datagrams, and enet_host_service returning -1 (an oversized datagram).
-    uint64_t foreign_presession = 0;
+    // STUN datagrams no NAT discovery was waiting for.
     uint64_t stun_dropped = 0;
+    // From the transport: "HAIL" datagrams from other sources, and
+    // enet_host_service returning -1 (an oversized datagram).
+    uint64_t foreign_presession = 0;
     uint64_t enet_service_errors = 0;
     // Direct links.
     uint64_t direct_links_up = 0;
@@ -230,6 +231,15 @@ class Client {
   // Messages sent and not yet answered by MESSAGE_ACCEPTED.
   size_t unaccepted_messages() const { return outbox_.size(); }
 
+  // Starts NAT behaviour discovery (SPEC.md 3.4.6) from the session's own
+  // socket, towards the server's STUN ports; works in any state with an
+  // open transport (before or after login). A NatReport event follows (also
+  // when the connection closes first), and nat_report() keeps the last one.
+  // Errors: InvalidArgument when no transport is open or a discovery is
+  // already running; IoError when the first request cannot be sent.
+  Status DiscoverNat();
+  const std::optional<NatReport>& nat_report() const { return nat_report_; }
+
   // Closes the connection and stops reconnecting. Gracefully (a
   // Disconnected with closed_by_us follows from Poll) once ENet is
   // connected; at once, also reporting Disconnected, before that. No effect
@@ -304,6 +314,14 @@ class Client {
   Status SendOutboxMessage(const protocol::SendMessage& message);
 
   void OnTimers(uint64_t now_ms);
+  // NAT discovery: timers, received STUN, sending, finishing.
+  void OnDiscoveryTimer(uint64_t now_ms);
+  void OnRawDatagram(const protocol::Endpoint& from,
+                     const protocol::Bytes& datagram, uint64_t now_ms);
+  void SendDiscoveryDatagrams(
+      const std::vector<nat::MappingDiscovery::Datagram>& datagrams);
+  void FinishDiscovery(NatReport report);
+  std::optional<uint64_t> StateDeadlineMs() const;
   std::optional<uint64_t> NextDeadlineMs() const;
   void OnPresessionDatagram(const protocol::Bytes& datagram, uint64_t now_ms);
   void OnTransportConnected();
@@ -360,8 +378,9 @@ class Client {
   bool OnP2pRequestResult(const protocol::RequestResult& message);
   void StartPunching(uint64_t peer_id, uint64_t now_ms);
   void SendPunchOutput(uint64_t peer_id, nat::HolePunch::Output output);
-  void OnRawDatagram(const protocol::Endpoint& from,
-                     const protocol::Bytes& datagram, uint64_t now_ms);
+  // A PROBE (or other "HAIL" datagram) from another client.
+  void OnProbeDatagram(const protocol::Endpoint& from,
+                       const protocol::Bytes& datagram, uint64_t now_ms);
   bool AdmitLinkConnect(const protocol::Endpoint& from, uint32_t data) const;
   void OnLinkConnected(uint32_t link, const protocol::Endpoint& from,
                        uint32_t data, uint64_t now_ms);
@@ -407,9 +426,10 @@ class Client {
   // The transport counters of earlier connections (before reconnects).
   struct {
     uint64_t foreign_presession = 0;
-    uint64_t stun_dropped = 0;
     uint64_t service_errors = 0;
   } retired_transport_counters_;
+  std::unique_ptr<nat::MappingDiscovery> discovery_;  // while running
+  std::optional<NatReport> nat_report_;
   std::unique_ptr<PresessionExchange> exchange_;
   std::unique_ptr<protocol::ClientSession> session_;
   // For CONNECTING/HANDSHAKING, RECONNECT_WAIT and CLOSING.

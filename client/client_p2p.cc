@@ -265,8 +265,8 @@ void Client::SendPunchOutput(uint64_t peer_id, nat::HolePunch::Output output) {
   if (link.ok()) peer.link = *link;
 }
 
-void Client::OnRawDatagram(const protocol::Endpoint& from,
-                           const protocol::Bytes& datagram, uint64_t now_ms) {
+void Client::OnProbeDatagram(const protocol::Endpoint& from,
+                             const protocol::Bytes& datagram, uint64_t now_ms) {
   Observe(datagram);
   std::optional<uint64_t> session_id = protocol::PeekProbeSession(datagram);
   for (auto& [id, peer] : direct_) {

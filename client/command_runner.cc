@@ -110,6 +110,8 @@ ExitCode CommandRunner::Run() {
       return RunPing();
     case Command::kFingerprint:
       return RunFingerprint();
+    case Command::kDoctor:
+      return RunDoctor();
     case Command::kAdd:
     case Command::kAccept:
     case Command::kDeny:
@@ -346,6 +348,73 @@ ExitCode CommandRunner::RunFingerprint() {
   });
   CloseAndDrain();
   return ExitCode::kOk;
+}
+
+ExitCode CommandRunner::RunDoctor() {
+  Status started = client_->Connect();
+  if (!started.ok()) {
+    return Fail(ExitCode::kNetwork,
+                fmt::format("cannot connect: {}", started.message()));
+  }
+  deadline_ = Clock::now() + std::chrono::seconds(options_.timeout_seconds);
+  // Discovery runs from the session's socket while the handshake goes on.
+  if (Status status = client_->DiscoverNat(); !status.ok()) {
+    return Fail(
+        ExitCode::kNetwork,
+        fmt::format("cannot start NAT discovery: {}", status.message()));
+  }
+  std::optional<NatReport> report;
+  std::optional<std::string> session;  // "secured", or why not
+  ExitCode session_failure = ExitCode::kOk;
+  while ((!report || !session) && Clock::now() < deadline_) {
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline_ - Clock::now());
+    std::optional<Event> event = client_->Poll(
+        static_cast<int>(std::clamp<int64_t>(remaining.count(), 0, 1000)));
+    if (!event) {
+      if (client_->state() == Client::State::kClosed) break;
+      continue;
+    }
+    if (const auto* nat = std::get_if<NatReport>(&*event)) {
+      report = *nat;
+    } else if (Is<Connected>(*event)) {
+      session = "secured";
+    } else if (const auto* failed = std::get_if<ConnectFailed>(&*event)) {
+      session = "failed: " + failed->reason;
+      session_failure =
+          failed->error ? ExitCode::kServerError : ExitCode::kNetwork;
+    } else if (Is<IdentityMismatch>(*event)) {
+      session = "failed: the server's identity differs from the pinned one";
+      session_failure = ExitCode::kIdentityMismatch;
+    }
+  }
+  if (!report) {
+    CloseAndDrain();
+    return Fail(ExitCode::kNetwork,
+                fmt::format("timed out waiting for NAT discovery against {}",
+                            client_->server()));
+  }
+  if (!session) {
+    session = "timed out";
+    session_failure = ExitCode::kNetwork;
+  }
+  EmitResult({
+      {"server", "server", client_->server()},
+      {"udp", "udp_works",
+       options_.json ? TrueFalse(report->udp_works)
+                     : (report->udp_works ? "works" : "blocked"),
+       options_.json},
+      {"public endpoint", "public_endpoint",
+       report->public_endpoint.ToString()},
+      {"nat mapping", "mapping",
+       std::string(nat::MappingBehaviourName(report->mapping))},
+      {"meaning", "meaning", std::string(NatMeaning(*report))},
+      {"detail", "reason", report->reason},
+      {"hail session", "session", *session},
+  });
+  CloseAndDrain();
+  if (!report->udp_works) return ExitCode::kNetwork;
+  return session_failure;
 }
 
 std::string CommandRunner::PinnedText(bool newly_pinned) const {

@@ -74,6 +74,7 @@ class CommandRunner {
   ExitCode RunDeleteAccount();
   ExitCode RunPing();
   ExitCode RunFingerprint();
+  ExitCode RunDoctor();
   // Contacts, presence and messages (command_runner_chat.cc).
   ExitCode RunContactRequest();  // add, accept, deny, remove, block, unblock
   ExitCode RunStatus();

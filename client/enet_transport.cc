@@ -146,6 +146,23 @@ Status EnetTransport::SendRaw(protocol::ByteSpan datagram) {
   return Status::Ok();
 }
 
+Status EnetTransport::SendRawTo(const protocol::Endpoint& to,
+                                protocol::ByteSpan datagram) {
+  if (to.family != protocol::Endpoint::Family::kIpv4) {
+    return Status::InvalidArgument("raw datagrams go to IPv4 only");
+  }
+  ENetAddress address;
+  address.host = htonl(to.Ipv4HostOrder());
+  address.port = to.port;
+  ENetBuffer buffer;
+  buffer.data = const_cast<uint8_t*>(datagram.data());
+  buffer.dataLength = datagram.size();
+  if (enet_socket_send(host_->socket, &address, &buffer, 1) < 0) {
+    return Status::IoError("cannot send a datagram to " + to.ToString());
+  }
+  return Status::Ok();
+}
+
 Status EnetTransport::Connect(uint32_t connect_data) {
   if (peer_ != nullptr) {
     return Status::InvalidArgument("already connected or connecting");
@@ -177,21 +194,6 @@ Status EnetTransport::SendPacket(ENetPeer* peer,
   }
   packet.release();  // ENet owns a packet it accepted
   enet_host_flush(host_.get());
-  return Status::Ok();
-}
-
-Status EnetTransport::SendRawTo(const protocol::Endpoint& to,
-                                protocol::ByteSpan datagram) {
-  ENetAddress address{};
-  if (!ToEnetAddress(to, &address)) {
-    return Status::InvalidArgument("direct links are IPv4 only");
-  }
-  ENetBuffer buffer;
-  buffer.data = const_cast<uint8_t*>(datagram.data());
-  buffer.dataLength = datagram.size();
-  if (enet_socket_send(host_->socket, &address, &buffer, 1) < 0) {
-    return Status::IoError("cannot send a datagram to " + to.ToString());
-  }
   return Status::Ok();
 }
 
@@ -277,9 +279,14 @@ int EnetTransport::OnRawDatagram() {
   switch (protocol::ClassifyDatagram(datagram)) {
     case protocol::DatagramClass::kEnet:
       return from_server ? 0 : FilterPeerless(datagram);
-    case protocol::DatagramClass::kStun:
-      ++counters_.stun_dropped;
+    case protocol::DatagramClass::kStun: {
+      Event event;
+      event.type = Event::Type::kRawDatagram;
+      event.from = ToEndpoint(host_->receivedAddress);
+      event.data.assign(datagram.begin(), datagram.end());
+      pending_.push_back(std::move(event));
       return 1;
+    }
     case protocol::DatagramClass::kHail:
       break;
   }

@@ -1,9 +1,9 @@
 // The client's only contact with ENet (SPEC.md "ENet usage"): one host with
 // one peer and two channels, CRC32 checksums on, compression off, and an
 // intercept that takes pre-session datagrams (those starting with "HAIL")
-// off the socket before ENet parses them. Raw HELLO datagrams leave from
-// the ENet host's own socket, so the server's cookie is bound to the address
-// ENet will connect from.
+// and STUN datagrams off the socket before ENet parses them. Raw HELLO
+// datagrams leave from the ENet host's own socket, so the server's cookie is
+// bound to the address ENet will connect from.
 //
 // Threading: single-threaded, like the ENet host it owns. Every method, and
 // the intercept callback (which runs only inside Service), run on the
@@ -51,7 +51,6 @@ class EnetTransport final : public Transport {
   // Datagrams the intercept consumed and dropped instead of handing on.
   struct Counters {
     uint64_t foreign_presession = 0;  // "HAIL" datagrams from other sources
-    uint64_t stun_dropped = 0;        // STUN-shaped datagrams (none expected)
     uint64_t service_errors = 0;      // enet_host_service returned -1
     uint64_t connects_refused = 0;    // CONNECTs the filter did not admit
   };
@@ -69,6 +68,10 @@ class EnetTransport final : public Transport {
 
   // Sends `datagram` as-is from the ENet socket to the server.
   Status SendRaw(protocol::ByteSpan datagram);
+  // Sends `datagram` as-is from the ENet socket to `to` (IPv4): STUN and
+  // other datagrams outside ENet that must leave from the session's port.
+  // Errors: InvalidArgument (not IPv4), IoError.
+  Status SendRawTo(const protocol::Endpoint& to, protocol::ByteSpan datagram);
   // Starts the ENet connection; `connect_data` travels in the CONNECT
   // command (Hail puts the cookie there). kConnected or kDisconnected
   // follows from Service. Errors: InvalidArgument when already connecting.
@@ -86,9 +89,8 @@ class EnetTransport final : public Transport {
   // counted and reported as kNone.
   Event Service(uint32_t timeout_ms) override;
 
-  // Direct links. Datagrams leave from the same socket as the server
-  // session, so they use the same NAT mapping.
-  Status SendRawTo(const protocol::Endpoint& to, protocol::ByteSpan datagram);
+  // Direct links. Their datagrams (SendRawTo) leave from the same socket as
+  // the server session, so they use the same NAT mapping.
   void set_connect_filter(ConnectFilter filter) {
     connect_filter_ = std::move(filter);
   }

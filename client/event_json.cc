@@ -80,6 +80,14 @@ void AddMembers(JsonLine& line, const Pong& e) {
   line.AddUnsigned("rtt_ms", e.rtt_ms);
 }
 
+void AddMembers(JsonLine& line, const NatReport& e) {
+  line.AddBool("udp_works", e.udp_works);
+  line.AddString("public_endpoint", e.public_endpoint.ToString());
+  line.AddString("mapping", nat::MappingBehaviourName(e.mapping));
+  line.AddString("meaning", NatMeaning(e));
+  line.AddString("reason", e.reason);
+}
+
 void AddMembers(JsonLine& line, const ErrorReply& e) {
   line.AddUnsigned("request_id", e.request_id);
   line.AddString("offending_kind", protocol::KindName(e.offending_kind));
@@ -210,7 +218,7 @@ void AddMembers(JsonLine& line, const DirectLinkOffered& e) {
 
 std::string_view EventJsonName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 28> kNames = {
+  static constexpr std::array<std::string_view, 29> kNames = {
       "connected",         "connect_failed",
       "identity_mismatch", "registered",
       "login_result",      "logged_out",
@@ -225,6 +233,7 @@ std::string_view EventJsonName(const Event& event) {
       "mailbox_end",       "reconnecting",
       "reconnected",       "reconnect_failed",
       "path_changed",      "direct_link_offered",
+      "nat_report",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a JSON name");

@@ -67,6 +67,13 @@ std::optional<std::string> Describe(const Pong& e) {
   return fmt::format("* pong after {} ms", e.rtt_ms);
 }
 
+std::optional<std::string> Describe(const NatReport& e) {
+  return fmt::format(
+      "* NAT: udp {}, public endpoint {}, mapping {}: {} ({})",
+      e.udp_works ? "works" : "blocked", e.public_endpoint.ToString(),
+      nat::MappingBehaviourName(e.mapping), NatMeaning(e), e.reason);
+}
+
 std::optional<std::string> Describe(const ErrorReply& e) {
   return fmt::format("* the server answered {} with {}",
                      protocol::KindName(e.offending_kind),

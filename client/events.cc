@@ -6,7 +6,7 @@ namespace hail::client {
 
 std::string_view EventName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 28> kNames = {
+  static constexpr std::array<std::string_view, 29> kNames = {
       "Connected",        "ConnectFailed",
       "IdentityMismatch", "Registered",
       "LoginResult",      "LoggedOut",
@@ -21,6 +21,7 @@ std::string_view EventName(const Event& event) {
       "MailboxEnd",       "Reconnecting",
       "Reconnected",      "ReconnectFailed",
       "PathChanged",      "DirectLinkOffered",
+      "NatReport",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a name");
@@ -37,6 +38,22 @@ std::string_view PathName(Path path) {
       return "tcp-relay";
   }
   return "unknown";
+}
+
+std::string_view NatMeaning(const NatReport& report) {
+  if (!report.udp_works) {
+    return "UDP blocked: no direct links, and no Hail over UDP either";
+  }
+  switch (report.mapping) {
+    case nat::MappingBehaviour::kEndpointIndependent:
+      return "direct links possible";
+    case nat::MappingBehaviour::kEndpointDependent:
+      return "behind a symmetric NAT: direct links impossible, messages go "
+             "through the server";
+    case nat::MappingBehaviour::kUnknown:
+      break;
+  }
+  return "UDP works; whether direct links are possible is unknown";
 }
 
 std::optional<ItemReference> AcknowledgementFor(const Event& event) {

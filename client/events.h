@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "client/transport.h"
+#include "nat/mapping_discovery.h"
 #include "protocol/chat_messages.h"
 #include "protocol/contact_messages.h"
 #include "protocol/endpoint.h"
@@ -270,14 +271,26 @@ struct ReconnectFailed {
   std::optional<protocol::ErrorCode> error;  // set when the server said why
 };
 
-using Event =
-    std::variant<Connected, ConnectFailed, IdentityMismatch, Registered,
-                 LoginResult, LoggedOut, PasswordChanged, AccountDeleted,
-                 SessionInfo, Pong, ErrorReply, SessionEnded, Disconnected,
-                 RequestDone, ContactUpdated, ContactListEnd, ContactRequest,
-                 ContactAnswered, PresenceChanged, MessageAccepted,
-                 MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting,
-                 Reconnected, ReconnectFailed, PathChanged, DirectLinkOffered>;
+// Client::DiscoverNat finished (SPEC.md 3.4.6).
+struct NatReport {
+  bool udp_works = false;              // the server's STUN port answered
+  protocol::Endpoint public_endpoint;  // as the server saw us; may be empty
+  nat::MappingBehaviour mapping = nat::MappingBehaviour::kUnknown;
+  std::string reason;  // for people
+
+  bool operator==(const NatReport&) const = default;
+};
+
+using Event = std::variant<
+    Connected, ConnectFailed, IdentityMismatch, Registered, LoginResult,
+    LoggedOut, PasswordChanged, AccountDeleted, SessionInfo, Pong, ErrorReply,
+    SessionEnded, Disconnected, RequestDone, ContactUpdated, ContactListEnd,
+    ContactRequest, ContactAnswered, PresenceChanged, MessageAccepted,
+    MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting, Reconnected,
+    ReconnectFailed, PathChanged, DirectLinkOffered, NatReport>;
+
+// What a mapping means for direct (peer-to-peer) links, for people.
+std::string_view NatMeaning(const NatReport& report);
 
 // What ITEM_ACK names for an item the server keeps until it is acknowledged
 // (MessageReceived, ContactRequest, ContactAnswered, DeliveryReceipt).

@@ -96,21 +96,40 @@ std::optional<PresessionRejectDatagram> DecodePresessionReject(
   return reject;
 }
 
-DatagramClass ClassifyDatagram(ByteSpan datagram) {
+namespace {
+
+// STUN's fixed header: at least 20 bytes, top two bits of byte 0 clear, and
+// the size equal to 20 plus the u16 at bytes 2..3, a multiple of 4.
+bool HasStunHeaderShape(ByteSpan datagram) {
+  if (datagram.size() < 20 || (datagram[0] & 0xc0) != 0) return false;
+  size_t length = size_t{datagram[2]} << 8 | datagram[3];
+  return length % 4 == 0 && datagram.size() == 20 + length;
+}
+
+bool HasMagicCookie(ByteSpan datagram) {
+  return datagram[4] == 0x21 && datagram[5] == 0x12 && datagram[6] == 0xa4 &&
+         datagram[7] == 0x42;
+}
+
+}  // namespace
+
+bool HasClassicStunRequestShape(ByteSpan datagram) {
+  return HasStunHeaderShape(datagram) && datagram[0] == 0x00 &&
+         datagram[1] == 0x01 && !HasMagicCookie(datagram);
+}
+
+DatagramClass ClassifyDatagram(ByteSpan datagram, bool classic_stun_allowed) {
   if (datagram.size() >= 4 &&
       std::equal(kPresessionMagic.begin(), kPresessionMagic.end(),
                  datagram.begin())) {
     return DatagramClass::kHail;
   }
-  // RFC 5389 section 6: top two bits zero, magic cookie 0x2112A442 at offset
-  // 4, and a 20-byte header plus the stated length, a multiple of 4.
-  if (datagram.size() >= 20 && (datagram[0] & 0xc0) == 0 &&
-      datagram[4] == 0x21 && datagram[5] == 0x12 && datagram[6] == 0xa4 &&
-      datagram[7] == 0x42) {
-    size_t length = size_t{datagram[2]} << 8 | datagram[3];
-    if (length % 4 == 0 && datagram.size() == 20 + length) {
-      return DatagramClass::kStun;
-    }
+  // RFC 8489 section 5: the header shape and the magic cookie 0x2112A442.
+  if (HasStunHeaderShape(datagram) && HasMagicCookie(datagram)) {
+    return DatagramClass::kStun;
+  }
+  if (classic_stun_allowed && HasClassicStunRequestShape(datagram)) {
+    return DatagramClass::kStun;
   }
   return DatagramClass::kEnet;
 }

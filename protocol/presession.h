@@ -65,10 +65,21 @@ std::optional<PresessionRejectDatagram> DecodePresessionReject(
 
 enum class DatagramClass : uint8_t {
   kHail,  // starts with kPresessionMagic
-  kStun,  // RFC 5389 shape: 00 bits, magic cookie, length matches
+  kStun,  // RFC 8489 shape, or a classic RFC 3489 Binding request
   kEnet,  // anything else; ENet validates it
 };
-DatagramClass ClassifyDatagram(ByteSpan datagram);
+
+// SPEC.md 3.2. A classic (cookie-less) Binding request has the shape of an
+// ENet datagram for peer 1, session 0; the caller passes
+// `classic_stun_allowed` only when ENet would drop such a datagram from this
+// source anyway (its host's peer 1 is not connected to that source), so
+// nothing ENet would accept is ever classified as STUN. Clients never
+// expect classic STUN and leave it false.
+DatagramClass ClassifyDatagram(ByteSpan datagram,
+                               bool classic_stun_allowed = false);
+// The classic request shape alone: bytes 00 01, a length matching the size
+// (a multiple of 4), no magic cookie.
+bool HasClassicStunRequestShape(ByteSpan datagram);
 
 // Mints and checks address-bound cookies. Stateless apart from the secret;
 // one instance may be shared by every loop thread (read-only after

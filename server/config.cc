@@ -56,6 +56,9 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
       "account requests that may wait for a worker; beyond: SERVER_BUSY")(
       "max-peers-per-ip", po::value(&c.max_peers_per_ip)->default_value(64),
       "ENet peers allowed from one IP address")(
+      "stun-alt-port", po::value(&c.stun_alt_port),
+      "second UDP port, answering STUN only, for NAT behaviour discovery "
+      "(default: the --listen port + 1 when free; 0: off)")(
       "auth-burst-per-ip", po::value(&c.auth_burst_per_ip)->default_value(20),
       "password-checking requests one IP may make in a burst")(
       "auth-rate-per-ip", po::value(&c.auth_rate_per_ip)->default_value(0.5),
@@ -138,6 +141,13 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
   if (c.mailbox_per_recipient < 1 || c.mailbox_per_sender < 1) {
     return fail(
         "--mailbox-per-recipient and --mailbox-per-sender must be >= 1");
+  }
+  if (c.stun_alt_port < Config::kStunAltPortDefault ||
+      c.stun_alt_port > 65535) {
+    return fail("--stun-alt-port must be 0..65535");
+  }
+  if (c.stun_alt_port > 0 && c.stun_alt_port == c.listen.port) {
+    return fail("--stun-alt-port must differ from the --listen port");
   }
   if (c.max_peers_per_ip < 1) return fail("--max-peers-per-ip must be >= 1");
   if (c.auth_burst_per_ip < 1 || c.auth_rate_per_ip <= 0) {

@@ -26,6 +26,11 @@ struct Config {
   unsigned hash_threads = 1;
   size_t hash_queue = 256;
   size_t max_peers_per_ip = 64;
+  // The alternate STUN-only UDP port (SPEC.md 3.4.3): kStunAltPortDefault
+  // means the listen port + 1, skipped with a warning when that is taken;
+  // 0 turns it off; any other value must bind.
+  static constexpr int kStunAltPortDefault = -1;
+  int stun_alt_port = kStunAltPortDefault;
   double auth_burst_per_ip = 20;
   double auth_rate_per_ip = 0.5;
   size_t mailbox_per_recipient = 1000;

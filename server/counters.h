@@ -25,7 +25,15 @@ struct Counters {
   std::atomic<uint64_t> cookies_sent{0};
   std::atomic<uint64_t> presession_rejects_sent{0};
   std::atomic<uint64_t> presession_malformed{0};
+  // STUN (SPEC.md 3.4): success and 420 answers sent; well-formed but not
+  // answered (not a Binding request, an unsupported CHANGE-REQUEST);
+  // malformed; over the per-IP reply limit; over the 1.6x size budget.
+  std::atomic<uint64_t> stun_answered{0};
+  std::atomic<uint64_t> stun_errors_answered{0};
   std::atomic<uint64_t> stun_dropped{0};
+  std::atomic<uint64_t> stun_malformed{0};
+  std::atomic<uint64_t> stun_rate_limited{0};
+  std::atomic<uint64_t> stun_too_large{0};
   // ENet CONNECTs judged by the intercept before ENet sees them.
   std::atomic<uint64_t> connects_accepted{0};
   std::atomic<uint64_t> connects_rejected{0};

@@ -5,6 +5,8 @@
 #include "nat/address_class.h"
 #include "protocol/account_rules.h"
 #include "protocol/text.h"
+#include "server/stun_responder.h"
+#include "server/stun_socket.h"
 
 namespace hail::server {
 namespace {
@@ -128,6 +130,8 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
       tcp_listen.port = shard->tcp_port();
     }
   }
+  Status stun = s.StartStun();
+  if (!stun.ok()) return stun;
   Server* self = server.get();
   Result<std::unique_ptr<AdminSocket>> admin = AdminSocket::Listen(
       config.data_dir / "admin.sock", [self](const std::string& command) {
@@ -137,14 +141,46 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.admin_ = std::move(*admin);
   for (auto& shard : s.shards_) shard->Start();
   logger->Info(
-      "haild listening on udp {} and {} with {} loop thread(s), {} hash "
-      "thread(s); data dir {}; identity {}",
+      "haild listening on udp {} and {} (STUN-only port: {}) with {} loop "
+      "thread(s), {} hash thread(s); data dir {}; identity {}",
       s.bound().ToString(),
       s.tcp_port() == 0 ? std::string("no tcp")
                         : "tcp port " + std::to_string(s.tcp_port()),
+      s.stun_socket_ ? s.stun_socket_->bound().ToString() : "off",
       config.loop_threads, config.hash_threads, config.data_dir.string(),
       protocol::Fingerprint(s.identity_.public_key));
   return server;
+}
+
+Status Server::StartStun() {
+  protocol::Endpoint main = bound();
+  if (config_.stun_alt_port != 0) {
+    protocol::Endpoint alternate = config_.listen;
+    bool defaulted = config_.stun_alt_port == Config::kStunAltPortDefault;
+    alternate.port = defaulted ? static_cast<uint16_t>(main.port + 1)
+                               : static_cast<uint16_t>(config_.stun_alt_port);
+    stun_ = std::make_unique<StunResponder>(&counters_, main, alternate,
+                                            kLimiterKeys);
+    Result<std::unique_ptr<StunSocket>> socket =
+        alternate.port == 0 ? Result<std::unique_ptr<StunSocket>>(
+                                  Status::InvalidArgument("no port + 1"))
+                            : StunSocket::Bind(alternate, stun_.get());
+    if (socket.ok()) {
+      stun_socket_ = std::move(*socket);
+      shards_.front()->ServeStunSocket(stun_socket_.get());
+      shared_.stun = stun_.get();
+      return Status::Ok();
+    }
+    if (!defaulted) return socket.status();
+    logger_->Warn(
+        "no alternate STUN port ({}); NAT mapping discovery will "
+        "report the mapping as unknown",
+        socket.status().message());
+  }
+  stun_ = std::make_unique<StunResponder>(&counters_, main,
+                                          protocol::Endpoint(), kLimiterKeys);
+  shared_.stun = stun_.get();
+  return Status::Ok();
 }
 
 Server::~Server() { Shutdown(); }
@@ -189,7 +225,9 @@ std::string Server::StatsJson() const {
       "\"logins_resumed\":{},\"login_failures\":{},\"throttled\":{},"
       "\"server_busy\":{},\"hello_received\":{},\"cookies_sent\":{},"
       "\"presession_rejects_sent\":{},\"presession_malformed\":{},"
-      "\"stun_dropped\":{},\"connects_accepted\":{},\"connects_rejected\":{},"
+      "\"stun_answered\":{},\"stun_errors_answered\":{},\"stun_dropped\":{},"
+      "\"stun_malformed\":{},\"stun_rate_limited\":{},\"stun_too_large\":{},"
+      "\"connects_accepted\":{},\"connects_rejected\":{},"
       "\"peerless_malformed\":{},\"enet_service_errors\":{},"
       "\"peers_allocated\":{},\"peers_current\":{},\"sessions\":{},"
       "\"users_online\":{},\"sessions_timed_out\":{},"
@@ -207,20 +245,23 @@ std::string Server::StatsJson() const {
       c.login_failures.load(), c.throttled.load(), c.server_busy.load(),
       c.hello_received.load(), c.cookies_sent.load(),
       c.presession_rejects_sent.load(), c.presession_malformed.load(),
-      c.stun_dropped.load(), c.connects_accepted.load(),
-      c.connects_rejected.load(), c.peerless_malformed.load(),
-      c.enet_service_errors.load(), c.peers_allocated.load(),
-      c.peers_current.load(), sessions, registry_.online(),
-      c.sessions_timed_out.load(), c.sessions_replaced.load(),
-      c.frames_bad.load(), c.frames_bad_tag.load(), c.frames_replayed.load(),
-      c.errors_answered.load(), workers_ ? workers_->queued() : 0,
-      c.contact_operations.load(), c.presence_updates_sent.load(),
-      c.messages_live.load(), c.messages_stored.load(),
-      c.messages_deduplicated.load(), c.messages_refused.load(),
-      c.messages_dropped_blocked.load(), c.live_fallbacks_stored.load(),
-      c.mailbox_items_sent.load(), c.items_acknowledged.load(),
-      c.receipts_sent.load(), c.notices_dropped.load(),
-      c.mailbox_expired.load(), chats_ ? chats_->batches_committed() : 0,
+      c.stun_answered.load(), c.stun_errors_answered.load(),
+      c.stun_dropped.load(), c.stun_malformed.load(),
+      c.stun_rate_limited.load(), c.stun_too_large.load(),
+      c.connects_accepted.load(), c.connects_rejected.load(),
+      c.peerless_malformed.load(), c.enet_service_errors.load(),
+      c.peers_allocated.load(), c.peers_current.load(), sessions,
+      registry_.online(), c.sessions_timed_out.load(),
+      c.sessions_replaced.load(), c.frames_bad.load(), c.frames_bad_tag.load(),
+      c.frames_replayed.load(), c.errors_answered.load(),
+      workers_ ? workers_->queued() : 0, c.contact_operations.load(),
+      c.presence_updates_sent.load(), c.messages_live.load(),
+      c.messages_stored.load(), c.messages_deduplicated.load(),
+      c.messages_refused.load(), c.messages_dropped_blocked.load(),
+      c.live_fallbacks_stored.load(), c.mailbox_items_sent.load(),
+      c.items_acknowledged.load(), c.receipts_sent.load(),
+      c.notices_dropped.load(), c.mailbox_expired.load(),
+      chats_ ? chats_->batches_committed() : 0,
       chats_ ? chats_->writes_committed() : 0);
   json += fmt::format(
       "\"p2p_requests\":{},\"p2p_refused\":{},\"p2p_offers\":{},"

@@ -21,6 +21,8 @@
 #include "server/p2p_broker.h"
 #include "server/shard.h"
 #include "server/shared_state.h"
+#include "server/stun_responder.h"
+#include "server/stun_socket.h"
 
 namespace hail::server {
 
@@ -41,10 +43,16 @@ class Server {
   protocol::Endpoint bound() const;
   // The TCP fallback port, 0 when TCP is not served.
   uint16_t tcp_port() const;
+  // The alternate STUN-only port, empty when off.
+  protocol::Endpoint stun_alt_bound() const {
+    return stun_socket_ ? stun_socket_->bound() : protocol::Endpoint();
+  }
   std::string StatsJson() const;
   std::string UserJson(const std::string& username) const;
 
  private:
+  // Binds the alternate STUN port (config) and sets shared_.stun.
+  Status StartStun();
   Server(const Config& config, Logger* logger);
   std::string AdminCommand(const std::string& command) const;
 
@@ -70,6 +78,9 @@ class Server {
   std::unique_ptr<P2pBroker> p2p_broker_;
   std::unique_ptr<TcpIpCounter> tcp_per_ip_;
   SharedState shared_;
+  std::unique_ptr<StunResponder> stun_;
+  std::unique_ptr<StunSocket> stun_socket_;  // declared before shards_:
+                                             // outlives their loops
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<AdminSocket> admin_;
   bool shut_down_ = false;

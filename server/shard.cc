@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "protocol/enet_wire.h"
+#include "server/stun_responder.h"
 
 namespace hail::server {
 
@@ -128,9 +129,14 @@ void Shard::Run() {
     poll_fds_.clear();
     poll_fds_.push_back({host_->socket_fd(), POLLIN, 0});
     poll_fds_.push_back({wake_fd_, POLLIN, 0});
+    // Always present (fd -1 is ignored by poll) so TCP's entries start at 3.
+    poll_fds_.push_back({stun_socket_ ? stun_socket_->fd() : -1, POLLIN, 0});
     if (tcp_) tcp_->AddPollFds(&poll_fds_);
     poll(poll_fds_.data(), poll_fds_.size(), kPollTimeoutMs);
     now_ms_ = SteadyNowMs();
+    if (stun_socket_ && (poll_fds_[2].revents & POLLIN)) {
+      stun_socket_->Serve(now_ms_);
+    }
     if (poll_fds_[1].revents & POLLIN) {
       uint64_t count;
       [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);
@@ -138,7 +144,7 @@ void Shard::Run() {
     RunPostedTasks();
     ServiceEnet();
     if (tcp_) {
-      tcp_->Service(std::span<const pollfd>(poll_fds_).subspan(2), now_ms_);
+      tcp_->Service(std::span<const pollfd>(poll_fds_).subspan(3), now_ms_);
     }
     if (now_ms_ - last_timer_ms_ >= kTimerIntervalMs) {
       last_timer_ms_ = now_ms_;
@@ -324,7 +330,7 @@ int Shard::OnRawDatagram(ENetHost* host) {
   Counters& counters = *shared_->counters;
   const ENetAddress& from = host->receivedAddress;
   protocol::Endpoint source = ToEndpoint(from);
-  switch (protocol::ClassifyDatagram(datagram)) {
+  switch (protocol::ClassifyDatagram(datagram, ClassicStunAllowed(from))) {
     case protocol::DatagramClass::kHail: {
       if (auto hello = protocol::DecodeHello(datagram)) {
         counters.hello_received++;
@@ -348,7 +354,10 @@ int Shard::OnRawDatagram(ENetHost* host) {
       return 1;
     }
     case protocol::DatagramClass::kStun:
-      counters.stun_dropped++;
+      if (std::optional<protocol::Bytes> reply = shared_->stun->Answer(
+              datagram, source, /*on_alternate=*/false, SteadyNowMs())) {
+        host_->SendRaw(from, *reply);
+      }
       return 1;
     case protocol::DatagramClass::kEnet:
       break;
@@ -373,6 +382,18 @@ int Shard::OnRawDatagram(ENetHost* host) {
   }
   counters.connects_accepted++;
   return 0;
+}
+
+bool Shard::ClassicStunAllowed(const ENetAddress& from) const {
+  // A classic request starts 00 01: peer id 1, session 0. ENet drops it
+  // unless the host's peer 1 is in use by exactly this source address.
+  const ENetHost* host = host_->get();
+  if (host->peerCount < 2) return true;
+  const ENetPeer& peer = host->peers[1];
+  bool in_use = peer.state != ENET_PEER_STATE_DISCONNECTED &&
+                peer.state != ENET_PEER_STATE_ZOMBIE;
+  return !in_use || peer.address.host != from.host ||
+         peer.address.port != from.port;
 }
 
 void Shard::OnDisconnect(ENetPeer* peer) {

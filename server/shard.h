@@ -23,6 +23,7 @@
 #include "server/enet_host.h"
 #include "server/link.h"
 #include "server/shared_state.h"
+#include "server/stun_socket.h"
 #include "server/tcp_link.h"
 
 namespace hail::server {
@@ -41,6 +42,9 @@ class Shard {
   Status ListenTcp(const protocol::Endpoint& listen);
   // 0 when TCP is not served.
   uint16_t tcp_port() const { return tcp_ ? tcp_->port() : 0; }
+  // Adds the alternate STUN port to this loop's poll set (shard 0 only).
+  // REQUIRES: before Start; `socket` outlives the loop.
+  void ServeStunSocket(StunSocket* socket) { stun_socket_ = socket; }
   void Start();
   // Thread-safe: runs `task` on the loop thread, soon.
   void Post(std::function<void()> task);
@@ -206,12 +210,15 @@ class Shard {
 
   static int InterceptThunk(ENetHost* host, ENetEvent* event);
   int OnRawDatagram(ENetHost* host);
+  // SPEC.md 3.2: ENet would drop a peer-1 datagram from `from` anyway.
+  bool ClassicStunAllowed(const ENetAddress& from) const;
 
   unsigned index_;
   SharedState* shared_;
   std::unique_ptr<EnetHost> host_;
   std::unique_ptr<TcpListener> tcp_;  // null when TCP is not served
   std::vector<pollfd> poll_fds_;
+  StunSocket* stun_socket_ = nullptr;  // the alternate STUN port, or null
   std::thread thread_;
   int wake_fd_ = -1;
 

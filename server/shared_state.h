@@ -26,6 +26,7 @@ namespace hail::server {
 
 class Shard;
 class P2pBroker;
+class StunResponder;
 
 // A RateLimiter shared by every loop thread, so that spreading requests over
 // shards earns no extra budget.
@@ -85,6 +86,7 @@ struct SharedState {
   LockedRateLimiter* p2p_per_pair = nullptr;
   P2pBroker* p2p_broker = nullptr;
   TcpIpCounter* tcp_per_ip = nullptr;  // TCP connections per source IP
+  StunResponder* stun = nullptr;
   std::vector<Shard*> shards;  // set before any shard starts; read-only after
 };
 

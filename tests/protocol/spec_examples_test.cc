@@ -30,6 +30,7 @@
 #include "protocol/secure_channel.h"
 #include "protocol/server_session.h"
 #include "protocol/stream_framing.h"
+#include "protocol/stun.h"
 
 namespace hail::protocol {
 namespace {
@@ -264,9 +265,17 @@ std::vector<Message> ExampleMessages() {
 // The example names that are not message kinds.
 const std::set<std::string>& OtherExampleNames() {
   static const std::set<std::string> names = {
-      "HELLO_DATAGRAM", "COOKIE_DATAGRAM",  "PRESESSION_REJECT_DATAGRAM",
-      "SEALED_FRAME",   "PLAIN_FRAME",      "ENET_CONNECT",
-      "TCP_RECORD",     "TCP_CLOSE_RECORD", "PROBE_DATAGRAM",
+      "HELLO_DATAGRAM",
+      "COOKIE_DATAGRAM",
+      "PRESESSION_REJECT_DATAGRAM",
+      "SEALED_FRAME",
+      "PLAIN_FRAME",
+      "ENET_CONNECT",
+      "STUN_BINDING_REQUEST",
+      "STUN_BINDING_RESPONSE",
+      "TCP_RECORD",
+      "TCP_CLOSE_RECORD",
+      "PROBE_DATAGRAM",
   };
   return names;
 }
@@ -590,6 +599,56 @@ TEST_F(SpecExamplesTest, PresessionRejectExampleMatchesTheCodec) {
   for (size_t length = 0; length < bytes.size(); ++length) {
     EXPECT_FALSE(
         DecodePresessionReject(ByteSpan(bytes.data(), length)).has_value())
+        << length;
+  }
+}
+
+// --- STUN (SPEC.md 3.4.5) ---
+
+stun::TransactionId ExampleStunTransaction() {
+  stun::TransactionId t;
+  t.id = {0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34,
+          0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae};
+  return t;
+}
+
+TEST_F(SpecExamplesTest, StunBindingRequestExampleMatchesTheCodec) {
+  Bytes bytes = Example("STUN_BINDING_REQUEST");
+  stun::BindingRequest request;
+  request.transaction = ExampleStunTransaction();
+  request.software_size = stun::kHailSoftwareSize;
+  EXPECT_EQ(ToHex(stun::EncodeBindingRequest(request)), ToHex(bytes));
+  stun::DecodeResult decoded = stun::Decode(bytes, /*allow_classic=*/false);
+  ASSERT_TRUE(decoded.message.has_value());
+  EXPECT_EQ(decoded.message->type, stun::kBindingRequest);
+  EXPECT_EQ(decoded.message->transaction, request.transaction);
+  EXPECT_TRUE(decoded.message->had_fingerprint);
+  EXPECT_EQ(ClassifyDatagram(bytes), DatagramClass::kStun);
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    EXPECT_FALSE(stun::Decode(ByteSpan(bytes.data(), length), true).message)
+        << length;
+  }
+}
+
+TEST_F(SpecExamplesTest, StunBindingResponseExampleIsTheServersAnswer) {
+  Bytes request = Example("STUN_BINDING_REQUEST");
+  Bytes bytes = Example("STUN_BINDING_RESPONSE");
+  stun::ServerReply reply =
+      stun::AnswerBinding(request, Ep("198.51.100.7:51000"),
+                          Ep("203.0.113.5:4000"), Ep("203.0.113.5:4001"));
+  ASSERT_EQ(reply.outcome, stun::ServerReply::Outcome::kAnswered);
+  EXPECT_EQ(ToHex(reply.datagram), ToHex(bytes));
+  EXPECT_LE(bytes.size(), stun::ResponseBudget(request.size()));
+  std::optional<stun::BindingResponse> decoded =
+      stun::DecodeBindingResponse(bytes);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_TRUE(decoded->success);
+  EXPECT_EQ(decoded->transaction, ExampleStunTransaction());
+  EXPECT_EQ(decoded->mapped, Ep("198.51.100.7:51000"));
+  EXPECT_EQ(decoded->other, Ep("203.0.113.5:4001"));
+  EXPECT_EQ(decoded->response_origin, Ep("203.0.113.5:4000"));
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    EXPECT_FALSE(stun::DecodeBindingResponse(ByteSpan(bytes.data(), length)))
         << length;
   }
 }

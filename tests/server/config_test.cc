@@ -60,6 +60,24 @@ TEST_F(ConfigTest, TcpPortDefaultsToTheUdpPortAndZeroDisablesIt) {
   EXPECT_EQ(Parse({"--config", path_.string()}).config.tcp_port, 8443);
 }
 
+TEST_F(ConfigTest, StunAltPortDefaultsToListenPortPlusOneAndZeroDisables) {
+  EXPECT_EQ(Parse({}).config.stun_alt_port, Config::kStunAltPortDefault);
+  ParsedCommandLine off = Parse({"--stun-alt-port", "0"});
+  ASSERT_EQ(off.action, ParsedCommandLine::Action::kRun) << off.output;
+  EXPECT_EQ(off.config.stun_alt_port, 0);
+  ParsedCommandLine set = Parse({"--stun-alt-port", "4100"});
+  ASSERT_EQ(set.action, ParsedCommandLine::Action::kRun) << set.output;
+  EXPECT_EQ(set.config.stun_alt_port, 4100);
+  std::ofstream(path_) << "stun-alt-port = 4200\n";
+  EXPECT_EQ(Parse({"--config", path_.string()}).config.stun_alt_port, 4200);
+  EXPECT_EQ(Parse({"--stun-alt-port", "70000"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+  EXPECT_EQ(Parse({"--stun-alt-port", "4000"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+  EXPECT_NE(Parse({"--help"}).output.find("--stun-alt-port"),
+            std::string::npos);
+}
+
 TEST_F(ConfigTest, HelpAndVersionExitZeroWithText) {
   ParsedCommandLine help = Parse({"--help"});
   EXPECT_EQ(help.action, ParsedCommandLine::Action::kExitOk);

@@ -6,6 +6,7 @@
 #include "protocol/handshake.h"
 #include "protocol/presession.h"
 #include "protocol/registry.h"
+#include "protocol/stun.h"
 #include "tests/tools/dissect_json.h"
 #include "tests/tools/dissect_packets.h"
 #include "tools/dissect/dissector.h"
@@ -83,6 +84,37 @@ TEST_F(DissectorTest, PresessionHelloIsDecodedAndPrinted) {
   EXPECT_EQ(json["presession"]["type"].text, "HELLO");
   EXPECT_EQ(json["presession"]["client_nonce"].text, "81985529216486895");
   EXPECT_NE(FormatLine(r, {}).find("HAIL HELLO version=1"), std::string::npos);
+}
+
+TEST_F(DissectorTest, StunResponseIsDecodedWithItsAddresses) {
+  protocol::stun::BindingRequest request;
+  request.transaction.id = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  request.software_size = protocol::stun::kHailSoftwareSize;
+  protocol::Bytes response = protocol::stun::AnswerBinding(
+                                 protocol::stun::EncodeBindingRequest(request),
+                                 *protocol::Endpoint::Parse("127.0.0.1:51000"),
+                                 *protocol::Endpoint::Parse("127.0.0.1:4000"),
+                                 *protocol::Endpoint::Parse("127.0.0.1:4001"))
+                                 .datagram;
+  DatagramResult r = Feed(packets::ToClient(response));
+  EXPECT_EQ(r.datagram_class, DatagramClass::kStun);
+  ASSERT_TRUE(r.stun);
+  EXPECT_EQ(r.stun->type, "Binding success response");
+  EXPECT_TRUE(r.problems.empty());
+  Json json = Json::Parse(FormatJson(r, {}));
+  EXPECT_EQ(json["class"].text, "stun");
+  EXPECT_EQ(json["stun"]["transaction_id"].text, "0102030405060708090a0b0c");
+  EXPECT_EQ(json["stun"]["XOR-MAPPED-ADDRESS"].text, "127.0.0.1:51000");
+  EXPECT_EQ(json["stun"]["OTHER-ADDRESS"].text, "127.0.0.1:4001");
+  EXPECT_EQ(json["stun"]["RESPONSE-ORIGIN"].text, "127.0.0.1:4000");
+  EXPECT_NE(FormatLine(r, {}).find("STUN Binding success response"),
+            std::string::npos);
+  // A corrupted FINGERPRINT is a problem, not a crash.
+  response.back() ^= 1;
+  DatagramResult bad = Feed(packets::ToClient(response));
+  ASSERT_TRUE(bad.stun);
+  EXPECT_EQ(bad.stun->type, "MALFORMED");
+  EXPECT_FALSE(bad.problems.empty());
 }
 
 TEST_F(DissectorTest, MalformedPresessionIsReported) {

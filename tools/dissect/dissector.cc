@@ -8,6 +8,7 @@
 #include "protocol/p2p_link.h"
 #include "protocol/presession.h"
 #include "protocol/registry.h"
+#include "protocol/stun.h"
 
 namespace hail::dissect {
 namespace {
@@ -204,7 +205,10 @@ DatagramResult Dissector::Dissect(const CapturedFrame& frame) {
         DissectPresession(link, &result);
         break;
       case protocol::DatagramClass::kStun:
-        if (involves_server) result.datagram_class = DatagramClass::kStun;
+        if (involves_server) {
+          result.datagram_class = DatagramClass::kStun;
+          DissectStun(link.payload, &result);
+        }
         break;
       case protocol::DatagramClass::kEnet: {
         Connection* connection = nullptr;
@@ -370,6 +374,56 @@ Dissector::Connection* Dissector::FindLinkConnection(const LinkResult& link,
     connection->link_session = path->second.session_id;
   }
   return connection;
+}
+
+void Dissector::DissectStun(protocol::ByteSpan payload,
+                            DatagramResult* result) {
+  namespace stun = protocol::stun;
+  StunView view;
+  stun::DecodeResult decoded = stun::Decode(payload, /*allow_classic=*/true);
+  if (!decoded.message) {
+    view.type = "MALFORMED";
+    view.fields = {Number("length", payload.size())};
+    AddProblem(result, ProblemKind::kMalformed,
+               "STUN message of " + std::to_string(payload.size()) +
+                   " bytes with a bad attribute or FINGERPRINT");
+    result->stun = std::move(view);
+    return;
+  }
+  const stun::Message& m = *decoded.message;
+  view.type = stun::MessageTypeName(m.type);
+  view.fields.push_back(Text(
+      "transaction_id", protocol::ToHex(protocol::ByteSpan(m.transaction.id))));
+  if (m.transaction.classic()) view.fields.push_back(Text("classic", "yes"));
+  for (const stun::Attribute& a : m.attributes) {
+    std::string name = stun::AttributeName(a.type);
+    bool xored =
+        a.type == static_cast<uint16_t>(stun::AttributeType::kXorMappedAddress);
+    bool address =
+        xored ||
+        a.type == static_cast<uint16_t>(stun::AttributeType::kMappedAddress) ||
+        a.type == static_cast<uint16_t>(stun::AttributeType::kOtherAddress) ||
+        a.type == static_cast<uint16_t>(stun::AttributeType::kResponseOrigin);
+    protocol::Endpoint endpoint;
+    if (address &&
+        stun::DecodeAddressValue(a.value, xored, m.transaction, &endpoint)) {
+      view.fields.push_back(Text(name, endpoint.ToString()));
+    } else if (a.type ==
+               static_cast<uint16_t>(stun::AttributeType::kSoftware)) {
+      view.fields.push_back(
+          Text(name, std::string(a.value.begin(), a.value.end())));
+    } else if (a.type ==
+                   static_cast<uint16_t>(stun::AttributeType::kErrorCode) &&
+               a.value.size() >= 4) {
+      view.fields.push_back(
+          Number(name, (a.value[2] & 0x07) * 100 + a.value[3]));
+    } else {
+      view.fields.push_back(
+          Text(name, std::to_string(a.value.size()) + " bytes"));
+    }
+  }
+  if (m.had_fingerprint) view.fields.push_back(Text("FINGERPRINT", "ok"));
+  result->stun = std::move(view);
 }
 
 Dissector::Connection* Dissector::FindConnection(const ConnectionKey& key) {

@@ -60,6 +60,14 @@ struct PresessionView {
   std::vector<Field> fields;
 };
 
+// A STUN message (SPEC.md 3.4): its type name ("Binding request", ...,
+// "MALFORMED") and fields: transaction_id, then each attribute by name
+// (addresses as IP:PORT, XOR-MAPPED-ADDRESS already un-XORed).
+struct StunView {
+  std::string type;
+  std::vector<Field> fields;
+};
+
 struct EnetCommandView {
   protocol::enet_wire::Command command;
   // A reliable command whose sequence number was already seen in this
@@ -110,6 +118,7 @@ struct DatagramResult {
   bool direct_link = false;  // between two clients, not to or from the server
   size_t length = 0;         // UDP payload bytes
   std::optional<PresessionView> presession;
+  std::optional<StunView> stun;
   std::optional<EnetView> enet;
   std::vector<HailFrame> hail;
   std::vector<Problem> problems;
@@ -199,6 +208,7 @@ class Dissector {
   Connection* FindLinkConnection(const LinkResult& link,
                                  DatagramResult* result);
   static EndpointPair PairOf(const UdpEndpoint& a, const UdpEndpoint& b);
+  void DissectStun(protocol::ByteSpan payload, DatagramResult* result);
   void DissectEnet(protocol::ByteSpan payload, Connection* connection,
                    DatagramResult* result);
   void DissectFrame(protocol::ByteSpan frame, Connection* connection,

@@ -114,7 +114,13 @@ std::string FormatLine(const DatagramResult& result,
       break;
     }
     case DatagramClass::kStun:
-      line += " STUN (reserved)";
+      line += " STUN";
+      if (result.stun) {
+        line += " " + result.stun->type;
+        for (const Field& f : result.stun->fields) {
+          line += " " + f.name + "=" + EscapeText(f.value);
+        }
+      }
       break;
     case DatagramClass::kEnet: {
       line += " ENet";
@@ -167,6 +173,12 @@ std::string FormatTree(const DatagramResult& result,
   if (result.presession) {
     out += "  Hail pre-session datagram: " + result.presession->type + "\n";
     for (const Field& f : result.presession->fields) {
+      out += "    " + f.name + ": " + EscapeText(f.value) + "\n";
+    }
+  }
+  if (result.stun) {
+    out += "  STUN: " + result.stun->type + "\n";
+    for (const Field& f : result.stun->fields) {
       out += "    " + f.name + ": " + EscapeText(f.value) + "\n";
     }
   }
@@ -243,6 +255,14 @@ std::string FormatJson(const DatagramResult& result,
   if (result.presession) {
     out += ",\"presession\":{\"type\":\"" + result.presession->type + "\"";
     for (const Field& f : result.presession->fields) {
+      out += ",\"" + JsonString(f.name) + "\":";
+      AppendJsonFieldValue(&out, f);
+    }
+    out += "}";
+  }
+  if (result.stun) {
+    out += ",\"stun\":{\"type\":\"" + JsonString(result.stun->type) + "\"";
+    for (const Field& f : result.stun->fields) {
       out += ",\"" + JsonString(f.name) + "\":";
       AppendJsonFieldValue(&out, f);
     }

@@ -2,7 +2,8 @@
 --
 -- Decodes, on one UDP port (4000 by default, preference hail.port):
 --   * pre-session datagrams (HELLO, COOKIE, REJECT; SPEC.md 3.5),
---   * STUN-shaped datagrams (reserved, SPEC.md 3.4), labelled only,
+--   * STUN datagrams (SPEC.md 3.4), header labelled only (hail-dissect and
+--     Wireshark's own "stun" dissector decode the attributes),
 --   * ENet 1.3 datagrams with Hail's CRC32 (SPEC.md 4): header and every command,
 --     with SEND_FRAGMENT reassembly,
 --   * the Hail frame in every ENet packet (SPEC.md 5): PLAIN frames fully
@@ -232,7 +233,7 @@ local ex_internal = ProtoExpert.new("hail.internal_error", "hail.lua internal er
   expert.group.MALFORMED, expert.severity.ERROR)
 local ex_sealed = ProtoExpert.new("hail.not_decrypted", "SEALED frame not decrypted",
   expert.group.UNDECODED, expert.severity.NOTE)
-local ex_stun = ProtoExpert.new("hail.stun_reserved", "STUN-shaped datagram (reserved in v1)",
+local ex_stun = ProtoExpert.new("hail.stun_reserved", "STUN datagram (SPEC.md 3.4; decode with the stun dissector)",
   expert.group.PROTOCOL, expert.severity.NOTE)
 local ex_checksum = ProtoExpert.new("enet.checksum.bad", "ENet checksum mismatch",
   expert.group.CHECKSUM, expert.severity.WARN)
@@ -567,14 +568,14 @@ local function is_stun_shape(tvb)
 end
 
 local function dissect_stun(tvb, pinfo, tree)
-  local t = tree:add(hail, tvb(0, tvb:len()), "STUN-shaped datagram (reserved; v1 servers drop it)")
+  local t = tree:add(hail, tvb(0, tvb:len()), "STUN datagram (SPEC.md 3.4)")
   t:add(HF.class, tvb(0, 0), "stun")
   t:add(HF.stun_type, tvb(0, 2))
   t:add(HF.stun_length, tvb(2, 2))
   t:add(HF.stun_cookie, tvb(4, 4))
   t:add(HF.stun_tid, tvb(8, 12))
   t:add_proto_expert_info(ex_stun)
-  return "STUN-shaped (reserved)"
+  return "STUN"
 end
 
 ----------------------------------------------------------------------------
