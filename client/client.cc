@@ -356,6 +356,14 @@ void Client::OnTimers(uint64_t now_ms) {
   }
 }
 
+void Client::StartAutomaticDiscovery() {
+  // Direct links depend on the mapping, so automatic ones learn it first.
+  if (options_.p2p == P2pPolicy::kAuto && enet_ != nullptr && !discovery_ &&
+      !nat_report_) {
+    (void)DiscoverNat();  // without it the mapping stays unknown
+  }
+}
+
 Status Client::DiscoverNat() {
   assert(std::this_thread::get_id() == owner_thread_);
   if (!transport_) return Status::InvalidArgument("not connected");
@@ -419,7 +427,13 @@ void Client::SendDiscoveryDatagrams(
 void Client::FinishDiscovery(NatReport report) {
   discovery_.reset();
   nat_report_ = report;
+  if (report.udp_works) nat_mapping_ = report.mapping;
   events_.push_back(std::move(report));
+  // Automatic direct-link requests waited for this (client_p2p.cc).
+  uint64_t now = SteadyNowMs();
+  std::vector<uint64_t> ids;
+  for (const auto& [id, peer] : direct_) ids.push_back(id);
+  for (uint64_t id : ids) MaybeRequestDirect(id, now);
 }
 
 void Client::OnPresessionDatagram(const protocol::Bytes& datagram,
@@ -735,6 +749,10 @@ void Client::OnReconnectResumed(const LoginResult& result) {
     }
     ++reconnected.resent_messages;
   }
+  // A new socket may have a new mapping.
+  nat_report_.reset();
+  nat_mapping_ = protocol::MappingBehaviour::kUnknown;
+  StartAutomaticDiscovery();
   events_.push_back(std::move(reconnected));
 }
 
@@ -985,7 +1003,10 @@ void Client::Handle(const protocol::LoginResult& message) {
     OnReconnectResumed(result);
     return;
   }
-  if (message.error == ErrorCode::kOk) resume_username_ = message.username;
+  if (message.error == ErrorCode::kOk) {
+    resume_username_ = message.username;
+    StartAutomaticDiscovery();
+  }
   events_.push_back(std::move(result));
 }
 

@@ -316,6 +316,8 @@ class Client {
   void OnTimers(uint64_t now_ms);
   // NAT discovery: timers, received STUN, sending, finishing.
   void OnDiscoveryTimer(uint64_t now_ms);
+  // After login with P2pPolicy::kAuto: learn the NAT mapping once.
+  void StartAutomaticDiscovery();
   void OnRawDatagram(const protocol::Endpoint& from,
                      const protocol::Bytes& datagram, uint64_t now_ms);
   void SendDiscoveryDatagrams(

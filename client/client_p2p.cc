@@ -91,10 +91,23 @@ void Client::MaybeRequestDirect(uint64_t peer_id, uint64_t now_ms) {
   // One side asks (the lower user id), so that two automatic requests
   // never cross; either may ask explicitly with RequestDirectLink.
   if (options_.p2p != P2pPolicy::kAuto || !peer.online ||
-      peer.stage != Stage::kIdle || user_id_ == 0 || user_id_ > peer_id ||
-      now_ms < peer.retry_at_ms || state_ != State::kSecured ||
+      peer.stage != Stage::kIdle || state_ != State::kSecured ||
       logged_in_username_.empty() || ServerPath() != Path::kRelay ||
-      nat_mapping_ == protocol::MappingBehaviour::kEndpointDependent) {
+      discovery_) {  // the NAT's mapping decides; wait for it
+    return;
+  }
+  if (nat_mapping_ == protocol::MappingBehaviour::kEndpointDependent) {
+    // Say once per contact why there will be no direct link.
+    if (peer.last_failure.empty()) {
+      peer.last_failure =
+          "this client is behind a symmetric NAT (a new public port per "
+          "destination), so no direct link can be punched";
+      events_.push_back(PathChanged{peer_id, peer.username, ServerPath(),
+                                    peer.last_failure, 0});
+    }
+    return;
+  }
+  if (user_id_ == 0 || user_id_ > peer_id || now_ms < peer.retry_at_ms) {
     return;
   }
   if (!RequestDirectLink(peer.username).ok()) {

@@ -19,15 +19,16 @@
 
 #include "protocol/byte_io.h"
 #include "protocol/endpoint.h"
+#include "protocol/messages.h"
 #include "protocol/stun.h"
 
 namespace hail::nat {
 
-enum class MappingBehaviour : uint8_t {
-  kUnknown,              // no second answer to compare with
-  kEndpointIndependent,  // same public endpoint towards both server ports
-  kEndpointDependent,    // a new public endpoint per destination: symmetric
-};
+// The wire enum of SPEC.md section 16 (P2P_REQUEST's `mapping`): kUnknown
+// when no second answer came to compare with, kEndpointIndependent for the
+// same public endpoint towards both server ports, kEndpointDependent for a
+// new one per destination (symmetric).
+using MappingBehaviour = protocol::MappingBehaviour;
 
 // "unknown", "endpoint-independent", "endpoint-dependent".
 std::string_view MappingBehaviourName(MappingBehaviour mapping);

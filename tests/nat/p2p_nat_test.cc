@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -125,17 +126,21 @@ class P2pNatTest : public ::testing::Test {
         10000));
   }
 
-  // Waits for a path_changed about `peer` with `path`; returns its line.
+  // Waits for a path_changed about `peer` with `path` (or finds one already
+  // read while waiting for something else); returns its line.
   static std::optional<std::string> WaitPath(NsProcess* p,
                                              const std::string& peer,
                                              const std::string& path,
                                              int timeout_ms) {
-    return p->WaitForLine(
-        [&](const std::string& l) {
-          return IsEvent(l, "path_changed") && Field(l, "username") == peer &&
-                 Field(l, "path") == path;
-        },
-        timeout_ms);
+    auto match = [&](const std::string& l) {
+      return IsEvent(l, "path_changed") && Field(l, "username") == peer &&
+             Field(l, "path") == path;
+    };
+    std::istringstream seen(p->transcript());
+    for (std::string line; std::getline(seen, line);) {
+      if (match(line)) return line;
+    }
+    return p->WaitForLine(match, timeout_ms);
   }
 
   // What one peer received of the other's texts "PREFIX-n".
@@ -239,6 +244,27 @@ TEST_F(P2pNatTest, SymmetricNatOnOneSideFallsBackToTheServerAndLosesNothing) {
       [](const std::string& l) { return IsEvent(l, "path"); }, 5000);
   ASSERT_TRUE(path);
   EXPECT_EQ(Field(*path, "path"), "relay");
+}
+
+TEST_F(P2pNatTest, SymmetricNatOnTheAnsweringSideIsReportedToTheAsker) {
+  NatTopologyOptions options;
+  options.b.nat = NatMode::kSymmetric;
+  Build(options);
+  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
+  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  ASSERT_TRUE(alice && bob);
+  Befriend(alice, "alice", bob, "bob");
+  // alice (the lower id) asks; bob's client answers with its mapping, and
+  // the server tells alice why there will be no link, before any probing.
+  std::optional<std::string> refused = WaitPath(alice, "bob", "relay", 15000);
+  ASSERT_TRUE(refused) << alice->transcript() << bob->transcript();
+  EXPECT_NE(Field(*refused, "reason").find("symmetric"), std::string::npos);
+  EXPECT_EQ(haild_->Stats()["p2p_ready"], 0);
+  ASSERT_TRUE(alice->WriteLine("send bob 50 a 16"));
+  ASSERT_TRUE(bob->WriteLine("send alice 50 b 16"));
+  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", 50, 20000);
+  EXPECT_EQ(at_bob.paths["relay"], 50);
+  EXPECT_EQ(at_alice.paths["relay"], 50);
 }
 
 TEST_F(P2pNatTest, TwentyPercentLossLosesAndDuplicatesNothing) {
