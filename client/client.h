@@ -99,7 +99,9 @@ struct ClientOptions {
   // Reconnect (with the stored token) when the connection drops while
   // logged in; see the state diagram above.
   bool auto_reconnect = false;
-  P2pPolicy p2p = P2pPolicy::kAuto;
+  // Relay only unless the application opts in: a direct link shows this
+  // user's address to the contact (hail chat and listen choose kAuto).
+  P2pPolicy p2p = P2pPolicy::kRelayOnly;
   // Test and debugging hook: sees every message this client decrypts (the
   // kind and body, from the server or a direct link) and every PROBE it
   // receives, before anything acts on it.
