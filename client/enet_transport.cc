@@ -209,13 +209,18 @@ Result<uint32_t> EnetTransport::ConnectLink(const protocol::Endpoint& to,
   ENetPeer* peer =
       enet_host_connect(host_.get(), &address, protocol::kChannelCount, data);
   if (peer == nullptr) return Status::IoError("enet_host_connect failed");
+  uint32_t link = RegisterLink(peer);
+  enet_host_flush(host_.get());
+  return link;
+}
+
+uint32_t EnetTransport::RegisterLink(ENetPeer* peer) {
   uint32_t link = next_link_++;
   peer->data = reinterpret_cast<void*>(static_cast<uintptr_t>(link));
   enet_peer_ping_interval(peer, kPingIntervalMs / 2);
   enet_peer_timeout(peer, kTimeoutLimit, kLinkTimeoutMinimumMs,
                     kLinkTimeoutMaximumMs);
   links_[link] = peer;
-  enet_host_flush(host_.get());
   return link;
 }
 
@@ -360,14 +365,7 @@ EnetTransport::Event EnetTransport::TranslateLink(const ENetEvent& enet_event) {
     case ENET_EVENT_TYPE_NONE:
       break;
     case ENET_EVENT_TYPE_CONNECT:
-      if (peer->data == nullptr) {  // accepted from another client
-        uint32_t link = next_link_++;
-        peer->data = reinterpret_cast<void*>(static_cast<uintptr_t>(link));
-        enet_peer_ping_interval(peer, kPingIntervalMs / 2);
-        enet_peer_timeout(peer, kTimeoutLimit, kLinkTimeoutMinimumMs,
-                          kLinkTimeoutMaximumMs);
-        links_[link] = peer;
-      }
+      if (peer->data == nullptr) RegisterLink(peer);  // accepted
       event.type = Event::Type::kConnected;
       event.link = LinkIdOf(peer);
       event.disconnect_data = enet_event.data;

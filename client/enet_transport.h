@@ -131,6 +131,8 @@ class EnetTransport final : public Transport {
   int FilterPeerless(protocol::ByteSpan datagram);
   Event Translate(const ENetEvent& event);
   Event TranslateLink(const ENetEvent& event);
+  // Gives a direct-link peer its id and the link timeouts; returns the id.
+  uint32_t RegisterLink(ENetPeer* peer);
 
   HostPtr host_;
   ENetAddress server_address_;

@@ -126,6 +126,20 @@ class P2pNatTest : public ::testing::Test {
         10000));
   }
 
+  // Builds the topology and starts alice (home A) and bob (home B, with
+  // `bob_p2p` as its --p2p) as accepted contacts; nulls on failure.
+  std::pair<NsProcess*, NsProcess*> Pair(const NatTopologyOptions& options,
+                                         const std::string& bob_p2p = "auto") {
+    Build(options);
+    if (HasFatalFailure()) return {nullptr, nullptr};
+    NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
+    NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB), bob_p2p);
+    if (!alice || !bob) return {nullptr, nullptr};
+    Befriend(alice, "alice", bob, "bob");
+    if (HasFatalFailure()) return {nullptr, nullptr};
+    return {alice, bob};
+  }
+
   // Waits for a path_changed about `peer` with `path` (or finds one already
   // read while waiting for something else); returns its line.
   static std::optional<std::string> WaitPath(NsProcess* p,
@@ -183,6 +197,17 @@ class P2pNatTest : public ::testing::Test {
     return {at_a, at_b};
   }
 
+  // alice sends `count` texts "a-N" to bob and bob "b-N" to alice, each
+  // with at most `window` unanswered; returns what each received.
+  static std::pair<Received, Received> Exchange(NsProcess* alice,
+                                                NsProcess* bob, int count,
+                                                int window, int timeout_ms) {
+    std::string n = std::to_string(count), w = std::to_string(window);
+    EXPECT_TRUE(alice->WriteLine("send bob " + n + " a " + w));
+    EXPECT_TRUE(bob->WriteLine("send alice " + n + " b " + w));
+    return ReceiveBoth(alice, "b", bob, "a", count, timeout_ms);
+  }
+
   static std::string ReadFile(const std::filesystem::path& path) {
     std::ifstream in(path);
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -195,11 +220,8 @@ class P2pNatTest : public ::testing::Test {
 };
 
 TEST_F(P2pNatTest, ConeNatsOnBothSidesGetADirectLinkAndTheServerRelaysNone) {
-  Build({});
-  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
-  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  auto [alice, bob] = Pair({});
   ASSERT_TRUE(alice && bob);
-  Befriend(alice, "alice", bob, "bob");
   std::optional<std::string> up = WaitPath(alice, "bob", "direct", 15000);
   ASSERT_TRUE(up) << alice->transcript() << "\n" << bob->transcript();
   ASSERT_TRUE(WaitPath(bob, "alice", "direct", 5000)) << bob->transcript();
@@ -208,9 +230,7 @@ TEST_F(P2pNatTest, ConeNatsOnBothSidesGetADirectLinkAndTheServerRelaysNone) {
 
   std::map<std::string, int64_t> before = haild_->Stats();
   constexpr int kCount = 200;
-  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 32"));
-  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 32"));
-  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 30000);
+  auto [at_alice, at_bob] = Exchange(alice, bob, kCount, 32, 30000);
   EXPECT_EQ(at_bob.paths["direct"], kCount);
   EXPECT_EQ(at_alice.paths["direct"], kCount);
   std::map<std::string, int64_t> after = haild_->Stats();
@@ -222,11 +242,8 @@ TEST_F(P2pNatTest, ConeNatsOnBothSidesGetADirectLinkAndTheServerRelaysNone) {
 TEST_F(P2pNatTest, SymmetricNatOnOneSideFallsBackToTheServerAndLosesNothing) {
   NatTopologyOptions options;
   options.a.nat = NatMode::kSymmetric;
-  Build(options);
-  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
-  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  auto [alice, bob] = Pair(options);
   ASSERT_TRUE(alice && bob);
-  Befriend(alice, "alice", bob, "bob");
   // The attempt runs and fails for a stated reason; the path stays relay.
   std::optional<std::string> failed = WaitPath(alice, "bob", "relay", 15000);
   ASSERT_TRUE(failed) << alice->transcript();
@@ -234,9 +251,7 @@ TEST_F(P2pNatTest, SymmetricNatOnOneSideFallsBackToTheServerAndLosesNothing) {
   std::printf("why not direct: %s\n", Field(*failed, "reason").c_str());
 
   constexpr int kCount = 200;
-  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 32"));
-  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 32"));
-  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 30000);
+  auto [at_alice, at_bob] = Exchange(alice, bob, kCount, 32, 30000);
   EXPECT_EQ(at_bob.paths["relay"], kCount);
   EXPECT_EQ(at_alice.paths["relay"], kCount);
   ASSERT_TRUE(alice->WriteLine("path bob"));
@@ -249,36 +264,26 @@ TEST_F(P2pNatTest, SymmetricNatOnOneSideFallsBackToTheServerAndLosesNothing) {
 TEST_F(P2pNatTest, SymmetricNatOnTheAnsweringSideIsReportedToTheAsker) {
   NatTopologyOptions options;
   options.b.nat = NatMode::kSymmetric;
-  Build(options);
-  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
-  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  auto [alice, bob] = Pair(options);
   ASSERT_TRUE(alice && bob);
-  Befriend(alice, "alice", bob, "bob");
   // alice (the lower id) asks; bob's client answers with its mapping, and
   // the server tells alice why there will be no link, before any probing.
   std::optional<std::string> refused = WaitPath(alice, "bob", "relay", 15000);
   ASSERT_TRUE(refused) << alice->transcript() << bob->transcript();
   EXPECT_NE(Field(*refused, "reason").find("symmetric"), std::string::npos);
   EXPECT_EQ(haild_->Stats()["p2p_ready"], 0);
-  ASSERT_TRUE(alice->WriteLine("send bob 50 a 16"));
-  ASSERT_TRUE(bob->WriteLine("send alice 50 b 16"));
-  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", 50, 20000);
+  auto [at_alice, at_bob] = Exchange(alice, bob, 50, 16, 20000);
   EXPECT_EQ(at_bob.paths["relay"], 50);
   EXPECT_EQ(at_alice.paths["relay"], 50);
 }
 
 TEST_F(P2pNatTest, TwentyPercentLossLosesAndDuplicatesNothing) {
-  Build({});
-  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
-  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  auto [alice, bob] = Pair({});
   ASSERT_TRUE(alice && bob);
-  Befriend(alice, "alice", bob, "bob");
   ASSERT_TRUE(WaitPath(alice, "bob", "direct", 15000)) << alice->transcript();
   ASSERT_TRUE(topology_->AddLoss(Home::kA, 0.2).ok());
   constexpr int kCount = 1000;
-  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 32"));
-  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 32"));
-  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 120000);
+  auto [at_alice, at_bob] = Exchange(alice, bob, kCount, 32, 120000);
   EXPECT_EQ(at_bob.distinct(), kCount);
   EXPECT_EQ(at_alice.distinct(), kCount);
   std::printf("at bob: %d direct, %d relay; at alice: %d direct, %d relay\n",
@@ -288,11 +293,8 @@ TEST_F(P2pNatTest, TwentyPercentLossLosesAndDuplicatesNothing) {
 }
 
 TEST_F(P2pNatTest, RelayOnlyUserAndNonContactNeverReceiveAnEndpoint) {
-  Build({});
-  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
-  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB), "relay-only");
+  auto [alice, bob] = Pair({}, "relay-only");
   ASSERT_TRUE(alice && bob);
-  Befriend(alice, "alice", bob, "bob");
   std::optional<std::string> declined = WaitPath(alice, "bob", "relay", 15000);
   ASSERT_TRUE(declined) << alice->transcript();
   EXPECT_NE(Field(*declined, "reason").find("declined"), std::string::npos);
@@ -304,9 +306,7 @@ TEST_F(P2pNatTest, RelayOnlyUserAndNonContactNeverReceiveAnEndpoint) {
   ASSERT_TRUE(refused) << carol->transcript();
   EXPECT_NE(Field(*refused, "reason").find("accepted contacts"),
             std::string::npos);
-  ASSERT_TRUE(alice->WriteLine("send bob 20 a 8"));
-  ASSERT_TRUE(bob->WriteLine("send alice 20 b 8"));
-  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", 20, 20000);
+  auto [at_alice, at_bob] = Exchange(alice, bob, 20, 8, 20000);
   EXPECT_EQ(at_bob.paths["relay"], 20);
   EXPECT_EQ(at_alice.paths["relay"], 20);
 
@@ -344,11 +344,8 @@ TEST_F(P2pNatTest, RelayOnlyUserAndNonContactNeverReceiveAnEndpoint) {
 }
 
 TEST_F(P2pNatTest, MessagesMoveBackToTheServerWhenTheDirectLinkDies) {
-  Build({});
-  NsProcess* alice = Peer("alice", topology_->client_ns(Home::kA));
-  NsProcess* bob = Peer("bob", topology_->client_ns(Home::kB));
+  auto [alice, bob] = Pair({});
   ASSERT_TRUE(alice && bob);
-  Befriend(alice, "alice", bob, "bob");
   ASSERT_TRUE(WaitPath(alice, "bob", "direct", 15000)) << alice->transcript();
   ASSERT_TRUE(WaitPath(bob, "alice", "direct", 5000)) << bob->transcript();
   // Router A stops forwarding anything between the two homes; the server
@@ -362,9 +359,7 @@ TEST_F(P2pNatTest, MessagesMoveBackToTheServerWhenTheDirectLinkDies) {
                     .ok());
   }
   constexpr int kCount = 100;
-  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 8"));
-  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 8"));
-  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 60000);
+  auto [at_alice, at_bob] = Exchange(alice, bob, kCount, 8, 60000);
   EXPECT_EQ(at_bob.distinct(), kCount);
   EXPECT_EQ(at_alice.distinct(), kCount);
   EXPECT_GT(at_bob.paths["relay"], 0);
@@ -398,9 +393,7 @@ TEST_F(P2pNatTest, UdpBlockedClientFallsBackToTcpAndChatsWithAUdpClient) {
   ASSERT_TRUE(bob);
   Befriend(alice, "alice", bob, "bob");
   constexpr int kCount = 100;
-  ASSERT_TRUE(alice->WriteLine("send bob " + std::to_string(kCount) + " a 16"));
-  ASSERT_TRUE(bob->WriteLine("send alice " + std::to_string(kCount) + " b 16"));
-  auto [at_alice, at_bob] = ReceiveBoth(alice, "b", bob, "a", kCount, 30000);
+  auto [at_alice, at_bob] = Exchange(alice, bob, kCount, 16, 30000);
   EXPECT_EQ(at_alice.paths["tcp-relay"], kCount);
   EXPECT_EQ(at_bob.paths["relay"], kCount);
   std::map<std::string, int64_t> stats = haild_->Stats();
