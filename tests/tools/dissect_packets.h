@@ -43,6 +43,42 @@ inline Bytes Ipv4Udp(uint16_t source, uint16_t destination,
   return out;
 }
 
+// IPv4 127.0.0.1 -> 127.0.0.1, TCP `source` -> `destination` with 12 bytes
+// of options (NOP, NOP, timestamps) before `payload`.
+inline Bytes Ipv4Tcp(uint16_t source, uint16_t destination, uint32_t sequence,
+                     uint32_t acknowledgment, uint8_t flags,
+                     const Bytes& payload) {
+  Bytes out;
+  ByteWriter w(&out);
+  w.U8(0x45);
+  w.U8(0);
+  w.U16(static_cast<uint16_t>(20 + 32 + payload.size()));
+  w.U16(0);
+  w.U16(0x4000);
+  w.U8(64);
+  w.U8(6);
+  w.U16(0);
+  w.U32(0x7f000001);
+  w.U32(0x7f000001);
+  w.U16(source);
+  w.U16(destination);
+  w.U32(sequence);
+  w.U32(acknowledgment);
+  w.U8(8 << 4);  // data offset: 8 words
+  w.U8(flags);
+  w.U16(65535);  // window
+  w.U16(0);      // checksum
+  w.U16(0);      // urgent pointer
+  w.U8(1);
+  w.U8(1);
+  w.U8(8);
+  w.U8(10);
+  w.U32(1);
+  w.U32(2);
+  w.Raw(protocol::ByteSpan(payload));
+  return out;
+}
+
 inline Bytes ToServer(const Bytes& payload) {
   return Ipv4Udp(kClientPort, kServerPort, payload);
 }

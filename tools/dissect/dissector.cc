@@ -32,6 +32,20 @@ Field Text(std::string name, std::string value) {
   return Field{std::move(name), std::move(value), false};
 }
 
+std::string TcpFlagsText(uint8_t flags) {
+  std::string out;
+  for (auto [bit, name] : {std::pair{kTcpSyn, "SYN"},
+                           {kTcpFin, "FIN"},
+                           {kTcpRst, "RST"},
+                           {kTcpPsh, "PSH"},
+                           {kTcpAck, "ACK"}}) {
+    if (!(flags & bit)) continue;
+    if (!out.empty()) out += ",";
+    out += name;
+  }
+  return out.empty() ? "none" : out;
+}
+
 std::string ErrorName(uint16_t code) {
   return std::string(
              protocol::ErrorCodeName(static_cast<protocol::ErrorCode>(code))) +
@@ -48,6 +62,8 @@ std::string_view DatagramClassName(DatagramClass c) {
       return "stun";
     case DatagramClass::kEnet:
       return "enet";
+    case DatagramClass::kTcp:
+      return "tcp";
     case DatagramClass::kOther:
       return "other";
   }
@@ -181,6 +197,11 @@ DatagramResult Dissector::Dissect(const CapturedFrame& frame) {
   LinkResult link = DecodeLinkLayer(frame.link_type, frame.data);
   if (link.status == LinkResult::Status::kMalformed) {
     AddProblem(&result, ProblemKind::kMalformed, link.error);
+  }
+  if (link.status == LinkResult::Status::kTcp &&
+      (link.source.port == options_.server_port ||
+       link.destination.port == options_.server_port)) {
+    DissectTcp(link, &result);
   }
   if (link.status == LinkResult::Status::kUdp) {
     result.source = link.source.ToString();
@@ -440,6 +461,133 @@ Dissector::Connection* Dissector::FindConnection(const ConnectionKey& key) {
   Connection& c = connections_[key];
   c.id = next_connection_id_++;
   return &c;
+}
+
+Dissector::TcpConnection* Dissector::FindTcpConnection(
+    const ConnectionKey& key) {
+  auto it = tcp_connections_.find(key);
+  if (it != tcp_connections_.end()) return &it->second;
+  if (tcp_connections_.size() >= kMaxConnections) {
+    tcp_connections_.erase(tcp_connection_order_.front());
+    tcp_connection_order_.erase(tcp_connection_order_.begin());
+    ++counts_.connections_evicted;
+  }
+  tcp_connection_order_.push_back(key);
+  TcpConnection& c = tcp_connections_[key];
+  c.session.id = next_connection_id_++;
+  return &c;
+}
+
+void Dissector::DissectTcp(const LinkResult& link, DatagramResult* result) {
+  result->datagram_class = DatagramClass::kTcp;
+  result->source = link.source.ToString();
+  result->destination = link.destination.ToString();
+  result->length = link.payload.size();
+  result->to_server = link.destination.port == options_.server_port;
+  ConnectionKey key = result->to_server
+                          ? ConnectionKey{link.source, link.destination}
+                          : ConnectionKey{link.destination, link.source};
+  TcpConnection* tcp = FindTcpConnection(key);
+  TcpView& view = result->tcp.emplace();
+  const TcpHeader& header = link.tcp;
+  view.flags = TcpFlagsText(header.flags);
+  bool syn = header.flags & kTcpSyn;
+  // A client's SYN with another initial sequence number: the port was
+  // reused for a new connection.
+  if (syn && !(header.flags & kTcpAck) && result->to_server &&
+      tcp->to_server.stream.started() &&
+      tcp->to_server.stream.initial_sequence() != header.sequence) {
+    *tcp = TcpConnection{};
+    tcp->session.id = next_connection_id_++;
+    view.notes.push_back("new connection on a reused port");
+  }
+  TcpDirection& direction = result->to_server ? tcp->to_server : tcp->to_client;
+  TcpDirection& other = result->to_server ? tcp->to_client : tcp->to_server;
+  TcpStreamReassembler::Result added =
+      direction.stream.Add(header.sequence, syn, link.payload);
+  view.sequence = direction.stream.Relative(header.sequence);
+  if (header.flags & kTcpAck) {
+    view.acknowledgment = other.stream.Relative(header.acknowledgment);
+  }
+  if (added.duplicate_bytes > 0) {
+    view.notes.push_back(
+        "retransmission: " + std::to_string(added.duplicate_bytes) +
+        " bytes already seen, skipped");
+    ++counts_.retransmissions;
+  }
+  if (added.held_bytes > 0) {
+    view.notes.push_back("out of order: " + std::to_string(added.held_bytes) +
+                         " bytes held until the gap before them fills");
+  }
+  if (added.midstream || added.dropped_bytes > 0) {
+    if (!direction.reported) {
+      direction.reported = true;
+      AddProblem(
+          result, ProblemKind::kMalformed,
+          added.midstream
+              ? "TCP capture starts mid-stream (no SYN seen): this "
+                "direction is not decoded"
+              : "TCP: " + std::to_string(added.dropped_bytes) +
+                    " bytes beyond the reassembly window dropped; the rest "
+                    "of this direction is not decoded");
+    } else {
+      view.notes.push_back(
+          "not decoded (" +
+          std::string(added.midstream ? "no SYN seen" : "earlier gap") + ")");
+    }
+  }
+  if (!added.delivered.empty()) {
+    DissectTcpRecords(added.delivered, tcp, &direction, result);
+  }
+  if ((header.flags & kTcpFin) && direction.stream.held() == 0 &&
+      !direction.stream.broken() &&
+      direction.decoder.error() == protocol::stream::StreamError::kNone &&
+      direction.decoder.pending() > 0) {
+    AddProblem(result, ProblemKind::kMalformed,
+               "TCP stream ends inside a record (" +
+                   std::to_string(direction.decoder.pending()) +
+                   " bytes of it)");
+  }
+}
+
+void Dissector::DissectTcpRecords(ByteSpan delivered, TcpConnection* tcp,
+                                  TcpDirection* direction,
+                                  DatagramResult* result) {
+  namespace stream = protocol::stream;
+  if (direction->decoder.closed()) {
+    AddProblem(result, ProblemKind::kMalformed,
+               std::to_string(delivered.size()) +
+                   " bytes after the stream's CLOSE record");
+    return;
+  }
+  if (direction->decoder.error() != stream::StreamError::kNone) return;
+  direction->decoder.Append(delivered);
+  while (std::optional<stream::Record> record = direction->decoder.Next()) {
+    TcpRecordView view;
+    view.channel = record->type == stream::Record::Type::kClose
+                       ? stream::kCloseChannel
+                       : record->channel;
+    if (record->type == stream::Record::Type::kClose) {
+      view.close_reason = ErrorName(record->close_code);
+      result->tcp->records.push_back(std::move(view));
+      continue;
+    }
+    view.length = record->frame.size();
+    HailFrame hail;
+    hail.channel = record->channel;
+    hail.command_index = result->tcp->records.size();
+    result->tcp->records.push_back(std::move(view));
+    DissectFrame(record->frame, &tcp->session, hail, result);
+  }
+  if (direction->decoder.error() != stream::StreamError::kNone &&
+      !direction->reported) {
+    direction->reported = true;
+    AddProblem(
+        result, ProblemKind::kMalformed,
+        "TCP record stream refused: " +
+            std::string(stream::StreamErrorName(direction->decoder.error())) +
+            "; the rest of this direction is not decoded");
+  }
 }
 
 void Dissector::ResetConnection(Connection* connection) {

@@ -10,6 +10,10 @@
 // connection between two other endpoints, recognised once a PROBE between
 // them, or an ENet CONNECT whose data names a logged link session, was seen;
 // its connector plays the client's part (it seals with client_to_server).
+// A TCP connection to or from the server port is the TCP fallback (SPEC.md
+// 3.8): each direction is put back in order (TcpStreamReassembler), split
+// into records, and each record's frame decoded like an ENet packet's; the
+// records a segment completes are reported with that segment.
 // Every problem found is reported in the result, classified, and counted;
 // nothing in the input is trusted.
 #ifndef HAIL_TOOLS_DISSECT_DISSECTOR_H_
@@ -28,12 +32,20 @@
 #include "protocol/handshake.h"
 #include "protocol/p2p_link.h"
 #include "protocol/secure_channel.h"
+#include "protocol/stream_framing.h"
 #include "tools/dissect/fragment_reassembler.h"
 #include "tools/dissect/link_layer.h"
+#include "tools/dissect/tcp_stream_reassembler.h"
 
 namespace hail::dissect {
 
-enum class DatagramClass : uint8_t { kPresession, kStun, kEnet, kOther };
+enum class DatagramClass : uint8_t {
+  kPresession,
+  kStun,
+  kEnet,
+  kTcp,  // a TCP segment of the TCP fallback (SPEC.md 3.8)
+  kOther
+};
 std::string_view DatagramClassName(DatagramClass c);  // "presession", ...
 
 enum class ProblemKind : uint8_t {
@@ -81,7 +93,26 @@ struct EnetView {
   std::vector<EnetCommandView> commands;
 };
 
-// One Hail frame (one ENet packet payload, after reassembly).
+// One record of the TCP fallback completed by a segment (SPEC.md 3.8).
+struct TcpRecordView {
+  uint8_t channel = 0;       // 0, 1, or protocol::stream::kCloseChannel
+  size_t length = 0;         // frame bytes; 0 for CLOSE
+  std::string close_reason;  // CLOSE only: "NAME(code)"
+};
+
+// A TCP segment to or from the server port. Sequence numbers are relative
+// to the direction's initial sequence number once its SYN was seen (the
+// first data byte is 1), raw otherwise.
+struct TcpView {
+  std::string flags;  // "SYN,ACK", "PSH,ACK", ...
+  uint32_t sequence = 0;
+  std::optional<uint32_t> acknowledgment;  // when ACK is set
+  std::vector<std::string> notes;  // retransmitted, held out of order, ...
+  std::vector<TcpRecordView> records;
+};
+
+// One Hail frame (one ENet packet payload, after reassembly, or one TCP
+// record's frame: then command_index is the index in TcpView::records).
 struct HailFrame {
   uint8_t channel = 0;
   bool sealed = false;
@@ -116,10 +147,11 @@ struct DatagramResult {
   // On a direct link: sent by the connector (to the listener).
   bool to_server = false;
   bool direct_link = false;  // between two clients, not to or from the server
-  size_t length = 0;         // UDP payload bytes
+  size_t length = 0;         // UDP payload or TCP segment data bytes
   std::optional<PresessionView> presession;
   std::optional<StunView> stun;
   std::optional<EnetView> enet;
+  std::optional<TcpView> tcp;
   std::vector<HailFrame> hail;
   std::vector<Problem> problems;
 };
@@ -193,6 +225,17 @@ class Dissector {
   };
   // (client, server), or (connector, listener) for a direct link.
   using ConnectionKey = std::pair<UdpEndpoint, UdpEndpoint>;
+  // One direction of a TCP fallback connection.
+  struct TcpDirection {
+    TcpStreamReassembler stream;
+    protocol::stream::StreamDecoder decoder;
+    bool reported = false;  // its midstream, gap or stream error is reported
+  };
+  struct TcpConnection {
+    Connection session;
+    TcpDirection to_server;
+    TcpDirection to_client;
+  };
   // What is known of the two endpoints of a direct link.
   struct LinkPath {
     uint64_t session_id = 0;
@@ -209,6 +252,11 @@ class Dissector {
                                  DatagramResult* result);
   static EndpointPair PairOf(const UdpEndpoint& a, const UdpEndpoint& b);
   void DissectStun(protocol::ByteSpan payload, DatagramResult* result);
+  void DissectTcp(const LinkResult& link, DatagramResult* result);
+  // Decodes the records `direction` has complete after `delivered`.
+  void DissectTcpRecords(protocol::ByteSpan delivered, TcpConnection* tcp,
+                         TcpDirection* direction, DatagramResult* result);
+  TcpConnection* FindTcpConnection(const ConnectionKey& key);
   void DissectEnet(protocol::ByteSpan payload, Connection* connection,
                    DatagramResult* result);
   void DissectFrame(protocol::ByteSpan frame, Connection* connection,
@@ -227,6 +275,8 @@ class Dissector {
   std::map<EndpointPair, LinkPath> links_;            // at most kMaxConnections
   std::map<ConnectionKey, Connection> connections_;
   std::vector<ConnectionKey> connection_order_;  // oldest first
+  std::map<ConnectionKey, TcpConnection> tcp_connections_;
+  std::vector<ConnectionKey> tcp_connection_order_;  // oldest first
   uint64_t next_connection_id_ = 1;
   FragmentReassembler reassembler_;
   Counts counts_;

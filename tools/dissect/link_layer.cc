@@ -13,8 +13,10 @@ constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 constexpr uint16_t kEtherTypeIpv6 = 0x86dd;
 constexpr uint16_t kEtherTypeVlan = 0x8100;
 constexpr uint16_t kEtherTypeQinQ = 0x88a8;
+constexpr uint8_t kProtocolTcp = 6;
 constexpr uint8_t kProtocolUdp = 17;
 constexpr size_t kUdpHeaderSize = 8;
+constexpr size_t kTcpMinHeaderSize = 20;
 
 LinkResult Malformed(std::string error) {
   LinkResult r;
@@ -48,6 +50,36 @@ LinkResult DecodeUdp(ByteSpan segment, LinkResult r) {
   return r;
 }
 
+// `segment` is the whole IP payload: the TCP header, options, then data.
+LinkResult DecodeTcp(ByteSpan segment, LinkResult r) {
+  ByteReader reader(segment);
+  uint8_t offset_byte = 0;
+  if (!reader.U16(&r.source.port) || !reader.U16(&r.destination.port) ||
+      !reader.U32(&r.tcp.sequence) || !reader.U32(&r.tcp.acknowledgment) ||
+      !reader.U8(&offset_byte) || !reader.U8(&r.tcp.flags)) {
+    return Malformed("truncated TCP header");
+  }
+  size_t header_length = (size_t{offset_byte} >> 4) * 4;
+  if (header_length < kTcpMinHeaderSize) {
+    return Malformed("TCP data offset below 20 bytes");
+  }
+  if (header_length > segment.size()) {
+    return Malformed("TCP data offset " + std::to_string(header_length) +
+                     " exceeds the captured " + std::to_string(segment.size()) +
+                     " bytes");
+  }
+  r.payload = segment.subspan(header_length);
+  r.status = Status::kTcp;
+  return r;
+}
+
+// The transport header after IP: UDP, TCP, or neither.
+LinkResult DecodeTransport(uint8_t protocol, ByteSpan segment, LinkResult r) {
+  if (protocol == kProtocolUdp) return DecodeUdp(segment, std::move(r));
+  if (protocol == kProtocolTcp) return DecodeTcp(segment, std::move(r));
+  return NotUdp();
+}
+
 LinkResult DecodeIpv4(ByteSpan packet) {
   ByteReader reader(packet);
   uint8_t version_ihl = 0, tos = 0, ttl = 0, protocol = 0;
@@ -74,14 +106,14 @@ LinkResult DecodeIpv4(ByteSpan packet) {
                      " exceeds the captured " + std::to_string(packet.size()) +
                      " bytes");
   }
-  if (protocol != kProtocolUdp) return NotUdp();
+  if (protocol != kProtocolUdp && protocol != kProtocolTcp) return NotUdp();
   if ((fragment & 0x3fff) != 0) {
     return Malformed("IPv4 fragment (not reassembled)");
   }
   std::copy(src.begin(), src.end(), r.source.address.begin());
   std::copy(dst.begin(), dst.end(), r.destination.address.begin());
-  return DecodeUdp(packet.subspan(header_length, total_length - header_length),
-                   r);
+  return DecodeTransport(
+      protocol, packet.subspan(header_length, total_length - header_length), r);
 }
 
 LinkResult DecodeIpv6(ByteSpan packet) {
@@ -116,8 +148,7 @@ LinkResult DecodeIpv6(ByteSpan packet) {
     next = following;
   }
   if (next == 44) return Malformed("IPv6 fragment (not reassembled)");
-  if (next != kProtocolUdp) return NotUdp();
-  return DecodeUdp(rest, r);
+  return DecodeTransport(next, rest, r);
 }
 
 LinkResult DecodeByEtherType(uint16_t ether_type, ByteSpan rest) {

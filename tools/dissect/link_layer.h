@@ -1,7 +1,7 @@
-// Link layer -> IPv4/IPv6 -> UDP, for the link types tcpdump writes on Linux
-// and BSD (Ethernet, Linux cooked v1/v2, raw IP, loopback). Sans-I/O: a
-// captured frame in, the UDP payload (a view into it) out. Never reads past
-// the frame; never trusts a length field.
+// Link layer -> IPv4/IPv6 -> UDP or TCP, for the link types tcpdump writes
+// on Linux and BSD (Ethernet, Linux cooked v1/v2, raw IP, loopback).
+// Sans-I/O: a captured frame in, the UDP payload or TCP segment data (a view
+// into it) out. Never reads past the frame; never trusts a length field.
 #ifndef HAIL_TOOLS_DISSECT_LINK_LAYER_H_
 #define HAIL_TOOLS_DISSECT_LINK_LAYER_H_
 
@@ -33,17 +33,33 @@ struct UdpEndpoint {
   auto operator<=>(const UdpEndpoint&) const = default;
 };
 
+// TCP header flags (RFC 9293 3.1).
+inline constexpr uint8_t kTcpFin = 0x01;
+inline constexpr uint8_t kTcpSyn = 0x02;
+inline constexpr uint8_t kTcpRst = 0x04;
+inline constexpr uint8_t kTcpPsh = 0x08;
+inline constexpr uint8_t kTcpAck = 0x10;
+
+// The TCP header fields the dissector reads; options are skipped.
+struct TcpHeader {
+  uint32_t sequence = 0;
+  uint32_t acknowledgment = 0;
+  uint8_t flags = 0;  // kTcp* bits
+};
+
 struct LinkResult {
   enum class Status : uint8_t {
     kUdp,        // `source`, `destination` and `payload` are set
-    kNotUdp,     // well formed, but not UDP over IP (ARP, TCP, ...)
+    kTcp,        // the same, and `tcp`; `payload` is the segment's data
+    kNotUdp,     // well formed, but neither UDP nor TCP over IP (ARP, ...)
     kMalformed,  // `error` says what
   };
   Status status = Status::kMalformed;
   std::string error;
-  UdpEndpoint source;
+  UdpEndpoint source;  // also a TCP endpoint: address and port
   UdpEndpoint destination;
   protocol::ByteSpan payload;
+  TcpHeader tcp;  // kTcp only
 };
 
 // True for the link types DecodeLinkLayer understands.

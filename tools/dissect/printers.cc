@@ -82,6 +82,57 @@ std::string CommandSummary(const EnetCommandView& view) {
   return out;
 }
 
+std::string TcpSummary(const DatagramResult& result,
+                       const PrintOptions& options) {
+  const TcpView& tcp = *result.tcp;
+  std::string out =
+      " TCP [" + tcp.flags + "] seq=" + std::to_string(tcp.sequence);
+  if (tcp.acknowledgment) out += " ack=" + std::to_string(*tcp.acknowledgment);
+  out += " len=" + std::to_string(result.length);
+  for (const std::string& note : tcp.notes) out += " (" + note + ")";
+  for (size_t i = 0; i < tcp.records.size(); ++i) {
+    const TcpRecordView& record = tcp.records[i];
+    out += i == 0 ? " > " : " | ";
+    if (!record.close_reason.empty()) {
+      out += "CLOSE error=" + record.close_reason;
+      continue;
+    }
+    out += "ch" + std::to_string(record.channel) + " ";
+    bool shown = false;
+    for (const HailFrame& hail : result.hail) {
+      if (hail.command_index != i) continue;
+      out += HailSummary(hail, options);
+      shown = true;
+    }
+    if (!shown) out += "record len=" + std::to_string(record.length);
+  }
+  return out;
+}
+
+// The -V lines of one Hail frame, indented by `indent` spaces.
+std::string HailTree(const HailFrame& hail, const PrintOptions& options,
+                     size_t indent) {
+  std::string pad(indent, ' ');
+  std::string out =
+      pad + "Hail frame: " + std::string(hail.sealed ? "SEALED" : "PLAIN") +
+      ", channel " + std::to_string(hail.channel) + ", " +
+      std::to_string(hail.length) + " bytes" +
+      (hail.reassembled ? ", reassembled from fragments" : "") + "\n";
+  if (hail.counter) {
+    out += pad + "  counter: " + std::to_string(*hail.counter) + "\n";
+    out += pad + "  decrypted: " + (hail.decrypted ? "yes" : "no") + "\n";
+  }
+  if (hail.kind_id) {
+    out += pad + "  kind: " + EscapeText(hail.kind) + " (" +
+           Hex(*hail.kind_id, 4) + ")\n";
+  }
+  for (const protocol::PrintedField& field : hail.fields) {
+    out += pad + "  " + EscapeText(field.name) + ": " +
+           EscapeText(FieldValue(field, options)) + "\n";
+  }
+  return out;
+}
+
 void AppendJsonFieldValue(std::string* out, const Field& field) {
   if (field.number) {
     *out += field.value;
@@ -135,6 +186,9 @@ std::string FormatLine(const DatagramResult& result,
       }
       break;
     }
+    case DatagramClass::kTcp:
+      line += TcpSummary(result, options);
+      break;
     case DatagramClass::kOther:
       line += result.source.empty()
                   ? " not UDP"
@@ -157,7 +211,8 @@ std::string FormatTree(const DatagramResult& result,
                     FormatTime(result.seconds, result.microseconds);
   if (!result.source.empty()) {
     out += ", " + result.source + " -> " + result.destination + ", " +
-           std::to_string(result.length) + " bytes of UDP payload";
+           std::to_string(result.length) +
+           (result.tcp ? " bytes of TCP data" : " bytes of UDP payload");
   }
   out += "\n";
   out += "  Class: " + std::string(DatagramClassName(result.datagram_class));
@@ -213,24 +268,30 @@ std::string FormatTree(const DatagramResult& result,
       if (!view.note.empty()) out += "    note: " + view.note + "\n";
       for (const HailFrame& hail : result.hail) {
         if (hail.command_index + 1 != index) continue;
-        out +=
-            "    Hail frame: " + std::string(hail.sealed ? "SEALED" : "PLAIN") +
-            ", channel " + std::to_string(hail.channel) + ", " +
-            std::to_string(hail.length) + " bytes" +
-            (hail.reassembled ? ", reassembled from fragments" : "") + "\n";
-        if (hail.counter) {
-          out += "      counter: " + std::to_string(*hail.counter) + "\n";
-          out += std::string("      decrypted: ") +
-                 (hail.decrypted ? "yes" : "no") + "\n";
-        }
-        if (hail.kind_id) {
-          out += "      kind: " + EscapeText(hail.kind) + " (" +
-                 Hex(*hail.kind_id, 4) + ")\n";
-        }
-        for (const protocol::PrintedField& field : hail.fields) {
-          out += "      " + EscapeText(field.name) + ": " +
-                 EscapeText(FieldValue(field, options)) + "\n";
-        }
+        out += HailTree(hail, options, 4);
+      }
+    }
+  }
+  if (result.tcp) {
+    const TcpView& tcp = *result.tcp;
+    out += "  TCP segment\n";
+    out += "    flags: " + tcp.flags + "\n";
+    out += "    seq: " + std::to_string(tcp.sequence) + "\n";
+    if (tcp.acknowledgment) {
+      out += "    ack: " + std::to_string(*tcp.acknowledgment) + "\n";
+    }
+    for (const std::string& note : tcp.notes) out += "    note: " + note + "\n";
+    for (size_t i = 0; i < tcp.records.size(); ++i) {
+      const TcpRecordView& record = tcp.records[i];
+      out += "  Hail record " + std::to_string(i + 1) + ": ";
+      if (!record.close_reason.empty()) {
+        out += "CLOSE, error " + record.close_reason + "\n";
+        continue;
+      }
+      out += "channel " + std::to_string(record.channel) + ", " +
+             std::to_string(record.length) + " bytes\n";
+      for (const HailFrame& hail : result.hail) {
+        if (hail.command_index == i) out += HailTree(hail, options, 4);
       }
     }
   }
@@ -289,6 +350,30 @@ std::string FormatJson(const DatagramResult& result,
       for (const Field& f : CommandFields(c)) {
         out += ",\"" + f.name + "\":";
         AppendJsonFieldValue(&out, f);
+      }
+      out += "}";
+    }
+    out += "]}";
+  }
+  if (result.tcp) {
+    const TcpView& tcp = *result.tcp;
+    out += ",\"tcp\":{\"flags\":\"" + tcp.flags +
+           "\",\"seq\":" + std::to_string(tcp.sequence) + ",\"ack\":" +
+           (tcp.acknowledgment ? std::to_string(*tcp.acknowledgment)
+                               : std::string("null")) +
+           ",\"length\":" + std::to_string(result.length) + ",\"notes\":[";
+    for (size_t i = 0; i < tcp.notes.size(); ++i) {
+      out += (i == 0 ? "\"" : ",\"") + JsonString(tcp.notes[i]) + "\"";
+    }
+    out += "],\"records\":[";
+    for (size_t i = 0; i < tcp.records.size(); ++i) {
+      const TcpRecordView& record = tcp.records[i];
+      out += (i == 0 ? "{" : ",{");
+      out += "\"channel\":" + std::to_string(record.channel);
+      if (record.close_reason.empty()) {
+        out += ",\"length\":" + std::to_string(record.length);
+      } else {
+        out += ",\"close\":\"" + JsonString(record.close_reason) + "\"";
       }
       out += "}";
     }
