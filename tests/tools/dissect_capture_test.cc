@@ -32,6 +32,7 @@
 #include "tests/integration/haild_process.h"
 #include "tests/integration/test_client.h"
 #include "tests/tools/dissect_json.h"
+#include "tests/tools/tcpdump.h"
 
 namespace hail::testing {
 namespace {
@@ -39,60 +40,6 @@ namespace {
 namespace fs = std::filesystem;
 using protocol::Bytes;
 using protocol::ErrorCode;
-
-// tcpdump writing one capture file; stopped with SIGINT like a user would.
-class Tcpdump {
- public:
-  Tcpdump(fs::path file, std::string filter)
-      : file_(std::move(file)), filter_(std::move(filter)) {}
-  ~Tcpdump() { Stop(); }
-
-  // Starts tcpdump and waits until it says "listening". False (with its
-  // output in output()) when it does not.
-  bool Start() {
-    int err[2];
-    if (pipe(err) != 0) return false;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(err[1], 2);
-      dup2(err[1], 1);
-      close(err[0]);
-      execlp("tcpdump", "tcpdump", "-i", "lo", "-U", "-Z", "root", "-w",
-             file_.c_str(), filter_.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(err[1]);
-    err_fd_ = err[0];
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    char buffer[512];
-    while (std::chrono::steady_clock::now() < deadline) {
-      ssize_t n = read(err_fd_, buffer, sizeof buffer);
-      if (n <= 0) return false;
-      output_.append(buffer, static_cast<size_t>(n));
-      if (output_.find("listening") != std::string::npos) return true;
-    }
-    return false;
-  }
-
-  int Stop() {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGINT);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (err_fd_ >= 0) close(err_fd_);
-    err_fd_ = -1;
-    return status;
-  }
-  const std::string& output() const { return output_; }
-
- private:
-  fs::path file_;
-  std::string filter_;  // pcap-filter(7) expression
-  pid_t pid_ = -1;
-  int err_fd_ = -1;
-  std::string output_;
-};
 
 // Scenario steps fail by returning a message (they run in SetUpTestSuite,
 // where a gtest assertion would not stop the suite).
