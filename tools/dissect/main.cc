@@ -38,7 +38,7 @@ constexpr char kUsage[] =
     "                    [-V | --json] [--kind NAME] [--user NAME]\n"
     "  -r FILE         read a pcap or pcapng file ('-' for stdin)\n"
     "  -i IFACE        capture live on IFACE (needs privileges)\n"
-    "  -f BPF          capture filter for -i (default \"udp\")\n"
+    "  -f BPF          capture filter for -i (default \"udp or tcp\")\n"
     "  --port N        the Hail server's UDP port (default 4000)\n"
     "  --keylog FILE   HAIL_KEYLOGFILE to decrypt SEALED frames\n"
     "  --show-secrets  show passwords and tokens instead of <secret>\n"
@@ -52,7 +52,7 @@ constexpr char kUsage[] =
 struct Options {
   std::string file;
   std::string interface;
-  std::string filter = "udp";
+  std::string filter = "udp or tcp";
   uint16_t port = 4000;
   std::string keylog;
   bool show_secrets = false;
