@@ -14,6 +14,10 @@
    on: the class, the ENet command names, the Hail frame types, the PLAIN
    kinds and the SEALED counters. No Lua error and no malformed/internal-error
    expert info may appear on the real capture.
+3. A synthetic TCP fallback stream (SPEC.md 3.8; issue #5): a record split
+   across two segments, two records in one segment, CLOSE. tshark + hail.lua
+   (TCP desegmentation) and hail-dissect must show the same frames at the
+   same segments.
 
 Exit status 0 on success; every failure is printed.
 """
@@ -214,6 +218,28 @@ def write_pcap(path, datagrams):
             f.write(pkt)
 
 
+def write_tcp_pcap(path, segments):
+    """segments: [(src_ip, src_port, dst_ip, dst_port, seq, ack, flags,
+    payload)]; LINKTYPE_RAW, IPv4 checksums set, TCP checksums zero."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
+        for i, (sip, sport, dip, dport, seq, ack, flags, payload) in enumerate(segments):
+            tcp = struct.pack(">HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
+                              65535, 0, 0) + payload
+            total = 20 + len(tcp)
+            ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, total, i, 0x4000, 64, 6, 0,
+                             socket.inet_aton(sip), socket.inet_aton(dip))
+            csum = 0
+            for j in range(0, 20, 2):
+                csum += (ip[j] << 8) | ip[j + 1]
+            while csum >> 16:
+                csum = (csum & 0xFFFF) + (csum >> 16)
+            ip = ip[:10] + struct.pack(">H", ~csum & 0xFFFF) + ip[12:]
+            pkt = ip + tcp
+            f.write(struct.pack("<IIII", 1764547200 + i, 0, len(pkt), len(pkt)))
+            f.write(pkt)
+
+
 def udp_payloads(pcap, port):
     """{frame: (src, dst, payload bytes)} for the UDP datagrams of the capture."""
     proc = subprocess.run(
@@ -383,6 +409,62 @@ def synthetic_test(lua, workdir, dissect):
     print("synthetic: %d datagrams checked" % len(cases), flush=True)
     if dissect:
         compare_with_dissect(dissect, rows, pcap, PORT, None, "synthetic")
+
+
+def tcp_record(channel, frame):
+    return struct.pack(">IB", 1 + len(frame), channel) + frame
+
+
+def tcp_test(lua, workdir, dissect):
+    C, S, CPORT, PORT = "198.51.100.7", "203.0.113.1", 51000, 4000
+    SYN, ACK, PSH = 0x02, 0x10, 0x08
+    cisn, sisn = 1000, 0xFFFFFF00  # the server's sequence numbers wrap
+    hello = tcp_record(0, SPEC_PLAIN)
+    stream = tcp_record(0, SPEC_SEALED) + tcp_record(0xFF, struct.pack(">H", 15))
+    close = tcp_record(0xFF, struct.pack(">H", 14))
+
+    def up(seq, flags, data=b""):
+        return (C, CPORT, S, PORT, cisn + seq, sisn + 1, flags, data)
+
+    def down(seq, flags, data=b""):
+        return (S, PORT, C, CPORT, (sisn + seq) & 0xFFFFFFFF, cisn + 1, flags, data)
+
+    segments = [
+        (C, CPORT, S, PORT, cisn, 0, SYN, b""),
+        (S, PORT, C, CPORT, sisn, cisn + 1, SYN | ACK, b""),
+        up(1, ACK),
+        up(1, PSH | ACK, hello[:10]),                     # 4: half a record
+        up(11, PSH | ACK, hello[10:]),                    # 5: completes it
+        up(1 + len(hello), PSH | ACK, stream),            # 6: SEALED and CLOSE
+        down(1, PSH | ACK, close),                        # 7: CLOSE
+    ]
+    pcap = os.path.join(workdir, "tcp.pcap")
+    write_tcp_pcap(pcap, segments)
+    rows, stderr = run_tshark(lua, pcap, PORT, ["hail.record.channel",
+                                                "hail.record.close_code"])
+    check_no_lua_errors(rows, stderr, "tcp", allow_malformed=False)
+    check(rows[5]["hail.frame"] == ["PLAIN"] and rows[5]["hail.kind"] == ["CLIENT_HELLO"],
+          "tcp: split CLIENT_HELLO record: %s" % rows[5])
+    check(rows[6]["hail.counter"] == ["3"] and rows[6]["hail.record.close_code"] == ["15"],
+          "tcp: SEALED then CLOSE: %s" % rows[6])
+    check(rows[7]["hail.record.channel"] == ["255"] and
+          rows[7]["hail.record.close_code"] == ["14"], "tcp: CLOSE: %s" % rows[7])
+    print("tcp: %d segments checked" % len(segments), flush=True)
+    if not dissect:
+        return
+    objs, cmdline = dissect_json(dissect, pcap, PORT, None)
+    for frame, row in sorted(rows.items()):
+        obj = objs.get(frame)
+        if not check(obj is not None and obj["class"] == "tcp",
+                     "tcp: frame %d: hail-dissect %s" % (frame, obj)):
+            continue
+        ours, theirs = tshark_view(row), dissect_view(obj)
+        del ours["class"], theirs["class"]  # tshark labels only segments with records
+        check(ours == theirs, "tcp: frame %d: tshark %s, hail-dissect %s"
+              % (frame, ours, theirs))
+        check(obj["errors"] == [], "tcp: frame %d: hail-dissect errors %s"
+              % (frame, obj["errors"]))
+    print("tcp: %d segments agree with hail-dissect" % len(rows), flush=True)
 
 
 def mutation_test(lua, workdir):
@@ -685,6 +767,7 @@ def main():
     try:
         synthetic_test(args.lua, workdir, args.dissect)
         mutation_test(args.lua, workdir)
+        tcp_test(args.lua, workdir, args.dissect)
         real_capture_test(args, workdir)
     except Exception as e:  # a broken scenario is a failure, not a skip
         fail("exception: %r" % (e,))

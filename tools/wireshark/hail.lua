@@ -11,6 +11,10 @@
 --     in the clear (counter, lengths, tag). Wireshark's Lua API has no
 --     ChaCha20-Poly1305, so SEALED frames are not decrypted here; hail-dissect
 --     decrypts them with a key log (SPEC.md 13).
+-- and, on the TCP port of the same number, the TCP fallback (SPEC.md 3.8):
+-- records (length, channel, frame or CLOSE with its error code), put together
+-- across segments by Wireshark's TCP desegmentation, each frame decoded as
+-- above.
 --
 -- Use: tshark -X lua_script:tools/wireshark/hail.lua -r capture.pcap
 --  or: copy this file to ~/.local/lib/wireshark/plugins/
@@ -217,6 +221,14 @@ ef("reassembled_in", ProtoField.framenum("enet.fragment.reassembled_in", "Reasse
 ef("reassembled_length", ProtoField.uint32("enet.fragment.reassembled_length", "Reassembled length"))
 ef("payload", ProtoField.bytes("enet.payload", "Packet data"))
 ef("retransmission", ProtoField.bool("enet.retransmission", "Retransmission (reliable sequence number seen before)"))
+
+-- hail over TCP (SPEC.md 3.8)
+local RECORD_CHANNELS = { [0] = "control", [1] = "messaging", [255] = "CLOSE" }
+hf("record_length", ProtoField.uint32("hail.record.length", "Record length"))
+hf("record_channel", ProtoField.uint8("hail.record.channel", "Record channel",
+  base.DEC, RECORD_CHANNELS))
+hf("close_code", ProtoField.uint16("hail.record.close_code", "CLOSE error code",
+  base.DEC, ERRORS))
 
 do
   local list = {}
@@ -904,6 +916,85 @@ local function dissect_enet(tvb, pinfo, tree)
 end
 
 ----------------------------------------------------------------------------
+-- TCP fallback (SPEC.md 3.8)
+----------------------------------------------------------------------------
+
+local MAX_RECORD_LENGTH = 1 + 65536
+local CLOSE_CHANNEL = 0xff
+
+-- The records that start at the beginning of tvb; asks Wireshark for more
+-- segments when the last one is incomplete. Returns a summary.
+local function dissect_tcp_records(tvb, pinfo, tree, outbound)
+  local len = tvb:len()
+  local off = 0
+  local summaries = {}
+  while off < len do
+    if len - off < 4 then
+      pinfo.desegment_offset = off
+      pinfo.desegment_len = DESEGMENT_ONE_MORE_SEGMENT
+      break
+    end
+    local rlen = tvb(off, 4):uint()
+    if rlen > MAX_RECORD_LENGTH or rlen < 2 then
+      local t = tree:add(hail, tvb(off, len - off), "Hail record")
+      t:add(HF.record_length, tvb(off, 4))
+      malformed(t, string.format("record length %d (2 to %d)", rlen, MAX_RECORD_LENGTH))
+      summaries[#summaries + 1] = "bad record"
+      break
+    end
+    if len - off < 4 + rlen then
+      pinfo.desegment_offset = off
+      pinfo.desegment_len = 4 + rlen - (len - off)
+      break
+    end
+    local t = tree:add(hail, tvb(off, 4 + rlen), "Hail record")
+    if #summaries == 0 then t:add(HF.class, tvb(off, 0), "tcp") end
+    t:add(HF.record_length, tvb(off, 4))
+    local channel = tvb(off + 4, 1):uint()
+    t:add(HF.record_channel, tvb(off + 4, 1))
+    if channel == CLOSE_CHANNEL then
+      if rlen ~= 3 then
+        malformed(t, string.format("CLOSE record of length %d (3)", rlen))
+        summaries[#summaries + 1] = "bad CLOSE"
+        break
+      end
+      local code = tvb(off + 5, 2):uint()
+      t:add(HF.close_code, tvb(off + 5, 2))
+      t:append_text(": CLOSE " .. (ERRORS[code] or tostring(code)))
+      summaries[#summaries + 1] = "CLOSE " .. (ERRORS[code] or tostring(code))
+    elseif channel > 1 then
+      malformed(t, string.format("record on channel %d (0, 1 or 255)", channel))
+      summaries[#summaries + 1] = "bad record"
+      break
+    else
+      t:append_text(string.format(": channel %d", channel))
+      summaries[#summaries + 1] = dissect_frame(tvb(off + 5, rlen - 1):tvb(),
+        pinfo, t, channel, outbound)
+    end
+    off = off + 4 + rlen
+  end
+  return table.concat(summaries, "; ")
+end
+
+local hail_tcp = Proto("hail_tcp", "Hail TCP fallback")
+
+function hail_tcp.dissector(tvb, pinfo, tree)
+  local len = tvb:len()
+  if len == 0 then return 0 end
+  local outbound = pinfo.dst_port == hail.prefs.port
+  local ok, result = pcall(dissect_tcp_records, tvb, pinfo, tree, outbound)
+  if not ok then
+    pinfo.cols.protocol = "HAIL"
+    pinfo.cols.info = "hail.lua error"
+    tree:add_proto_expert_info(ex_internal, "hail.lua internal error: " .. tostring(result))
+  elseif result ~= "" then
+    pinfo.cols.protocol = "HAIL"
+    pinfo.cols.info = (outbound and "C>S " or "S>C ") .. result
+  end
+  return len
+end
+
+----------------------------------------------------------------------------
 -- Entry points
 ----------------------------------------------------------------------------
 
@@ -967,13 +1058,19 @@ end
 
 local udp_port_table = DissectorTable.get("udp.port")
 local registered_port = DEFAULT_PORT
+local tcp_port_table = DissectorTable.get("tcp.port")
 udp_port_table:add(registered_port, hail)
+tcp_port_table:add(registered_port, hail_tcp)
 hail:register_heuristic("udp", heuristic)
 
 function hail.prefs_changed()
   if hail.prefs.port ~= registered_port then
     udp_port_table:remove(registered_port, hail)
+    tcp_port_table:remove(registered_port, hail_tcp)
     registered_port = hail.prefs.port
-    if registered_port ~= 0 then udp_port_table:add(registered_port, hail) end
+    if registered_port ~= 0 then
+      udp_port_table:add(registered_port, hail)
+      tcp_port_table:add(registered_port, hail_tcp)
+    end
   end
 end
