@@ -305,6 +305,18 @@ TEST_F(DissectTcpTest, CaptureStartingMidStreamIsReportedNotDecoded) {
   EXPECT_EQ(dissector_.counts().malformed, 1u);
 }
 
+TEST_F(DissectTcpTest, FinInsideARecordIsReported) {
+  Handshake();
+  Bytes record = HelloRecord();
+  record.resize(record.size() - 1);
+  DatagramResult r = Feed(packets::Ipv4Tcp(
+      packets::kClientPort, packets::kServerPort, kClientIsn + 1,
+      kServerIsn + 1, kTcpFin | kTcpAck, record));
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].text.find("ends inside a record"), std::string::npos);
+  EXPECT_EQ(r.tcp->flags, "FIN,ACK");
+}
+
 TEST_F(DissectTcpTest, TcpToOtherPortsIsNotHail) {
   DatagramResult r = Feed(packets::Ipv4Tcp(51000, 22, 1, 0, kTcpSyn, {}));
   EXPECT_EQ(r.datagram_class, DatagramClass::kOther);
