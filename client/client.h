@@ -375,6 +375,7 @@ class Client {
   };
   static constexpr uint64_t kDirectAckTimeoutMs = 2000;
   static constexpr uint64_t kLinkHelloTimeoutMs = 2000;
+  static constexpr uint64_t kRendezvousTimeoutMs = 20'000;
   static constexpr uint64_t kRetryFirstMs = 2000;
   static constexpr uint64_t kRetryMaxMs = 120'000;
   void NoteContact(uint64_t user_id, const std::string& username, bool online);

@@ -49,6 +49,9 @@ uint64_t UnknownPeerKey(const std::string& username) {
   return kUnknownPeerBit | (std::hash<std::string>{}(username) >> 1);
 }
 
+// How long the server keeps an offer open (SPEC.md 16.2).
+constexpr uint64_t P2pBrokerAnswerWindowMs() { return 15'000; }
+
 }  // namespace
 
 Path Client::ServerPath() const {
@@ -149,6 +152,7 @@ Status Client::RequestDirectLink(std::string_view username) {
   }
   peer.stage = Stage::kRequested;
   peer.request_id = request.request_id;
+  peer.stage_deadline_ms = internal::SteadyNowMs() + kRendezvousTimeoutMs;
   return Status::Ok();
 }
 
@@ -191,6 +195,7 @@ Status Client::AnswerDirectLink(uint64_t session_id, bool accept) {
   answer.mapping = static_cast<uint8_t>(nat_mapping_);
   it->second.stage = accept ? Stage::kRequested : Stage::kIdle;
   it->second.request_id = answer.request_id;
+  it->second.stage_deadline_ms = internal::SteadyNowMs() + kRendezvousTimeoutMs;
   return transport_->Send(session_->Seal(answer));
 }
 
@@ -203,6 +208,7 @@ void Client::Handle(const protocol::P2pOffer& message) {
   if (peer.stage != Stage::kIdle) EndDirect(message.peer_id, "", now, false);
   peer.stage = Stage::kOffered;
   peer.session_id = message.session_id;
+  peer.stage_deadline_ms = now + P2pBrokerAnswerWindowMs();
   switch (options_.p2p) {
     case P2pPolicy::kAuto:
       AnswerDirectLink(
@@ -518,6 +524,16 @@ void Client::OnDirectTimers(uint64_t now_ms) {
       }
       continue;
     }
+    if ((peer.stage == Stage::kRequested || peer.stage == Stage::kOffered) &&
+        now_ms >= peer.stage_deadline_ms) {
+      // An offer the application left unanswered lapses quietly.
+      EndDirect(id,
+                peer.stage == Stage::kRequested
+                    ? "no answer to the direct-link request in time"
+                    : "",
+                now_ms, peer.stage == Stage::kRequested);
+      continue;
+    }
     if (peer.stage != Stage::kPunching || !peer.punch) continue;
     if (peer.hello_deadline_ms != 0 && now_ms >= peer.hello_deadline_ms) {
       EndDirect(id, "the peer did not authenticate the direct link in time",
@@ -541,6 +557,9 @@ std::optional<uint64_t> Client::NextDirectDeadlineMs() const {
   for (const auto& [id, sent] : direct_sent_) consider(sent.deadline_ms);
   for (const auto& [id, peer] : direct_) {
     if (peer.stage == Stage::kIdle && peer.online) consider(peer.retry_at_ms);
+    if (peer.stage == Stage::kRequested || peer.stage == Stage::kOffered) {
+      consider(peer.stage_deadline_ms);
+    }
     if (peer.stage == Stage::kPunching && peer.punch) {
       consider(peer.punch->next_deadline_ms());
       consider(peer.hello_deadline_ms);

@@ -33,7 +33,10 @@ struct DirectPeer {
   std::unique_ptr<nat::HolePunch> punch;
   uint32_t link = 0;  // EnetTransport link id; 0 when none
   std::unique_ptr<protocol::SecureChannel> channel;
-  uint64_t ready_ms = 0;           // P2P_READY arrived
+  uint64_t ready_ms = 0;  // P2P_READY arrived
+  // kRequested or kOffered: given up when nothing more arrives by then
+  // (the server forgets an unanswered rendezvous after 15 s).
+  uint64_t stage_deadline_ms = 0;
   uint64_t hello_deadline_ms = 0;  // connected, LINK_HELLO due by then
   // Automatic attempts (ClientOptions::p2p == kAuto): not before this.
   uint64_t retry_at_ms = 0;

@@ -129,5 +129,30 @@ TEST_F(P2pTest, AcceptedContactsGetADirectLinkAndChatOverIt) {
   }
 }
 
+TEST_F(P2pTest, AskPolicyReportsTheOfferAndLinksOnlyAfterTheUserAccepts) {
+  auto alice = LogIn("alice", client::P2pPolicy::kAuto);
+  auto bob = LogIn("bob", client::P2pPolicy::kAsk);
+  Befriend(*alice, "alice", *bob, "bob");
+  ASSERT_TRUE(Pump(*alice, *bob, [&] {
+    return bob->Has<client::DirectLinkOffered>();
+  })) << haild_->log();
+  uint64_t session_id = 0;
+  for (const auto& e : bob->others()) {
+    if (auto* o = std::get_if<client::DirectLinkOffered>(&e)) {
+      EXPECT_EQ(o->username, "alice");
+      session_id = o->session_id;
+    }
+  }
+  // Nothing moves until bob says yes.
+  EXPECT_EQ((*alice)->PathTo("bob"), Path::kRelay);
+  EXPECT_EQ(haild_->Stats()["p2p_ready"], 0);
+  ASSERT_TRUE((*bob)->AnswerDirectLink(session_id, true).ok());
+  ASSERT_TRUE(Pump(*alice, *bob, [&] {
+    return (*alice)->PathTo("bob") == Path::kDirect &&
+           (*bob)->PathTo("alice") == Path::kDirect;
+  }));
+  EXPECT_FALSE((*bob)->AnswerDirectLink(session_id, true).ok());  // used
+}
+
 }  // namespace
 }  // namespace hail::testing
