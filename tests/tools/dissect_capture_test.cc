@@ -390,9 +390,7 @@ std::string RunDirectLinkScenario(uint16_t port, const fs::path& home,
       *carol, *dave, [] { return false; }, 300);  // the last acks
   carol.reset();
   dave.reset();
-  // tcpdump drops what it has not read yet when interrupted.
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  tcpdump.Stop();
+  tcpdump.FlushAndStop();
   return "";
 }
 
@@ -444,9 +442,7 @@ class DissectCaptureTest : public ::testing::Test {
       return;
     }
     haild.Stop();
-    // tcpdump drops what it has not read yet when interrupted.
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
-    tcpdump.Stop();
+    tcpdump.FlushAndStop();
     setup_error_ = MergePcaps(server_pcap, link_pcap, Pcap());
     fs::remove(server_pcap);
     fs::remove(link_pcap);
@@ -460,10 +456,7 @@ class DissectCaptureTest : public ::testing::Test {
   static fs::path KeyLog() { return CaptureDir() / "scenario.keys"; }
 
   static CommandResult Dissect(std::vector<std::string> extra) {
-    std::vector<std::string> argv = {HAIL_DISSECT_PATH, "-r", Pcap().string(),
-                                     "--port", std::to_string(port_)};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return RunCommand(argv, {}, 60000);
+    return DissectCapture(Pcap(), port_, extra);
   }
 
   static inline std::string setup_error_;

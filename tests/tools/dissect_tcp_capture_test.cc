@@ -114,9 +114,7 @@ class DissectTcpCaptureTest : public ::testing::Test {
       return;
     }
     haild.Stop();
-    // tcpdump drops what it has not read yet when interrupted.
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
-    tcpdump.Stop();
+    tcpdump.FlushAndStop();
     port_ = port;
   }
 
@@ -127,10 +125,7 @@ class DissectTcpCaptureTest : public ::testing::Test {
   static fs::path KeyLog() { return CaptureDir() / "tcp-fallback.keys"; }
 
   static CommandResult Dissect(std::vector<std::string> extra) {
-    std::vector<std::string> argv = {HAIL_DISSECT_PATH, "-r", Pcap().string(),
-                                     "--port", std::to_string(port_)};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return RunCommand(argv, {}, 60000);
+    return DissectCapture(Pcap(), port_, extra);
   }
 
   static std::vector<Json> ParseLines(const std::string& out) {

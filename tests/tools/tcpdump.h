@@ -10,6 +10,10 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/haild_process.h"
 
 namespace hail::testing {
 
@@ -49,6 +53,13 @@ class Tcpdump {
     return false;
   }
 
+  // Stops it after giving it time to write what it still holds: tcpdump
+  // drops what it has not read yet when interrupted.
+  int FlushAndStop() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    return Stop();
+  }
+
   int Stop() {
     if (pid_ <= 0) return -1;
     kill(pid_, SIGINT);
@@ -68,6 +79,18 @@ class Tcpdump {
   int err_fd_ = -1;
   std::string output_;
 };
+
+#ifdef HAIL_DISSECT_PATH
+// hail-dissect on `pcap`, with Hail on `port`, plus `extra` arguments.
+inline CommandResult DissectCapture(const std::filesystem::path& pcap,
+                                    uint16_t port,
+                                    const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {HAIL_DISSECT_PATH, "-r", pcap.string(),
+                                   "--port", std::to_string(port)};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return RunCommand(argv, {}, 60000);
+}
+#endif
 
 }  // namespace hail::testing
 
