@@ -570,6 +570,7 @@ Status DeleteAllUnder(WriteView& view, std::string_view prefix,
 struct ChatStore::PendingWrite {
   std::function<Status(WriteView&)> apply;
   std::function<void(Status)> complete;
+  Durability durability = Durability::kSynced;
 };
 
 ChatStore::ChatStore(leveldb::DB* db, MailboxLimits limits)
@@ -621,11 +622,21 @@ void ChatStore::Run() {
       }
       statuses.push_back(std::move(applied));
     }
+    bool sync = false;
+    for (const std::unique_ptr<PendingWrite>& write : group) {
+      sync = sync || write->durability == Durability::kSynced;
+    }
     bool written = false;
-    if (carried > 0) {
-      leveldb::Status status = db_->Write(SyncedWrite(), &batch.batch);
+    // A synced group with nothing of its own still syncs when buffered
+    // writes went before it: its callers rely on everything before them
+    // being durable.
+    if (carried > 0 || (sync && unsynced_)) {
+      leveldb::WriteOptions options;
+      options.sync = sync;
+      leveldb::Status status = db_->Write(options, &batch.batch);
       if (status.ok()) {
-        written = true;
+        written = carried > 0;
+        unsynced_ = !sync;
       } else {
         // Every answer of the group rests on state that is not durable.
         Status failed = FromLevelDb(status, "commit mailbox batch");
@@ -638,7 +649,7 @@ void ChatStore::Run() {
 
     lock.lock();
     if (written) {
-      ++batches_;
+      ++(sync ? batches_ : buffered_batches_);
       writes_ += carried;
     }
     lock.unlock();
@@ -661,6 +672,11 @@ void ChatStore::Flush() {
 uint64_t ChatStore::batches_committed() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return batches_;
+}
+
+uint64_t ChatStore::buffered_batches_committed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return buffered_batches_;
 }
 
 uint64_t ChatStore::writes_committed() const {
@@ -778,9 +794,11 @@ void ChatStore::AcceptMessage(uint64_t sender, uint64_t recipient,
                               const protocol::ItemId& message_id,
                               SentRecord record, std::optional<MailItem> store,
                               uint64_t now_unix,
-                              std::function<void(Status, AcceptOutcome)> done) {
+                              std::function<void(Status, AcceptOutcome)> done,
+                              Durability durability) {
   auto outcome = std::make_shared<AcceptOutcome>();
   auto write = std::make_unique<PendingWrite>();
+  write->durability = durability;
   write->apply = [sender, recipient, message_id, record = std::move(record),
                   store = std::move(store), now_unix, outcome,
                   limits = limits_](WriteView& view) mutable {
@@ -889,9 +907,11 @@ void ChatStore::AppendNotice(
 
 void ChatStore::Acknowledge(uint64_t recipient, const protocol::ItemId& item_id,
                             uint64_t sender_id,
-                            std::function<void(Status, bool found)> done) {
+                            std::function<void(Status, bool found)> done,
+                            Durability durability) {
   auto found = std::make_shared<bool>(false);
   auto write = std::make_unique<PendingWrite>();
+  write->durability = durability;
   write->apply = [recipient, item_id, sender_id, found](WriteView& view) {
     std::optional<std::string> value;
     Status read =
@@ -983,22 +1003,6 @@ void ChatStore::ForgetUser(uint64_t user, Done done) {
   };
   write->complete = std::move(done);
   Enqueue(std::move(write));
-}
-
-std::array<uint8_t, 32> MessageContentHash(uint64_t recipient,
-                                           std::string_view text) {
-  static_assert(crypto_generichash_BYTES == 32);
-  Bytes recipient_bytes;
-  ByteWriter(&recipient_bytes).U64(recipient);
-  crypto_generichash_state state;
-  crypto_generichash_init(&state, nullptr, 0, crypto_generichash_BYTES);
-  crypto_generichash_update(&state, recipient_bytes.data(),
-                            recipient_bytes.size());
-  crypto_generichash_update(
-      &state, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  std::array<uint8_t, 32> hash;
-  crypto_generichash_final(&state, hash.data(), hash.size());
-  return hash;
 }
 
 }  // namespace hail::server

@@ -28,6 +28,7 @@
 #include "protocol/error_code.h"
 #include "protocol/kind.h"
 #include "protocol/status.h"
+#include "server/core/mail_item.h"
 
 namespace leveldb {
 class DB;
@@ -40,42 +41,6 @@ struct ContactEntry {
   protocol::Relation relation = protocol::Relation::kNone;
   uint64_t since_unix = 0;
   std::string request_text;  // set when relation is kPending
-};
-
-enum class MailItemKind : uint8_t {
-  kMessage = 1,
-  kContactRequest = 2,
-  kContactAnswer = 3,
-  kReceipt = 4,
-};
-
-// One mailbox entry. Which fields mean what depends on `kind`:
-//   kMessage:        item_id = message id, sender_id/sender_name = author,
-//                    conversation_seq, accepted_unix, text
-//   kContactRequest: item_id random, sender = requester, text = note
-//   kContactAnswer:  item_id random, sender = answerer, flag = accepted
-//   kReceipt:        item_id random, sender = recipient of the message,
-//                    ref_id = the message id, accepted_unix = delivered time
-struct MailItem {
-  uint64_t mailbox_seq = 0;  // set by the store: order within the mailbox
-  MailItemKind kind = MailItemKind::kMessage;
-  protocol::ItemId item_id{};
-  uint64_t sender_id = 0;
-  std::string sender_name;
-  uint64_t conversation_seq = 0;
-  uint64_t accepted_unix = 0;
-  uint8_t flag = 0;
-  protocol::ItemId ref_id{};
-  std::string text;
-};
-
-// What the server answered for (sender, message_id), kept for dedup.
-struct SentRecord {
-  uint64_t recipient_id = 0;
-  std::array<uint8_t, 32> content_hash{};
-  protocol::Route route = protocol::Route::kStored;
-  uint64_t conversation_seq = 0;
-  uint64_t accepted_unix = 0;
 };
 
 struct MailboxLimits {
@@ -104,7 +69,11 @@ class ChatStore {
                                      uint64_t now_unix) const;
   size_t MailboxSize(uint64_t recipient) const;
 
-  // --- writes, durable (synced) before `done` runs on the store thread ---
+  // --- writes, durable (synced) before `done` runs on the store thread,
+  // unless asked for kBuffered: then written (a crash of the process loses
+  // nothing, one of the machine may) but not yet synced; the next synced
+  // write syncs it too, as every write goes to the same LevelDB log ---
+  enum class Durability : uint8_t { kSynced, kBuffered };
   using Done = std::function<void(Status)>;
   // Sets both sides' relations in one batch (kNone deletes the entry).
   void SetRelations(uint64_t a, uint64_t b, protocol::Relation a_to_b,
@@ -124,7 +93,8 @@ class ChatStore {
   void AcceptMessage(uint64_t sender, uint64_t recipient,
                      const protocol::ItemId& message_id, SentRecord record,
                      std::optional<MailItem> store, uint64_t now_unix,
-                     std::function<void(Status, AcceptOutcome)> done);
+                     std::function<void(Status, AcceptOutcome)> done,
+                     Durability durability = Durability::kSynced);
   // Updates the route of an accepted message (a live delivery that fell back
   // to the mailbox) and stores it. Ignores quotas: it was already accepted.
   void StoreAccepted(uint64_t recipient, MailItem item, Done done);
@@ -136,7 +106,8 @@ class ChatStore {
   // recipient's mailbox. found=false when there was none.
   void Acknowledge(uint64_t recipient, const protocol::ItemId& item_id,
                    uint64_t sender_id,
-                   std::function<void(Status, bool found)> done);
+                   std::function<void(Status, bool found)> done,
+                   Durability durability = Durability::kSynced);
   // Drops mailbox entries older than the retention and dedup records older
   // than their window; returns how many entries were dropped.
   void Expire(uint64_t recipient, uint64_t now_unix,
@@ -149,6 +120,8 @@ class ChatStore {
   // Synced write batches committed so far, and writes they carried: the
   // difference shows group commit at work.
   uint64_t batches_committed() const;
+  // Batches written without a sync (only kBuffered writes in them).
+  uint64_t buffered_batches_committed() const;
   uint64_t writes_committed() const;
 
  private:
@@ -166,13 +139,11 @@ class ChatStore {
   bool stopping_ = false;
   bool busy_ = false;
   uint64_t batches_ = 0;
+  uint64_t buffered_batches_ = 0;
+  bool unsynced_ = false;  // store thread only: a buffered batch since the last sync
   uint64_t writes_ = 0;
   std::thread thread_;
 };
-
-// BLAKE2b-256 of (recipient id, text): what dedup compares.
-std::array<uint8_t, 32> MessageContentHash(uint64_t recipient,
-                                           std::string_view text);
 
 }  // namespace hail::server
 

@@ -15,28 +15,9 @@
 #include "protocol/error_code.h"
 #include "server/account_store.h"
 #include "server/chat_store.h"
+#include "server/core/contact_change.h"
 
 namespace hail::server {
-
-// What a contact operation did, for the loop threads to tell both sides.
-struct ContactChange {
-  protocol::ErrorCode error = protocol::ErrorCode::kOk;
-  uint64_t me = 0;
-  std::string my_name;
-  uint64_t peer = 0;
-  std::string peer_name;
-  bool my_side_changed = false;
-  protocol::Relation my_relation = protocol::Relation::kNone;
-  // The peer is told only when this is set (never when they are blocked).
-  bool peer_side_changed = false;
-  protocol::Relation peer_relation = protocol::Relation::kNone;
-  // A request or answer notice for the peer, already in their mailbox.
-  std::optional<MailItem> notice_for_peer;
-  // Both sides just became kAccepted: exchange presence.
-  bool now_accepted = false;
-  // Both sides just stopped seeing each other: show each other offline.
-  bool now_apart = false;
-};
 
 // A contact with the peer's username, for CONTACT_UPDATE.
 struct NamedContact {

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "server/base/mutex.h"
+
 namespace hail::server {
 
 // Each key owns a bucket of up to `burst` tokens that refills continuously
@@ -74,6 +76,26 @@ class RateLimiter {
   // A lower bound on FullAtMs over all buckets: before it, a sweep cannot
   // free anything. Consuming tokens only moves a bucket's full time later.
   uint64_t earliest_full_ms_ = UINT64_MAX;
+};
+
+// A RateLimiter shared by every loop thread, so that spreading requests over
+// loops earns no extra budget. Thread-safe.
+class LockedRateLimiter {
+ public:
+  LockedRateLimiter(double burst, double refill_per_second, size_t max_keys)
+      : limiter_(burst, refill_per_second, max_keys) {}
+  bool TryAcquire(std::string_view key, uint64_t now_ms) {
+    MutexLock lock(&mutex_);
+    return limiter_.TryAcquire(key, now_ms);
+  }
+  uint64_t RetryAfterMs(std::string_view key, uint64_t now_ms) {
+    MutexLock lock(&mutex_);
+    return limiter_.RetryAfterMs(key, now_ms);
+  }
+
+ private:
+  Mutex mutex_;
+  RateLimiter limiter_ GUARDED_BY(mutex_);
 };
 
 }  // namespace hail::server

@@ -97,7 +97,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.contacts = s.contacts_.get();
   s.shared_.contact_worker = s.contact_worker_.get();
   s.shared_.io_workers = s.io_workers_.get();
-  s.shared_.registry = &s.registry_;
+  s.shared_.directory = &s.directory_;
   s.shared_.counters = &s.counters_;
   s.shared_.logger = logger;
   s.shared_.key_log = s.key_log_.get();
@@ -251,7 +251,7 @@ std::string Server::StatsJson() const {
       c.connects_accepted.load(), c.connects_rejected.load(),
       c.peerless_malformed.load(), c.enet_service_errors.load(),
       c.peers_allocated.load(), c.peers_current.load(), sessions,
-      registry_.online(), c.sessions_timed_out.load(),
+      directory_.online(), c.sessions_timed_out.load(),
       c.sessions_replaced.load(), c.frames_bad.load(), c.frames_bad_tag.load(),
       c.frames_replayed.load(), c.errors_answered.load(),
       workers_ ? workers_->queued() : 0, c.contact_operations.load(),
@@ -301,7 +301,7 @@ std::string Server::UserJson(const std::string& username) const {
       "\"online\":{},\"last_login_unix\":{},\"observed_endpoint\":\"{}\","
       "\"lan_endpoint\":\"{}\",\"behind_nat\":{},\"client_version\":\"{}\"}}",
       r.user_id, protocol::JsonEscape(r.username), r.created_unix,
-      registry_.IsOnline(r.user_id) ? "true" : "false", r.last_login.unix_time,
+      directory_.IsOnline(r.user_id) ? "true" : "false", r.last_login.unix_time,
       r.last_login.observed.ToString(), r.last_login.lan.ToString(),
       nat::IsBehindNat(r.last_login.lan, r.last_login.observed) ? "true"
                                                                 : "false",

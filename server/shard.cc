@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "protocol/enet_wire.h"
+#include "server/store_bridge.h"
 #include "server/stun_responder.h"
 
 namespace hail::server {
@@ -59,8 +60,23 @@ void KeyLogWriter::Append(std::string_view line) {
   std::fflush(file_);
 }
 
+namespace {
+
+core::CoreServices ServicesOf(const SharedState* shared) {
+  core::CoreServices services;
+  services.directory = shared->directory;
+  services.counters = shared->counters;
+  services.p2p_broker = shared->p2p_broker;
+  services.p2p_per_pair = shared->p2p_per_pair;
+  return services;
+}
+
+}  // namespace
+
 Shard::Shard(unsigned index, SharedState* shared)
-    : index_(index), shared_(shared) {
+    : index_(index),
+      shared_(shared),
+      core_(index, ServicesOf(shared), this) {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -103,9 +119,26 @@ void Shard::Start() {
 
 void Shard::Post(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(posted_mutex_);
+    MutexLock lock(&posted_mutex_);
     posted_.push_back(std::move(task));
   }
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+}
+
+void Shard::PostEnvelopes(std::vector<core::Envelope> envelopes) {
+  bool wake;
+  {
+    MutexLock lock(&posted_mutex_);
+    // One wake-up per batch: a loop already woken needs no other.
+    wake = inbox_.empty();
+    if (wake) {
+      inbox_ = std::move(envelopes);
+    } else {
+      for (core::Envelope& e : envelopes) inbox_.push_back(std::move(e));
+    }
+  }
+  if (!wake) return;
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
 }
@@ -125,6 +158,8 @@ void Shard::Join() {
 
 void Shard::Run() {
   current_shard = this;
+  owner_.Bind();
+  outgoing_.resize(shared_->shards.size());
   while (!stop_) {
     poll_fds_.clear();
     poll_fds_.push_back({host_->socket_fd(), POLLIN, 0});
@@ -142,6 +177,7 @@ void Shard::Run() {
       [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);
     }
     RunPostedTasks();
+    RunPostedEnvelopes();
     ServiceEnet();
     if (tcp_) {
       tcp_->Service(std::span<const pollfd>(poll_fds_).subspan(3), now_ms_);
@@ -150,23 +186,72 @@ void Shard::Run() {
       last_timer_ms_ = now_ms_;
       CheckTimers(now_ms_);
     }
+    FlushOutgoing();
     enet_host_flush(host_->get());
     if (draining_ && (sessions_.empty() || now_ms_ >= drain_deadline_ms_)) {
       stop_ = true;
     }
   }
   RunPostedTasks();
+  RunPostedEnvelopes();
+  FlushOutgoing();
   enet_host_flush(host_->get());
   current_shard = nullptr;
 }
 
 void Shard::RunPostedTasks() {
+  owner_.Check();
   std::vector<std::function<void()>> tasks;
   {
-    std::lock_guard<std::mutex> lock(posted_mutex_);
+    MutexLock lock(&posted_mutex_);
     tasks.swap(posted_);
   }
   for (auto& task : tasks) task();
+}
+
+void Shard::RunPostedEnvelopes() {
+  std::vector<core::Envelope> envelopes;
+  {
+    MutexLock lock(&posted_mutex_);
+    envelopes.swap(inbox_);
+  }
+  for (core::Envelope& e : envelopes) core_.Receive(std::move(e), now_ms_);
+}
+
+void Shard::FlushOutgoing() {
+  owner_.Check();
+  for (size_t loop = 0; loop < outgoing_.size(); ++loop) {
+    if (outgoing_[loop].empty()) continue;
+    std::vector<core::Envelope> batch;
+    batch.swap(outgoing_[loop]);
+    shared_->shards[loop]->PostEnvelopes(std::move(batch));
+  }
+}
+
+// --- core::Effects ---
+
+void Shard::Send(uint64_t session, const protocol::Message& message) {
+  if (PeerSession* s = Find(session)) SendMessage(*s, message);
+}
+
+void Shard::Post(core::Envelope envelope) {
+  owner_.Check();
+  outgoing_[envelope.to.loop].push_back(std::move(envelope));
+}
+
+void Shard::Store(core::StoreRequest request) {
+  Shard* target = shared_->shards[request.loop];
+  RunStoreRequest(shared_->chats, std::move(request),
+                  [target](core::StoreDone done) {
+                    uint32_t loop = done.request.loop;
+                    std::vector<core::Envelope> one;
+                    one.push_back(core::Envelope{{loop, 0, 0}, std::move(done)});
+                    target->PostEnvelopes(std::move(one));
+                  });
+}
+
+void Shard::EndSession(uint64_t session, ErrorCode reason) {
+  if (PeerSession* s = Find(session)) EndSession(*s, reason);
 }
 
 void Shard::ServiceEnet() {
@@ -198,6 +283,7 @@ void Shard::ServiceEnet() {
 }
 
 void Shard::CheckTimers(uint64_t now_ms) {
+  core_.Tick(now_ms);
   std::vector<PeerSession*> all;
   all.reserve(sessions_.size());
   for (auto& [id, s] : sessions_) all.push_back(s.get());
@@ -209,7 +295,6 @@ void Shard::CheckTimers(uint64_t now_ms) {
       EndSession(*s, ErrorCode::kTimeout);
       continue;
     }
-    CheckPendingLive(*s, now_ms);
     ServerSession::Output out = s->session.OnTimer(now_ms);
     if (out.close == ErrorCode::kTimeout)
       shared_->counters->sessions_timed_out++;
@@ -310,15 +395,6 @@ Shard::PeerSession* Shard::Find(uint64_t session_id) {
     return nullptr;
   }
   return it->second.get();
-}
-
-void Shard::KickReplaced(uint64_t session_id) {
-  Post([this, session_id] {
-    PeerSession* s = Find(session_id);
-    if (s == nullptr) return;
-    shared_->counters->sessions_replaced++;
-    EndSession(*s, ErrorCode::kSessionReplaced);
-  });
 }
 
 int Shard::InterceptThunk(ENetHost* host, ENetEvent*) {

@@ -1,25 +1,28 @@
 // One network loop thread: an ENet host on the shared UDP port, a TCP
 // listener on the shared TCP port (server/tcp_link.h), and the sessions of
-// their peers and connections (muduo's "one loop per thread"). Only the loop
-// thread touches the host and the sessions; other threads hand work in with
-// Post. Blocking work (Argon2id, synced writes) goes to the WorkerPool and
-// comes back through Post.
+// their peers and connections (muduo's "one loop per thread"). The loop
+// moves bytes: handshakes and frames go through protocol::ServerSession,
+// and every decision about logged-in users (routing, presence, session
+// replacement, rendezvous) is made by its core::LoopCore, whose effects the
+// loop carries out. Only the loop thread touches the host, the sessions and
+// the core; other loops hand it envelopes (PostEnvelopes, batched per
+// wake-up) and workers hand back results (Post). Blocking work (Argon2id,
+// store reads, synced writes) never runs here.
 #ifndef HAIL_SERVER_SHARD_H_
 #define HAIL_SERVER_SHARD_H_
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "protocol/messages.h"
 #include "protocol/server_session.h"
+#include "server/base/owner_thread.h"
+#include "server/core/loop_core.h"
 #include "server/enet_host.h"
 #include "server/link.h"
 #include "server/shared_state.h"
@@ -28,7 +31,7 @@
 
 namespace hail::server {
 
-class Shard {
+class Shard : private core::Effects {
  public:
   Shard(unsigned index, SharedState* shared);
   ~Shard();
@@ -46,8 +49,11 @@ class Shard {
   // REQUIRES: before Start; `socket` outlives the loop.
   void ServeStunSocket(StunSocket* socket) { stun_socket_ = socket; }
   void Start();
-  // Thread-safe: runs `task` on the loop thread, soon.
+  // Thread-safe: runs `task` on the loop thread, soon. For results of this
+  // loop's own offloaded work; other loops send envelopes.
   void Post(std::function<void()> task);
+  // Thread-safe: hands envelopes for this loop's core over, in order.
+  void PostEnvelopes(std::vector<core::Envelope> envelopes);
   // Thread-safe: ends every session with SESSION_ENDED{SHUTTING_DOWN}, lets
   // ENet deliver it (at most ~3 s), then stops the loop.
   void BeginDrain();
@@ -60,21 +66,6 @@ class Shard {
     protocol::Endpoint lan;
     std::string client_version;
     uint64_t login_unix = 0;
-  };
-  // A contact as this session's user sees it, with the other side's view.
-  struct ContactView {
-    std::string username;
-    protocol::Relation mine = protocol::Relation::kNone;
-    protocol::Relation theirs = protocol::Relation::kNone;
-    bool SeesPresence() const {
-      return mine == protocol::Relation::kAccepted &&
-             theirs == protocol::Relation::kAccepted;
-    }
-  };
-  // A message handed to this session live, waiting for its ITEM_ACK.
-  struct PendingLive {
-    MailItem item;
-    uint64_t deadline_ms = 0;
   };
   struct PeerSession {
     PeerSession(uint64_t id, std::unique_ptr<Link> link,
@@ -89,19 +80,8 @@ class Shard {
     uint64_t opened_ms;
     protocol::Endpoint observed;
     LoginRecord login;
-    // Logged-in state (shard_chat.cc). Until `ready` (contact list and
-    // mailbox sent), live deliveries wait in `held`, so that a mailbox is
-    // always delivered before anything newer.
-    bool ready = false;
-    // (deliver, offline): `offline` runs instead if the session ends first.
-    std::vector<
-        std::pair<std::function<void(PeerSession&)>, std::function<void()>>>
-        held;
-    std::unordered_map<uint64_t, ContactView> contacts;
-    std::map<std::pair<uint64_t, protocol::ItemId>, PendingLive> pending_live;
-    // Stored messages sent to this session and not yet acknowledged, by
-    // sender: while any is open, that sender's next message is stored too.
-    std::map<uint64_t, std::set<protocol::ItemId>> unacked_stored;
+    // The core's address of this session while logged in.
+    core::SessionAddress address;
     // Whether this session's transport can carry a direct link (UDP).
     bool CanLinkDirectly() const {
       return link && link->kind() == Link::Kind::kEnet;
@@ -158,55 +138,22 @@ class Shard {
                           const std::string& client_version) const;
   void FinishLogin(PeerSession& s, uint32_t request_id,
                    const AuthOutcome& outcome, const LoginContext& context);
-  // Thread-safe entry for another shard: end a replaced session.
-  void KickReplaced(uint64_t session_id);
-
-  // Contacts, presence and messages (shard_chat.cc).
+  // Contacts, presence and messages (shard_chat.cc): the store work
+  // around the core's decisions.
   void LoadLoginState(PeerSession& s);
   void OnContactRequest(PeerSession& s, const protocol::Message& request);
-  void ApplyContactChange(PeerSession& s, uint32_t request_id,
-                          const ContactChange& change);
-  void OnContactList(PeerSession& s, const protocol::ContactListRequest& r);
-  void OnSetPresence(PeerSession& s, const protocol::SetPresence& r);
   void OnSendMessage(PeerSession& s, const protocol::SendMessage& r);
-  void OnItemAck(PeerSession& s, const protocol::ItemAck& r);
-  void SendContactUpdate(PeerSession& s, uint64_t peer,
-                         const ContactView& view);
-  // Tells every contact who may see it this user's visible presence.
-  void BroadcastPresence(PeerSession& s, protocol::Presence presence,
-                         const std::string& status);
-  void SendMailItem(PeerSession& s, const MailItem& item, bool from_mailbox);
-  void CheckPendingLive(PeerSession& s, uint64_t now_ms);
-  // Runs `deliver` on the shard holding `user`'s ready session, or
-  // `offline` (on some thread) when there is none.
-  void WithUser(uint64_t user, std::function<void(PeerSession&)> deliver,
-                std::function<void()> offline);
-  // Sends a DELIVERY_RECEIPT to `sender` (stored if they are offline).
-  void SendReceipt(uint64_t sender, const protocol::ItemId& message_id,
-                   uint64_t recipient, const std::string& recipient_name);
-  void AnswerMessage(uint64_t sender, const protocol::MessageAccepted& answer);
-  // Something of `sender` is waiting for this session's ITEM_ACK.
-  bool HasPendingFrom(const PeerSession& s, uint64_t sender) const;
-  // Accepts a message into the recipient's mailbox (quotas apply) and
-  // answers the sender; with `send_now`, also sends it to the recipient.
-  void AcceptStored(uint64_t recipient, MailItem item, SentRecord record,
-                    bool send_now);
-  // Routes a message to the recipient's ready session `r` (this shard).
-  void RouteToOnline(PeerSession& r, MailItem item, SentRecord record);
-  // A live delivery that got no ITEM_ACK goes to the mailbox.
-  void StoreAfterLive(uint64_t recipient, const MailItem& item);
-  // Presence goes offline and the session leaves the registry.
+  // The session leaves the core (presence offline, live deliveries stored).
   void EndLogin(PeerSession& s);
 
-  // Direct-link rendezvous (shard_p2p.cc).
-  void OnP2pRequest(PeerSession& s, const protocol::P2pRequest& r);
-  void OnP2pAnswer(PeerSession& s, const protocol::P2pAnswer& r);
-  // The contact `peer` of `s` if both sides have accepted, else nullptr.
-  const ContactView* AcceptedContact(const PeerSession& s, uint64_t peer) const;
-  // Sends P2P_CLOSED{reason} to `user`'s session, if online.
-  void CloseRendezvous(uint64_t user, uint64_t session_id, uint64_t peer_id,
-                       const std::string& peer_name,
-                       protocol::ErrorCode reason);
+  // core::Effects, called by core_ on this thread.
+  void Send(uint64_t session, const protocol::Message& message) override;
+  void Post(core::Envelope envelope) override;
+  void Store(core::StoreRequest request) override;
+  void EndSession(uint64_t session, protocol::ErrorCode reason) override;
+  // Hands each other loop the envelopes this turn made for it.
+  void FlushOutgoing();
+  void RunPostedEnvelopes();
 
   static int InterceptThunk(ENetHost* host, ENetEvent* event);
   int OnRawDatagram(ENetHost* host);
@@ -222,10 +169,16 @@ class Shard {
   std::thread thread_;
   int wake_fd_ = -1;
 
-  std::mutex posted_mutex_;
-  std::vector<std::function<void()>> posted_;
+  Mutex posted_mutex_;
+  std::vector<std::function<void()>> posted_ GUARDED_BY(posted_mutex_);
+  std::vector<core::Envelope> inbox_ GUARDED_BY(posted_mutex_);
 
   // Loop-thread state.
+  OwnerThread owner_;
+  core::LoopCore core_;
+  // Envelopes made this turn, by target loop; flushed once per turn.
+  std::vector<std::vector<core::Envelope>> outgoing_;
+
   std::unordered_map<uint64_t, std::unique_ptr<PeerSession>> sessions_;
   uint64_t next_session_id_ = 1;
   uint64_t now_ms_ = 0;

@@ -79,17 +79,17 @@ void Shard::HandleRequest(PeerSession& s, protocol::Message request) {
                              std::is_same_v<T, protocol::ContactBlock>) {
           OnContactRequest(s, request);
         } else if constexpr (std::is_same_v<T, protocol::ContactListRequest>) {
-          OnContactList(s, r);
+          core_.ContactList(s.id, r);
         } else if constexpr (std::is_same_v<T, protocol::SetPresence>) {
-          OnSetPresence(s, r);
+          core_.SetPresence(s.id, r);
         } else if constexpr (std::is_same_v<T, protocol::SendMessage>) {
           OnSendMessage(s, r);
         } else if constexpr (std::is_same_v<T, protocol::ItemAck>) {
-          OnItemAck(s, r);
+          core_.ItemAck(s.id, r, UnixNow());
         } else if constexpr (std::is_same_v<T, protocol::P2pRequest>) {
-          OnP2pRequest(s, r);
+          core_.P2pRequest(s.id, r, now_ms_);
         } else if constexpr (std::is_same_v<T, protocol::P2pAnswer>) {
-          OnP2pAnswer(s, r);
+          core_.P2pAnswer(s.id, r, now_ms_);
         }
       },
       request);
@@ -163,10 +163,12 @@ void Shard::FinishLogin(PeerSession& s, uint32_t request_id,
   s.login.client_version = context.client_version;
   s.login.login_unix = UnixNow();
   SendMessage(s, result);
-  std::optional<SessionRef> previous = shared_->registry->Claim(
-      outcome.user_id, {index_, s.id}, outcome.username);
-  if (previous)
-    shared_->shards[previous->shard]->KickReplaced(previous->session_id);
+  core::SessionFacts facts;
+  facts.observed = s.observed;
+  facts.lan = s.login.lan;
+  facts.can_link_directly = s.CanLinkDirectly();
+  s.address = core_.LoggedIn(s.id, outcome.user_id, outcome.username, facts,
+                             now_ms_);
   LoadLoginState(s);
 }
 

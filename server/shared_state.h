@@ -18,7 +18,7 @@
 #include "server/counters.h"
 #include "server/logger.h"
 #include "server/rate_limiter.h"
-#include "server/session_registry.h"
+#include "server/core/directory.h"
 #include "server/tcp_link.h"
 #include "server/worker_pool.h"
 
@@ -27,26 +27,6 @@ namespace hail::server {
 class Shard;
 class P2pBroker;
 class StunResponder;
-
-// A RateLimiter shared by every loop thread, so that spreading requests over
-// shards earns no extra budget.
-class LockedRateLimiter {
- public:
-  LockedRateLimiter(double burst, double refill_per_second, size_t max_keys)
-      : limiter_(burst, refill_per_second, max_keys) {}
-  bool TryAcquire(std::string_view key, uint64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return limiter_.TryAcquire(key, now_ms);
-  }
-  uint64_t RetryAfterMs(std::string_view key, uint64_t now_ms) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return limiter_.RetryAfterMs(key, now_ms);
-  }
-
- private:
-  std::mutex mutex_;
-  RateLimiter limiter_;
-};
 
 // Appends HAIL_KEYLOGFILE lines (debugging aid: it exposes session keys).
 class KeyLogWriter {
@@ -75,7 +55,7 @@ struct SharedState {
   WorkerPool* contact_worker = nullptr;
   // Store reads for the loops (login state, dedup lookups).
   WorkerPool* io_workers = nullptr;
-  SessionRegistry* registry = nullptr;
+  core::Directory* directory = nullptr;
   Counters* counters = nullptr;
   Logger* logger = nullptr;
   KeyLogWriter* key_log = nullptr;  // null unless HAIL_KEYLOGFILE is set

@@ -1,0 +1,685 @@
+// LoopCore: sessions, contacts, presence and messages (SPEC.md 8-10). The
+// direct-link rendezvous is in loop_core_p2p.cc.
+#include "server/core/loop_core.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+
+#include "protocol/account_rules.h"
+
+namespace hail::server::core {
+
+using protocol::ErrorCode;
+using protocol::Presence;
+using protocol::Relation;
+
+namespace {
+
+// Mailbox order, except that the messages of one conversation go in seq
+// order (a live message that fell back to the mailbox is stored after later
+// ones): each conversation's messages are sorted within the slots they hold.
+void OrderConversations(std::vector<MailItem>* mailbox) {
+  std::map<uint64_t, std::vector<size_t>> slots;
+  for (size_t i = 0; i < mailbox->size(); ++i) {
+    if ((*mailbox)[i].kind == MailItemKind::kMessage) {
+      slots[(*mailbox)[i].sender_id].push_back(i);
+    }
+  }
+  for (auto& [sender, positions] : slots) {
+    std::vector<MailItem> items;
+    for (size_t i : positions) items.push_back((*mailbox)[i]);
+    std::stable_sort(items.begin(), items.end(),
+                     [](const MailItem& a, const MailItem& b) {
+                       return a.conversation_seq < b.conversation_seq;
+                     });
+    for (size_t k = 0; k < positions.size(); ++k) {
+      (*mailbox)[positions[k]] = std::move(items[k]);
+    }
+  }
+}
+
+protocol::MessageAccepted Refusal(const protocol::ItemId& id, ErrorCode error) {
+  return protocol::MessageAccepted{id, error, 0, 0, 0};
+}
+
+protocol::MessageAccepted Accepted(const MailItem& item, protocol::Route route,
+                                   uint64_t seq) {
+  return protocol::MessageAccepted{item.item_id, ErrorCode::kOk,
+                                   static_cast<uint8_t>(route), seq,
+                                   item.accepted_unix};
+}
+
+// The receipt of SPEC.md 10.9, a mailbox item of the message's sender.
+MailItem MakeReceipt(const protocol::ItemId& message_id, uint64_t recipient,
+                     const std::string& recipient_name, uint64_t now_unix) {
+  MailItem receipt;
+  receipt.kind = MailItemKind::kReceipt;
+  randombytes_buf(receipt.item_id.data(), receipt.item_id.size());
+  receipt.sender_id = recipient;
+  receipt.sender_name = recipient_name;
+  receipt.ref_id = message_id;
+  receipt.accepted_unix = now_unix;
+  return receipt;
+}
+
+}  // namespace
+
+LoopCore::LoopCore(uint32_t loop, CoreServices services, Effects* effects)
+    : loop_(loop), services_(services), effects_(effects) {}
+
+LoopCore::Session* LoopCore::Find(uint64_t session) {
+  auto it = sessions_.find(session);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+LoopCore::Session* LoopCore::Find(const SessionAddress& address) {
+  if (address.loop != loop_) return nullptr;
+  Session* s = Find(address.session);
+  if (s == nullptr || s->address.generation != address.generation) {
+    return nullptr;
+  }
+  return s;
+}
+
+bool LoopCore::IsLoggedIn(uint64_t session) const {
+  return sessions_.count(session) != 0;
+}
+
+bool LoopCore::PostToUser(uint64_t user, Envelope::Payload payload) {
+  std::optional<SessionAddress> address =
+      services_.directory->AddressOf(user);
+  if (!address) return false;
+  effects_->Post(Envelope{*address, std::move(payload)});
+  return true;
+}
+
+void LoopCore::Send(Session& s, const protocol::Message& message) {
+  effects_->Send(s.address.session, message);
+}
+
+// --- sessions ---
+
+SessionAddress LoopCore::LoggedIn(uint64_t session, uint64_t user,
+                                  std::string username, SessionFacts facts,
+                                  uint64_t) {
+  owner_.Check();
+  SessionAddress address{loop_, session, next_generation_++};
+  Session& s = sessions_[session];
+  s = Session{};
+  s.address = address;
+  s.user = user;
+  s.username = username;
+  s.facts = facts;
+  if (std::optional<SessionAddress> previous =
+          services_.directory->Claim(user, address, std::move(username))) {
+    effects_->Post(Envelope{*previous, Kick{}});
+  }
+  return address;
+}
+
+void LoopCore::LoginLoaded(const SessionAddress& address,
+                           LoginSnapshot snapshot, uint64_t now_ms) {
+  owner_.Check();
+  Session* s = Find(address);
+  if (s == nullptr) return;  // ended while the store was read
+  for (LoginSnapshot::Contact& c : snapshot.contacts) {
+    s->contacts[c.user_id] = std::move(c.view);
+  }
+  for (const auto& [peer, view] : s->contacts) {
+    SendContactUpdate(*s, peer, view);
+  }
+  Send(*s, protocol::ContactListEnd{
+               0, static_cast<uint16_t>(s->contacts.size())});
+  OrderConversations(&snapshot.mailbox);
+  for (const MailItem& item : snapshot.mailbox) {
+    s->items_sent.insert({item.sender_id, item.item_id});
+    if (item.kind == MailItemKind::kMessage) {
+      s->unacked_stored[item.sender_id].insert(item.item_id);
+    }
+    SendMailItem(*s, item, /*from_mailbox=*/true);
+  }
+  services_.counters->mailbox_items_sent += snapshot.mailbox.size();
+  Send(*s, protocol::MailboxEnd{
+               static_cast<uint32_t>(snapshot.mailbox.size())});
+  s->ready = true;
+  std::vector<Envelope> held = std::move(s->held);
+  s->held.clear();
+  for (size_t i = 0; i < held.size(); ++i) {
+    Deliver(*s, std::move(held[i]), now_ms);
+    s = Find(address);
+    if (s == nullptr) {  // kicked by what it held
+      for (size_t k = i + 1; k < held.size(); ++k) {
+        Undeliverable(std::move(held[k]), now_ms);
+      }
+      return;
+    }
+  }
+  BroadcastPresence(*s, Presence::kOnline, "");
+}
+
+void LoopCore::Ended(uint64_t session, uint64_t now_ms) {
+  owner_.Check();
+  auto it = sessions_.find(session);
+  if (it == sessions_.end()) return;
+  Session s = std::move(it->second);
+  sessions_.erase(it);
+  bool current = services_.directory->Release(s.user, s.address);
+  if (current && s.ready) BroadcastPresence(s, Presence::kOffline, "");
+  for (Envelope& envelope : s.held) {
+    Undeliverable(std::move(envelope), now_ms);
+  }
+  // Live messages this session never acknowledged go to the mailbox; those
+  // still being accepted do so when their StoreDone finds the session gone.
+  for (auto& [key, pending] : s.pending_live) {
+    if (pending.deadline_ms != 0) StoreAfterLive(s.user, pending.item);
+  }
+}
+
+void LoopCore::Receive(Envelope envelope, uint64_t now_ms) {
+  owner_.Check();
+  if (auto* done = std::get_if<StoreDone>(&envelope.payload)) {
+    OnStoreDone(*done, now_ms);
+    return;
+  }
+  Session* s = Find(envelope.to);
+  if (s == nullptr) {
+    Undeliverable(std::move(envelope), now_ms);
+    return;
+  }
+  if (std::holds_alternative<Kick>(envelope.payload)) {
+    services_.counters->sessions_replaced++;
+    effects_->EndSession(s->address.session, ErrorCode::kSessionReplaced);
+    return;
+  }
+  if (!s->ready) {
+    s->held.push_back(std::move(envelope));
+    return;
+  }
+  Deliver(*s, std::move(envelope), now_ms);
+}
+
+void LoopCore::Deliver(Session& s, Envelope envelope, uint64_t now_ms) {
+  std::visit(
+      [&](auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, Kick>) {
+          services_.counters->sessions_replaced++;
+          effects_->EndSession(s.address.session, ErrorCode::kSessionReplaced);
+        } else if constexpr (std::is_same_v<T, PresenceOf>) {
+          auto it = s.contacts.find(p.user);
+          if (it == s.contacts.end() || !it->second.SeesPresence()) return;
+          services_.counters->presence_updates_sent++;
+          Send(s, p.update);
+        } else if constexpr (std::is_same_v<T, MessageForRecipient>) {
+          RouteMessage(s, std::move(p.item), std::move(p.record));
+        } else if constexpr (std::is_same_v<T, StoredItem>) {
+          // Sent once per session: the login mailbox may have had it.
+          if (!s.items_sent.insert({p.item.sender_id, p.item.item_id})
+                   .second) {
+            return;
+          }
+          if (p.item.kind == MailItemKind::kMessage) {
+            s.unacked_stored[p.item.sender_id].insert(p.item.item_id);
+          }
+          SendMailItem(s, p.item, /*from_mailbox=*/false);
+        } else if constexpr (std::is_same_v<T, Frames>) {
+          for (const protocol::Message& m : p.messages) Send(s, m);
+        } else if constexpr (std::is_same_v<T, ContactNews>) {
+          OnContactNews(s, p.change);
+        } else if constexpr (std::is_same_v<T, P2pOfferFor>) {
+          OnP2pOffer(s, p.rendezvous, now_ms);
+        } else if constexpr (std::is_same_v<T, P2pGoAhead>) {
+          OnP2pGoAhead(s, p, now_ms);
+        } else if constexpr (std::is_same_v<T, StoreDone>) {
+          OnStoreDone(p, now_ms);
+        }
+      },
+      envelope.payload);
+}
+
+void LoopCore::Undeliverable(Envelope envelope, uint64_t now_ms) {
+  std::visit(
+      [&](auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, MessageForRecipient>) {
+          // The recipient's session went while the message travelled: the
+          // mailbox takes it, and sends it on if the user is back.
+          StoreRequest request;
+          request.kind = StoreRequest::Kind::kAcceptStored;
+          request.loop = loop_;
+          request.recipient = p.record.recipient_id;
+          request.item = std::move(p.item);
+          request.record = std::move(p.record);
+          request.record.route = protocol::Route::kStored;
+          request.send_now = true;
+          effects_->Store(std::move(request));
+        } else if constexpr (std::is_same_v<T, P2pOfferFor>) {
+          const Rendezvous& r = p.rendezvous;
+          if (services_.p2p_broker->Take(r.session_id, r.peer, now_ms)) {
+            CloseRendezvous(r.requester, r.session_id, r.peer, r.peer_name,
+                            ErrorCode::kUnavailable);
+          }
+        } else if constexpr (std::is_same_v<T, P2pGoAhead>) {
+          const Rendezvous& r = p.rendezvous;
+          services_.counters->p2p_declined++;
+          CloseRendezvous(r.peer, r.session_id, r.requester, r.requester_name,
+                          ErrorCode::kUnavailable);
+        }
+        // Anything else was for that session only (presence, answers the
+        // sender gets again by resending, a kick of a session now gone);
+        // a stored item waits in the mailbox for the next login.
+      },
+      envelope.payload);
+}
+
+// --- contacts and presence ---
+
+void LoopCore::SendContactUpdate(Session& s, uint64_t peer,
+                                 const ContactView& view) {
+  protocol::ContactUpdate update;
+  update.user_id = peer;
+  update.username = view.username;
+  update.relation = static_cast<uint8_t>(view.mine);
+  update.presence = static_cast<uint8_t>(Presence::kOffline);
+  if (view.SeesPresence()) {
+    if (std::optional<OnlineUser> online = services_.directory->Find(peer)) {
+      update.presence = static_cast<uint8_t>(online->visible_presence());
+      update.status_text = online->visible_status();
+    }
+  }
+  Send(s, update);
+}
+
+void LoopCore::BroadcastPresence(Session& s, Presence presence,
+                                 const std::string& status) {
+  PresenceOf of;
+  of.user = s.user;
+  of.update.user_id = s.user;
+  of.update.username = s.username;
+  of.update.presence = static_cast<uint8_t>(
+      presence == Presence::kInvisible ? Presence::kOffline : presence);
+  of.update.status_text = presence == Presence::kInvisible ? "" : status;
+  for (const auto& [peer, view] : s.contacts) {
+    if (view.SeesPresence()) PostToUser(peer, of);
+  }
+}
+
+void LoopCore::SetPresence(uint64_t session,
+                           const protocol::SetPresence& r) {
+  owner_.Check();
+  Session* s = Find(session);
+  if (s == nullptr) return;
+  if (r.presence == 0 || r.presence >= protocol::kPresenceEnd ||
+      !protocol::IsValidUtf8(r.status_text)) {
+    Send(*s, protocol::RequestResult{r.request_id, ErrorCode::kInvalidText});
+    return;
+  }
+  auto presence = static_cast<Presence>(r.presence);
+  services_.directory->SetPresence(s->user, s->address, presence,
+                                   r.status_text);
+  Send(*s, protocol::RequestResult{r.request_id, ErrorCode::kOk});
+  if (s->ready) BroadcastPresence(*s, presence, r.status_text);
+}
+
+void LoopCore::ContactList(uint64_t session,
+                           const protocol::ContactListRequest& r) {
+  owner_.Check();
+  Session* s = Find(session);
+  if (s == nullptr) return;
+  for (const auto& [peer, view] : s->contacts) {
+    SendContactUpdate(*s, peer, view);
+  }
+  Send(*s, protocol::ContactListEnd{
+               r.request_id, static_cast<uint16_t>(s->contacts.size())});
+}
+
+void LoopCore::ContactChanged(uint64_t session, uint32_t request_id,
+                              const ContactChange& change) {
+  owner_.Check();
+  Session* s = Find(session);
+  if (s == nullptr) return;
+  Send(*s, protocol::RequestResult{request_id, change.error});
+  if (change.error != ErrorCode::kOk) return;
+  if (change.my_side_changed) {
+    ContactView& view = s->contacts[change.peer];
+    view.username = change.peer_name;
+    view.mine = change.my_relation;
+    if (change.peer_side_changed) view.theirs = change.peer_relation;
+    SendContactUpdate(*s, change.peer, view);
+    if (view.mine == Relation::kNone) s->contacts.erase(change.peer);
+  }
+  if (change.peer_side_changed || change.notice_for_peer ||
+      change.now_apart) {
+    PostToUser(change.peer, ContactNews{change});
+  }
+}
+
+void LoopCore::OnContactNews(Session& s, const ContactChange& change) {
+  uint64_t me = change.me;  // who made the change
+  ContactView& view = s.contacts[me];
+  view.username = change.my_name;
+  view.theirs = change.my_relation;
+  if (change.peer_side_changed) {
+    view.mine = change.peer_relation;
+    SendContactUpdate(s, me, view);
+  } else if (change.now_apart) {
+    // Told nothing about why: the user just looks offline.
+    protocol::PresenceUpdate offline;
+    offline.user_id = me;
+    offline.username = change.my_name;
+    offline.presence = static_cast<uint8_t>(Presence::kOffline);
+    Send(s, offline);
+  }
+  if (view.mine == Relation::kNone) s.contacts.erase(me);
+  if (change.notice_for_peer &&
+      s.items_sent
+          .insert({change.notice_for_peer->sender_id,
+                   change.notice_for_peer->item_id})
+          .second) {
+    SendMailItem(s, *change.notice_for_peer, false);
+  }
+  if (change.now_accepted) {
+    // This user's presence, for the one who just accepted.
+    protocol::PresenceUpdate update;
+    update.user_id = s.user;
+    update.username = s.username;
+    if (std::optional<OnlineUser> online = services_.directory->Find(s.user)) {
+      update.presence = static_cast<uint8_t>(online->visible_presence());
+      update.status_text = online->visible_status();
+    }
+    if (PostToUser(me, Frames{{update}})) {
+      services_.counters->presence_updates_sent++;
+    }
+  }
+}
+
+// --- messages ---
+
+void LoopCore::SendMailItem(Session& s, const MailItem& item,
+                            bool from_mailbox) {
+  switch (item.kind) {
+    case MailItemKind::kMessage: {
+      protocol::MessageDeliver deliver;
+      deliver.message_id = item.item_id;
+      deliver.sender_id = item.sender_id;
+      deliver.sender = item.sender_name;
+      deliver.seq = item.conversation_seq;
+      deliver.accepted_unix = item.accepted_unix;
+      deliver.from_mailbox = from_mailbox ? 1 : 0;
+      deliver.text = item.text;
+      Send(s, deliver);
+      return;
+    }
+    case MailItemKind::kContactRequest:
+      Send(s, protocol::ContactRequestNotice{item.item_id, item.sender_id,
+                                             item.sender_name, item.text,
+                                             item.accepted_unix});
+      return;
+    case MailItemKind::kContactAnswer:
+      Send(s, protocol::ContactAnswerNotice{item.item_id, item.sender_id,
+                                            item.sender_name, item.flag,
+                                            item.accepted_unix});
+      return;
+    case MailItemKind::kReceipt:
+      Send(s, protocol::DeliveryReceipt{item.item_id, item.ref_id,
+                                        item.sender_id, item.sender_name,
+                                        item.accepted_unix});
+      return;
+  }
+}
+
+void LoopCore::AnswerSender(uint64_t sender,
+                            const protocol::MessageAccepted& answer) {
+  // A sender who has gone gets the same answer again when it resends the
+  // message id after reconnecting (SPEC.md 10.5).
+  PostToUser(sender, Frames{{answer}});
+}
+
+bool LoopCore::HasPendingFrom(const Session& s, uint64_t sender) const {
+  auto stored = s.unacked_stored.find(sender);
+  if (stored != s.unacked_stored.end() && !stored->second.empty()) return true;
+  auto live = s.pending_live.lower_bound({sender, protocol::ItemId{}});
+  return live != s.pending_live.end() && live->first.first == sender;
+}
+
+void LoopCore::SendMessage(uint64_t session, const protocol::SendMessage& r,
+                           const MessageLookup& lookup, uint64_t now_unix) {
+  owner_.Check();
+  Session* s = Find(session);
+  if (s == nullptr) return;
+  auto refuse = [&](ErrorCode error) {
+    services_.counters->messages_refused++;
+    Send(*s, Refusal(r.message_id, error));
+  };
+  if (lookup.recipient == 0) return refuse(ErrorCode::kUserNotFound);
+  std::array<uint8_t, 32> hash = MessageContentHash(lookup.recipient, r.text);
+  if (lookup.sent) {
+    services_.counters->messages_deduplicated++;
+    const SentRecord& sent = *lookup.sent;
+    if (sent.recipient_id != lookup.recipient || sent.content_hash != hash) {
+      return refuse(ErrorCode::kIdReused);
+    }
+    Send(*s, protocol::MessageAccepted{
+                 r.message_id, ErrorCode::kOk,
+                 static_cast<uint8_t>(sent.route), sent.conversation_seq,
+                 sent.accepted_unix});
+    return;
+  }
+  if (lookup.recipient == s->user || lookup.mine != Relation::kAccepted) {
+    return refuse(ErrorCode::kNotAContact);
+  }
+  MailItem item;
+  item.kind = MailItemKind::kMessage;
+  item.item_id = r.message_id;
+  item.sender_id = s->user;
+  item.sender_name = s->username;
+  item.text = r.text;
+  item.accepted_unix = now_unix;
+  SentRecord record;
+  record.recipient_id = lookup.recipient;
+  record.content_hash = hash;
+  record.accepted_unix = now_unix;
+  record.route = protocol::Route::kStored;
+
+  StoreRequest request;
+  request.loop = loop_;
+  request.recipient = lookup.recipient;
+  if (lookup.theirs == Relation::kBlocked) {
+    // Accepted and dropped: the sender cannot tell (SPEC.md 10.11).
+    request.kind = StoreRequest::Kind::kAcceptBlocked;
+    request.item = std::move(item);
+    request.record = std::move(record);
+    effects_->Store(std::move(request));
+    return;
+  }
+  std::optional<SessionAddress> online =
+      services_.directory->AddressOf(lookup.recipient);
+  if (online) {
+    effects_->Post(Envelope{*online, MessageForRecipient{std::move(item),
+                                                         std::move(record)}});
+    return;
+  }
+  // Stored; sent on at once should the recipient log in meanwhile.
+  request.kind = StoreRequest::Kind::kAcceptStored;
+  request.item = std::move(item);
+  request.record = std::move(record);
+  request.send_now = true;
+  effects_->Store(std::move(request));
+}
+
+void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
+  StoreRequest request;
+  request.loop = loop_;
+  request.recipient = r.user;
+  if (HasPendingFrom(r, item.sender_id)) {
+    // Something older from this sender is still open: the mailbox keeps
+    // the conversation in order (SPEC.md 10.6).
+    request.kind = StoreRequest::Kind::kAcceptStored;
+    record.route = protocol::Route::kStored;
+    request.send_now = true;
+  } else {
+    request.kind = StoreRequest::Kind::kAcceptLive;
+    request.session = r.address;
+    record.route = protocol::Route::kLive;
+    // Open from now on: a later message of this conversation is stored.
+    r.pending_live[{item.sender_id, item.item_id}] = PendingLive{item, 0};
+  }
+  request.item = std::move(item);
+  request.record = std::move(record);
+  effects_->Store(std::move(request));
+}
+
+void LoopCore::StoreAfterLive(uint64_t recipient, const MailItem& item) {
+  services_.counters->live_fallbacks_stored++;
+  StoreRequest request;
+  request.kind = StoreRequest::Kind::kStoreAfterLive;
+  request.loop = loop_;
+  request.recipient = recipient;
+  request.item = item;
+  effects_->Store(std::move(request));
+}
+
+void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
+  const StoreRequest& request = done.request;
+  const MailItem& item = request.item;
+  uint64_t sender = item.sender_id;
+  switch (request.kind) {
+    case StoreRequest::Kind::kAcceptLive: {
+      Session* r = Find(request.session);
+      auto key = std::make_pair(sender, item.item_id);
+      if (done.error != ErrorCode::kOk) {
+        if (r != nullptr) r->pending_live.erase(key);
+        services_.counters->messages_refused++;
+        AnswerSender(sender, Refusal(item.item_id, done.error));
+        return;
+      }
+      MailItem live = item;
+      live.conversation_seq = done.conversation_seq;
+      if (r == nullptr || r->pending_live.count(key) == 0) {
+        StoreAfterLive(request.recipient, live);  // gone meanwhile
+        return;
+      }
+      r->pending_live[key] = PendingLive{live, now_ms + kLiveAckTimeoutMs};
+      SendMailItem(*r, live, /*from_mailbox=*/false);
+      return;
+    }
+    case StoreRequest::Kind::kAcceptStored: {
+      if (done.error != ErrorCode::kOk) {
+        services_.counters->messages_refused++;
+        AnswerSender(sender, Refusal(item.item_id, done.error));
+        return;
+      }
+      services_.counters->messages_stored++;
+      AnswerSender(sender, Accepted(item, protocol::Route::kStored,
+                                    done.conversation_seq));
+      if (request.send_now) {
+        MailItem stored = item;
+        stored.conversation_seq = done.conversation_seq;
+        PostToUser(request.recipient, StoredItem{std::move(stored)});
+      }
+      return;
+    }
+    case StoreRequest::Kind::kAcceptBlocked:
+      if (done.error != ErrorCode::kOk) return;
+      services_.counters->messages_dropped_blocked++;
+      AnswerSender(sender, Accepted(item, protocol::Route::kStored,
+                                    done.conversation_seq));
+      return;
+    case StoreRequest::Kind::kStoreAfterLive:
+      if (done.error != ErrorCode::kOk) return;
+      AnswerSender(sender, Accepted(item, protocol::Route::kStored,
+                                    item.conversation_seq));
+      return;
+    case StoreRequest::Kind::kReceipt: {
+      Frames frames;
+      if (request.live_answer) frames.messages.push_back(*request.live_answer);
+      if (done.error == ErrorCode::kOk) {
+        services_.counters->receipts_sent++;
+        frames.messages.push_back(protocol::DeliveryReceipt{
+            item.item_id, item.ref_id, item.sender_id, item.sender_name,
+            item.accepted_unix});
+      } else {
+        services_.counters->notices_dropped++;
+      }
+      if (!frames.messages.empty()) {
+        PostToUser(request.recipient, std::move(frames));
+      }
+      return;
+    }
+    case StoreRequest::Kind::kAcknowledge: {
+      // A stored message that is acknowledged earns its sender a receipt.
+      if (done.error != ErrorCode::kOk || !done.found || sender == 0) return;
+      StoreRequest receipt;
+      receipt.kind = StoreRequest::Kind::kReceipt;
+      receipt.loop = loop_;
+      receipt.recipient = sender;
+      receipt.item = MakeReceipt(item.item_id, request.recipient,
+                                 request.recipient_name, request.now_unix);
+      effects_->Store(std::move(receipt));
+      return;
+    }
+  }
+}
+
+void LoopCore::ItemAck(uint64_t session, const protocol::ItemAck& r,
+                       uint64_t now_unix) {
+  owner_.Check();
+  Session* s = Find(session);
+  if (s == nullptr) return;
+  services_.counters->items_acknowledged++;
+  auto pending = s->pending_live.find({r.sender_id, r.item_id});
+  if (pending != s->pending_live.end() && pending->second.deadline_ms != 0) {
+    // Delivered live: the sender hears LIVE once the receipt is durable,
+    // which also makes the message's record durable (one log).
+    const MailItem& item = pending->second.item;
+    services_.counters->messages_live++;
+    StoreRequest receipt;
+    receipt.kind = StoreRequest::Kind::kReceipt;
+    receipt.loop = loop_;
+    receipt.recipient = item.sender_id;
+    receipt.item = MakeReceipt(item.item_id, s->user, s->username, now_unix);
+    receipt.live_answer =
+        Accepted(item, protocol::Route::kLive, item.conversation_seq);
+    s->pending_live.erase(pending);
+    effects_->Store(std::move(receipt));
+    return;
+  }
+  auto open = s->unacked_stored.find(r.sender_id);
+  if (open != s->unacked_stored.end()) {
+    open->second.erase(r.item_id);
+    if (open->second.empty()) s->unacked_stored.erase(open);
+  }
+  // Whatever is in the mailbox under this id goes.
+  StoreRequest acknowledge;
+  acknowledge.kind = StoreRequest::Kind::kAcknowledge;
+  acknowledge.loop = loop_;
+  acknowledge.recipient = s->user;
+  acknowledge.recipient_name = s->username;
+  acknowledge.now_unix = now_unix;
+  acknowledge.item.item_id = r.item_id;
+  acknowledge.item.sender_id = r.sender_id;
+  effects_->Store(std::move(acknowledge));
+}
+
+void LoopCore::Tick(uint64_t now_ms) {
+  owner_.Check();
+  for (auto& [id, s] : sessions_) {
+    for (auto it = s.pending_live.begin(); it != s.pending_live.end();) {
+      if (it->second.deadline_ms == 0 || now_ms < it->second.deadline_ms) {
+        ++it;
+        continue;
+      }
+      // Unresponsive recipient: the mailbox keeps the message; it stays
+      // open (pending) for ordering until acknowledged.
+      MailItem item = std::move(it->second.item);
+      it = s.pending_live.erase(it);
+      s.unacked_stored[item.sender_id].insert(item.item_id);
+      StoreAfterLive(s.user, item);
+    }
+  }
+}
+
+}  // namespace hail::server::core

@@ -1,0 +1,65 @@
+// What the routing core asks of the mailbox store, and what comes back. The
+// core never touches the store: it emits a StoreRequest, the loop runs it
+// (server/store_bridge.h), and the StoreDone returns to the loop that asked
+// (request.loop), inside an Envelope. Synced requests are durable before
+// their StoreDone; buffered ones are written but not yet synced (the next
+// synced write of the store covers them: one LevelDB log).
+#ifndef HAIL_SERVER_CORE_STORE_REQUEST_H_
+#define HAIL_SERVER_CORE_STORE_REQUEST_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "protocol/chat_messages.h"
+#include "protocol/error_code.h"
+#include "server/core/mail_item.h"
+#include "server/core/session_address.h"
+
+namespace hail::server::core {
+
+struct StoreRequest {
+  enum class Kind : uint8_t {
+    // Seq and dedup record for a live delivery to `session`; buffered.
+    kAcceptLive,
+    // Seq, dedup record and a mailbox entry for `recipient` (quotas apply);
+    // synced. With send_now the entry goes to the recipient once stored.
+    kAcceptStored,
+    // Seq and dedup record of a message the recipient blocked; synced.
+    kAcceptBlocked,
+    // A live delivery without ITEM_ACK goes into the mailbox; synced.
+    kStoreAfterLive,
+    // The receipt `item` into the mailbox of `recipient` (the message's
+    // sender); synced. `live_answer` is sent before it.
+    kReceipt,
+    // Deletes the entry (item.item_id, item.sender_id) of `recipient`'s
+    // mailbox; buffered (a lost delete only repeats a delivery).
+    kAcknowledge,
+  };
+  Kind kind = Kind::kAcceptLive;
+  uint32_t loop = 0;         // where StoreDone goes
+  SessionAddress session;    // kAcceptLive: the recipient's session
+  uint64_t recipient = 0;    // whose mailbox (or conversation partner)
+  std::string recipient_name;  // kAcknowledge: for the receipt it may earn
+  uint64_t now_unix = 0;       // kAcknowledge: the receipt's time
+  MailItem item;
+  SentRecord record;
+  bool send_now = false;
+  std::optional<protocol::MessageAccepted> live_answer;
+
+  bool synced() const {
+    return kind != Kind::kAcceptLive && kind != Kind::kAcknowledge;
+  }
+};
+
+struct StoreDone {
+  StoreRequest request;
+  // kOk, kMailboxFull (nothing written), or kInternal (store failure).
+  protocol::ErrorCode error = protocol::ErrorCode::kOk;
+  uint64_t conversation_seq = 0;  // the accepts
+  bool found = false;             // kAcknowledge: an entry was deleted
+};
+
+}  // namespace hail::server::core
+
+#endif  // HAIL_SERVER_CORE_STORE_REQUEST_H_
