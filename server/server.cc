@@ -5,6 +5,7 @@
 #include "nat/address_class.h"
 #include "protocol/account_rules.h"
 #include "protocol/text.h"
+#include "server/port_check.h"
 #include "server/stun_responder.h"
 #include "server/stun_socket.h"
 
@@ -110,6 +111,8 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.tcp_per_ip = s.tcp_per_ip_.get();
 
   protocol::Endpoint listen = config.listen;
+  Status udp_free = CheckPortFree(listen, PortKind::kUdp);
+  if (!udp_free.ok()) return udp_free;
   for (unsigned i = 0; i < config.loop_threads; ++i) {
     auto shard = std::make_unique<Shard>(i, &s.shared_);
     Status bound = shard->Bind(listen);
@@ -124,6 +127,8 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   protocol::Endpoint tcp_listen = listen;
   tcp_listen.port = config.tcp_port.value_or(listen.port);
   if (!config.tcp_port || *config.tcp_port != 0) {
+    Status tcp_free = CheckPortFree(tcp_listen, PortKind::kTcp);
+    if (!tcp_free.ok()) return tcp_free;
     for (auto& shard : s.shards_) {
       Status listening = shard->ListenTcp(tcp_listen);
       if (!listening.ok()) return listening;

@@ -372,5 +372,62 @@ TEST_F(ChatTest, StoredMessageSurvivesKillNineTwentyTimes) {
   }
 }
 
+// Issue 9: with several loops a live message went to whoever held the
+// recipient's session id on the sender's loop. Eight pairs on four loops:
+// each message reaches its addressee, live, and nobody else.
+TEST_F(ChatTest, EightPairsOnFourLoopsEachMessageReachesOnlyItsAddressee) {
+  ASSERT_EQ(haild_->Stop(), 0);
+  StartHaild({"--loop-threads", "4"});
+  constexpr int kPairs = 8;
+  std::vector<std::unique_ptr<TestClient>> anns, bobs;
+  // Clients answer ENet's pings only when polled: keep everyone polled
+  // while the others log in, or the server rightly times them out.
+  auto poll_everyone = [&] {
+    for (auto* side : {&anns, &bobs}) {
+      for (auto& c : *side) {
+        while (auto event = (*c)->Poll(0)) c->Keep(std::move(*event));
+      }
+    }
+  };
+  for (int i = 1; i <= kPairs; ++i) {
+    anns.push_back(LogIn("ann" + std::to_string(i)));
+    poll_everyone();
+    bobs.push_back(LogIn("bob" + std::to_string(i)));
+    poll_everyone();
+    Befriend(*anns.back(), "ann" + std::to_string(i), *bobs.back(),
+             "bob" + std::to_string(i));
+    poll_everyone();
+  }
+  for (int round = 1; round <= 2; ++round) {
+    for (int i = 0; i < kPairs; ++i) {
+      std::string text = "for bob" + std::to_string(i + 1) + " #" +
+                         std::to_string(round);
+      auto id = (*anns[i])->SendMessage("bob" + std::to_string(i + 1), text);
+      ASSERT_TRUE(id.ok());
+      auto got = bobs[i]->WaitUntil<client::MessageReceived>(
+          [&](const client::MessageReceived& m) { return m.text == text; });
+      ASSERT_TRUE(got) << text << " never reached bob" << i + 1;
+      poll_everyone();
+      EXPECT_EQ(got->sender, "ann" + std::to_string(i + 1));
+      auto accepted = anns[i]->WaitUntil<client::MessageAccepted>(
+          [&](const client::MessageAccepted& a) {
+            return a.message_id == *id;
+          });
+      ASSERT_TRUE(accepted) << text;
+      EXPECT_EQ(accepted->error, ErrorCode::kOk);
+      EXPECT_EQ(accepted->route, Route::kLive) << text;
+    }
+  }
+  // Nobody got anything else.
+  for (int i = 0; i < kPairs; ++i) {
+    bobs[i]->Drain(100);
+    anns[i]->Drain(100);
+    EXPECT_TRUE(bobs[i]->Take<client::MessageReceived>().empty())
+        << "bob" << i + 1;
+    EXPECT_TRUE(anns[i]->Take<client::MessageReceived>().empty())
+        << "ann" << i + 1;
+  }
+}
+
 }  // namespace
 }  // namespace hail::testing

@@ -1,5 +1,8 @@
 #include "tests/integration/haild_process.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -9,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -102,6 +107,13 @@ bool HaildProcess::Start(const std::vector<std::string>& extra_args,
       HAILD_PATH, "--data-dir", data_dir_.string(), "--listen",
       placement_.host + ":" + std::to_string(port_)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // The multi-loop runs of the suite (tests/CMakeLists.txt) set this; a
+  // test that chooses its own loop count keeps it.
+  const char* loops = std::getenv("HAIL_TEST_LOOP_THREADS");
+  if (loops != nullptr && *loops != '\0' &&
+      std::find(args.begin(), args.end(), "--loop-threads") == args.end()) {
+    args.insert(args.end(), {"--loop-threads", loops});
+  }
   if (!placement_.netns.empty()) {
     // `ip netns exec` execs haild in place, so pid_ stays haild's pid.
     args.insert(args.begin(), {"ip", "netns", "exec", placement_.netns});

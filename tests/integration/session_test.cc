@@ -35,6 +35,47 @@ bool Contains(const std::vector<uint8_t>& haystack, const std::string& needle) {
                      needle.end()) != haystack.end();
 }
 
+// Issue 9: a second haild on the same port with another data dir used to
+// bind too (SO_REUSEPORT) and silently take part of the traffic.
+TEST(PortTest, SecondHaildOnTheSameUdpPortRefusesToStart) {
+  TempDir dir;
+  uint16_t port = FreeUdpPort();
+  HaildProcess first(dir.path() / "first", port);
+  ASSERT_TRUE(first.Start()) << first.log();
+  HaildProcess second(dir.path() / "second", port);
+  EXPECT_FALSE(second.Start({"--tcp-port", "0", "--stun-alt-port", "0"}));
+  EXPECT_NE(second.log().find("UDP port 127.0.0.1:" + std::to_string(port) +
+                              " is already in use by another process"),
+            std::string::npos)
+      << second.log();
+  // The first one still serves.
+  TestClient c(dir.path() / "home", port);
+  EXPECT_TRUE(c.Connect()) << first.log();
+}
+
+TEST(PortTest, HaildRefusesATcpPortAnotherProcessListensOn) {
+  TempDir dir;
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address),
+                 sizeof address),
+            0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  socklen_t length = sizeof address;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  uint16_t tcp_port = ntohs(address.sin_port);
+  HaildProcess haild(dir.path() / "data", FreeUdpPort());
+  EXPECT_FALSE(haild.Start({"--tcp-port", std::to_string(tcp_port)}));
+  EXPECT_NE(haild.log().find("TCP port 127.0.0.1:" + std::to_string(tcp_port) +
+                             " is already in use by another process"),
+            std::string::npos)
+      << haild.log();
+  close(listener);
+}
+
 TEST(ConfidentialityTest, RegistrationAndLoginBytesShowNoUsernameOrPassword) {
   TempDir dir;
   HaildProcess haild(dir.path() / "data", FreeUdpPort());
