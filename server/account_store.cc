@@ -254,15 +254,18 @@ Result<UserRecord> DecodeUserRecord(uint64_t user_id,
 }
 
 Result<std::unique_ptr<AccountStore>> AccountStore::Open(
-    const std::filesystem::path& dir) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) {
-    return Status::IoError("cannot create " + dir.string() + ": " +
-                           error.message());
+    const std::filesystem::path& dir, leveldb::Env* env) {
+  if (env == nullptr) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+      return Status::IoError("cannot create " + dir.string() + ": " +
+                             error.message());
+    }
   }
   leveldb::Options options;
   options.create_if_missing = true;
+  if (env != nullptr) options.env = env;
   leveldb::DB* raw_db = nullptr;
   leveldb::Status status = leveldb::DB::Open(options, dir.string(), &raw_db);
   if (IsLockHeld(status)) {

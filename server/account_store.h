@@ -29,6 +29,7 @@
 
 namespace leveldb {
 class DB;
+class Env;
 }  // namespace leveldb
 
 namespace hail::server {
@@ -78,9 +79,10 @@ class AccountStore {
   // parent directories are created too). Returns Busy when another
   // AccountStore (in this or another process) holds the database lock,
   // Corruption for an unknown schema version or missing metadata, IoError
-  // for other failures.
+  // for other failures. With `env` (tests: LevelDB's in-memory Env, which
+  // must outlive the store) the files live there instead of on disk.
   static Result<std::unique_ptr<AccountStore>> Open(
-      const std::filesystem::path& dir);
+      const std::filesystem::path& dir, leveldb::Env* env = nullptr);
 
   // The database itself, shared with the data dir's other stores (contacts
   // and mailbox); valid for this store's lifetime.

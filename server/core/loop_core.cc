@@ -516,10 +516,13 @@ void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
   request.recipient = r.user;
   if (HasPendingFrom(r, item.sender_id)) {
     // Something older from this sender is still open: the mailbox keeps
-    // the conversation in order (SPEC.md 10.6).
+    // the conversation in order (SPEC.md 10.6). Open from now on, and sent
+    // from here once stored, so that nothing later overtakes it.
     request.kind = StoreRequest::Kind::kAcceptStored;
+    request.session = r.address;
     record.route = protocol::Route::kStored;
     request.send_now = true;
+    r.unacked_stored[item.sender_id].insert(item.item_id);
   } else {
     request.kind = StoreRequest::Kind::kAcceptLive;
     request.session = r.address;
@@ -567,7 +570,17 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
       return;
     }
     case StoreRequest::Kind::kAcceptStored: {
+      // Routed at a session of this loop: that session, if still there.
+      Session* r = request.session.session != 0 ? Find(request.session)
+                                                : nullptr;
       if (done.error != ErrorCode::kOk) {
+        if (r != nullptr) {
+          auto open = r->unacked_stored.find(sender);
+          if (open != r->unacked_stored.end()) {
+            open->second.erase(item.item_id);
+            if (open->second.empty()) r->unacked_stored.erase(open);
+          }
+        }
         services_.counters->messages_refused++;
         AnswerSender(sender, Refusal(item.item_id, done.error));
         return;
@@ -575,9 +588,14 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
       services_.counters->messages_stored++;
       AnswerSender(sender, Accepted(item, protocol::Route::kStored,
                                     done.conversation_seq));
-      if (request.send_now) {
-        MailItem stored = item;
-        stored.conversation_seq = done.conversation_seq;
+      if (!request.send_now) return;
+      MailItem stored = item;
+      stored.conversation_seq = done.conversation_seq;
+      if (r != nullptr) {
+        if (r->items_sent.insert({sender, stored.item_id}).second) {
+          SendMailItem(*r, stored, /*from_mailbox=*/false);
+        }
+      } else {
         PostToUser(request.recipient, StoredItem{std::move(stored)});
       }
       return;

@@ -1,0 +1,303 @@
+// Issue 9: the routing cores of several loops, driven by the simulator
+// (tests/support/core_simulator.h) with virtual time and the real stores:
+// cross-loop delivery, presence and session replacement with many users.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/support/core_simulator.h"
+
+namespace hail::testing {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::ItemId;
+using protocol::Presence;
+using protocol::Route;
+using SessionKey = CoreSimulator::SessionKey;
+
+// Users in groups whose members are all each other's contacts.
+struct Population {
+  std::vector<uint64_t> users;
+  std::map<uint64_t, std::vector<uint64_t>> contacts;
+};
+
+Population MakeGroups(CoreSimulator& sim, int users, int group) {
+  Population p;
+  for (int i = 0; i < users; ++i) {
+    p.users.push_back(sim.CreateUser("user" + std::to_string(i)));
+  }
+  for (int start = 0; start < users; start += group) {
+    for (int a = start; a < start + group && a < users; ++a) {
+      for (int b = a + 1; b < start + group && b < users; ++b) {
+        sim.Befriend(p.users[a], p.users[b]);
+        p.contacts[p.users[a]].push_back(p.users[b]);
+        p.contacts[p.users[b]].push_back(p.users[a]);
+      }
+    }
+  }
+  return p;
+}
+
+struct Sent {
+  uint64_t sender = 0;
+  uint64_t recipient = 0;
+  SessionKey from;
+};
+
+// Who received each message, and how often per session.
+struct Receptions {
+  std::map<std::pair<uint64_t, ItemId>, std::set<uint64_t>> users;
+  std::map<std::pair<uint64_t, ItemId>, std::map<SessionKey, int>> per_session;
+};
+
+Receptions Collect(const CoreSimulator& sim) {
+  Receptions r;
+  for (const auto& [key, log] : sim.logs()) {
+    for (const protocol::MessageDeliver& d : log.delivered) {
+      r.users[{d.sender_id, d.message_id}].insert(log.user);
+      r.per_session[{d.sender_id, d.message_id}][key]++;
+    }
+  }
+  return r;
+}
+
+// Each session gets each conversation in seq order (SPEC.md 10.8).
+void ExpectConversationsInSeqOrder(const CoreSimulator& sim) {
+  for (const auto& [key, log] : sim.logs()) {
+    std::map<uint64_t, uint64_t> last_seq;
+    for (const protocol::MessageDeliver& d : log.delivered) {
+      EXPECT_GT(d.seq, last_seq[d.sender_id])
+          << sim.NameOf(log.user) << " got " << sim.NameOf(d.sender_id)
+          << "'s messages out of order";
+      last_seq[d.sender_id] = d.seq;
+    }
+  }
+}
+
+// Random churn: messages between online contacts, logins that replace
+// sessions on other loops, logouts and returns, presence changes, and
+// recipients that stop acknowledging for a while.
+std::map<ItemId, Sent> Churn(CoreSimulator& sim, const Population& p,
+                             int steps) {
+  std::map<ItemId, Sent> sent;
+  auto& random = sim.random();
+  auto pick = [&](size_t n) { return static_cast<size_t>(random() % n); };
+  for (int step = 0; step < steps; ++step) {
+    uint64_t user = p.users[pick(p.users.size())];
+    std::optional<SessionKey> session = sim.SessionOf(user);
+    int action = static_cast<int>(random() % 100);
+    if (!session) {
+      if (action < 30) sim.LogIn(user, static_cast<uint32_t>(pick(sim.loops())));
+    } else if (action < 70) {
+      const std::vector<uint64_t>& mine = p.contacts.at(user);
+      uint64_t to = mine[pick(mine.size())];
+      ItemId id = sim.SendMessage(*session, to, "m" + std::to_string(step));
+      sent[id] = Sent{user, to, *session};
+    } else if (action < 76) {
+      // The same user logs in again, most often on another loop.
+      sim.LogIn(user, static_cast<uint32_t>(pick(sim.loops())));
+    } else if (action < 80) {
+      sim.LogOut(*session);
+    } else if (action < 88) {
+      static const Presence kChoices[] = {Presence::kOnline, Presence::kAway,
+                                          Presence::kBusy,
+                                          Presence::kInvisible};
+      sim.SetPresence(*session, kChoices[pick(4)], "s" + std::to_string(step));
+    } else if (action < 90) {
+      sim.SetResponsive(*session, false);  // misses acks: 3 s fallback
+    } else {
+      sim.RunFor(1 + pick(3));
+    }
+  }
+  return sent;
+}
+
+class CoreSimulationTest : public ::testing::Test {
+ protected:
+  CoreSimulator sim_{CoreSimulator::Options{4, 20261203, 2}};
+};
+
+TEST_F(CoreSimulationTest,
+       ManyUsersOnFourLoopsEachMessageReachesOnlyItsRecipient) {
+  Population p = MakeGroups(sim_, 200, 6);
+  for (size_t i = 0; i < p.users.size(); ++i) {
+    sim_.LogIn(p.users[i], static_cast<uint32_t>(i % sim_.loops()));
+  }
+  sim_.RunFor(50);
+  std::map<ItemId, Sent> sent = Churn(sim_, p, 4000);
+  sim_.RunUntilQuiet();
+  // Everyone comes back (responsive) and gets what the mailbox kept.
+  for (uint64_t user : p.users) {
+    sim_.LogIn(user, static_cast<uint32_t>(user % sim_.loops()));
+  }
+  sim_.RunUntilQuiet();
+
+  ASSERT_GT(sent.size(), 1500u);
+  ExpectConversationsInSeqOrder(sim_);
+  Receptions received = Collect(sim_);
+  size_t accepted = 0;
+  for (const auto& [id, s] : sent) {
+    std::set<uint64_t>& users = received.users[{s.sender, id}];
+    // Nobody but the addressee ever gets it.
+    for (uint64_t user : users) {
+      EXPECT_EQ(user, s.recipient) << "message from " << sim_.NameOf(s.sender)
+                                   << " reached " << sim_.NameOf(user);
+    }
+    // No session gets it twice.
+    for (const auto& [key, count] : received.per_session[{s.sender, id}]) {
+      EXPECT_EQ(count, 1) << "delivered " << count << " times to one session";
+    }
+    // What the server accepted reaches the addressee.
+    const CoreSimulator::ClientLog& from = sim_.Log(s.from);
+    bool ok = false;
+    for (const protocol::MessageAccepted& a : from.answers) {
+      if (a.message_id == id && a.error == ErrorCode::kOk) ok = true;
+    }
+    if (ok) {
+      ++accepted;
+      EXPECT_EQ(users.count(s.recipient), 1u)
+          << "accepted message never reached " << sim_.NameOf(s.recipient);
+    }
+  }
+  EXPECT_GT(accepted, sent.size() / 2);
+  EXPECT_GT(sim_.counters().messages_live.load(), 0u);
+  EXPECT_GT(sim_.counters().live_fallbacks_stored.load(), 0u);
+}
+
+TEST_F(CoreSimulationTest, SessionsThatLastGetExactlyOneAnswerPerMessage) {
+  Population p = MakeGroups(sim_, 60, 4);
+  std::map<uint64_t, SessionKey> session;
+  for (size_t i = 0; i < p.users.size(); ++i) {
+    session[p.users[i]] =
+        sim_.LogIn(p.users[i], static_cast<uint32_t>(i % sim_.loops()));
+  }
+  sim_.RunFor(50);
+  std::map<ItemId, SessionKey> sent;
+  for (int round = 0; round < 40; ++round) {
+    for (uint64_t user : p.users) {
+      uint64_t to = p.contacts.at(user)[round % p.contacts.at(user).size()];
+      sent[sim_.SendMessage(session[user], to, "r" + std::to_string(round))] =
+          session[user];
+    }
+    sim_.RunFor(1);
+  }
+  sim_.RunUntilQuiet();
+  std::map<ItemId, int> answers;
+  for (const auto& [user, key] : session) {
+    for (const protocol::MessageAccepted& a : sim_.Log(key).answers) {
+      answers[a.message_id]++;
+      EXPECT_EQ(a.error, ErrorCode::kOk);
+    }
+  }
+  for (const auto& [id, key] : sent) EXPECT_EQ(answers[id], 1);
+  ExpectConversationsInSeqOrder(sim_);
+}
+
+TEST_F(CoreSimulationTest,
+       LoginOnAnotherLoopKicksTheOldSessionAndTakesItsMessages) {
+  uint64_t ann = sim_.CreateUser("ann");
+  uint64_t bob = sim_.CreateUser("bob");
+  sim_.Befriend(ann, bob);
+  SessionKey a = sim_.LogIn(ann, 0);
+  SessionKey b_old = sim_.LogIn(bob, 1);
+  sim_.RunFor(20);
+  SessionKey b_new = sim_.LogIn(bob, 3);
+  sim_.RunFor(20);
+  EXPECT_TRUE(sim_.Log(b_old).ended);
+  EXPECT_EQ(sim_.Log(b_old).end_reason, ErrorCode::kSessionReplaced);
+  EXPECT_FALSE(sim_.Log(b_new).ended);
+  EXPECT_EQ(sim_.counters().sessions_replaced.load(), 1u);
+  ItemId id = sim_.SendMessage(a, bob, "to the new bob");
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(b_new).delivered.size(), 1u);
+  EXPECT_EQ(sim_.Log(b_new).delivered[0].message_id, id);
+  EXPECT_TRUE(sim_.Log(b_old).delivered.empty());
+  ASSERT_EQ(sim_.Log(a).answers.size(), 1u);
+  EXPECT_EQ(sim_.Log(a).answers[0].route, static_cast<uint8_t>(Route::kLive));
+  ASSERT_EQ(sim_.Log(a).receipts.size(), 1u);
+}
+
+TEST_F(CoreSimulationTest,
+       SessionIdReusedOnAnotherLoopNeverReceivesSomeoneElsesMessage) {
+  // Session ids are per loop: ann's and bob's sessions both have id 1.
+  uint64_t ann = sim_.CreateUser("ann");
+  uint64_t bob = sim_.CreateUser("bob");
+  uint64_t cat = sim_.CreateUser("cat");
+  sim_.Befriend(ann, bob);
+  SessionKey a = sim_.LogIn(ann, 0);
+  SessionKey b = sim_.LogIn(bob, 1);
+  SessionKey c = sim_.LogIn(cat, 2);
+  ASSERT_EQ(a.session, b.session);
+  ASSERT_EQ(b.session, c.session);
+  sim_.RunFor(20);
+  sim_.SendMessage(a, bob, "for bob");
+  sim_.RunUntilQuiet();
+  EXPECT_EQ(sim_.Log(b).delivered.size(), 1u);
+  EXPECT_TRUE(sim_.Log(a).delivered.empty());
+  EXPECT_TRUE(sim_.Log(c).delivered.empty());
+}
+
+TEST_F(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
+  uint64_t ann = sim_.CreateUser("ann");
+  uint64_t bob = sim_.CreateUser("bob");
+  sim_.Befriend(ann, bob);
+  SessionKey a = sim_.LogIn(ann, 0);
+  SessionKey b = sim_.LogIn(bob, 1);
+  sim_.RunFor(20);
+  sim_.SetResponsive(b, false);
+  ItemId first = sim_.SendMessage(a, bob, "one");
+  ItemId second = sim_.SendMessage(a, bob, "two");
+  sim_.RunUntilQuiet();
+  // Both reached the silent session once; both answered STORED.
+  EXPECT_EQ(sim_.Log(b).delivered.size(), 2u);
+  ASSERT_EQ(sim_.Log(a).answers.size(), 2u);
+  for (const protocol::MessageAccepted& answer : sim_.Log(a).answers) {
+    EXPECT_EQ(answer.route, static_cast<uint8_t>(Route::kStored));
+  }
+  EXPECT_TRUE(sim_.Log(a).receipts.empty());
+  sim_.LogOut(b);
+  SessionKey b2 = sim_.LogIn(bob, 2);
+  sim_.RunUntilQuiet();
+  const CoreSimulator::ClientLog& again = sim_.Log(b2);
+  ASSERT_EQ(again.delivered.size(), 2u);
+  EXPECT_EQ(again.delivered[0].message_id, first);
+  EXPECT_EQ(again.delivered[1].message_id, second);
+  EXPECT_EQ(again.delivered[0].from_mailbox, 1);
+  EXPECT_EQ(sim_.Log(a).receipts.size(), 2u);
+}
+
+TEST_F(CoreSimulationTest, PresenceShownToEveryOnlineContactMatchesAfterChurn) {
+  Population p = MakeGroups(sim_, 120, 5);
+  for (size_t i = 0; i < p.users.size(); ++i) {
+    sim_.LogIn(p.users[i], static_cast<uint32_t>(i % sim_.loops()));
+  }
+  sim_.RunFor(50);
+  Churn(sim_, p, 3000);
+  sim_.RunUntilQuiet();
+  size_t checked = 0;
+  for (uint64_t user : p.users) {
+    std::optional<SessionKey> session = sim_.SessionOf(user);
+    if (!session) continue;
+    const CoreSimulator::ClientLog& log = sim_.Log(*session);
+    ASSERT_TRUE(log.mailbox_end);
+    for (uint64_t contact : p.contacts.at(user)) {
+      std::optional<server::core::OnlineUser> online =
+          sim_.directory().Find(contact);
+      Presence expected =
+          online ? online->visible_presence() : Presence::kOffline;
+      auto shown = log.presence_of.find(contact);
+      ASSERT_NE(shown, log.presence_of.end());
+      EXPECT_EQ(shown->second, expected)
+          << sim_.NameOf(user) << " sees " << sim_.NameOf(contact);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100u);
+}
+
+}  // namespace
+}  // namespace hail::testing
