@@ -217,7 +217,7 @@ Result<uint32_t> EnetTransport::ConnectLink(const protocol::Endpoint& to,
 uint32_t EnetTransport::RegisterLink(ENetPeer* peer) {
   uint32_t link = next_link_++;
   peer->data = reinterpret_cast<void*>(static_cast<uintptr_t>(link));
-  enet_peer_ping_interval(peer, kPingIntervalMs / 2);
+  enet_peer_ping_interval(peer, kLinkPingIntervalMs);
   enet_peer_timeout(peer, kTimeoutLimit, kLinkTimeoutMinimumMs,
                     kLinkTimeoutMaximumMs);
   links_[link] = peer;

@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -12,6 +13,19 @@ namespace po = boost::program_options;
 #ifndef HAIL_VERSION
 #define HAIL_VERSION "0.0.0"
 #endif
+
+HostPlan PlanHosts(size_t max_clients, unsigned loops) {
+  constexpr size_t kEnetMaxPeers = 4095;
+  size_t hosts = (max_clients + kEnetMaxPeers - 1) / kEnetMaxPeers;
+  HostPlan plan;
+  plan.hosts_per_loop = std::max<size_t>(1, (hosts + loops - 1) / loops);
+  size_t total = plan.hosts_per_loop * loops;
+  // The kernel spreads clients by a hash of their address, not evenly:
+  // each host gets a quarter more slots than its share, and 64 more.
+  size_t share = (max_clients + total - 1) / total;
+  plan.peers_per_host = std::min(kEnetMaxPeers, share + share / 4 + 64);
+  return plan;
+}
 
 ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
   ParsedCommandLine result;
@@ -55,7 +69,11 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
       "hash-queue", po::value(&c.hash_queue)->default_value(256),
       "account requests that may wait for a worker; beyond: SERVER_BUSY")(
       "max-peers-per-ip", po::value(&c.max_peers_per_ip)->default_value(64),
-      "ENet peers allowed from one IP address")(
+      "ENet peers allowed from one IP address (raise it for test rigs that "
+      "run many clients from one address)")(
+      "max-clients", po::value(&c.max_clients)->default_value(16380),
+      "UDP clients one haild holds: sets how many ENet hosts (of at most "
+      "4095 peers each) the loops share")(
       "stun-alt-port", po::value(&c.stun_alt_port),
       "second UDP port, answering STUN only, for NAT behaviour discovery "
       "(default: the --listen port + 1 when free; 0: off)")(
@@ -137,6 +155,9 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
     return fail("--loop-threads must be 1..64");
   }
   if (c.hash_threads < 1) c.hash_threads = 1;
+  if (c.max_clients < 1 || c.max_clients > 1'000'000) {
+    return fail("--max-clients must be 1..1000000");
+  }
   if (c.hash_queue < 1) return fail("--hash-queue must be at least 1");
   if (c.mailbox_per_recipient < 1 || c.mailbox_per_sender < 1) {
     return fail(

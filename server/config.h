@@ -26,6 +26,9 @@ struct Config {
   unsigned hash_threads = 1;
   size_t hash_queue = 256;
   size_t max_peers_per_ip = 64;
+  // UDP clients in all: ENet hosts of at most 4095 peers are made for them
+  // (HostPlan).
+  size_t max_clients = 16380;
   // The alternate STUN-only UDP port (SPEC.md 3.4.3): kStunAltPortDefault
   // means the listen port + 1, skipped with a warning when that is taken;
   // 0 turns it off; any other value must bind.
@@ -46,6 +49,16 @@ struct Config {
   bool print_stats = false;
   std::optional<std::string> show_user;
 };
+
+// How many ENet hosts each loop runs, and their peer slots: enough hosts
+// of at most 4095 peers for max_clients, at least one per loop, the same
+// number on every loop (SO_REUSEPORT spreads clients over all of them by a
+// hash of their address, so each gets some slots beyond its share).
+struct HostPlan {
+  size_t hosts_per_loop = 1;
+  size_t peers_per_host = 4095;
+};
+HostPlan PlanHosts(size_t max_clients, unsigned loops);
 
 // What ParseCommandLine decided.
 struct ParsedCommandLine {

@@ -13,10 +13,12 @@ void EnetLink::Send(const protocol::OutgoingFrame& frame) {
   if (enet_peer_send(peer_, frame.channel, packet) != 0) {
     enet_packet_destroy(packet);
   }
+  *host_dirty_ = true;
 }
 
 void EnetLink::CloseLater(protocol::ErrorCode reason) {
   enet_peer_disconnect_later(peer_, static_cast<enet_uint32>(reason));
+  *host_dirty_ = true;
 }
 
 }  // namespace hail::server

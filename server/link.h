@@ -31,16 +31,19 @@ class Link {
 
 std::string_view LinkKindName(Link::Kind kind);
 
-// A link over one ENet peer; the peer belongs to the shard's host.
+// A link over one ENet peer; the peer belongs to one of the shard's hosts,
+// whose `host_dirty` flag it sets when it queues something to flush.
 class EnetLink final : public Link {
  public:
-  explicit EnetLink(ENetPeer* peer) : peer_(peer) {}
+  EnetLink(ENetPeer* peer, bool* host_dirty)
+      : peer_(peer), host_dirty_(host_dirty) {}
   Kind kind() const override { return Kind::kEnet; }
   void Send(const protocol::OutgoingFrame& frame) override;
   void CloseLater(protocol::ErrorCode reason) override;
 
  private:
   ENetPeer* peer_;
+  bool* host_dirty_;
 };
 
 }  // namespace hail::server

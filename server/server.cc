@@ -113,9 +113,11 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   protocol::Endpoint listen = config.listen;
   Status udp_free = CheckPortFree(listen, PortKind::kUdp);
   if (!udp_free.ok()) return udp_free;
+  HostPlan plan = PlanHosts(config.max_clients, config.loop_threads);
   for (unsigned i = 0; i < config.loop_threads; ++i) {
     auto shard = std::make_unique<Shard>(i, &s.shared_);
-    Status bound = shard->Bind(listen);
+    Status bound =
+        shard->Bind(listen, plan.hosts_per_loop, plan.peers_per_host);
     if (!bound.ok()) return bound;
     // Later hosts join the port the first one got (it may have been 0).
     listen.port = shard->bound().port;
@@ -147,12 +149,14 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   for (auto& shard : s.shards_) shard->Start();
   logger->Info(
       "haild listening on udp {} and {} (STUN-only port: {}) with {} loop "
-      "thread(s), {} hash thread(s); data dir {}; identity {}",
+      "thread(s) of {} ENet host(s) x {} peers, {} hash thread(s); data dir "
+      "{}; identity {}",
       s.bound().ToString(),
       s.tcp_port() == 0 ? std::string("no tcp")
                         : "tcp port " + std::to_string(s.tcp_port()),
       s.stun_socket_ ? s.stun_socket_->bound().ToString() : "off",
-      config.loop_threads, config.hash_threads, config.data_dir.string(),
+      config.loop_threads, plan.hosts_per_loop, plan.peers_per_host,
+      config.hash_threads, config.data_dir.string(),
       protocol::Fingerprint(s.identity_.public_key));
   return server;
 }

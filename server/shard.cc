@@ -4,7 +4,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 
 #include "protocol/enet_wire.h"
@@ -26,6 +28,8 @@ constexpr uint64_t kTimerIntervalMs = 250;
 constexpr uint64_t kDrainTimeoutMs = 3000;
 constexpr int kPollTimeoutMs = 50;
 constexpr int kMaxEventsPerTurn = 4096;
+// A host with nothing to read is serviced this often, for ENet's timers.
+constexpr uint64_t kIdleServiceMs = 10;
 // A TCP connection must finish the secure handshake this soon: it passed
 // no cookie check (SPEC.md 3.8).
 constexpr uint64_t kTcpHandshakeDeadlineMs = 5000;
@@ -85,15 +89,30 @@ Shard::~Shard() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-Status Shard::Bind(const protocol::Endpoint& listen) {
+Status Shard::Bind(const protocol::Endpoint& listen, size_t hosts,
+                   size_t peers_per_host) {
   if (wake_fd_ < 0) return Status::IoError("eventfd failed");
+  assert(hosts > 0 && hosts_.empty());
   EnetHostLimits limits;
+  limits.peers = peers_per_host;
   limits.peers_per_ip = shared_->config->max_peers_per_ip;
-  Result<std::unique_ptr<EnetHost>> host = EnetHost::Bind(listen, limits);
-  if (!host.ok()) return host.status();
-  host_ = std::move(*host);
-  host_->get()->intercept = &Shard::InterceptThunk;
+  protocol::Endpoint at = listen;
+  hosts_.reserve(hosts);  // HostSlot addresses are kept by EnetLinks
+  for (size_t i = 0; i < hosts; ++i) {
+    Result<std::unique_ptr<EnetHost>> host = EnetHost::Bind(at, limits);
+    if (!host.ok()) return host.status();
+    at.port = (*host)->bound().port;  // later hosts join the same port
+    (*host)->get()->intercept = &Shard::InterceptThunk;
+    hosts_.push_back(HostSlot{std::move(*host)});
+  }
   return Status::Ok();
+}
+
+Shard::HostSlot& Shard::SlotOf(const ENetHost* host) {
+  for (HostSlot& slot : hosts_) {
+    if (slot.host->get() == host) return slot;
+  }
+  std::abort();  // every host this loop services is one of its own
 }
 
 Status Shard::ListenTcp(const protocol::Endpoint& listen) {
@@ -161,33 +180,45 @@ void Shard::Run() {
   owner_.Bind();
   outgoing_.resize(shared_->shards.size());
   while (!stop_) {
+    // [wake, alternate STUN (fd -1 is ignored), hosts..., TCP...]
     poll_fds_.clear();
-    poll_fds_.push_back({host_->socket_fd(), POLLIN, 0});
     poll_fds_.push_back({wake_fd_, POLLIN, 0});
-    // Always present (fd -1 is ignored by poll) so TCP's entries start at 3.
     poll_fds_.push_back({stun_socket_ ? stun_socket_->fd() : -1, POLLIN, 0});
+    for (HostSlot& slot : hosts_) {
+      poll_fds_.push_back({slot.host->socket_fd(), POLLIN, 0});
+    }
+    const size_t tcp_first = poll_fds_.size();
     if (tcp_) tcp_->AddPollFds(&poll_fds_);
     poll(poll_fds_.data(), poll_fds_.size(), kPollTimeoutMs);
     now_ms_ = SteadyNowMs();
-    if (stun_socket_ && (poll_fds_[2].revents & POLLIN)) {
+    if (stun_socket_ && (poll_fds_[1].revents & POLLIN)) {
       stun_socket_->Serve(now_ms_);
     }
-    if (poll_fds_[1].revents & POLLIN) {
+    if (poll_fds_[0].revents & POLLIN) {
       uint64_t count;
       [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);
     }
     RunPostedTasks();
     RunPostedEnvelopes();
-    ServiceEnet();
+    for (size_t i = 0; i < hosts_.size(); ++i) {
+      // ENet's service walks every peer slot of the host: a quiet host is
+      // serviced only for its timers (retransmits, pings), every
+      // kIdleServiceMs.
+      bool readable = poll_fds_[2 + i].revents & POLLIN;
+      if (readable || now_ms_ - hosts_[i].serviced_ms >= kIdleServiceMs) {
+        ServiceEnet(hosts_[i]);
+      }
+    }
     if (tcp_) {
-      tcp_->Service(std::span<const pollfd>(poll_fds_).subspan(3), now_ms_);
+      tcp_->Service(std::span<const pollfd>(poll_fds_).subspan(tcp_first),
+                    now_ms_);
     }
     if (now_ms_ - last_timer_ms_ >= kTimerIntervalMs) {
       last_timer_ms_ = now_ms_;
       CheckTimers(now_ms_);
     }
     FlushOutgoing();
-    enet_host_flush(host_->get());
+    FlushHosts();
     if (draining_ && (sessions_.empty() || now_ms_ >= drain_deadline_ms_)) {
       stop_ = true;
     }
@@ -195,8 +226,17 @@ void Shard::Run() {
   RunPostedTasks();
   RunPostedEnvelopes();
   FlushOutgoing();
-  enet_host_flush(host_->get());
+  for (HostSlot& slot : hosts_) slot.dirty = true;
+  FlushHosts();
   current_shard = nullptr;
+}
+
+void Shard::FlushHosts() {
+  for (HostSlot& slot : hosts_) {
+    if (!slot.dirty) continue;
+    slot.dirty = false;
+    enet_host_flush(slot.host->get());
+  }
 }
 
 void Shard::RunPostedTasks() {
@@ -254,10 +294,11 @@ void Shard::EndSession(uint64_t session, ErrorCode reason) {
   if (PeerSession* s = Find(session)) EndSession(*s, reason);
 }
 
-void Shard::ServiceEnet() {
+void Shard::ServiceEnet(HostSlot& slot) {
+  slot.serviced_ms = now_ms_;
   ENetEvent event;
   for (int i = 0; i < kMaxEventsPerTurn; ++i) {
-    int rc = enet_host_service(host_->get(), &event, 0);
+    int rc = enet_host_service(slot.host->get(), &event, 0);
     if (rc == 0) return;
     if (rc < 0) {
       // ENet reports a received datagram over its 4096-byte buffer (and
@@ -314,8 +355,9 @@ void Shard::OnConnect(ENetPeer* peer) {
   enet_peer_timeout(peer, kPeerTimeoutLimit, kPeerTimeoutMinimumMs,
                     kPeerTimeoutMaximumMs);
   uint64_t id = next_session_id_++;
-  auto s = std::make_unique<PeerSession>(id, std::make_unique<EnetLink>(peer),
-                                         shared_->identity, now_ms_);
+  auto s = std::make_unique<PeerSession>(
+      id, std::make_unique<EnetLink>(peer, &SlotOf(peer->host).dirty),
+      shared_->identity, now_ms_);
   s->observed = ToEndpoint(peer->address);
   peer->data = s.get();
   sessions_.emplace(id, std::move(s));
@@ -402,18 +444,20 @@ int Shard::InterceptThunk(ENetHost* host, ENetEvent*) {
 }
 
 int Shard::OnRawDatagram(ENetHost* host) {
+  EnetHost& raw = *SlotOf(host).host;
   protocol::ByteSpan datagram(host->receivedData, host->receivedDataLength);
   Counters& counters = *shared_->counters;
   const ENetAddress& from = host->receivedAddress;
   protocol::Endpoint source = ToEndpoint(from);
-  switch (protocol::ClassifyDatagram(datagram, ClassicStunAllowed(from))) {
+  switch (protocol::ClassifyDatagram(datagram,
+                                     ClassicStunAllowed(host, from))) {
     case protocol::DatagramClass::kHail: {
       if (auto hello = protocol::DecodeHello(datagram)) {
         counters.hello_received++;
         if (hello->version != protocol::kPresessionVersion) {
           protocol::PresessionRejectDatagram reject;
           reject.client_nonce = hello->client_nonce;
-          host_->SendRaw(from, protocol::EncodePresessionReject(reject));
+          raw.SendRaw(from, protocol::EncodePresessionReject(reject));
           counters.presession_rejects_sent++;
           return 1;
         }
@@ -422,7 +466,7 @@ int Shard::OnRawDatagram(ENetHost* host) {
         cookie.cookie = shared_->cookies->Mint(source, UnixNow());
         protocol::Bytes reply = protocol::EncodeCookie(cookie);
         static_assert(protocol::kCookieSize <= protocol::kHelloSize);
-        host_->SendRaw(from, reply);
+        raw.SendRaw(from, reply);
         counters.cookies_sent++;
         return 1;
       }
@@ -432,7 +476,7 @@ int Shard::OnRawDatagram(ENetHost* host) {
     case protocol::DatagramClass::kStun:
       if (std::optional<protocol::Bytes> reply = shared_->stun->Answer(
               datagram, source, /*on_alternate=*/false, SteadyNowMs())) {
-        host_->SendRaw(from, *reply);
+        raw.SendRaw(from, *reply);
       }
       return 1;
     case protocol::DatagramClass::kEnet:
@@ -460,10 +504,9 @@ int Shard::OnRawDatagram(ENetHost* host) {
   return 0;
 }
 
-bool Shard::ClassicStunAllowed(const ENetAddress& from) const {
+bool Shard::ClassicStunAllowed(const ENetHost* host, const ENetAddress& from) {
   // A classic request starts 00 01: peer id 1, session 0. ENet drops it
   // unless the host's peer 1 is in use by exactly this source address.
-  const ENetHost* host = host_->get();
   if (host->peerCount < 2) return true;
   const ENetPeer& peer = host->peers[1];
   bool in_use = peer.state != ENET_PEER_STATE_DISCONNECTED &&

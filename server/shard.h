@@ -38,8 +38,12 @@ class Shard : private core::Effects {
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
-  Status Bind(const protocol::Endpoint& listen);
-  protocol::Endpoint bound() const { return host_->bound(); }
+  // Binds `hosts` ENet hosts of `peers_per_host` peer slots each on
+  // `listen` (SO_REUSEPORT: the kernel spreads clients over every host of
+  // every loop by their address).
+  Status Bind(const protocol::Endpoint& listen, size_t hosts,
+              size_t peers_per_host);
+  protocol::Endpoint bound() const { return hosts_.front().host->bound(); }
   // Also serves the TCP fallback on `listen` (SPEC.md 3.8). Call after
   // Bind and before Start.
   Status ListenTcp(const protocol::Endpoint& listen);
@@ -88,9 +92,19 @@ class Shard : private core::Effects {
     }
   };
 
+  // One ENet host of this loop; `dirty` is set by its links when they
+  // queue something, so that only those hosts are flushed.
+  struct HostSlot {
+    std::unique_ptr<EnetHost> host;
+    bool dirty = false;
+    uint64_t serviced_ms = 0;
+  };
+
   void Run();
   void RunPostedTasks();
-  void ServiceEnet();
+  HostSlot& SlotOf(const ENetHost* host);
+  void ServiceEnet(HostSlot& slot);
+  void FlushHosts();
   void CheckTimers(uint64_t now_ms);
   void OnConnect(ENetPeer* peer);
   void OnReceive(ENetPeer* peer, uint8_t channel, ENetPacket* packet);
@@ -158,11 +172,12 @@ class Shard : private core::Effects {
   static int InterceptThunk(ENetHost* host, ENetEvent* event);
   int OnRawDatagram(ENetHost* host);
   // SPEC.md 3.2: ENet would drop a peer-1 datagram from `from` anyway.
-  bool ClassicStunAllowed(const ENetAddress& from) const;
+  static bool ClassicStunAllowed(const ENetHost* host,
+                                 const ENetAddress& from);
 
   unsigned index_;
   SharedState* shared_;
-  std::unique_ptr<EnetHost> host_;
+  std::vector<HostSlot> hosts_;
   std::unique_ptr<TcpListener> tcp_;  // null when TCP is not served
   std::vector<pollfd> poll_fds_;
   StunSocket* stun_socket_ = nullptr;  // the alternate STUN port, or null

@@ -100,5 +100,25 @@ TEST_F(ConfigTest, BadValuesAreUsageErrors) {
             ParsedCommandLine::Action::kExitUsage);
 }
 
+// Issue 9: past ENet's 4,095 peers per host.
+TEST(HostPlanTest, FiftyThousandClientsOnTwoLoopsGetSevenHostsEach) {
+  HostPlan plan = PlanHosts(50000, 2);
+  EXPECT_EQ(plan.hosts_per_loop, 7u);
+  EXPECT_LE(plan.peers_per_host, 4095u);
+  EXPECT_GE(plan.peers_per_host * plan.hosts_per_loop * 2, 50000u);
+}
+
+TEST(HostPlanTest, EveryLoopHasAHostEvenForFewClients) {
+  HostPlan plan = PlanHosts(100, 4);
+  EXPECT_EQ(plan.hosts_per_loop, 1u);
+  EXPECT_EQ(plan.peers_per_host, 25u + 6u + 64u);
+}
+
+TEST(HostPlanTest, DefaultFillsFourFullHostsOnOneLoop) {
+  HostPlan plan = PlanHosts(Parse({}).config.max_clients, 1);
+  EXPECT_EQ(plan.hosts_per_loop, 4u);
+  EXPECT_EQ(plan.peers_per_host, 4095u);
+}
+
 }  // namespace
 }  // namespace hail::server
