@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -569,27 +570,43 @@ Status ScenarioRunner::Reconnect(Report* report) {
     resumed_before += pool->progress().resumes;
     password_before += pool->progress().password_logins;
   }
+  // The pools keep servicing while haild stops and starts, as real clients
+  // would: they acknowledge its goodbye and retry HELLO until it is back.
   double restart_s = 0;
-  if (Status s = RestartServer(&restart_s); !s.ok()) return s;
-  report->restart_s = restart_s;
-  std::optional<ProcSample> from = SampleProcess(server_pid_);
-  Clock::time_point back = Clock::now();
+  Status restarted = Status::Ok();
+  std::atomic<bool> server_back{false};
+  std::atomic<bool> restart_failed{false};
+  Clock::time_point back;
+  std::optional<ProcSample> from;
+  std::thread restarter([&] {
+    restarted = RestartServer(&restart_s);
+    back = Clock::now();
+    from = SampleProcess(server_pid_);
+    (restarted.ok() ? server_back : restart_failed) = true;
+  });
+  std::vector<Clock::time_point> done_at(pools_.size());
   Clock::time_point deadline = Deadline();
   bool all_back = Parallel("reconnect", [&](ClientPool& pool) {
     uint32_t want = pool.Count(kEveryone);
-    uint64_t before = 0;
-    for (size_t i = 0; i < pools_.size(); ++i) {
-      if (pools_[i].get() == &pool) before = reconnects_before[i];
-    }
-    // First everyone notices the restart, then everyone is back.
-    return pool.RunUntil(
+    size_t me = 0;
+    while (pools_[me].get() != &pool) ++me;
+    // Everyone notices the restart, then everyone is back.
+    bool ok = pool.RunUntil(
         [&] {
-          return pool.progress().reconnects >= before + want &&
-                 pool.ReadyCount(kEveryone) == want;
+          return restart_failed ||
+                 (server_back &&
+                  pool.progress().reconnects >= reconnects_before[me] + want &&
+                  pool.ReadyCount(kEveryone) == want);
         },
         deadline);
+    done_at[me] = Clock::now();
+    return ok && !restart_failed;
   });
-  report->reconnect_s = SecondsSince(back);
+  restarter.join();
+  if (!restarted.ok()) return restarted;
+  report->restart_s = restart_s;
+  Clock::time_point all_back_at = *std::max_element(done_at.begin(), done_at.end());
+  report->reconnect_s = std::chrono::duration<double>(all_back_at - back).count();
   report->duration_s = *report->reconnect_s;
   std::optional<ProcSample> to = SampleProcess(server_pid_);
   if (from && to) {
