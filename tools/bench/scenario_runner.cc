@@ -373,7 +373,11 @@ static double MessageWindow(const BenchOptions& options,
                     });
       return true;
     }
-    Pacer pacer(std::max(options.rate * share, 0.001), pool.now_ns());
+    // Starts now, not at the pool's last clock reading (no catch-up burst).
+    Pacer pacer(std::max(options.rate * share, 0.001),
+                std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    Clock::now().time_since_epoch())
+                    .count());
     pool.RunUntil(
         [&] { return Clock::now() >= end; }, end,
         [&](int64_t now_ns) {
