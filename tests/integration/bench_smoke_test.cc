@@ -27,9 +27,8 @@ class BenchSmokeTest : public ::testing::Test {
   std::string Bench(std::vector<std::string> args) {
     std::vector<std::string> argv = {HAIL_BENCH_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
-    for (const char* a :
-         {"--json", "--quiet", "--haild", HAILD_PATH, "--timeout", "30",
-          "--haild-arg=--hash-threads=2"}) {
+    for (const char* a : {"--json", "--quiet", "--haild", HAILD_PATH,
+                          "--timeout", "30", "--haild-arg=--hash-threads=2"}) {
       argv.push_back(a);
     }
     argv.push_back("--state");

@@ -77,10 +77,10 @@ Status ClientPool::Open() {
     // A few spare slots: a disconnected peer is reused only once reset.
     host.host = enet_host_create(&bind, per + 4, protocol::kChannelCount, 0, 0);
     if (host.host == nullptr) {
-      return Status::IoError(fmt::format(
-          "cannot bind an ENet host to {}.{}.{}.{}", host.address >> 24,
-          (host.address >> 16) & 255, (host.address >> 8) & 255,
-          host.address & 255));
+      return Status::IoError(
+          fmt::format("cannot bind an ENet host to {}.{}.{}.{}",
+                      host.address >> 24, (host.address >> 16) & 255,
+                      (host.address >> 8) & 255, host.address & 255));
     }
     host.host->checksum = enet_crc32;
     host.host->intercept = &ClientPool::Intercept;
@@ -153,9 +153,10 @@ void ClientPool::Send(const SimClient& client, uint8_t channel,
     dirty_.push_back(h);
   }
   if (bytes.empty() || client.peer() == nullptr) return;
-  ENetPacket* packet = enet_packet_create(bytes.data(), bytes.size(),
-                                          ENET_PACKET_FLAG_RELIABLE);
-  if (packet == nullptr || enet_peer_send(client.peer(), channel, packet) != 0) {
+  ENetPacket* packet =
+      enet_packet_create(bytes.data(), bytes.size(), ENET_PACKET_FLAG_RELIABLE);
+  if (packet == nullptr ||
+      enet_peer_send(client.peer(), channel, packet) != 0) {
     if (packet != nullptr) enet_packet_destroy(packet);
     Error(fmt::format("client {}: ENet refused a packet", client.index()));
   }
@@ -235,8 +236,7 @@ bool ClientPool::SeesOffline(const Selector& which,
   return true;
 }
 
-void ClientPool::SendFrom(uint32_t sender, uint32_t recipient,
-                          int64_t now_ns) {
+void ClientPool::SendFrom(uint32_t sender, uint32_t recipient, int64_t now_ns) {
   MessageStamp stamp = ledger_.RecordSend(sender, recipient, now_ns);
   progress_.sent.fetch_add(1, std::memory_order_relaxed);
   client(sender)->SendChat(recipient,
@@ -273,15 +273,16 @@ void ClientPool::Dispatch(const ENetEvent& event) {
       break;
     case ENET_EVENT_TYPE_RECEIVE:
       if (c != nullptr) {
-        c->OnReceive(event.channelID,
-                     protocol::ByteSpan(event.packet->data,
-                                        event.packet->dataLength));
+        c->OnReceive(
+            event.channelID,
+            protocol::ByteSpan(event.packet->data, event.packet->dataLength));
       }
       enet_packet_destroy(event.packet);
       break;
     case ENET_EVENT_TYPE_DISCONNECT:
       event.peer->data = nullptr;
-      if (c != nullptr && c->peer() == event.peer) c->OnDisconnected(event.data);
+      if (c != nullptr && c->peer() == event.peer)
+        c->OnDisconnected(event.data);
       break;
     case ENET_EVENT_TYPE_NONE:
       break;

@@ -144,8 +144,7 @@ class ClientPool {
   void Error(std::string line);
   void SendHello(const SimClient& client, protocol::ByteSpan datagram);
   ENetPeer* Connect(SimClient& client, uint32_t data);
-  void Send(const SimClient& client, uint8_t channel,
-            protocol::ByteSpan bytes);
+  void Send(const SimClient& client, uint8_t channel, protocol::ByteSpan bytes);
   void Schedule(const SimClient& client, uint64_t at_ms);
   // Queues a start, subject to the login concurrency.
   void QueueStart(const SimClient& client);

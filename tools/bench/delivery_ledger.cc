@@ -69,9 +69,9 @@ DeliveryLedger::Verdict DeliveryLedger::RecordDelivery(
     return Verdict::kWrongRecipient;
   }
   if (++sent.deliveries > 1) {
-    violations_.push_back(fmt::format("message {}#{} to client {} arrived {} times",
-                                      stamp.sender, stamp.seq, at,
-                                      sent.deliveries));
+    violations_.push_back(
+        fmt::format("message {}#{} to client {} arrived {} times", stamp.sender,
+                    stamp.seq, at, sent.deliveries));
     return Verdict::kDuplicate;
   }
   ++delivered_;

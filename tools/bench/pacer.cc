@@ -20,8 +20,8 @@ uint64_t Pacer::Take(int64_t now_ns, uint64_t cap) {
 }
 
 int64_t Pacer::next_due_ns() const {
-  return start_ns_ + static_cast<int64_t>(std::ceil(
-                         static_cast<double>(taken_) * interval_ns_));
+  return start_ns_ + static_cast<int64_t>(
+                         std::ceil(static_cast<double>(taken_) * interval_ns_));
 }
 
 }  // namespace hail::bench

@@ -11,8 +11,8 @@ namespace hail::bench {
 
 struct ProcSample {
   std::chrono::steady_clock::time_point at;
-  double cpu_s = 0;    // utime + stime of all threads, seconds
-  long rss_kb = 0;     // VmRSS
+  double cpu_s = 0;  // utime + stime of all threads, seconds
+  long rss_kb = 0;   // VmRSS
 };
 
 // nullopt when the process is gone or /proc is unreadable.

@@ -31,14 +31,14 @@ class Relay {
   bool Open(uint16_t first_port, uint32_t ports) {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     for (uint32_t i = 0; i < ports; ++i) {
-      ENetAddress address{htonl(INADDR_LOOPBACK),
-                          static_cast<uint16_t>(first_port ? first_port + i
-                                                           : 0)};
+      ENetAddress address{
+          htonl(INADDR_LOOPBACK),
+          static_cast<uint16_t>(first_port ? first_port + i : 0)};
       if (first_port == 0 && i > 0) {
         address.port = static_cast<uint16_t>(hosts_[0]->address.port + i);
       }
-      ENetHost* host = enet_host_create(&address, kRelayPeersPerPort + 64, 2,
-                                        0, 0);
+      ENetHost* host =
+          enet_host_create(&address, kRelayPeersPerPort + 64, 2, 0, 0);
       if (host == nullptr) return false;
       host->checksum = enet_crc32;
       host->maximumPacketSize = 65536;
@@ -97,8 +97,7 @@ class Relay {
       peers_[index] = from;
       by_peer_[from] = index;
       uint8_t joined = kRelayJoined;
-      Send(from, 0,
-           enet_packet_create(&joined, 1, ENET_PACKET_FLAG_RELIABLE));
+      Send(from, 0, enet_packet_create(&joined, 1, ENET_PACKET_FLAG_RELIABLE));
       enet_packet_destroy(packet);
       return;
     }

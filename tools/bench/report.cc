@@ -61,11 +61,12 @@ std::string ReportText(const Report& r) {
     out += fmt::format("  haild restart: {:.2f} s\n", *r.restart_s);
   }
   if (r.reconnect_s) {
-    out += fmt::format("  all back through resumption: {:.2f} s after restart\n",
-                       *r.reconnect_s);
+    out +=
+        fmt::format("  all back through resumption: {:.2f} s after restart\n",
+                    *r.reconnect_s);
   }
-  out += fmt::format("  server CPU {:.1f}% of a core, RSS {} kB", r.server_cpu_pct,
-                     r.server_rss_kb);
+  out += fmt::format("  server CPU {:.1f}% of a core, RSS {} kB",
+                     r.server_cpu_pct, r.server_rss_kb);
   if (r.rss_per_client_kb) {
     out += fmt::format(" ({:.1f} kB per client)", *r.rss_per_client_kb);
   }

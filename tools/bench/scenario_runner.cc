@@ -43,8 +43,8 @@ Clock::time_point ScenarioRunner::Deadline() const {
   double seconds = options_.timeout_s > 0
                        ? options_.timeout_s
                        : 30.0 + 0.01 * static_cast<double>(options_.clients);
-  return Clock::now() + std::chrono::milliseconds(
-                            static_cast<int64_t>(seconds * 1000));
+  return Clock::now() +
+         std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
 Status ScenarioRunner::StartServer() {
@@ -61,22 +61,13 @@ Status ScenarioRunner::StartServer() {
   }
   if (port_ == 0) port_ = PickFreeUdpPort();
   std::vector<std::string> argv = {
-      options_.haild,
-      "--data-dir",
-      (options_.state_dir / "haild-data").string(),
-      "--listen",
-      fmt::format("127.0.0.1:{}", port_),
-      "--tcp-port",
-      "0",
-      "--stun-alt-port",
+      options_.haild, "--data-dir",
+      (options_.state_dir / "haild-data").string(), "--listen",
+      fmt::format("127.0.0.1:{}", port_), "--tcp-port", "0", "--stun-alt-port",
       "0",
       // A test rig: many clients per source address and many logins.
-      "--max-peers-per-ip",
-      "4095",
-      "--auth-burst-per-ip",
-      "1000000",
-      "--auth-rate-per-ip",
-      "1000000"};
+      "--max-peers-per-ip", "4095", "--auth-burst-per-ip", "1000000",
+      "--auth-rate-per-ip", "1000000"};
   argv.insert(argv.end(), options_.haild_args.begin(),
               options_.haild_args.end());
   if (Status s = haild_.Start(argv, options_.state_dir / "haild.log"); !s.ok())
@@ -84,8 +75,9 @@ Status ScenarioRunner::StartServer() {
   server_pid_ = haild_.pid();
   Status ready = WaitForHello(port_, &haild_, 30000);
   if (!ready.ok()) {
-    return Status::IoError(fmt::format("{} (see {})", ready.message(),
-                                       (options_.state_dir / "haild.log").string()));
+    return Status::IoError(
+        fmt::format("{} (see {})", ready.message(),
+                    (options_.state_dir / "haild.log").string()));
   }
   return Status::Ok();
 }
@@ -121,7 +113,8 @@ Status ScenarioRunner::MakePools(PoolMode mode, uint16_t port, uint64_t run) {
     o.message_size = options_.message_size;
     o.run = run;
     o.seed = RandomU64();
-    o.login_concurrency = std::max<uint32_t>(1, options_.login_concurrency / threads);
+    o.login_concurrency =
+        std::max<uint32_t>(1, options_.login_concurrency / threads);
     auto pool = std::make_unique<ClientPool>(o, state_, state_->accounts(),
                                              state_->identity());
     if (Status s = pool->Open(); !s.ok()) return s;
@@ -202,8 +195,8 @@ bool ScenarioRunner::Drain(const std::string& label) {
     return pool.RunUntil(
         [&] {
           PoolProgress& p = pool.progress();
-          uint64_t answered = p.accepted_live + p.accepted_stored +
-                              p.accept_errors;
+          uint64_t answered =
+              p.accepted_live + p.accepted_stored + p.accept_errors;
           return pool.ledger().outstanding() == 0 &&
                  (relay || answered >= pool.ledger().sent());
         },
@@ -340,14 +333,13 @@ Status ScenarioRunner::Idle(Report* report) {
 
 // Runs the measured window of chat (paced) or max (closed loop) on the
 // current pools and fills rate, CPU and RSS; returns delivered per second.
-static double MessageWindow(const BenchOptions& options,
-                            std::vector<std::unique_ptr<ClientPool>>& pools,
-                            pid_t server, bool closed_loop,
-                            const std::function<bool(
-                                const std::string&,
-                                const std::function<bool(ClientPool&)>&)>&
-                                parallel,
-                            double* cpu, long* rss) {
+static double MessageWindow(
+    const BenchOptions& options,
+    std::vector<std::unique_ptr<ClientPool>>& pools, pid_t server,
+    bool closed_loop,
+    const std::function<bool(
+        const std::string&, const std::function<bool(ClientPool&)>&)>& parallel,
+    double* cpu, long* rss) {
   auto delivered = [&] {
     uint64_t n = 0;
     for (auto& p : pools) n += p->progress().delivered;
@@ -360,8 +352,9 @@ static double MessageWindow(const BenchOptions& options,
       start + std::chrono::milliseconds(
                   static_cast<int64_t>(options.duration_s * 1000));
   parallel(closed_loop ? "max" : "chat", [&](ClientPool& pool) {
-    double share = static_cast<double>(pool.options().end - pool.options().begin) /
-                   options.clients;
+    double share =
+        static_cast<double>(pool.options().end - pool.options().begin) /
+        options.clients;
     if (closed_loop) {
       uint64_t inflight = std::max<uint64_t>(
           1, static_cast<uint64_t>(options.inflight * share + 0.5));
@@ -378,15 +371,14 @@ static double MessageWindow(const BenchOptions& options,
                 std::chrono::duration_cast<std::chrono::nanoseconds>(
                     Clock::now().time_since_epoch())
                     .count());
-    pool.RunUntil(
-        [&] { return Clock::now() >= end; }, end,
-        [&](int64_t now_ns) {
-          uint64_t due = pacer.Take(now_ns, 10000);
-          for (uint64_t i = 0; i < due; ++i) {
-            if (!pool.SendRandom(now_ns)) break;
-          }
-        },
-        [&] { return pacer.next_due_ns(); });
+    pool.RunUntil([&] { return Clock::now() >= end; }, end,
+                  [&](int64_t now_ns) {
+                    uint64_t due = pacer.Take(now_ns, 10000);
+                    for (uint64_t i = 0; i < due; ++i) {
+                      if (!pool.SendRandom(now_ns)) break;
+                    }
+                  },
+                  [&] { return pacer.next_due_ns(); });
     return true;
   });
   double window = SecondsSince(start);
@@ -428,8 +420,8 @@ Status ScenarioRunner::Chat(Report* report, bool closed_loop) {
 
 Status ScenarioRunner::Baseline(Report* report, bool closed_loop) {
   ChildProcess relay;
-  uint32_t ports = (options_.clients + kRelayPeersPerPort - 1) /
-                   kRelayPeersPerPort;
+  uint32_t ports =
+      (options_.clients + kRelayPeersPerPort - 1) / kRelayPeersPerPort;
   Result<uint16_t> port = relay.StartAndReadPort(
       {options_.self_exe, "relay", "--ports", std::to_string(ports)}, 10000);
   if (!port.ok()) return port.status();
@@ -503,7 +495,8 @@ Status ScenarioRunner::Offline(Report* report) {
         if (!mates.empty()) plan.push_back({s, mates[(m + s) % mates.size()]});
       }
     }
-    double share = static_cast<double>(pool.options().end - pool.options().begin) / n;
+    double share =
+        static_cast<double>(pool.options().end - pool.options().begin) / n;
     uint64_t window = std::max<uint64_t>(
         1, static_cast<uint64_t>(options_.inflight * share + 0.5));
     size_t next = 0;
@@ -513,8 +506,10 @@ Status ScenarioRunner::Offline(Report* report) {
     };
     return pool.RunUntil(
         [&] { return next == plan.size() && answered() >= plan.size(); },
-        deadline, [&](int64_t now_ns) {
-          while (next < plan.size() && pool.ledger().sent() - answered() < window) {
+        deadline,
+        [&](int64_t now_ns) {
+          while (next < plan.size() &&
+                 pool.ledger().sent() - answered() < window) {
             pool.SendFrom(plan[next].sender, plan[next].recipient, now_ns);
             ++next;
           }
@@ -609,8 +604,10 @@ Status ScenarioRunner::Reconnect(Report* report) {
   restarter.join();
   if (!restarted.ok()) return restarted;
   report->restart_s = restart_s;
-  Clock::time_point all_back_at = *std::max_element(done_at.begin(), done_at.end());
-  report->reconnect_s = std::chrono::duration<double>(all_back_at - back).count();
+  Clock::time_point all_back_at =
+      *std::max_element(done_at.begin(), done_at.end());
+  report->reconnect_s =
+      std::chrono::duration<double>(all_back_at - back).count();
   report->duration_s = *report->reconnect_s;
   std::optional<ProcSample> to = SampleProcess(server_pid_);
   if (from && to) {
@@ -627,7 +624,8 @@ Status ScenarioRunner::Reconnect(Report* report) {
     ++errors_;
     error_lines_.push_back(fmt::format(
         "{} of {} clients came back through resumption ({} with a password)",
-        resumed - resumed_before, options_.clients, password - password_before));
+        resumed - resumed_before, options_.clients,
+        password - password_before));
   }
   return Status::Ok();
 }

@@ -26,9 +26,9 @@ namespace hail::bench {
 struct BenchOptions {
   std::string scenario;
   uint32_t clients = 100;
-  double rate = 1000;        // chat
-  uint32_t inflight = 64;    // max (and offline's send window)
-  double duration_s = 5;     // measurement window
+  double rate = 1000;              // chat
+  uint32_t inflight = 64;          // max (and offline's send window)
+  double duration_s = 5;           // measurement window
   uint32_t offline_messages = 10;  // offline: messages per sender
   size_t message_size = 128;
   uint32_t group_size = 8;

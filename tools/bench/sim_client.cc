@@ -96,8 +96,7 @@ void SimClient::OnTimer(uint64_t now_ms) {
         pool_->progress().hello_retries.fetch_add(1, std::memory_order_relaxed);
         pool_->SendHello(*this, exchange_->hello());
       }
-      if (exchange_->state() ==
-          client::PresessionExchange::State::kTimedOut) {
+      if (exchange_->state() == client::PresessionExchange::State::kTimedOut) {
         // Server unreachable for 5 s (restarting?): start over.
         exchange_.reset();
         SetState(State::kOffline);
@@ -163,7 +162,8 @@ void SimClient::OnConnected(ENetPeer* peer) {
 }
 
 void SimClient::SendFrame(const protocol::Message& message) {
-  if (!session_ || session_->state() != protocol::ClientSession::State::kSecured)
+  if (!session_ ||
+      session_->state() != protocol::ClientSession::State::kSecured)
     return;
   protocol::OutgoingFrame frame = session_->Seal(message);
   if (frame.bytes.empty()) {
@@ -226,8 +226,7 @@ void SimClient::OnReceive(uint8_t channel, protocol::ByteSpan packet) {
     if (output.secured) {
       if (!pool_->identity()) pool_->PinIdentity(session_->server_identity());
       SendAuth();
-    } else if (session_->state() ==
-               protocol::ClientSession::State::kFailed) {
+    } else if (session_->state() == protocol::ClientSession::State::kFailed) {
       Fail(fmt::format("handshake failed ({})",
                        static_cast<int>(session_->failure())));
       Leave();
@@ -322,7 +321,8 @@ void SimClient::Handle(const protocol::Message& message) {
               p.accept_errors.fetch_add(1, std::memory_order_relaxed);
               Fail(fmt::format("MESSAGE_ACCEPTED {}",
                                protocol::ErrorCodeName(a.error)));
-            } else if (a.route == static_cast<uint8_t>(protocol::Route::kLive)) {
+            } else if (a.route ==
+                       static_cast<uint8_t>(protocol::Route::kLive)) {
               p.accepted_live.fetch_add(1, std::memory_order_relaxed);
             } else {
               p.accepted_stored.fetch_add(1, std::memory_order_relaxed);
@@ -434,14 +434,14 @@ bool SimClient::contacts_complete() const {
   uint32_t begin = pool_->picker().GroupBegin(index_);
   for (uint32_t i = 0; i < mates_.size(); ++i) {
     if (begin + i == index_) continue;
-    if (mates_[i].relation != static_cast<uint8_t>(protocol::Relation::kAccepted))
+    if (mates_[i].relation !=
+        static_cast<uint8_t>(protocol::Relation::kAccepted))
       return false;
   }
   return true;
 }
 
-bool SimClient::sees_offline(
-    const std::function<bool(uint32_t)>& mates) const {
+bool SimClient::sees_offline(const std::function<bool(uint32_t)>& mates) const {
   uint32_t group = pool_->picker().GroupBegin(index_);
   for (uint32_t i = 0; i < mates_.size(); ++i) {
     uint32_t mate = group + i;
@@ -466,8 +466,8 @@ void SimClient::SendChat(uint32_t recipient, const std::string& text) {
   protocol::SendMessage message;
   // Unique per (sender, message): the stamp names run, sender and seq.
   crypto_generichash(message.message_id.data(), message.message_id.size(),
-                     reinterpret_cast<const uint8_t*>(text.data()),
-                     text.size(), nullptr, 0);
+                     reinterpret_cast<const uint8_t*>(text.data()), text.size(),
+                     nullptr, 0);
   message.recipient = pool_->state().Username(recipient);
   message.sent_unix = static_cast<uint64_t>(time(nullptr));
   message.text = text;
