@@ -74,6 +74,7 @@ struct PoolProgress {
   std::atomic<uint64_t> stale_deliveries{0};
   std::atomic<uint64_t> hello_retries{0};
   std::atomic<uint64_t> reconnects{0};
+  std::atomic<uint64_t> connect_retries{0};  // CONNECT unanswered in time
   std::atomic<uint64_t> service_errors{0};
   std::atomic<uint64_t> unexpected_disconnects{0};
 };

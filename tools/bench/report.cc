@@ -71,8 +71,10 @@ std::string ReportText(const Report& r) {
     out += fmt::format(" ({:.1f} kB per client)", *r.rss_per_client_kb);
   }
   out += "\n";
-  out += fmt::format("  logins: {} resumed, {} with password, {} registered\n",
-                     r.resumed, r.password_logins, r.registrations);
+  out += fmt::format(
+      "  logins: {} resumed, {} with password, {} registered; {} CONNECTs "
+      "retried\n",
+      r.resumed, r.password_logins, r.registrations, r.connect_retries);
   if (r.baseline_msgs_per_s) {
     out += fmt::format(
         "  baseline (bare ENet relay): {:.0f} msg/s, p50 {:.3f} ms, p99 "
@@ -111,6 +113,7 @@ std::string ReportJson(const Report& r) {
   Field(out, "resumed", r.resumed);
   Field(out, "password_logins", r.password_logins);
   Field(out, "registrations", r.registrations);
+  Field(out, "connect_retries", r.connect_retries);
   Field(out, "baseline_msgs_per_s", r.baseline_msgs_per_s);
   Field(out, "baseline_p50_ms", r.baseline_p50_ms);
   Field(out, "baseline_p99_ms", r.baseline_p99_ms);

@@ -70,7 +70,8 @@ class ScenarioRunner {
   void LeaveAll();
   void Collect(Report* report, bool hail);
   void Measure(Report* report);
-  std::chrono::steady_clock::time_point Deadline() const;
+  // Now + the waiting-phase timeout + `extra_s`.
+  std::chrono::steady_clock::time_point Deadline(double extra_s = 0) const;
 
   Status Idle(Report* report);
   Status Chat(Report* report, bool closed_loop);

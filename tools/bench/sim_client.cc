@@ -14,6 +14,11 @@ namespace {
 
 constexpr char kClientVersion[] = "hail-bench/0.2";
 constexpr uint64_t kRestartDelayMs = 200;
+// A CONNECT unanswered this long starts over with a new HELLO (SPEC.md
+// 3.5.4, step 4). A draining haild still answers HELLO but drops CONNECTs;
+// waiting out ENet's own 5-15 s connect timeout would measure the client,
+// not the server. Loopback answers in well under a millisecond.
+constexpr uint64_t kConnectTimeoutMs = 2000;
 
 uint32_t ReadU32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
@@ -56,6 +61,7 @@ void SimClient::Start(uint64_t now_ms) {
     peer_ = pool_->Connect(*this, 0);
     SetState(peer_ ? State::kConnecting : State::kOffline);
     if (!peer_) Fail("no free ENet peer slot");
+    if (peer_) SetTimer(Timer::kConnect, now_ms + kConnectTimeoutMs);
     return;
   }
   uint64_t nonce;
@@ -105,6 +111,17 @@ void SimClient::OnTimer(uint64_t now_ms) {
       }
       SetTimer(Timer::kHello, exchange_->next_timer_ms());
       return;
+    case Timer::kConnect:
+      if (state_ == State::kConnecting && peer_ != nullptr) {
+        pool_->progress().connect_retries.fetch_add(1,
+                                                    std::memory_order_relaxed);
+        peer_->data = nullptr;
+        enet_peer_reset(peer_);
+        peer_ = nullptr;
+        SetState(State::kOffline);
+        if (pool_->wanted(*this)) pool_->QueueStart(*this);
+      }
+      return;
     case Timer::kRestart:
       if (state_ == State::kOffline && pool_->wanted(*this)) {
         pool_->QueueStart(*this);
@@ -140,12 +157,14 @@ bool SimClient::OnPresession(protocol::ByteSpan datagram, uint64_t now_ms) {
     return true;
   }
   SetState(State::kConnecting);
+  SetTimer(Timer::kConnect, now_ms + kConnectTimeoutMs);
   return true;
 }
 
 void SimClient::OnConnected(ENetPeer* peer) {
   peer_ = peer;
   if (state_ != State::kConnecting) return;
+  SetTimer(Timer::kNone, 0);
   if (pool_->options().mode == PoolMode::kRelay) {
     uint8_t join[5] = {kRelayJoin, static_cast<uint8_t>(index_ >> 24),
                        static_cast<uint8_t>(index_ >> 16),

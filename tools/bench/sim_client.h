@@ -70,7 +70,7 @@ class SimClient {
   ENetPeer* peer() const { return peer_; }
 
  private:
-  enum class Timer : uint8_t { kNone, kHello, kRestart, kAuth };
+  enum class Timer : uint8_t { kNone, kHello, kConnect, kRestart, kAuth };
   struct Mate {
     uint8_t relation = 0;
     uint8_t presence = 0;
