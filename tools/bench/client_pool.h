@@ -83,6 +83,7 @@ class ClientPool {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr int64_t kServiceIntervalMs = 50;
+  static constexpr uint64_t kDoneCheckMs = 5;
 
   // `state` names users and must outlive the pool; accounts are copied in
   // and handed back by accounts().

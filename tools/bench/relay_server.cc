@@ -22,9 +22,9 @@ uint32_t ReadU32(const uint8_t* p) {
          (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
-class Relay {
+class RelayServer {
  public:
-  ~Relay() {
+  ~RelayServer() {
     for (ENetHost* h : hosts_) enet_host_destroy(h);
   }
 
@@ -129,7 +129,7 @@ int RunRelay(uint16_t first_port, uint32_t ports) {
   signal(SIGTERM, OnStopSignal);
   signal(SIGINT, OnStopSignal);
   if (enet_initialize() != 0) return 1;
-  Relay relay;
+  RelayServer relay;
   if (!relay.Open(first_port, std::max<uint32_t>(ports, 1))) {
     std::fprintf(stderr, "hail-bench relay: cannot bind its ports\n");
     return 1;

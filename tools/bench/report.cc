@@ -83,6 +83,10 @@ std::string ReportText(const Report& r) {
         r.baseline_p99_ms.value_or(0), r.baseline_cpu_pct.value_or(0),
         r.ratio_to_baseline.value_or(0));
   }
+  if (r.service_errors > 0) {
+    out += fmt::format("  ENet service errors (oversized datagrams): {}\n",
+                       r.service_errors);
+  }
   out += fmt::format("  errors: {}\n", r.errors);
   for (const std::string& line : r.error_lines) out += "    " + line + "\n";
   return out;
@@ -114,6 +118,7 @@ std::string ReportJson(const Report& r) {
   Field(out, "password_logins", r.password_logins);
   Field(out, "registrations", r.registrations);
   Field(out, "connect_retries", r.connect_retries);
+  Field(out, "service_errors", r.service_errors);
   Field(out, "baseline_msgs_per_s", r.baseline_msgs_per_s);
   Field(out, "baseline_p50_ms", r.baseline_p50_ms);
   Field(out, "baseline_p99_ms", r.baseline_p99_ms);

@@ -35,6 +35,7 @@ struct Report {
   uint64_t password_logins = 0;
   uint64_t registrations = 0;
   uint64_t connect_retries = 0;  // CONNECTs unanswered for 2 s, retried
+  uint64_t service_errors = 0;   // enet_host_service < 0 (oversized datagram)
   std::optional<double> baseline_msgs_per_s;
   std::optional<double> baseline_p50_ms, baseline_p99_ms;
   std::optional<double> baseline_cpu_pct;

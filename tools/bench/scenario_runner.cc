@@ -256,6 +256,7 @@ void ScenarioRunner::Collect(Report* report, bool hail) {
       report->password_logins += p.password_logins;
       report->registrations += p.registrations;
       report->connect_retries += p.connect_retries;
+      report->service_errors += p.service_errors;
     }
   }
   tools::LatencySummary summary = tools::Summarize(std::move(latencies));

@@ -246,8 +246,14 @@ void SimClient::OnReceive(uint8_t channel, protocol::ByteSpan packet) {
       if (!pool_->identity()) pool_->PinIdentity(session_->server_identity());
       SendAuth();
     } else if (session_->state() == protocol::ClientSession::State::kFailed) {
-      Fail(fmt::format("handshake failed ({})",
-                       static_cast<int>(session_->failure())));
+      using Failure = protocol::ClientSession::Failure;
+      Failure failure = session_->failure();
+      Fail(failure == Failure::kIdentityMismatch
+               ? "the server identity differs from the one pinned in the "
+                 "bench state (a new haild data dir? remove the identity "
+                 "line of STATE/accounts)"
+               : fmt::format("handshake failed ({})",
+                             static_cast<int>(failure)));
       Leave();
     }
     return;
