@@ -179,7 +179,8 @@ int main(int argc, char** argv) {
   hail::Result<hail::bench::Report> report = runner.Run();
   if (!report.ok()) {
     std::cerr << "hail-bench: " << report.status().message() << "\n";
-    return 1;
+    return report.status().code() == hail::Status::Code::kInvalidArgument ? 2
+                                                                          : 1;
   }
   std::cout << (json ? hail::bench::ReportJson(*report) + "\n"
                      : hail::bench::ReportText(*report));

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void Exec(const std::vector<std::string>& argv) {
+  // A server must not outlive a bench that crashed.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
   std::vector<char*> args;
   for (const std::string& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
