@@ -125,7 +125,8 @@ Status ScenarioRunner::MakePools(PoolMode mode, uint16_t port, uint64_t run) {
 }
 
 bool ScenarioRunner::Parallel(const std::string& label,
-                              const std::function<bool(ClientPool&)>& phase) {
+                              const std::function<bool(ClientPool&)>& phase,
+                              const std::function<void()>& on_main) {
   std::atomic<size_t> finished{0};
   std::vector<char> results(pools_.size(), 0);
   std::vector<std::thread> threads;
@@ -136,6 +137,7 @@ bool ScenarioRunner::Parallel(const std::string& label,
     });
   }
   Clock::time_point start = Clock::now();
+  if (on_main) on_main();
   double next_report = 2.0;
   while (finished.load() < pools_.size()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -579,39 +581,42 @@ Status ScenarioRunner::Reconnect(Report* report) {
     resumed_before += pool->progress().resumes;
     password_before += pool->progress().password_logins;
   }
-  // The pools keep servicing while haild stops and starts, as real clients
-  // would: they acknowledge its goodbye and retry HELLO until it is back.
+  // The pools keep servicing while haild stops and starts (on this thread),
+  // as real clients would: they acknowledge its goodbye and retry HELLO
+  // until it is back.
   double restart_s = 0;
   Status restarted = Status::Ok();
   std::atomic<bool> server_back{false};
   std::atomic<bool> restart_failed{false};
   Clock::time_point back;
   std::optional<ProcSample> from;
-  std::thread restarter([&] {
+  auto restart = [&] {
     restarted = RestartServer(&restart_s);
     back = Clock::now();
     from = SampleProcess(server_pid_);
     (restarted.ok() ? server_back : restart_failed) = true;
-  });
+  };
   std::vector<Clock::time_point> done_at(pools_.size());
   Clock::time_point deadline = Deadline();
-  bool all_back = Parallel("reconnect", [&](ClientPool& pool) {
-    uint32_t want = pool.Count(kEveryone);
-    size_t me = 0;
-    while (pools_[me].get() != &pool) ++me;
-    // Everyone notices the restart, then everyone is back.
-    bool ok = pool.RunUntil(
-        [&] {
-          return restart_failed ||
-                 (server_back &&
-                  pool.progress().reconnects >= reconnects_before[me] + want &&
-                  pool.ReadyCount(kEveryone) == want);
-        },
-        deadline);
-    done_at[me] = Clock::now();
-    return ok && !restart_failed;
-  });
-  restarter.join();
+  bool all_back = Parallel(
+      "reconnect",
+      [&](ClientPool& pool) {
+        uint32_t want = pool.Count(kEveryone);
+        size_t me = 0;
+        while (pools_[me].get() != &pool) ++me;
+        // Everyone notices the restart, then everyone is back.
+        bool ok = pool.RunUntil(
+            [&] {
+              return restart_failed || (server_back &&
+                                        pool.progress().reconnects >=
+                                            reconnects_before[me] + want &&
+                                        pool.ReadyCount(kEveryone) == want);
+            },
+            deadline);
+        done_at[me] = Clock::now();
+        return ok && !restart_failed;
+      },
+      restart);
   if (!restarted.ok()) return restarted;
   report->restart_s = restart_s;
   Clock::time_point all_back_at =

@@ -60,9 +60,12 @@ class ScenarioRunner {
   Status RestartServer(double* seconds);
   Status MakePools(PoolMode mode, uint16_t port, uint64_t run);
   // Runs `phase` on every pool, each on its own thread, printing progress;
-  // true when every pool's phase returned true.
+  // true when every pool's phase returned true. `on_main`, if any, runs on
+  // the calling thread meanwhile (servers must be started from the main
+  // thread: they get SIGTERM when the thread that forked them ends).
   bool Parallel(const std::string& label,
-                const std::function<bool(ClientPool&)>& phase);
+                const std::function<bool(ClientPool&)>& phase,
+                const std::function<void()>& on_main = {});
   // Brings the selected clients online and waits until all are ready.
   bool Login(const ClientPool::Selector& which, const std::string& label);
   bool SetUpContacts();
