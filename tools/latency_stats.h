@@ -14,6 +14,7 @@ struct LatencySummary {
   double p50 = 0;
   double p90 = 0;
   double p99 = 0;
+  double p999 = 0;  // 99.9th percentile
   double max = 0;
   double mean = 0;
 };

@@ -32,5 +32,11 @@ TEST(LatencyStatsTest, SingleSampleIsEveryPercentile) {
             std::string::npos);
 }
 
+TEST(LatencyStatsTest, NinetyNinePointNinthPercentileOfAThousand) {
+  std::vector<double> samples;
+  for (int i = 1; i <= 1000; ++i) samples.push_back(i);
+  EXPECT_EQ(Summarize(samples).p999, 999);
+}
+
 }  // namespace
 }  // namespace hail::tools
