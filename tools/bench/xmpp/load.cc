@@ -52,6 +52,14 @@ ProcSample SampleProc(int pid) {
   return s;
 }
 
+// The machine's 1-minute load average, to flag runs on a busy machine.
+double LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double load = -1;
+  in >> load;
+  return load;
+}
+
 double SelfCpuS() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -172,6 +180,7 @@ LoadResult RunLoad(const LoadOptions& opt) {
     shared.run_start_ns.store(start, std::memory_order_release);
     ProcSample window_start = SampleProc(opt.server_pid);
     double self_start = SelfCpuS();
+    r.load1 = LoadAverage();
     shared.phase.store(Phase::kRun, std::memory_order_release);
     std::this_thread::sleep_until(
         std::chrono::steady_clock::time_point(std::chrono::nanoseconds(

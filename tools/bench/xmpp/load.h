@@ -60,6 +60,7 @@ struct LoadResult {
   long server_rss_before_kb = -1;  // VmRSS before the first connection.
   double rss_per_client_kb = 0;    // (rss - rss_before) / clients; can be < 0.
   double bench_cpu_pct = 0;        // This process over the window.
+  double load1 = -1;  // 1-minute load average as the window opened.
   uint64_t errors = 0;
   std::vector<std::string> error_notes;  // First few errors, for humans.
 };

@@ -45,7 +45,7 @@ std::string Json(const std::string& server, const std::string& scenario,
       "\"msgs_per_s\":{},\"p50_ms\":{},\"p99_ms\":{},\"p999_ms\":{},"
       "\"server_cpu_pct\":{},\"server_rss_kb\":{},\"rss_per_client_kb\":{},"
       "\"login_s\":{},\"errors\":{},\"max_ms\":{},\"login_cpu_pct\":{},"
-      "\"bench_cpu_pct\":{},\"threads\":{},\"transport\":\"{}\","
+      "\"bench_cpu_pct\":{},\"load1\":{},\"threads\":{},\"transport\":\"{}\","
       "\"error_notes\":{}}}",
       server, scenario, o.clients, Num(o.rate), o.inflight, r.sent, r.delivered,
       Num(r.duration_s), Num(r.msgs_per_s), Num(r.p50_ms), Num(r.p99_ms),
@@ -54,7 +54,8 @@ std::string Json(const std::string& server, const std::string& scenario,
       (r.server_rss_before_kb < 0 ? std::string("null")
                                   : fmt::format("{:.3f}", r.rss_per_client_kb)),
       Num(r.login_s), r.errors, Num(r.max_ms), Num(r.login_cpu_pct),
-      Num(r.bench_cpu_pct), o.threads, "tcp-plain-sasl-plain-no-tls", notes);
+      Num(r.bench_cpu_pct), Num(r.load1), o.threads,
+      "tcp-plain-sasl-plain-no-tls", notes);
 }
 
 void PrintText(const std::string& server, const std::string& scenario,
@@ -78,12 +79,12 @@ void PrintText(const std::string& server, const std::string& scenario,
   if (o.scenario != Scenario::kRegister) {
     fmt::print(
         "  server: CPU {}% over the window, RSS {} kB ({} kB/client over "
-        "{} kB before login); bench CPU {}%\n",
+        "{} kB before login); bench CPU {}%; load average {}\n",
         Num(r.server_cpu_pct), r.server_rss_kb,
         (r.server_rss_before_kb < 0
              ? std::string("null")
              : fmt::format("{:.3f}", r.rss_per_client_kb)),
-        r.server_rss_before_kb, Num(r.bench_cpu_pct));
+        r.server_rss_before_kb, Num(r.bench_cpu_pct), Num(r.load1));
   }
   fmt::print("  errors: {}\n", r.errors);
   for (const std::string& note : r.error_notes) fmt::print("    {}\n", note);

@@ -104,6 +104,14 @@ stop_pid() {
 cleanup() {
   stop_pid "$server_pid"
   stop_pid "$epmd_pid"
+  # The configs log warnings and errors only: show what the server said.
+  local log
+  for log in "$dir/prosody.log" "$dir/log/ejabberd.log"; do
+    if [ -s "$log" ]; then
+      echo "$server log: $(wc -l <"$log") lines of warnings/errors; last 5:" >&2
+      tail -n 5 "$log" | cut -c1-300 | sed 's/^/  /' >&2
+    fi
+  done
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -141,7 +149,7 @@ if [ "$server" = ejabberd ]; then
   ) >"$dir/log/stdout.log" 2>&1 &
   server_pid=$!
 else
-  mkdir -p "$dir/data"
+  mkdir -p "$dir/data" "$dir/certs"  # certs: empty, silences a warning.
   prosody -F --config "$dir/prosody.cfg.lua" >"$dir/stdout.log" 2>&1 &
   server_pid=$!
 fi
@@ -153,7 +161,8 @@ if ! wait_port "$port" "$server_pid"; then
 fi
 echo "$server: pid $server_pid ($(cat "/proc/$server_pid/comm")), c2s on 127.0.0.1:$port, dir $dir" >&2
 echo "$server: listening sockets:" >&2
-ss -ltnp 2>/dev/null | grep -E "pid=($server_pid|${epmd_pid:-0})," | awk '{print "  " $4}' >&2 || true
+listeners="$(ss -ltnp 2>/dev/null | grep -E "pid=($server_pid|${epmd_pid:-0}),")" || true
+echo "${listeners:-  (ss -ltnp showed none)}" | awk '{print "  " $4, $NF}' >&2
 
 common=(--server="$server" --port="$port" --domain=localhost)
 start=$(date +%s%N)
