@@ -39,7 +39,7 @@ struct LoadOptions {
   int src_addrs = 8;  // Spread clients over 127.0.1.1..src_addrs (0: none).
   int login_concurrency = 100;  // Logins (or registrations) in progress.
   double login_timeout_s = 180;
-  double drain_timeout_s = 10;  // After the window, wait for stragglers.
+  double drain_timeout_s = 30;  // After the window, wait for stragglers.
   int server_pid = 0;           // For /proc CPU and RSS; 0 = not measured.
   uint64_t seed = 1;
 };
