@@ -84,6 +84,18 @@ wait_port() {
   return 1
 }
 
+# Polls until the server has closed every c2s connection (at most 60 s), so
+# the next scenario, or the shutdown, does not overlap the disconnects of the
+# last one (Prosody 0.12 logs a traceback when SIGTERM meets them).
+wait_disconnected() {
+  local i
+  for ((i = 0; i < 600; i++)); do
+    [ "$(ss -Htn state established "( sport = :$port )" 2>/dev/null | wc -l)" -eq 0 ] && return 0
+    sleep 0.1
+  done
+  echo "$server still has c2s connections after 60 s" >&2
+}
+
 dir="$(mktemp -d "/tmp/hail-xmpp-$server.XXXXXX")"
 server_pid=""
 epmd_pid=""
@@ -102,14 +114,15 @@ stop_pid() {
 }
 
 cleanup() {
+  [ -n "$server_pid" ] && [ -n "${port:-}" ] && wait_disconnected
   stop_pid "$server_pid"
   stop_pid "$epmd_pid"
   # The configs log warnings and errors only: show what the server said.
   local log
   for log in "$dir/prosody.log" "$dir/log/ejabberd.log"; do
     if [ -s "$log" ]; then
-      echo "$server log: $(wc -l <"$log") lines of warnings/errors; last 5:" >&2
-      tail -n 5 "$log" | cut -c1-300 | sed 's/^/  /' >&2
+      echo "$server log: $(wc -l <"$log") lines of warnings/errors; last ${HAIL_XMPP_LOG_LINES:-5}:" >&2
+      tail -n "${HAIL_XMPP_LOG_LINES:-5}" "$log" | cut -c1-300 | sed 's/^/  /' >&2
     fi
   done
   rm -rf "$dir"
@@ -173,6 +186,7 @@ echo "$server: $max_clients accounts ready in $((($(date +%s%N) - start) / 10000
 status=0
 for g in "${groups[@]}"; do
   read -r -a words <<<"$g"
+  wait_disconnected
   "$bench" "${common[@]}" --server-pid="$server_pid" "${opts[@]}" "${words[@]}" || status=1
 done
 exit "$status"
