@@ -14,10 +14,13 @@ namespace {
 using protocol::ErrorCode;
 
 PasswordHashLimits ClampToInteractive(PasswordHashLimits limits) {
-  limits.opslimit = std::max<unsigned long long>(
-      limits.opslimit, crypto_pwhash_OPSLIMIT_INTERACTIVE);
-  limits.memlimit =
-      std::max<size_t>(limits.memlimit, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+  unsigned long long min_ops = limits.test_rig
+                                   ? crypto_pwhash_OPSLIMIT_MIN
+                                   : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+  size_t min_mem = limits.test_rig ? crypto_pwhash_MEMLIMIT_MIN
+                                   : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  limits.opslimit = std::max<unsigned long long>(limits.opslimit, min_ops);
+  limits.memlimit = std::max<size_t>(limits.memlimit, min_mem);
   return limits;
 }
 

@@ -91,6 +91,9 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
       "Argon2id passes (0 or below libsodium's interactive: interactive)")(
       "argon2-memlimit", po::value(&c.argon2_memlimit)->default_value(0),
       "Argon2id memory in bytes (0 or below interactive: interactive)")(
+      "argon2-test-rig", po::bool_switch(&c.argon2_test_rig),
+      "LOAD-TEST RIGS ONLY: let --argon2-opslimit/--argon2-memlimit go below "
+      "the interactive limits (hashes made so are cheap to attack)")(
       "log-format", po::value(&log_format)->default_value(log_format),
       "text or json")("log-level",
                       po::value(&log_level)->default_value(log_level),

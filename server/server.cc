@@ -58,6 +58,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   PasswordHashLimits limits;
   if (config.argon2_opslimit != 0) limits.opslimit = config.argon2_opslimit;
   if (config.argon2_memlimit != 0) limits.memlimit = config.argon2_memlimit;
+  limits.test_rig = config.argon2_test_rig;
   s.accounts_ =
       std::make_unique<AccountService>(s.store_.get(), limits, &s.counters_);
   s.workers_ =

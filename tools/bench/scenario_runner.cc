@@ -66,9 +66,14 @@ Status ScenarioRunner::StartServer() {
       (options_.state_dir / "haild-data").string(), "--listen",
       fmt::format("127.0.0.1:{}", port_), "--tcp-port", "0", "--stun-alt-port",
       "0",
-      // A test rig: many clients per source address and many logins.
+      // A test rig: many clients per source address and many logins, room
+      // for every client, and accounts made with the cheapest Argon2id
+      // (made once, reused by later runs).
       "--max-peers-per-ip", "4095", "--auth-burst-per-ip", "1000000",
-      "--auth-rate-per-ip", "1000000"};
+      "--auth-rate-per-ip", "1000000", "--max-clients",
+      std::to_string(std::max<uint32_t>(options_.clients + 64, 1024)),
+      "--argon2-test-rig", "--argon2-opslimit", "1", "--argon2-memlimit",
+      "8192"};
   argv.insert(argv.end(), options_.haild_args.begin(),
               options_.haild_args.end());
   if (Status s = haild_.Start(argv, options_.state_dir / "haild.log"); !s.ok())
