@@ -802,6 +802,17 @@ void ChatStore::AcceptMessage(uint64_t sender, uint64_t recipient,
   write->apply = [sender, recipient, message_id, record = std::move(record),
                   store = std::move(store), now_unix, outcome,
                   limits = limits_](WriteView& view) mutable {
+    std::optional<std::string> earlier;
+    Status looked = view.Get(DedupKey(sender, message_id), &earlier);
+    if (!looked.ok()) return looked;
+    if (earlier) {
+      Result<SentRecord> found = DecodeSentRecord(*earlier);
+      if (found.ok() &&
+          !OlderThan(found->accepted_unix, now_unix, limits.dedup_seconds)) {
+        outcome->duplicate = std::move(*found);
+        return Status::Ok();
+      }
+    }
     if (store) {
       size_t total = 0;
       size_t from_sender = 0;

@@ -86,9 +86,13 @@ class ChatStore {
   // Assigns the next conversation seq for (sender, recipient) and records
   // `record` for dedup; with `store`, also appends the message to the
   // recipient's mailbox. Quota errors (kMailboxFull) write nothing.
+  // When (sender, message_id) already has a live dedup record, nothing is
+  // written and `duplicate` holds it (SPEC.md 10.5): the caller answers
+  // with it, or ID_REUSED.
   struct AcceptOutcome {
     protocol::ErrorCode error = protocol::ErrorCode::kOk;
     uint64_t conversation_seq = 0;
+    std::optional<SentRecord> duplicate;
   };
   void AcceptMessage(uint64_t sender, uint64_t recipient,
                      const protocol::ItemId& message_id, SentRecord record,

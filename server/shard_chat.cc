@@ -97,7 +97,8 @@ void Shard::OnContactRequest(PeerSession& s, const protocol::Message& request) {
 
 void Shard::OnSendMessage(PeerSession& s, const protocol::SendMessage& r) {
   // The checks of SPEC.md section 10.4 that need no store, in order; the
-  // core makes the others with what the io workers read.
+  // core makes the others, for a contact at once, else with what the io
+  // workers read.
   auto refuse = [this](PeerSession& session, const protocol::ItemId& id,
                        ErrorCode error) {
     shared_->counters->messages_refused++;
@@ -112,6 +113,8 @@ void Shard::OnSendMessage(PeerSession& s, const protocol::SendMessage& r) {
     refuse(s, r.message_id, ErrorCode::kUserNotFound);
     return;
   }
+  // A contact: decided here, no store read (the common case).
+  if (core_.SendToContact(s.id, r, *name, UnixNow())) return;
   ChatStore* chats = shared_->chats;
   AccountService* accounts = shared_->accounts;
   uint64_t me = s.session.user_id();

@@ -19,6 +19,7 @@ void RunStoreRequest(ChatStore* chats, StoreRequest request,
                                  ChatStore::AcceptOutcome outcome) {
     shared->error = status.ok() ? outcome.error : ErrorCode::kInternal;
     shared->conversation_seq = outcome.conversation_seq;
+    shared->duplicate = std::move(outcome.duplicate);
     done(std::move(*shared));
   };
   auto written = [shared, done](Status status) {

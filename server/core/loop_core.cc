@@ -471,6 +471,31 @@ void LoopCore::SendMessage(uint64_t session, const protocol::SendMessage& r,
   if (lookup.recipient == s->user || lookup.mine != Relation::kAccepted) {
     return refuse(ErrorCode::kNotAContact);
   }
+  Accept(*s, r, lookup.recipient, lookup.theirs, std::move(hash), now_unix);
+}
+
+bool LoopCore::SendToContact(uint64_t session, const protocol::SendMessage& r,
+                             const std::string& recipient_name,
+                             uint64_t now_unix) {
+  owner_.Check();
+  Session* s = Find(session);
+  if (s == nullptr) return true;  // gone: nothing to answer
+  for (const auto& [peer, view] : s->contacts) {
+    if (view.username != recipient_name) continue;
+    if (view.mine != Relation::kAccepted || peer == s->user) return false;
+    // The recipient and both relations are known here, kept current by
+    // ContactNews; the store checks for a duplicate as it accepts.
+    Accept(*s, r, peer, view.theirs, MessageContentHash(peer, r.text),
+           now_unix);
+    return true;
+  }
+  return false;
+}
+
+void LoopCore::Accept(Session& sender, const protocol::SendMessage& r,
+                      uint64_t recipient, Relation theirs,
+                      std::array<uint8_t, 32> hash, uint64_t now_unix) {
+  Session* s = &sender;
   MailItem item;
   item.kind = MailItemKind::kMessage;
   item.item_id = r.message_id;
@@ -479,15 +504,15 @@ void LoopCore::SendMessage(uint64_t session, const protocol::SendMessage& r,
   item.text = r.text;
   item.accepted_unix = now_unix;
   SentRecord record;
-  record.recipient_id = lookup.recipient;
+  record.recipient_id = recipient;
   record.content_hash = hash;
   record.accepted_unix = now_unix;
   record.route = protocol::Route::kStored;
 
   StoreRequest request;
   request.loop = loop_;
-  request.recipient = lookup.recipient;
-  if (lookup.theirs == Relation::kBlocked) {
+  request.recipient = recipient;
+  if (theirs == Relation::kBlocked) {
     // Accepted and dropped: the sender cannot tell (SPEC.md 10.11).
     request.kind = StoreRequest::Kind::kAcceptBlocked;
     request.item = std::move(item);
@@ -496,7 +521,7 @@ void LoopCore::SendMessage(uint64_t session, const protocol::SendMessage& r,
     return;
   }
   std::optional<SessionAddress> online =
-      services_.directory->AddressOf(lookup.recipient);
+      services_.directory->AddressOf(recipient);
   if (online) {
     effects_->Post(Envelope{*online, MessageForRecipient{std::move(item),
                                                          std::move(record)}});
@@ -545,6 +570,26 @@ void LoopCore::StoreAfterLive(uint64_t recipient, const MailItem& item) {
   effects_->Store(std::move(request));
 }
 
+bool LoopCore::AnsweredAsDuplicate(const StoreDone& done) {
+  if (!done.duplicate) return false;
+  const StoreRequest& request = done.request;
+  const SentRecord& earlier = *done.duplicate;
+  services_.counters->messages_deduplicated++;
+  if (earlier.recipient_id != request.recipient ||
+      earlier.content_hash != request.record.content_hash) {
+    services_.counters->messages_refused++;
+    AnswerSender(request.item.sender_id,
+                 Refusal(request.item.item_id, ErrorCode::kIdReused));
+  } else {
+    AnswerSender(request.item.sender_id,
+                 protocol::MessageAccepted{
+                     request.item.item_id, ErrorCode::kOk,
+                     static_cast<uint8_t>(earlier.route),
+                     earlier.conversation_seq, earlier.accepted_unix});
+  }
+  return true;
+}
+
 void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
   const StoreRequest& request = done.request;
   const MailItem& item = request.item;
@@ -553,6 +598,11 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
     case StoreRequest::Kind::kAcceptLive: {
       Session* r = Find(request.session);
       auto key = std::make_pair(sender, item.item_id);
+      if (done.duplicate) {
+        if (r != nullptr) r->pending_live.erase(key);
+        AnsweredAsDuplicate(done);
+        return;
+      }
       if (done.error != ErrorCode::kOk) {
         if (r != nullptr) r->pending_live.erase(key);
         services_.counters->messages_refused++;
@@ -573,7 +623,7 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
       // Routed at a session of this loop: that session, if still there.
       Session* r = request.session.session != 0 ? Find(request.session)
                                                 : nullptr;
-      if (done.error != ErrorCode::kOk) {
+      if (done.error != ErrorCode::kOk || done.duplicate) {
         if (r != nullptr) {
           auto open = r->unacked_stored.find(sender);
           if (open != r->unacked_stored.end()) {
@@ -581,6 +631,7 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
             if (open->second.empty()) r->unacked_stored.erase(open);
           }
         }
+        if (AnsweredAsDuplicate(done)) return;
         services_.counters->messages_refused++;
         AnswerSender(sender, Refusal(item.item_id, done.error));
         return;
@@ -601,7 +652,7 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
       return;
     }
     case StoreRequest::Kind::kAcceptBlocked:
-      if (done.error != ErrorCode::kOk) return;
+      if (AnsweredAsDuplicate(done) || done.error != ErrorCode::kOk) return;
       services_.counters->messages_dropped_blocked++;
       AnswerSender(sender, Accepted(item, protocol::Route::kStored,
                                     done.conversation_seq));

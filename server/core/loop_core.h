@@ -15,6 +15,7 @@
 #ifndef HAIL_SERVER_CORE_LOOP_CORE_H_
 #define HAIL_SERVER_CORE_LOOP_CORE_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -140,6 +141,12 @@ class LoopCore {
   // store says about it: the rest of SPEC.md 10.4 and routing (10.6).
   void SendMessage(uint64_t session, const protocol::SendMessage& request,
                    const MessageLookup& lookup, uint64_t now_unix);
+  // The fast path of a SEND_MESSAGE: when `recipient_name` (normalized) is
+  // one of the session's contacts, routes it with no store read (the store
+  // checks for a duplicate as it accepts) and returns true; false when the
+  // loop must look the recipient up in the store and call SendMessage.
+  bool SendToContact(uint64_t session, const protocol::SendMessage& request,
+                     const std::string& recipient_name, uint64_t now_unix);
   void ItemAck(uint64_t session, const protocol::ItemAck& ack,
                uint64_t now_unix);
   void P2pRequest(uint64_t session, const protocol::P2pRequest& request,
@@ -188,6 +195,12 @@ class LoopCore {
   void BroadcastPresence(Session& s, protocol::Presence presence,
                          const std::string& status);
   bool HasPendingFrom(const Session& s, uint64_t sender) const;
+  // Accepts a message that passed SPEC.md 10.4's checks and routes it.
+  void Accept(Session& sender, const protocol::SendMessage& r,
+              uint64_t recipient, protocol::Relation theirs,
+              std::array<uint8_t, 32> hash, uint64_t now_unix);
+  // Answers the sender from a duplicate's record; false if none.
+  bool AnsweredAsDuplicate(const StoreDone& done);
   void RouteMessage(Session& r, MailItem item, SentRecord record);
   void StoreAfterLive(uint64_t recipient, const MailItem& item);
   void AnswerSender(uint64_t sender, const protocol::MessageAccepted& answer);

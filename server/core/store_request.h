@@ -58,6 +58,8 @@ struct StoreDone {
   protocol::ErrorCode error = protocol::ErrorCode::kOk;
   uint64_t conversation_seq = 0;  // the accepts
   bool found = false;             // kAcknowledge: an entry was deleted
+  // The accepts: (sender, message id) was accepted before; nothing written.
+  std::optional<SentRecord> duplicate;
 };
 
 }  // namespace hail::server::core

@@ -454,7 +454,7 @@ TEST_F(ChatStoreTest, MailboxListsEntriesInTheOrderTheyWereStored) {
 
 TEST_F(ChatStoreTest, AcknowledgeRemovesExactlyThatEntry) {
   for (uint32_t i = 1; i <= 3; ++i) Accept(kAlice, kBob, Id(i));
-  Accept(kAlice, kCarol, Id(2));
+  Accept(kBob, kCarol, Id(2));  // same id, another sender
 
   std::pair<Status, bool> acked = Acknowledge(kBob, Id(2), kAlice);
   ASSERT_TRUE(acked.first.ok());
@@ -477,6 +477,25 @@ TEST_F(ChatStoreTest, AcknowledgeRemovesExactlyThatEntry) {
   EXPECT_TRUE(acked.first.ok());
   EXPECT_FALSE(acked.second);
   EXPECT_EQ(store_->MailboxSize(kBob), 2u);
+}
+
+// Issue 9: the fast path of a message to a contact reads nothing before
+// the store accepts it, so the accept itself finds a duplicate.
+TEST_F(ChatStoreTest, AcceptOfAnAlreadyAcceptedIdWritesNothingAndReturnsTheRecord) {
+  Accept(kAlice, kBob, Id(7));
+  std::vector<MailItem> before = Mailbox(kBob);
+  std::promise<ChatStore::AcceptOutcome> again;
+  SentRecord record;
+  record.recipient_id = kBob;
+  store_->AcceptMessage(kAlice, kBob, Id(7), record, std::nullopt, kNow,
+                        [&](Status, ChatStore::AcceptOutcome outcome) {
+                          again.set_value(outcome);
+                        });
+  ChatStore::AcceptOutcome outcome = again.get_future().get();
+  ASSERT_TRUE(outcome.duplicate.has_value());
+  EXPECT_EQ(outcome.duplicate->recipient_id, kBob);
+  EXPECT_EQ(outcome.duplicate->conversation_seq, 1u);
+  EXPECT_EQ(Mailbox(kBob).size(), before.size());
 }
 
 TEST_F(ChatStoreTest, NoticeIsAcknowledgedWithSenderZero) {

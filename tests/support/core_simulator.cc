@@ -185,7 +185,12 @@ protocol::ItemId CoreSimulator::SendMessage(SessionKey key, uint64_t to,
   request.recipient = NameOf(to);
   request.text = text;
   uint64_t sender = logs_.at(key).user;
-  // The lookup runs on an io worker, the decision on the sender's loop.
+  // As the loop does: a contact is routed at once, anyone else after the
+  // io workers' lookup.
+  if (core(key.loop).SendToContact(key.session, request, request.recipient,
+                                   now_unix())) {
+    return request.message_id;
+  }
   Hop("store", [this, key, sender, request] {
     auto lookup = std::make_shared<server::core::MessageLookup>(
         server::LookupMessage(account_service_.get(), chats_.get(), sender,
