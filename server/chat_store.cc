@@ -2,6 +2,7 @@
 
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
+#include <pthread.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -599,6 +600,7 @@ void ChatStore::Enqueue(std::unique_ptr<PendingWrite> write) {
 }
 
 void ChatStore::Run() {
+  pthread_setname_np(pthread_self(), "hail-store");
   MailboxCountCache counts;  // lives as long as the store thread
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
@@ -619,6 +621,12 @@ void ChatStore::Run() {
       if (applied.ok() && !view.empty()) {
         view.Commit();
         ++carried;
+      }
+      if (write->durability == Durability::kBuffered && write->complete) {
+        // Staged in order with the rest of the group: its caller need not
+        // wait for the group's write, let alone a sync of someone else.
+        write->complete(applied);
+        write->complete = nullptr;
       }
       statuses.push_back(std::move(applied));
     }

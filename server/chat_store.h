@@ -70,9 +70,11 @@ class ChatStore {
   size_t MailboxSize(uint64_t recipient) const;
 
   // --- writes, durable (synced) before `done` runs on the store thread,
-  // unless asked for kBuffered: then written (a crash of the process loses
-  // nothing, one of the machine may) but not yet synced; the next synced
-  // write syncs it too, as every write goes to the same LevelDB log ---
+  // unless asked for kBuffered: then `done` runs as soon as the write is
+  // applied, in order, to the group's batch, before that batch reaches the
+  // log; a crash may lose it until the next synced write, which covers it
+  // (every write goes to the same LevelDB log). So a buffered write never
+  // waits behind another caller's sync ---
   enum class Durability : uint8_t { kSynced, kBuffered };
   using Done = std::function<void(Status)>;
   // Sets both sides' relations in one batch (kNone deletes the entry).

@@ -1,6 +1,7 @@
 #include "server/shard.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -176,6 +177,8 @@ void Shard::Join() {
 }
 
 void Shard::Run() {
+  std::string name = "hail-loop" + std::to_string(index_);
+  pthread_setname_np(pthread_self(), name.c_str());
   current_shard = this;
   owner_.Bind();
   outgoing_.resize(shared_->shards.size());

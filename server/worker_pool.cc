@@ -1,17 +1,22 @@
 #include "server/worker_pool.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cassert>
 #include <utility>
 
 namespace hail::server {
 
-WorkerPool::WorkerPool(size_t threads, size_t max_queued)
+WorkerPool::WorkerPool(size_t threads, size_t max_queued, const char* name)
     : max_queued_(max_queued) {
   assert(threads > 0);
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] { RunWorker(); });
+    threads_.emplace_back([this, name] {
+      pthread_setname_np(pthread_self(), name);
+      RunWorker();
+    });
   }
 }
 

@@ -25,8 +25,10 @@ namespace hail::server {
 // Tasks must not throw and must not call Shutdown.
 class WorkerPool {
  public:
-  // Starts `threads` worker threads. REQUIRES: threads > 0.
-  WorkerPool(size_t threads, size_t max_queued);
+  // Starts `threads` worker threads, named `name` (at most 15 characters,
+  // as `top -H` shows them). REQUIRES: threads > 0.
+  WorkerPool(size_t threads, size_t max_queued,
+             const char* name = "hail-worker");
 
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;

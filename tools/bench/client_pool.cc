@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "client/enet_transport.h"
 #include "protocol/presession.h"
 #include "protocol/registry.h"
 
@@ -23,10 +24,11 @@ struct Servicing {
 };
 thread_local Servicing servicing;
 
-constexpr uint32_t kPingIntervalMs = 1000;  // SPEC.md 4.7
-constexpr uint32_t kTimeoutLimit = 32;
-constexpr uint32_t kTimeoutMinimumMs = 5000;
-constexpr uint32_t kTimeoutMaximumMs = 15000;
+// The client's ENet settings (SPEC.md 4.7), as the client library has them.
+constexpr uint32_t kPingIntervalMs = client::EnetTransport::kPingIntervalMs;
+constexpr uint32_t kTimeoutLimit = client::EnetTransport::kTimeoutLimit;
+constexpr uint32_t kTimeoutMinimumMs = client::EnetTransport::kTimeoutMinimumMs;
+constexpr uint32_t kTimeoutMaximumMs = client::EnetTransport::kTimeoutMaximumMs;
 constexpr size_t kMaximumPacketSize = 65536;
 constexpr size_t kMaxErrorLines = 20;
 // First source address: 127.1.0.1; one per group of clients_per_address.

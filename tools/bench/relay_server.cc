@@ -75,7 +75,8 @@ class RelayServer {
       if (result < 0) continue;
       if (result == 0) break;
       if (event.type == ENET_EVENT_TYPE_CONNECT) {
-        enet_peer_ping_interval(event.peer, 1000);
+        // As haild's peers (SPEC.md 4.7): the clients do the pinging.
+        enet_peer_ping_interval(event.peer, 15000);
         enet_peer_timeout(event.peer, 32, 5000, 15000);
       } else if (event.type == ENET_EVENT_TYPE_RECEIVE) {
         OnPacket(event.peer, event.channelID, event.packet);
