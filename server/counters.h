@@ -25,6 +25,8 @@ struct Counters {
   std::atomic<uint64_t> cookies_sent{0};
   std::atomic<uint64_t> presession_rejects_sent{0};
   std::atomic<uint64_t> presession_malformed{0};
+  // HELLOs not answered because the server is shutting down (SPEC.md 3.7).
+  std::atomic<uint64_t> hellos_dropped_draining{0};
   // STUN (SPEC.md 3.4): success and 420 answers sent; well-formed but not
   // answered (not a Binding request, an unsupported CHANGE-REQUEST);
   // malformed; over the per-IP reply limit; over the 1.6x size budget.

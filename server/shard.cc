@@ -457,6 +457,12 @@ int Shard::OnRawDatagram(ENetHost* host) {
     case protocol::DatagramClass::kHail: {
       if (auto hello = protocol::DecodeHello(datagram)) {
         counters.hello_received++;
+        if (draining_) {
+          // A cookie now would only earn a CONNECT this server refuses:
+          // silence sends the client's retry to the next server.
+          counters.hellos_dropped_draining++;
+          return 1;
+        }
         if (hello->version != protocol::kPresessionVersion) {
           protocol::PresessionRejectDatagram reject;
           reject.client_nonce = hello->client_nonce;

@@ -210,6 +210,45 @@ TEST_F(AddressValidationTest, EveryPresessionReplyIsNoLargerThanItsRequest) {
   EXPECT_EQ(haild_->Stat("peers_allocated"), 0);
 }
 
+// Issue 9: a draining server minted cookies for CONNECTs it then refused,
+// so reconnecting clients lost a connect timeout before finding the next
+// server (SPEC.md 3.7).
+TEST_F(AddressValidationTest, DrainingServerAnswersNoHello) {
+  // Two peers: `keeper` never acknowledges, so the drain lasts its ~3 s;
+  // `observer` is serviced and sees the drain begin (its disconnect).
+  ENetAddress server = ServerAddress();
+  ENetHost* keeper = MakeClientHost();
+  ENetHost* observer = MakeClientHost();
+  for (ENetHost* host : {keeper, observer}) {
+    std::optional<uint32_t> cookie = FetchCookie(host);
+    ASSERT_TRUE(cookie.has_value());
+    enet_host_connect(host, &server, 2, *cookie);
+    ASSERT_TRUE(Connects(host, 3000));
+    enet_host_flush(host);
+  }
+  ASSERT_EQ(haild_->WaitForStat("peers_allocated", 2), 2);
+  protocol::HelloDatagram hello;
+  hello.client_nonce = 42;
+  Bytes datagram = protocol::EncodeHello(hello);
+  EXPECT_EQ(ReplySizes(haild_->port(), datagram),
+            std::vector<size_t>{protocol::kCookieSize});
+
+  haild_->BeginStop();
+  bool draining = false;
+  ENetEvent event;
+  for (int i = 0; i < 150 && !draining; ++i) {
+    draining = enet_host_service(observer, &event, 20) > 0 &&
+               event.type == ENET_EVENT_TYPE_DISCONNECT;
+  }
+  ASSERT_TRUE(draining);
+  EXPECT_TRUE(ReplySizes(haild_->port(), datagram).empty())
+      << "a draining server sent a cookie";
+  EXPECT_TRUE(haild_->Alive()) << "the drain ended before the HELLO";
+  enet_host_destroy(observer);
+  enet_host_destroy(keeper);
+  EXPECT_EQ(haild_->Stop(), 0);
+}
+
 TEST(DataDirTest, SecondHaildOnSameDataDirRefusesToStart) {
   TempDir dir;
   HaildProcess first(dir.path() / "data", FreeUdpPort());

@@ -141,6 +141,20 @@ bool HaildProcess::Start(const std::vector<std::string>& extra_args,
   return false;
 }
 
+void HaildProcess::BeginStop() {
+  if (pid_ > 0) kill(pid_, SIGTERM);
+}
+
+bool HaildProcess::Alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
 int HaildProcess::Stop() {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);

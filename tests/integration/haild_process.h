@@ -56,6 +56,11 @@ class HaildProcess {
   // SIGTERM and wait; returns the exit status (or -1).
   int Stop();
   void Kill();  // SIGKILL and wait
+  // SIGTERM without waiting: haild drains while the test goes on; Stop()
+  // (or the destructor) reaps it later.
+  void BeginStop();
+  // True while the process has not exited (reaps it when it has).
+  bool Alive();
   bool running() const { return pid_ > 0; }
 
   // The counters of `haild --stats`; empty map when it does not answer.
