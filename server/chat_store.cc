@@ -582,34 +582,37 @@ ChatStore::ChatStore(leveldb::DB* db, MailboxLimits limits)
 
 ChatStore::~ChatStore() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   thread_.join();
   assert(queue_.empty());
 }
 
 void ChatStore::Enqueue(std::unique_ptr<PendingWrite> write) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     assert(!stopping_);
     queue_.push_back(std::move(write));
   }
-  wake_.notify_one();
+  wake_.Signal();
 }
 
 void ChatStore::Run() {
   pthread_setname_np(pthread_self(), "hail-store");
   MailboxCountCache counts;  // lives as long as the store thread
-  std::unique_lock<std::mutex> lock(mutex_);
+  mutex_.Lock();
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and every write is done
+    while (!stopping_ && queue_.empty()) wake_.Wait();
+    if (queue_.empty()) {  // stopping, and every write is done
+      mutex_.Unlock();
+      return;
+    }
     std::deque<std::unique_ptr<PendingWrite>> group;
     group.swap(queue_);
     busy_ = true;
-    lock.unlock();
+    mutex_.Unlock();
 
     GroupBatch batch(db_);
     std::vector<Status> statuses;
@@ -655,40 +658,40 @@ void ChatStore::Run() {
       }
     }
 
-    lock.lock();
+    mutex_.Lock();
     if (written) {
       ++(sync ? batches_ : buffered_batches_);
       writes_ += carried;
     }
-    lock.unlock();
+    mutex_.Unlock();
     for (size_t i = 0; i < group.size(); ++i) {
       if (group[i]->complete) group[i]->complete(std::move(statuses[i]));
     }
     group.clear();
-    lock.lock();
+    mutex_.Lock();
     busy_ = false;
-    if (queue_.empty()) idle_.notify_all();
+    if (queue_.empty()) idle_.SignalAll();
   }
 }
 
 void ChatStore::Flush() {
   assert(std::this_thread::get_id() != thread_.get_id());
-  std::unique_lock<std::mutex> lock(mutex_);
-  idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  MutexLock lock(&mutex_);
+  while (!queue_.empty() || busy_) idle_.Wait();
 }
 
 uint64_t ChatStore::batches_committed() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return batches_;
 }
 
 uint64_t ChatStore::buffered_batches_committed() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return buffered_batches_;
 }
 
 uint64_t ChatStore::writes_committed() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return writes_;
 }
 

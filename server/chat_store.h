@@ -11,7 +11,6 @@
 #define HAIL_SERVER_CHAT_STORE_H_
 
 #include <array>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -28,6 +27,7 @@
 #include "protocol/error_code.h"
 #include "protocol/kind.h"
 #include "protocol/status.h"
+#include "server/base/mutex.h"
 #include "server/core/mail_item.h"
 
 namespace leveldb {
@@ -138,16 +138,16 @@ class ChatStore {
 
   leveldb::DB* db_;
   MailboxLimits limits_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable idle_;
-  std::deque<std::unique_ptr<PendingWrite>> queue_;
-  bool stopping_ = false;
-  bool busy_ = false;
-  uint64_t batches_ = 0;
-  uint64_t buffered_batches_ = 0;
+  mutable Mutex mutex_;
+  CondVar wake_{&mutex_};
+  CondVar idle_{&mutex_};
+  std::deque<std::unique_ptr<PendingWrite>> queue_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  bool busy_ GUARDED_BY(mutex_) = false;
+  uint64_t batches_ GUARDED_BY(mutex_) = 0;
+  uint64_t buffered_batches_ GUARDED_BY(mutex_) = 0;
   bool unsynced_ = false;  // store thread only: a buffered batch since the last sync
-  uint64_t writes_ = 0;
+  uint64_t writes_ GUARDED_BY(mutex_) = 0;
   std::thread thread_;
 };
 

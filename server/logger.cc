@@ -47,7 +47,7 @@ void Logger::Write(Level level, std::string_view message) {
   } else {
     line = fmt::format("{} {:5} {}\n", Timestamp(), LevelName(level), message);
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   std::fputs(line.c_str(), out_);
   std::fflush(out_);
 }

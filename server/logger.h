@@ -6,9 +6,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <string_view>
+
+#include "server/base/mutex.h"
 
 namespace hail::server {
 
@@ -43,8 +44,8 @@ class Logger {
  private:
   Format format_;
   Level min_level_;
-  std::FILE* out_;
-  std::mutex mutex_;
+  Mutex mutex_;
+  std::FILE* out_ PT_GUARDED_BY(mutex_);
 };
 
 }  // namespace hail::server

@@ -5,7 +5,7 @@
 namespace hail::server {
 
 bool P2pBroker::Open(Rendezvous r, uint64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   Expire(now_ms);
   auto pair = PairOf(r.requester, r.peer);
   if (pairs_.count(pair) != 0 || by_session_.size() >= capacity_ ||
@@ -20,7 +20,7 @@ bool P2pBroker::Open(Rendezvous r, uint64_t now_ms) {
 
 std::optional<Rendezvous> P2pBroker::Take(uint64_t session_id, uint64_t peer,
                                           uint64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   Expire(now_ms);
   auto it = by_session_.find(session_id);
   if (it == by_session_.end() || it->second.peer != peer) return std::nullopt;
@@ -31,7 +31,7 @@ std::optional<Rendezvous> P2pBroker::Take(uint64_t session_id, uint64_t peer,
 }
 
 size_t P2pBroker::pending() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return by_session_.size();
 }
 

@@ -7,11 +7,12 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
+
+#include "server/base/mutex.h"
 
 namespace hail::server {
 
@@ -43,12 +44,12 @@ class P2pBroker {
   static std::pair<uint64_t, uint64_t> PairOf(uint64_t a, uint64_t b) {
     return a < b ? std::make_pair(a, b) : std::make_pair(b, a);
   }
-  void Expire(uint64_t now_ms);  // REQUIRES: mutex_ held
+  void Expire(uint64_t now_ms) REQUIRES(mutex_);
 
   const size_t capacity_;
-  mutable std::mutex mutex_;
-  std::map<uint64_t, Rendezvous> by_session_;
-  std::set<std::pair<uint64_t, uint64_t>> pairs_;
+  mutable Mutex mutex_;
+  std::map<uint64_t, Rendezvous> by_session_ GUARDED_BY(mutex_);
+  std::set<std::pair<uint64_t, uint64_t>> pairs_ GUARDED_BY(mutex_);
 };
 
 }  // namespace hail::server

@@ -59,7 +59,7 @@ KeyLogWriter::~KeyLogWriter() {
 }
 
 void KeyLogWriter::Append(std::string_view line) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   if (!file_) return;
   std::fwrite(line.data(), 1, line.size(), file_);
   std::fflush(file_);

@@ -4,7 +4,6 @@
 #define HAIL_SERVER_SHARED_STATE_H_
 
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,8 +38,8 @@ class KeyLogWriter {
   void Append(std::string_view line);
 
  private:
-  std::mutex mutex_;
-  std::FILE* file_;
+  Mutex mutex_;
+  std::FILE* file_ PT_GUARDED_BY(mutex_);
 };
 
 struct SharedState {

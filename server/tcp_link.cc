@@ -28,7 +28,7 @@ protocol::Endpoint FromSockaddr(const sockaddr_in& address) {
 }  // namespace
 
 bool TcpIpCounter::TryAcquire(uint32_t ip) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   size_t& count = counts_[ip];
   if (count >= limit_) return false;
   ++count;
@@ -36,7 +36,7 @@ bool TcpIpCounter::TryAcquire(uint32_t ip) {
 }
 
 void TcpIpCounter::Release(uint32_t ip) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   auto it = counts_.find(ip);
   if (it == counts_.end()) return;
   if (--it->second == 0) counts_.erase(it);

@@ -15,7 +15,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "protocol/endpoint.h"
 #include "protocol/status.h"
 #include "protocol/stream_framing.h"
+#include "server/base/mutex.h"
 #include "server/counters.h"
 #include "server/link.h"
 
@@ -37,9 +37,9 @@ class TcpIpCounter {
   void Release(uint32_t ip);
 
  private:
-  std::mutex mutex_;
+  Mutex mutex_;
   size_t limit_;
-  std::unordered_map<uint32_t, size_t> counts_;
+  std::unordered_map<uint32_t, size_t> counts_ GUARDED_BY(mutex_);
 };
 
 struct TcpLimits {

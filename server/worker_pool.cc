@@ -24,20 +24,20 @@ WorkerPool::~WorkerPool() { Shutdown(); }
 
 bool WorkerPool::TrySubmit(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     if (stopping_ || tasks_.size() >= max_queued_) return false;
     tasks_.push_back(std::move(task));
   }
-  task_ready_.notify_one();
+  task_ready_.Signal();
   return true;
 }
 
 void WorkerPool::Shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  task_ready_.notify_all();
+  task_ready_.SignalAll();
   std::call_once(join_once_, [this] {
     assert(std::none_of(threads_.begin(), threads_.end(),
                         [](const std::thread& thread) {
@@ -48,7 +48,7 @@ void WorkerPool::Shutdown() {
 }
 
 size_t WorkerPool::queued() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(&mutex_);
   return tasks_.size();
 }
 
@@ -56,8 +56,8 @@ void WorkerPool::RunWorker() {
   for (;;) {
     std::function<void()> task;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      task_ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      MutexLock lock(&mutex_);
+      while (!stopping_ && tasks_.empty()) task_ready_.Wait();
       // Stopping with an empty queue: every queued task has been taken.
       if (tasks_.empty()) return;
       task = std::move(tasks_.front());

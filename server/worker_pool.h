@@ -5,13 +5,14 @@
 #ifndef HAIL_SERVER_WORKER_POOL_H_
 #define HAIL_SERVER_WORKER_POOL_H_
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "server/base/mutex.h"
 
 namespace hail::server {
 
@@ -53,10 +54,10 @@ class WorkerPool {
   void RunWorker();
 
   const size_t max_queued_;
-  mutable std::mutex mutex_;
-  std::condition_variable task_ready_;
-  std::deque<std::function<void()>> tasks_;  // guarded by mutex_
-  bool stopping_ = false;                    // guarded by mutex_
+  mutable Mutex mutex_;
+  CondVar task_ready_{&mutex_};
+  std::deque<std::function<void()>> tasks_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::once_flag join_once_;
   std::vector<std::thread> threads_;
 };

@@ -3,6 +3,7 @@
 #ifndef HAIL_SERVER_BASE_MUTEX_H_
 #define HAIL_SERVER_BASE_MUTEX_H_
 
+#include <condition_variable>
 #include <mutex>
 
 #include "server/base/thread_annotations.h"
@@ -18,7 +19,29 @@ class CAPABILITY("mutex") Mutex {
   void Unlock() RELEASE() { mutex_.unlock(); }
 
  private:
+  friend class CondVar;
   std::mutex mutex_;
+};
+
+// A condition variable bound to one Mutex (LevelDB's port::CondVar).
+class CondVar {
+ public:
+  explicit CondVar(Mutex* mutex) : mutex_(mutex) {}
+  CondVar(const CondVar&) = delete;
+  CondVar& operator=(const CondVar&) = delete;
+  // REQUIRES: the mutex is held; it is released while waiting and held
+  // again on return (which may be spurious: wait in a loop).
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mutex_->mutex_, std::adopt_lock);
+    cv_.wait(lock);
+    lock.release();
+  }
+  void Signal() { cv_.notify_one(); }
+  void SignalAll() { cv_.notify_all(); }
+
+ private:
+  Mutex* const mutex_;
+  std::condition_variable cv_;
 };
 
 class SCOPED_CAPABILITY MutexLock {
