@@ -146,7 +146,8 @@ class ChatStore {
   bool busy_ GUARDED_BY(mutex_) = false;
   uint64_t batches_ GUARDED_BY(mutex_) = 0;
   uint64_t buffered_batches_ GUARDED_BY(mutex_) = 0;
-  bool unsynced_ = false;  // store thread only: a buffered batch since the last sync
+  bool unsynced_ =
+      false;  // store thread only: a buffered batch since the last sync
   uint64_t writes_ GUARDED_BY(mutex_) = 0;
   std::thread thread_;
 };

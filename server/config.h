@@ -40,7 +40,7 @@ struct Config {
   size_t mailbox_per_sender = 200;
   unsigned long long argon2_opslimit = 0;  // 0: libsodium's interactive
   size_t argon2_memlimit = 0;              // 0: libsodium's interactive
-  bool argon2_test_rig = false;  // limits may go below interactive
+  bool argon2_test_rig = false;            // limits may go below interactive
   Logger::Format log_format = Logger::Format::kText;
   Logger::Level log_level = Logger::Level::kInfo;
   std::string key_log_path;  // from HAIL_KEYLOGFILE

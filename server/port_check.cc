@@ -14,8 +14,8 @@ namespace hail::server {
 Status CheckPortFree(const protocol::Endpoint& endpoint, PortKind kind) {
   if (endpoint.port == 0) return Status::Ok();
   const char* name = kind == PortKind::kUdp ? "UDP" : "TCP";
-  int fd = socket(AF_INET, kind == PortKind::kUdp ? SOCK_DGRAM : SOCK_STREAM,
-                  0);
+  int fd =
+      socket(AF_INET, kind == PortKind::kUdp ? SOCK_DGRAM : SOCK_STREAM, 0);
   if (fd < 0) {
     return Status::IoError(std::string("socket for the ") + name +
                            " port check: " + std::strerror(errno));
@@ -30,14 +30,13 @@ Status CheckPortFree(const protocol::Endpoint& endpoint, PortKind kind) {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(endpoint.Ipv4HostOrder());
   address.sin_port = htons(endpoint.port);
-  int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&address),
-                  sizeof address);
+  int rc =
+      ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
   int error = errno;
   close(fd);
   if (rc == 0) return Status::Ok();
   if (error == EADDRINUSE) {
-    return Status::IoError(std::string(name) + " port " +
-                           endpoint.ToString() +
+    return Status::IoError(std::string(name) + " port " + endpoint.ToString() +
                            " is already in use by another process (another "
                            "haild?); stop it or choose another port");
   }

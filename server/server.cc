@@ -61,16 +61,16 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   limits.test_rig = config.argon2_test_rig;
   s.accounts_ =
       std::make_unique<AccountService>(s.store_.get(), limits, &s.counters_);
-  s.workers_ =
-      std::make_unique<WorkerPool>(config.hash_threads, config.hash_queue,
-                                   "hail-hash");
+  s.workers_ = std::make_unique<WorkerPool>(config.hash_threads,
+                                            config.hash_queue, "hail-hash");
   MailboxLimits mailbox;
   mailbox.per_recipient = config.mailbox_per_recipient;
   mailbox.per_sender = config.mailbox_per_sender;
   s.chats_ = std::make_unique<ChatStore>(s.store_->db(), mailbox);
   s.contacts_ =
       std::make_unique<ContactService>(s.store_.get(), s.chats_.get());
-  s.contact_worker_ = std::make_unique<WorkerPool>(1, kContactQueue, "hail-contacts");
+  s.contact_worker_ =
+      std::make_unique<WorkerPool>(1, kContactQueue, "hail-contacts");
   s.io_workers_ = std::make_unique<WorkerPool>(kIoThreads, kIoQueue, "hail-io");
   if (!config.key_log_path.empty()) {
     s.key_log_ = std::make_unique<KeyLogWriter>(config.key_log_path);

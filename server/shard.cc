@@ -79,9 +79,7 @@ core::CoreServices ServicesOf(const SharedState* shared) {
 }  // namespace
 
 Shard::Shard(unsigned index, SharedState* shared)
-    : index_(index),
-      shared_(shared),
-      core_(index, ServicesOf(shared), this) {
+    : index_(index), shared_(shared), core_(index, ServicesOf(shared), this) {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -284,13 +282,13 @@ void Shard::Post(core::Envelope envelope) {
 
 void Shard::Store(core::StoreRequest request) {
   Shard* target = shared_->shards[request.loop];
-  RunStoreRequest(shared_->chats, std::move(request),
-                  [target](core::StoreDone done) {
-                    uint32_t loop = done.request.loop;
-                    std::vector<core::Envelope> one;
-                    one.push_back(core::Envelope{{loop, 0, 0}, std::move(done)});
-                    target->PostEnvelopes(std::move(one));
-                  });
+  RunStoreRequest(
+      shared_->chats, std::move(request), [target](core::StoreDone done) {
+        uint32_t loop = done.request.loop;
+        std::vector<core::Envelope> one;
+        one.push_back(core::Envelope{{loop, 0, 0}, std::move(done)});
+        target->PostEnvelopes(std::move(one));
+      });
 }
 
 void Shard::EndSession(uint64_t session, ErrorCode reason) {
@@ -452,8 +450,8 @@ int Shard::OnRawDatagram(ENetHost* host) {
   Counters& counters = *shared_->counters;
   const ENetAddress& from = host->receivedAddress;
   protocol::Endpoint source = ToEndpoint(from);
-  switch (protocol::ClassifyDatagram(datagram,
-                                     ClassicStunAllowed(host, from))) {
+  switch (
+      protocol::ClassifyDatagram(datagram, ClassicStunAllowed(host, from))) {
     case protocol::DatagramClass::kHail: {
       if (auto hello = protocol::DecodeHello(datagram)) {
         counters.hello_received++;

@@ -172,8 +172,7 @@ class Shard : private core::Effects {
   static int InterceptThunk(ENetHost* host, ENetEvent* event);
   int OnRawDatagram(ENetHost* host);
   // SPEC.md 3.2: ENet would drop a peer-1 datagram from `from` anyway.
-  static bool ClassicStunAllowed(const ENetHost* host,
-                                 const ENetAddress& from);
+  static bool ClassicStunAllowed(const ENetHost* host, const ENetAddress& from);
 
   unsigned index_;
   SharedState* shared_;

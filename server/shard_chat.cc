@@ -90,8 +90,8 @@ void Shard::OnContactRequest(PeerSession& s, const protocol::Message& request) {
       },
       s.id,
       [&] {
-        SendMessage(s,
-                    protocol::RequestResult{request_id, ErrorCode::kServerBusy});
+        SendMessage(
+            s, protocol::RequestResult{request_id, ErrorCode::kServerBusy});
       });
 }
 
@@ -126,9 +126,9 @@ void Shard::OnSendMessage(PeerSession& s, const protocol::SendMessage& r) {
                                   core::MessageLookup lookup) {
     core_.SendMessage(session.id, request, lookup, UnixNow());
   };
-  Offload<core::MessageLookup>(
-      shared_->io_workers, work, done, s.id,
-      [&] { refuse(s, r.message_id, ErrorCode::kServerBusy); });
+  Offload<core::MessageLookup>(shared_->io_workers, work, done, s.id, [&] {
+    refuse(s, r.message_id, ErrorCode::kServerBusy);
+  });
 }
 
 }  // namespace hail::server

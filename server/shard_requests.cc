@@ -167,8 +167,8 @@ void Shard::FinishLogin(PeerSession& s, uint32_t request_id,
   facts.observed = s.observed;
   facts.lan = s.login.lan;
   facts.can_link_directly = s.CanLinkDirectly();
-  s.address = core_.LoggedIn(s.id, outcome.user_id, outcome.username, facts,
-                             now_ms_);
+  s.address =
+      core_.LoggedIn(s.id, outcome.user_id, outcome.username, facts, now_ms_);
   LoadLoginState(s);
 }
 

@@ -14,10 +14,10 @@
 #include "server/chat_store.h"
 #include "server/config.h"
 #include "server/contact_service.h"
+#include "server/core/directory.h"
 #include "server/counters.h"
 #include "server/logger.h"
 #include "server/rate_limiter.h"
-#include "server/core/directory.h"
 #include "server/tcp_link.h"
 #include "server/worker_pool.h"
 

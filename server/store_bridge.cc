@@ -45,12 +45,11 @@ void RunStoreRequest(ChatStore* chats, StoreRequest request,
       chats->StoreAccepted(r.recipient, r.item, written);
       return;
     case StoreRequest::Kind::kReceipt:
-      chats->AppendNotice(r.recipient, r.item,
-                          [shared, done](Status status, ErrorCode error) {
-                            shared->error =
-                                status.ok() ? error : ErrorCode::kInternal;
-                            done(std::move(*shared));
-                          });
+      chats->AppendNotice(
+          r.recipient, r.item, [shared, done](Status status, ErrorCode error) {
+            shared->error = status.ok() ? error : ErrorCode::kInternal;
+            done(std::move(*shared));
+          });
       return;
     case StoreRequest::Kind::kAcknowledge:
       chats->Acknowledge(

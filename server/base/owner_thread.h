@@ -28,8 +28,9 @@ class OwnerThread {
   // thread-id comparison.
   void Check() {
     if (!IsCurrent()) {
-      std::fputs("haild: loop state touched from a thread that does not own it\n",
-                 stderr);
+      std::fputs(
+          "haild: loop state touched from a thread that does not own it\n",
+          stderr);
       std::abort();
     }
   }

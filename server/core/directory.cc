@@ -9,8 +9,8 @@ std::optional<SessionAddress> Directory::Claim(uint64_t user_id,
                                                std::string username) {
   Stripe& stripe = StripeOf(user_id);
   MutexLock lock(&stripe.mutex);
-  OnlineUser fresh{address, std::move(username), protocol::Presence::kOnline,
-                   {}};
+  OnlineUser fresh{
+      address, std::move(username), protocol::Presence::kOnline, {}};
   auto [it, inserted] = stripe.users.try_emplace(user_id, fresh);
   if (inserted) {
     online_.fetch_add(1, std::memory_order_relaxed);

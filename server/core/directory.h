@@ -55,7 +55,9 @@ class Directory {
                    protocol::Presence presence, std::string status_text);
   std::optional<OnlineUser> Find(uint64_t user_id) const;
   std::optional<SessionAddress> AddressOf(uint64_t user_id) const;
-  bool IsOnline(uint64_t user_id) const { return AddressOf(user_id).has_value(); }
+  bool IsOnline(uint64_t user_id) const {
+    return AddressOf(user_id).has_value();
+  }
   size_t online() const { return online_.load(std::memory_order_relaxed); }
 
  private:

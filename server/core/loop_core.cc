@@ -89,8 +89,7 @@ bool LoopCore::IsLoggedIn(uint64_t session) const {
 }
 
 bool LoopCore::PostToUser(uint64_t user, Envelope::Payload payload) {
-  std::optional<SessionAddress> address =
-      services_.directory->AddressOf(user);
+  std::optional<SessionAddress> address = services_.directory->AddressOf(user);
   if (!address) return false;
   effects_->Post(Envelope{*address, std::move(payload)});
   return true;
@@ -131,8 +130,8 @@ void LoopCore::LoginLoaded(const SessionAddress& address,
   for (const auto& [peer, view] : s->contacts) {
     SendContactUpdate(*s, peer, view);
   }
-  Send(*s, protocol::ContactListEnd{
-               0, static_cast<uint16_t>(s->contacts.size())});
+  Send(*s,
+       protocol::ContactListEnd{0, static_cast<uint16_t>(s->contacts.size())});
   OrderConversations(&snapshot.mailbox);
   for (const MailItem& item : snapshot.mailbox) {
     s->items_sent.insert({item.sender_id, item.item_id});
@@ -142,8 +141,8 @@ void LoopCore::LoginLoaded(const SessionAddress& address,
     SendMailItem(*s, item, /*from_mailbox=*/true);
   }
   services_.counters->mailbox_items_sent += snapshot.mailbox.size();
-  Send(*s, protocol::MailboxEnd{
-               static_cast<uint32_t>(snapshot.mailbox.size())});
+  Send(*s,
+       protocol::MailboxEnd{static_cast<uint32_t>(snapshot.mailbox.size())});
   s->ready = true;
   std::vector<Envelope> held = std::move(s->held);
   s->held.clear();
@@ -217,8 +216,7 @@ void LoopCore::Deliver(Session& s, Envelope envelope, uint64_t now_ms) {
           RouteMessage(s, std::move(p.item), std::move(p.record));
         } else if constexpr (std::is_same_v<T, StoredItem>) {
           // Sent once per session: the login mailbox may have had it.
-          if (!s.items_sent.insert({p.item.sender_id, p.item.item_id})
-                   .second) {
+          if (!s.items_sent.insert({p.item.sender_id, p.item.item_id}).second) {
             return;
           }
           if (p.item.kind == MailItemKind::kMessage) {
@@ -307,8 +305,7 @@ void LoopCore::BroadcastPresence(Session& s, Presence presence,
   }
 }
 
-void LoopCore::SetPresence(uint64_t session,
-                           const protocol::SetPresence& r) {
+void LoopCore::SetPresence(uint64_t session, const protocol::SetPresence& r) {
   owner_.Check();
   Session* s = Find(session);
   if (s == nullptr) return;
@@ -332,8 +329,8 @@ void LoopCore::ContactList(uint64_t session,
   for (const auto& [peer, view] : s->contacts) {
     SendContactUpdate(*s, peer, view);
   }
-  Send(*s, protocol::ContactListEnd{
-               r.request_id, static_cast<uint16_t>(s->contacts.size())});
+  Send(*s, protocol::ContactListEnd{r.request_id,
+                                    static_cast<uint16_t>(s->contacts.size())});
 }
 
 void LoopCore::ContactChanged(uint64_t session, uint32_t request_id,
@@ -351,8 +348,7 @@ void LoopCore::ContactChanged(uint64_t session, uint32_t request_id,
     SendContactUpdate(*s, change.peer, view);
     if (view.mine == Relation::kNone) s->contacts.erase(change.peer);
   }
-  if (change.peer_side_changed || change.notice_for_peer ||
-      change.now_apart) {
+  if (change.peer_side_changed || change.notice_for_peer || change.now_apart) {
     PostToUser(change.peer, ContactNews{change});
   }
 }
@@ -374,11 +370,10 @@ void LoopCore::OnContactNews(Session& s, const ContactChange& change) {
     Send(s, offline);
   }
   if (view.mine == Relation::kNone) s.contacts.erase(me);
-  if (change.notice_for_peer &&
-      s.items_sent
-          .insert({change.notice_for_peer->sender_id,
-                   change.notice_for_peer->item_id})
-          .second) {
+  if (change.notice_for_peer && s.items_sent
+                                    .insert({change.notice_for_peer->sender_id,
+                                             change.notice_for_peer->item_id})
+                                    .second) {
     SendMailItem(s, *change.notice_for_peer, false);
   }
   if (change.now_accepted) {
@@ -424,9 +419,9 @@ void LoopCore::SendMailItem(Session& s, const MailItem& item,
                                             item.accepted_unix});
       return;
     case MailItemKind::kReceipt:
-      Send(s, protocol::DeliveryReceipt{item.item_id, item.ref_id,
-                                        item.sender_id, item.sender_name,
-                                        item.accepted_unix});
+      Send(s,
+           protocol::DeliveryReceipt{item.item_id, item.ref_id, item.sender_id,
+                                     item.sender_name, item.accepted_unix});
       return;
   }
 }
@@ -463,9 +458,8 @@ void LoopCore::SendMessage(uint64_t session, const protocol::SendMessage& r,
       return refuse(ErrorCode::kIdReused);
     }
     Send(*s, protocol::MessageAccepted{
-                 r.message_id, ErrorCode::kOk,
-                 static_cast<uint8_t>(sent.route), sent.conversation_seq,
-                 sent.accepted_unix});
+                 r.message_id, ErrorCode::kOk, static_cast<uint8_t>(sent.route),
+                 sent.conversation_seq, sent.accepted_unix});
     return;
   }
   if (lookup.recipient == s->user || lookup.mine != Relation::kAccepted) {
@@ -523,8 +517,8 @@ void LoopCore::Accept(Session& sender, const protocol::SendMessage& r,
   std::optional<SessionAddress> online =
       services_.directory->AddressOf(recipient);
   if (online) {
-    effects_->Post(Envelope{*online, MessageForRecipient{std::move(item),
-                                                         std::move(record)}});
+    effects_->Post(Envelope{
+        *online, MessageForRecipient{std::move(item), std::move(record)}});
     return;
   }
   // Stored; sent on at once should the recipient log in meanwhile.
@@ -582,10 +576,10 @@ bool LoopCore::AnsweredAsDuplicate(const StoreDone& done) {
                  Refusal(request.item.item_id, ErrorCode::kIdReused));
   } else {
     AnswerSender(request.item.sender_id,
-                 protocol::MessageAccepted{
-                     request.item.item_id, ErrorCode::kOk,
-                     static_cast<uint8_t>(earlier.route),
-                     earlier.conversation_seq, earlier.accepted_unix});
+                 protocol::MessageAccepted{request.item.item_id, ErrorCode::kOk,
+                                           static_cast<uint8_t>(earlier.route),
+                                           earlier.conversation_seq,
+                                           earlier.accepted_unix});
   }
   return true;
 }
@@ -621,8 +615,8 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
     }
     case StoreRequest::Kind::kAcceptStored: {
       // Routed at a session of this loop: that session, if still there.
-      Session* r = request.session.session != 0 ? Find(request.session)
-                                                : nullptr;
+      Session* r =
+          request.session.session != 0 ? Find(request.session) : nullptr;
       if (done.error != ErrorCode::kOk || done.duplicate) {
         if (r != nullptr) {
           auto open = r->unacked_stored.find(sender);
@@ -667,9 +661,9 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
       if (request.live_answer) frames.messages.push_back(*request.live_answer);
       if (done.error == ErrorCode::kOk) {
         services_.counters->receipts_sent++;
-        frames.messages.push_back(protocol::DeliveryReceipt{
-            item.item_id, item.ref_id, item.sender_id, item.sender_name,
-            item.accepted_unix});
+        frames.messages.push_back(
+            protocol::DeliveryReceipt{item.item_id, item.ref_id, item.sender_id,
+                                      item.sender_name, item.accepted_unix});
       } else {
         services_.counters->notices_dropped++;
       }

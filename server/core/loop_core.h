@@ -117,9 +117,8 @@ class LoopCore {
   // `session` finished a login as `user`: claims the user in the directory
   // (the session it replaces is kicked) and returns its address. The
   // session is not ready until LoginLoaded: envelopes for it wait.
-  SessionAddress LoggedIn(uint64_t session, uint64_t user,
-                          std::string username, SessionFacts facts,
-                          uint64_t now_ms);
+  SessionAddress LoggedIn(uint64_t session, uint64_t user, std::string username,
+                          SessionFacts facts, uint64_t now_ms);
   // The login snapshot arrived: sends the contact list, the mailbox and
   // MAILBOX_END (SPEC.md 8.8), then what waited, then presence.
   void LoginLoaded(const SessionAddress& address, LoginSnapshot snapshot,
@@ -169,7 +168,7 @@ class LoopCore {
     uint64_t user = 0;
     std::string username;
     SessionFacts facts;
-    bool ready = false;  // contact list and mailbox sent
+    bool ready = false;          // contact list and mailbox sent
     std::vector<Envelope> held;  // waiting for ready, in arrival order
     std::unordered_map<uint64_t, ContactView> contacts;
     std::map<std::pair<uint64_t, protocol::ItemId>, PendingLive> pending_live;

@@ -47,8 +47,9 @@ void LoopCore::CloseRendezvous(uint64_t user, uint64_t session_id,
                                uint64_t peer_id, const std::string& peer_name,
                                ErrorCode reason) {
   services_.counters->p2p_closed++;
-  PostToUser(user, Frames{{protocol::P2pClosed{session_id, peer_id, peer_name,
-                                               reason}}});
+  PostToUser(
+      user,
+      Frames{{protocol::P2pClosed{session_id, peer_id, peer_name, reason}}});
 }
 
 void LoopCore::P2pRequest(uint64_t session, const protocol::P2pRequest& r,
@@ -79,8 +80,7 @@ void LoopCore::P2pRequest(uint64_t session, const protocol::P2pRequest& r,
       !s->facts.can_link_directly) {
     return answer(ErrorCode::kNatUnsuitable);
   }
-  if (!services_.p2p_per_pair->TryAcquire(PairKey(s->user, peer_id),
-                                          now_ms)) {
+  if (!services_.p2p_per_pair->TryAcquire(PairKey(s->user, peer_id), now_ms)) {
     counters.throttled++;
     return answer(ErrorCode::kThrottled);
   }
@@ -127,8 +127,7 @@ void LoopCore::P2pAnswer(uint64_t session, const protocol::P2pAnswer& r,
   std::optional<Rendezvous> taken =
       services_.p2p_broker->Take(r.session_id, s->user, now_ms);
   if (!taken) {
-    Send(*s,
-         protocol::RequestResult{r.request_id, ErrorCode::kNoSuchRequest});
+    Send(*s, protocol::RequestResult{r.request_id, ErrorCode::kNoSuchRequest});
     return;
   }
   Send(*s, protocol::RequestResult{r.request_id, ErrorCode::kOk});
@@ -142,8 +141,7 @@ void LoopCore::P2pAnswer(uint64_t session, const protocol::P2pAnswer& r,
     CloseRendezvous(rendezvous.requester, rendezvous.session_id, s->user,
                     rendezvous.peer_name, reason);
     if (r.accept == 1) {
-      Send(*s, protocol::P2pClosed{rendezvous.session_id,
-                                   rendezvous.requester,
+      Send(*s, protocol::P2pClosed{rendezvous.session_id, rendezvous.requester,
                                    rendezvous.requester_name, reason});
     }
     return;
@@ -166,8 +164,7 @@ void LoopCore::P2pAnswer(uint64_t session, const protocol::P2pAnswer& r,
   }
 }
 
-void LoopCore::OnP2pGoAhead(Session& a, const P2pGoAhead& go,
-                            uint64_t now_ms) {
+void LoopCore::OnP2pGoAhead(Session& a, const P2pGoAhead& go, uint64_t now_ms) {
   const Rendezvous& rendezvous = go.rendezvous;
   if (AcceptedContact(a, rendezvous.peer) == nullptr ||
       !a.facts.can_link_directly) {

@@ -37,9 +37,9 @@ struct StoreRequest {
     kAcknowledge,
   };
   Kind kind = Kind::kAcceptLive;
-  uint32_t loop = 0;         // where StoreDone goes
-  SessionAddress session;    // kAcceptLive: the recipient's session
-  uint64_t recipient = 0;    // whose mailbox (or conversation partner)
+  uint32_t loop = 0;           // where StoreDone goes
+  SessionAddress session;      // kAcceptLive: the recipient's session
+  uint64_t recipient = 0;      // whose mailbox (or conversation partner)
   std::string recipient_name;  // kAcknowledge: for the receipt it may earn
   uint64_t now_unix = 0;       // kAcknowledge: the receipt's time
   MailItem item;

@@ -401,8 +401,8 @@ TEST_F(ChatTest, EightPairsOnFourLoopsEachMessageReachesOnlyItsAddressee) {
   }
   for (int round = 1; round <= 2; ++round) {
     for (int i = 0; i < kPairs; ++i) {
-      std::string text = "for bob" + std::to_string(i + 1) + " #" +
-                         std::to_string(round);
+      std::string text =
+          "for bob" + std::to_string(i + 1) + " #" + std::to_string(round);
       auto id = (*anns[i])->SendMessage("bob" + std::to_string(i + 1), text);
       ASSERT_TRUE(id.ok());
       auto got = bobs[i]->WaitUntil<client::MessageReceived>(

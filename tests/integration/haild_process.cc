@@ -1,8 +1,5 @@
 #include "tests/integration/haild_process.h"
 
-#include <algorithm>
-#include <cstdlib>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>

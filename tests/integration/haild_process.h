@@ -50,7 +50,8 @@ class HaildProcess {
 
   // Starts haild with these extra flags and waits until its admin socket
   // answers. With HAIL_TEST_LOOP_THREADS=N in the environment (the suite's
-  // multi-loop runs) haild gets --loop-threads N unless the flags set it. Returns false (with the log in log()) when it does not.
+  // multi-loop runs) haild gets --loop-threads N unless the flags set it.
+  // Returns false (with the log in log()) when it does not.
   bool Start(const std::vector<std::string>& extra_args = {},
              const std::map<std::string, std::string>& env = {});
   // SIGTERM and wait; returns the exit status (or -1).

@@ -481,7 +481,8 @@ TEST_F(ChatStoreTest, AcknowledgeRemovesExactlyThatEntry) {
 
 // Issue 9: the fast path of a message to a contact reads nothing before
 // the store accepts it, so the accept itself finds a duplicate.
-TEST_F(ChatStoreTest, AcceptOfAnAlreadyAcceptedIdWritesNothingAndReturnsTheRecord) {
+TEST_F(ChatStoreTest,
+       AcceptOfAnAlreadyAcceptedIdWritesNothingAndReturnsTheRecord) {
   Accept(kAlice, kBob, Id(7));
   std::vector<MailItem> before = Mailbox(kBob);
   std::promise<ChatStore::AcceptOutcome> again;

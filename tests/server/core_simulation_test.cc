@@ -91,7 +91,8 @@ std::map<ItemId, Sent> Churn(CoreSimulator& sim, const Population& p,
     std::optional<SessionKey> session = sim.SessionOf(user);
     int action = static_cast<int>(random() % 100);
     if (!session) {
-      if (action < 30) sim.LogIn(user, static_cast<uint32_t>(pick(sim.loops())));
+      if (action < 30)
+        sim.LogIn(user, static_cast<uint32_t>(pick(sim.loops())));
     } else if (action < 70) {
       const std::vector<uint64_t>& mine = p.contacts.at(user);
       uint64_t to = mine[pick(mine.size())];

@@ -40,8 +40,9 @@ class CoreSimulator::LoopEffects final : public server::core::Effects {
 
   void Send(uint64_t session, const protocol::Message& message) override {
     SessionKey key{loop_, session};
-    sim_->Hop(LinkName("client", session),
-              [sim = sim_, key, message] { sim->ClientReceives(key, message); });
+    sim_->Hop(LinkName("client", session), [sim = sim_, key, message] {
+      sim->ClientReceives(key, message);
+    });
   }
   void Post(Envelope envelope) override {
     uint32_t target = envelope.to.loop;
@@ -150,10 +151,10 @@ CoreSimulator::SessionKey CoreSimulator::LogIn(uint64_t user, uint32_t loop) {
   // The io workers read the login snapshot; the loop hands it to the core.
   Hop("store", [this, user, address] {
     size_t expired = 0;
-    auto snapshot = std::make_shared<server::core::LoginSnapshot>(Require(
-        server::LoadLoginSnapshot(chats_.get(), contacts_.get(), user,
-                                  now_unix(), &expired),
-        "load a login snapshot"));
+    auto snapshot = std::make_shared<server::core::LoginSnapshot>(
+        Require(server::LoadLoginSnapshot(chats_.get(), contacts_.get(), user,
+                                          now_unix(), &expired),
+                "load a login snapshot"));
     Hop("loop/" + std::to_string(address.loop), [this, address, snapshot] {
       core(address.loop).LoginLoaded(address, std::move(*snapshot), now_ms_);
     });
@@ -192,10 +193,10 @@ protocol::ItemId CoreSimulator::SendMessage(SessionKey key, uint64_t to,
     return request.message_id;
   }
   Hop("store", [this, key, sender, request] {
-    auto lookup = std::make_shared<server::core::MessageLookup>(
-        server::LookupMessage(account_service_.get(), chats_.get(), sender,
-                              request.recipient, request.message_id,
-                              now_unix()));
+    auto lookup =
+        std::make_shared<server::core::MessageLookup>(server::LookupMessage(
+            account_service_.get(), chats_.get(), sender, request.recipient,
+            request.message_id, now_unix()));
     Hop("loop/" + std::to_string(key.loop), [this, key, request, lookup] {
       core(key.loop).SendMessage(key.session, request, *lookup, now_unix());
     });
@@ -218,10 +219,9 @@ std::optional<CoreSimulator::SessionKey> CoreSimulator::SessionOf(
 void CoreSimulator::RunStore(StoreRequest request) {
   // One store thread: the request runs to completion before the next.
   std::promise<StoreDone> finished;
-  server::RunStoreRequest(chats_.get(), std::move(request),
-                          [&](StoreDone done) {
-                            finished.set_value(std::move(done));
-                          });
+  server::RunStoreRequest(
+      chats_.get(), std::move(request),
+      [&](StoreDone done) { finished.set_value(std::move(done)); });
   auto done = std::make_shared<StoreDone>(finished.get_future().get());
   uint32_t loop = done->request.loop;
   Hop("store-to/" + std::to_string(loop), [this, loop, done] {
@@ -245,9 +245,11 @@ void CoreSimulator::ClientReceives(SessionKey key,
         } else if constexpr (std::is_same_v<T, protocol::MessageAccepted>) {
           log.answers.push_back(m);
         } else if constexpr (std::is_same_v<T, protocol::ContactUpdate>) {
-          log.presence_of[m.user_id] = static_cast<protocol::Presence>(m.presence);
+          log.presence_of[m.user_id] =
+              static_cast<protocol::Presence>(m.presence);
         } else if constexpr (std::is_same_v<T, protocol::PresenceUpdate>) {
-          log.presence_of[m.user_id] = static_cast<protocol::Presence>(m.presence);
+          log.presence_of[m.user_id] =
+              static_cast<protocol::Presence>(m.presence);
         } else if constexpr (std::is_same_v<T, protocol::MailboxEnd>) {
           log.mailbox_end = true;
         } else if constexpr (std::is_same_v<T, protocol::SessionEnded>) {
