@@ -156,7 +156,14 @@ void LoopCore::LoginLoaded(const SessionAddress& address,
       return;
     }
   }
-  BroadcastPresence(*s, Presence::kOnline, "");
+  // What contacts see now: online, or what SET_PRESENCE chose while the
+  // snapshot was read (it was not broadcast then).
+  std::optional<OnlineUser> mine = services_.directory->Find(s->user);
+  if (mine && mine->address == address) {
+    BroadcastPresence(*s, mine->presence, mine->status_text);
+  } else {
+    BroadcastPresence(*s, Presence::kOnline, "");
+  }
 }
 
 void LoopCore::Ended(uint64_t session, uint64_t now_ms) {

@@ -271,6 +271,21 @@ TEST_F(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
   EXPECT_EQ(sim_.Log(a).receipts.size(), 2u);
 }
 
+// Seen by the TSan pass of the multi-loop CLI test: `hail status away` sets
+// presence before its login snapshot has loaded; contacts saw "online".
+TEST_F(CoreSimulationTest, PresenceSetBeforeTheLoginLoadsIsWhatContactsSee) {
+  uint64_t ann = sim_.CreateUser("ann");
+  uint64_t bob = sim_.CreateUser("bob");
+  sim_.Befriend(ann, bob);
+  SessionKey b = sim_.LogIn(bob, 1);
+  sim_.RunFor(20);
+  SessionKey a = sim_.LogIn(ann, 0);
+  sim_.SetPresence(a, Presence::kAway, "lunch");  // snapshot not loaded yet
+  sim_.RunUntilQuiet();
+  ASSERT_TRUE(sim_.Log(a).mailbox_end);
+  EXPECT_EQ(sim_.Log(b).presence_of.at(ann), Presence::kAway);
+}
+
 TEST_F(CoreSimulationTest, PresenceShownToEveryOnlineContactMatchesAfterChurn) {
   Population p = MakeGroups(sim_, 120, 5);
   for (size_t i = 0; i < p.users.size(); ++i) {

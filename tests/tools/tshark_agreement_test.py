@@ -127,6 +127,10 @@ PLAIN_KINDS = {1: "CLIENT_HELLO", 2: "SERVER_HELLO", 3: "HANDSHAKE_REJECT"}
 class MiniDecoder:
     def __init__(self):
         self.partial = {}
+        # Fragment sets already reassembled: a retransmitted fragment (its
+        # ACK came late) is not reassembled again, as ENet does not either.
+        # A new connection between the same endpoints starts afresh.
+        self.completed = set()
 
     def frame(self, payload, view):
         if not payload:
@@ -174,18 +178,26 @@ class MiniDecoder:
             if dlen is not None and end + dlen > len(data):
                 break
             view["commands"].append(name)
+            if num in (2, 3):  # CONNECT, VERIFY_CONNECT: sequence numbers restart
+                self.completed = {k for k in self.completed
+                                  if (k[0], k[1]) not in ((src, dst), (dst, src))}
             if dlen is not None:
                 payload = data[end:end + dlen]
                 if num in (8, 12):
                     start, _, count, number, total, foff = struct.unpack(
                         ">HHIIII", data[off + 4:off + 24])
                     key = (src, dst, channel, num, start)
+                    if key in self.completed:
+                        end += dlen
+                        off = end
+                        continue
                     p = self.partial.setdefault(key, {"count": count, "pieces": {}})
                     if number < count and foff + dlen <= total:
                         p["pieces"].setdefault(number, (foff, payload))
                     if len(p["pieces"]) == p["count"]:
                         whole = b"".join(p["pieces"][i][1] for i in range(count))
                         del self.partial[key]
+                        self.completed.add(key)
                         self.frame(whole, view)
                 else:
                     self.frame(payload, view)
