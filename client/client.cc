@@ -158,7 +158,10 @@ Status Client::StartConnecting() {
   Result<std::unique_ptr<EnetTransport>> transport =
       EnetTransport::Open(options_.server_host, options_.server_port);
   if (!transport.ok()) return transport.status();
-  exchange_ = std::make_unique<PresessionExchange>(RandomU64(), SteadyNowMs());
+  // One instant for both clocks: HELLO resends and the TCP fallback are due
+  // together at 2 s, and the fallback, checked first, must win that tie.
+  const uint64_t started_ms = SteadyNowMs();
+  exchange_ = std::make_unique<PresessionExchange>(RandomU64(), started_ms);
   if (Status status = (*transport)->SendRaw(exchange_->hello()); !status.ok()) {
     exchange_.reset();
     return status;
@@ -169,7 +172,7 @@ Status Client::StartConnecting() {
       [this](const protocol::Endpoint& from, uint32_t data) {
         return AdmitLinkConnect(from, data);
       });
-  awaiting_cookie_since_ms_ = SteadyNowMs();
+  awaiting_cookie_since_ms_ = started_ms;
   state_ = State::kAwaitingCookie;
   return Status::Ok();
 }
