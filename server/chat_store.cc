@@ -574,10 +574,18 @@ struct ChatStore::PendingWrite {
   Durability durability = Durability::kSynced;
 };
 
-ChatStore::ChatStore(leveldb::DB* db, MailboxLimits limits)
-    : db_(db), limits_(limits) {
+struct ChatStore::CountCache {
+  MailboxCountCache counts;
+};
+
+ChatStore::ChatStore(leveldb::DB* db, MailboxLimits limits, Threading threading)
+    : db_(db), limits_(limits), threading_(threading) {
   assert(db_ != nullptr);
-  thread_ = std::thread([this] { Run(); });
+  if (threading_ == Threading::kStoreThread) {
+    thread_ = std::thread([this] { Run(); });
+  } else {
+    inline_counts_ = std::make_unique<CountCache>();
+  }
 }
 
 ChatStore::~ChatStore() {
@@ -586,11 +594,17 @@ ChatStore::~ChatStore() {
     stopping_ = true;
   }
   wake_.SignalAll();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   assert(queue_.empty());
 }
 
 void ChatStore::Enqueue(std::unique_ptr<PendingWrite> write) {
+  if (threading_ == Threading::kInline) {
+    Group group;
+    group.push_back(std::move(write));
+    Commit(group, *inline_counts_);
+    return;
+  }
   {
     MutexLock lock(&mutex_);
     assert(!stopping_);
@@ -601,7 +615,7 @@ void ChatStore::Enqueue(std::unique_ptr<PendingWrite> write) {
 
 void ChatStore::Run() {
   pthread_setname_np(pthread_self(), "hail-store");
-  MailboxCountCache counts;  // lives as long as the store thread
+  CountCache counts;  // lives as long as the store thread
   mutex_.Lock();
   for (;;) {
     while (!stopping_ && queue_.empty()) wake_.Wait();
@@ -609,11 +623,20 @@ void ChatStore::Run() {
       mutex_.Unlock();
       return;
     }
-    std::deque<std::unique_ptr<PendingWrite>> group;
+    Group group;
     group.swap(queue_);
     busy_ = true;
     mutex_.Unlock();
+    Commit(group, counts);
+    mutex_.Lock();
+    busy_ = false;
+    if (queue_.empty()) idle_.SignalAll();
+  }
+}
 
+void ChatStore::Commit(Group& group, CountCache& cache) {
+  MailboxCountCache& counts = cache.counts;
+  {
     GroupBatch batch(db_);
     std::vector<Status> statuses;
     statuses.reserve(group.size());
@@ -668,14 +691,12 @@ void ChatStore::Run() {
       if (group[i]->complete) group[i]->complete(std::move(statuses[i]));
     }
     group.clear();
-    mutex_.Lock();
-    busy_ = false;
-    if (queue_.empty()) idle_.SignalAll();
   }
 }
 
 void ChatStore::Flush() {
-  assert(std::this_thread::get_id() != thread_.get_id());
+  assert(threading_ == Threading::kInline ||
+         std::this_thread::get_id() != thread_.get_id());
   MutexLock lock(&mutex_);
   while (!queue_.empty() || busy_) idle_.Wait();
 }

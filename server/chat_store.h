@@ -52,8 +52,13 @@ struct MailboxLimits {
 
 class ChatStore {
  public:
+  // Where writes run. kInline is for single-threaded simulations: each
+  // write is a group of its own, committed inside the call that submits it,
+  // which also runs its completion (so that must not submit another).
+  enum class Threading : uint8_t { kStoreThread, kInline };
   // `db` is the data dir's LevelDB, owned elsewhere and outliving this.
-  ChatStore(leveldb::DB* db, MailboxLimits limits);
+  ChatStore(leveldb::DB* db, MailboxLimits limits,
+            Threading threading = Threading::kStoreThread);
   ~ChatStore();  // finishes queued writes, then stops the store thread
   ChatStore(const ChatStore&) = delete;
   ChatStore& operator=(const ChatStore&) = delete;
@@ -133,8 +138,13 @@ class ChatStore {
  private:
   // Implementation detail of the store thread.
   struct PendingWrite;
+  struct CountCache;
+  using Group = std::deque<std::unique_ptr<PendingWrite>>;
   void Enqueue(std::unique_ptr<PendingWrite> write);
   void Run();
+  // Applies, writes (one batch) and completes `group`; store thread, or
+  // the submitting thread when inline.
+  void Commit(Group& group, CountCache& counts);
 
   leveldb::DB* db_;
   MailboxLimits limits_;
@@ -149,7 +159,9 @@ class ChatStore {
   bool unsynced_ =
       false;  // store thread only: a buffered batch since the last sync
   uint64_t writes_ GUARDED_BY(mutex_) = 0;
-  std::thread thread_;
+  const Threading threading_;
+  std::thread thread_;                         // kStoreThread only
+  std::unique_ptr<CountCache> inline_counts_;  // kInline only
 };
 
 }  // namespace hail::server

@@ -281,13 +281,14 @@ void Shard::Post(core::Envelope envelope) {
 }
 
 void Shard::Store(core::StoreRequest request) {
-  Shard* target = shared_->shards[request.loop];
+  SharedState* shared = shared_;
   RunStoreRequest(
-      shared_->chats, std::move(request), [target](core::StoreDone done) {
-        uint32_t loop = done.request.loop;
+      shared->chats, std::move(request), [shared](core::StoreDone done) {
+        uint32_t loop =
+            core::LoopCore::CompletionLoop(&done, *shared->directory);
         std::vector<core::Envelope> one;
         one.push_back(core::Envelope{{loop, 0, 0}, std::move(done)});
-        target->PostEnvelopes(std::move(one));
+        shared->shards[loop]->PostEnvelopes(std::move(one));
       });
 }
 

@@ -24,16 +24,25 @@ struct OnlineUser {
   std::string username;
   protocol::Presence presence = protocol::Presence::kOnline;
   std::string status_text;
+  // Orders this user's presence changes (login, SET_PRESENCE, logout): a
+  // contact shown a newer version ignores an older update that arrives
+  // late over another loop's queue.
+  uint64_t version = 0;
+  // Set once the session's login sequence is sent (Announce); until then
+  // contacts see the user offline, so a login that ends early needs no
+  // "offline" for anyone.
+  bool announced = false;
 
-  // What contacts may see: invisible looks offline, with no status.
+  // What contacts may see: invisible or not yet announced looks offline,
+  // with no status.
   protocol::Presence visible_presence() const {
-    return presence == protocol::Presence::kInvisible
+    return !announced || presence == protocol::Presence::kInvisible
                ? protocol::Presence::kOffline
                : presence;
   }
   std::string visible_status() const {
-    return presence == protocol::Presence::kInvisible ? std::string()
-                                                      : status_text;
+    return visible_presence() == protocol::Presence::kOffline ? std::string()
+                                                              : status_text;
   }
 };
 
@@ -47,13 +56,31 @@ class Directory {
   // returns the address it replaces.
   std::optional<SessionAddress> Claim(uint64_t user_id, SessionAddress address,
                                       std::string username);
-  // Forgets the user's session only if it is still `address`; true if so.
-  bool Release(uint64_t user_id, const SessionAddress& address);
-  // Sets the presence of the user's session `address`; false if the user's
-  // current session is another one.
-  bool SetPresence(uint64_t user_id, const SessionAddress& address,
-                   protocol::Presence presence, std::string status_text);
+  // The session at `address` has ended. Forgets it if it is still the
+  // user's, and returns the version under which contacts are to be told the
+  // user is offline; nullopt when an announced successor speaks for the
+  // user instead.
+  std::optional<uint64_t> Release(uint64_t user_id,
+                                  const SessionAddress& address);
+  // Sets the presence of the user's session `address` and returns the
+  // change's version; nullopt if the user's current session is another.
+  std::optional<uint64_t> SetPresence(uint64_t user_id,
+                                      const SessionAddress& address,
+                                      protocol::Presence presence,
+                                      std::string status_text);
+  // Makes the user's session `address` visible to contacts (a new
+  // version); returns its state, or nullopt if it is not current.
+  std::optional<OnlineUser> Announce(uint64_t user_id,
+                                     const SessionAddress& address);
   std::optional<OnlineUser> Find(uint64_t user_id) const;
+  // What contacts may see of the user now, with the version it has; for a
+  // user offline, a version no earlier change exceeds.
+  struct Seen {
+    protocol::Presence presence = protocol::Presence::kOffline;
+    std::string status_text;
+    uint64_t version = 0;
+  };
+  Seen Look(uint64_t user_id) const;
   std::optional<SessionAddress> AddressOf(uint64_t user_id) const;
   bool IsOnline(uint64_t user_id) const {
     return AddressOf(user_id).has_value();
@@ -73,6 +100,7 @@ class Directory {
 
   std::array<Stripe, kStripes> stripes_;
   std::atomic<size_t> online_{0};
+  std::atomic<uint64_t> versions_{0};  // one sequence for every change
 };
 
 }  // namespace hail::server::core

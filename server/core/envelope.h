@@ -26,6 +26,7 @@ struct Kick {};
 // `update` is the presence of `user`; shown if the target sees that user.
 struct PresenceOf {
   uint64_t user = 0;
+  uint64_t version = 0;  // OnlineUser::version of the change
   protocol::PresenceUpdate update;
 };
 

@@ -127,9 +127,7 @@ void LoopCore::LoginLoaded(const SessionAddress& address,
   for (LoginSnapshot::Contact& c : snapshot.contacts) {
     s->contacts[c.user_id] = std::move(c.view);
   }
-  for (const auto& [peer, view] : s->contacts) {
-    SendContactUpdate(*s, peer, view);
-  }
+  for (auto& [peer, view] : s->contacts) SendContactUpdate(*s, peer, view);
   Send(*s,
        protocol::ContactListEnd{0, static_cast<uint16_t>(s->contacts.size())});
   OrderConversations(&snapshot.mailbox);
@@ -157,12 +155,11 @@ void LoopCore::LoginLoaded(const SessionAddress& address,
     }
   }
   // What contacts see now: online, or what SET_PRESENCE chose while the
-  // snapshot was read (it was not broadcast then).
-  std::optional<OnlineUser> mine = services_.directory->Find(s->user);
-  if (mine && mine->address == address) {
-    BroadcastPresence(*s, mine->presence, mine->status_text);
-  } else {
-    BroadcastPresence(*s, Presence::kOnline, "");
+  // snapshot was read (it was not broadcast then). A session already
+  // replaced says nothing: its successor speaks for the user.
+  if (std::optional<OnlineUser> mine =
+          services_.directory->Announce(s->user, address)) {
+    BroadcastPresence(*s, mine->presence, mine->status_text, mine->version);
   }
 }
 
@@ -172,8 +169,9 @@ void LoopCore::Ended(uint64_t session, uint64_t now_ms) {
   if (it == sessions_.end()) return;
   Session s = std::move(it->second);
   sessions_.erase(it);
-  bool current = services_.directory->Release(s.user, s.address);
-  if (current && s.ready) BroadcastPresence(s, Presence::kOffline, "");
+  std::optional<uint64_t> gone =
+      services_.directory->Release(s.user, s.address);
+  if (gone && s.ready) BroadcastPresence(s, Presence::kOffline, "", *gone);
   for (Envelope& envelope : s.held) {
     Undeliverable(std::move(envelope), now_ms);
   }
@@ -217,6 +215,9 @@ void LoopCore::Deliver(Session& s, Envelope envelope, uint64_t now_ms) {
         } else if constexpr (std::is_same_v<T, PresenceOf>) {
           auto it = s.contacts.find(p.user);
           if (it == s.contacts.end() || !it->second.SeesPresence()) return;
+          // Older than what the session was shown: it came in late.
+          if (p.version <= it->second.presence_version) return;
+          it->second.presence_version = p.version;
           services_.counters->presence_updates_sent++;
           Send(s, p.update);
         } else if constexpr (std::is_same_v<T, MessageForRecipient>) {
@@ -282,26 +283,28 @@ void LoopCore::Undeliverable(Envelope envelope, uint64_t now_ms) {
 
 // --- contacts and presence ---
 
-void LoopCore::SendContactUpdate(Session& s, uint64_t peer,
-                                 const ContactView& view) {
+void LoopCore::SendContactUpdate(Session& s, uint64_t peer, ContactView& view) {
   protocol::ContactUpdate update;
   update.user_id = peer;
   update.username = view.username;
   update.relation = static_cast<uint8_t>(view.mine);
   update.presence = static_cast<uint8_t>(Presence::kOffline);
   if (view.SeesPresence()) {
-    if (std::optional<OnlineUser> online = services_.directory->Find(peer)) {
-      update.presence = static_cast<uint8_t>(online->visible_presence());
-      update.status_text = online->visible_status();
-    }
+    // Shown with its version, so that an older PRESENCE still on its way
+    // from another loop cannot undo it.
+    Directory::Seen seen = services_.directory->Look(peer);
+    update.presence = static_cast<uint8_t>(seen.presence);
+    update.status_text = std::move(seen.status_text);
+    view.presence_version = std::max(view.presence_version, seen.version);
   }
   Send(s, update);
 }
 
 void LoopCore::BroadcastPresence(Session& s, Presence presence,
-                                 const std::string& status) {
+                                 const std::string& status, uint64_t version) {
   PresenceOf of;
   of.user = s.user;
+  of.version = version;
   of.update.user_id = s.user;
   of.update.username = s.username;
   of.update.presence = static_cast<uint8_t>(
@@ -322,10 +325,13 @@ void LoopCore::SetPresence(uint64_t session, const protocol::SetPresence& r) {
     return;
   }
   auto presence = static_cast<Presence>(r.presence);
-  services_.directory->SetPresence(s->user, s->address, presence,
-                                   r.status_text);
+  std::optional<uint64_t> version = services_.directory->SetPresence(
+      s->user, s->address, presence, r.status_text);
   Send(*s, protocol::RequestResult{r.request_id, ErrorCode::kOk});
-  if (s->ready) BroadcastPresence(*s, presence, r.status_text);
+  // A replaced session (not current) no longer speaks for the user.
+  if (s->ready && version) {
+    BroadcastPresence(*s, presence, r.status_text, *version);
+  }
 }
 
 void LoopCore::ContactList(uint64_t session,
@@ -333,9 +339,7 @@ void LoopCore::ContactList(uint64_t session,
   owner_.Check();
   Session* s = Find(session);
   if (s == nullptr) return;
-  for (const auto& [peer, view] : s->contacts) {
-    SendContactUpdate(*s, peer, view);
-  }
+  for (auto& [peer, view] : s->contacts) SendContactUpdate(*s, peer, view);
   Send(*s, protocol::ContactListEnd{r.request_id,
                                     static_cast<uint16_t>(s->contacts.size())});
 }
@@ -388,10 +392,9 @@ void LoopCore::OnContactNews(Session& s, const ContactChange& change) {
     protocol::PresenceUpdate update;
     update.user_id = s.user;
     update.username = s.username;
-    if (std::optional<OnlineUser> online = services_.directory->Find(s.user)) {
-      update.presence = static_cast<uint8_t>(online->visible_presence());
-      update.status_text = online->visible_status();
-    }
+    Directory::Seen seen = services_.directory->Look(s.user);
+    update.presence = static_cast<uint8_t>(seen.presence);
+    update.status_text = std::move(seen.status_text);
     if (PostToUser(me, Frames{{update}})) {
       services_.counters->presence_updates_sent++;
     }
@@ -591,6 +594,19 @@ bool LoopCore::AnsweredAsDuplicate(const StoreDone& done) {
   return true;
 }
 
+uint32_t LoopCore::CompletionLoop(StoreDone* done, const Directory& directory) {
+  StoreRequest& request = done->request;
+  if (request.kind == StoreRequest::Kind::kAcceptStored && request.send_now &&
+      request.session.session == 0) {
+    if (std::optional<SessionAddress> now =
+            directory.AddressOf(request.recipient)) {
+      request.session = *now;
+      return now->loop;
+    }
+  }
+  return request.loop;
+}
+
 void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
   const StoreRequest& request = done.request;
   const MailItem& item = request.item;
@@ -643,7 +659,11 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
       if (!request.send_now) return;
       MailItem stored = item;
       stored.conversation_seq = done.conversation_seq;
-      if (r != nullptr) {
+      if (r != nullptr && !r->ready) {
+        // Its login sequence is still to come: after it, in order.
+        r->held.push_back(Envelope{r->address, StoredItem{std::move(stored)}});
+      } else if (r != nullptr) {
+        r->unacked_stored[sender].insert(stored.item_id);
         if (r->items_sent.insert({sender, stored.item_id}).second) {
           SendMailItem(*r, stored, /*from_mailbox=*/false);
         }

@@ -78,6 +78,8 @@ struct ContactView {
   std::string username;
   protocol::Relation mine = protocol::Relation::kNone;
   protocol::Relation theirs = protocol::Relation::kNone;
+  // The newest presence version of this contact shown to the session.
+  uint64_t presence_version = 0;
   bool SeesPresence() const {
     return mine == protocol::Relation::kAccepted &&
            theirs == protocol::Relation::kAccepted;
@@ -155,6 +157,12 @@ class LoopCore {
 
   // --- from other loops and the store ---
   void Receive(Envelope envelope, uint64_t now_ms);
+  // Which loop's core gets `done` (thread-safe; called where the store
+  // completes). Normally the loop that asked; a message stored for a user
+  // who was offline when it was routed goes to the user's session if there
+  // is one now, on the path (store, then the session's loop) that later
+  // live messages of the conversation take, so none of them overtakes it.
+  static uint32_t CompletionLoop(StoreDone* done, const Directory& directory);
   // Live deliveries past their ITEM_ACK deadline go to the mailbox.
   void Tick(uint64_t now_ms);
 
@@ -189,10 +197,10 @@ class LoopCore {
   // Posts `payload` to the current session of `user`, if online.
   bool PostToUser(uint64_t user, Envelope::Payload payload);
   void Send(Session& s, const protocol::Message& message);
-  void SendContactUpdate(Session& s, uint64_t peer, const ContactView& view);
+  void SendContactUpdate(Session& s, uint64_t peer, ContactView& view);
   void SendMailItem(Session& s, const MailItem& item, bool from_mailbox);
   void BroadcastPresence(Session& s, protocol::Presence presence,
-                         const std::string& status);
+                         const std::string& status, uint64_t version);
   bool HasPendingFrom(const Session& s, uint64_t sender) const;
   // Accepts a message that passed SPEC.md 10.4's checks and routes it.
   void Accept(Session& sender, const protocol::SendMessage& r,

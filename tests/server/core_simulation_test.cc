@@ -3,6 +3,7 @@
 // cross-loop delivery, presence and session replacement with many users.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -117,12 +118,14 @@ std::map<ItemId, Sent> Churn(CoreSimulator& sim, const Population& p,
   return sent;
 }
 
-class CoreSimulationTest : public ::testing::Test {
+// Every test runs with several seeds: each seed is another interleaving of
+// the loops' queues and the store, and races hide in few of them.
+class CoreSimulationTest : public ::testing::TestWithParam<uint64_t> {
  protected:
-  CoreSimulator sim_{CoreSimulator::Options{4, 20261203, 2}};
+  CoreSimulator sim_{CoreSimulator::Options{4, GetParam(), 2}};
 };
 
-TEST_F(CoreSimulationTest,
+TEST_P(CoreSimulationTest,
        ManyUsersOnFourLoopsEachMessageReachesOnlyItsRecipient) {
   Population p = MakeGroups(sim_, 200, 6);
   for (size_t i = 0; i < p.users.size(); ++i) {
@@ -169,7 +172,7 @@ TEST_F(CoreSimulationTest,
   EXPECT_GT(sim_.counters().live_fallbacks_stored.load(), 0u);
 }
 
-TEST_F(CoreSimulationTest, SessionsThatLastGetExactlyOneAnswerPerMessage) {
+TEST_P(CoreSimulationTest, SessionsThatLastGetExactlyOneAnswerPerMessage) {
   Population p = MakeGroups(sim_, 60, 4);
   std::map<uint64_t, SessionKey> session;
   for (size_t i = 0; i < p.users.size(); ++i) {
@@ -198,7 +201,7 @@ TEST_F(CoreSimulationTest, SessionsThatLastGetExactlyOneAnswerPerMessage) {
   ExpectConversationsInSeqOrder(sim_);
 }
 
-TEST_F(CoreSimulationTest,
+TEST_P(CoreSimulationTest,
        LoginOnAnotherLoopKicksTheOldSessionAndTakesItsMessages) {
   uint64_t ann = sim_.CreateUser("ann");
   uint64_t bob = sim_.CreateUser("bob");
@@ -222,7 +225,7 @@ TEST_F(CoreSimulationTest,
   ASSERT_EQ(sim_.Log(a).receipts.size(), 1u);
 }
 
-TEST_F(CoreSimulationTest,
+TEST_P(CoreSimulationTest,
        SessionIdReusedOnAnotherLoopNeverReceivesSomeoneElsesMessage) {
   // Session ids are per loop: ann's and bob's sessions both have id 1.
   uint64_t ann = sim_.CreateUser("ann");
@@ -242,7 +245,7 @@ TEST_F(CoreSimulationTest,
   EXPECT_TRUE(sim_.Log(c).delivered.empty());
 }
 
-TEST_F(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
+TEST_P(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
   uint64_t ann = sim_.CreateUser("ann");
   uint64_t bob = sim_.CreateUser("bob");
   sim_.Befriend(ann, bob);
@@ -273,7 +276,7 @@ TEST_F(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
 
 // Seen by the TSan pass of the multi-loop CLI test: `hail status away` sets
 // presence before its login snapshot has loaded; contacts saw "online".
-TEST_F(CoreSimulationTest, PresenceSetBeforeTheLoginLoadsIsWhatContactsSee) {
+TEST_P(CoreSimulationTest, PresenceSetBeforeTheLoginLoadsIsWhatContactsSee) {
   uint64_t ann = sim_.CreateUser("ann");
   uint64_t bob = sim_.CreateUser("bob");
   sim_.Befriend(ann, bob);
@@ -286,7 +289,28 @@ TEST_F(CoreSimulationTest, PresenceSetBeforeTheLoginLoadsIsWhatContactsSee) {
   EXPECT_EQ(sim_.Log(b).presence_of.at(ann), Presence::kAway);
 }
 
-TEST_F(CoreSimulationTest, PresenceShownToEveryOnlineContactMatchesAfterChurn) {
+// Found by seed 11: bob's new login replaced his "away" session and ended
+// before its own login loaded; neither told ann, who saw "away" forever.
+TEST_P(CoreSimulationTest,
+       ReplacementEndingBeforeItsLoginLoadsLeavesContactsSeeingOffline) {
+  uint64_t ann = sim_.CreateUser("ann");
+  uint64_t bob = sim_.CreateUser("bob");
+  sim_.Befriend(ann, bob);
+  SessionKey a = sim_.LogIn(ann, 0);
+  SessionKey b = sim_.LogIn(bob, 1);
+  sim_.RunFor(20);
+  sim_.SetPresence(b, Presence::kAway, "lunch");
+  sim_.RunFor(20);
+  ASSERT_EQ(sim_.Log(a).presence_of.at(bob), Presence::kAway);
+  SessionKey again = sim_.LogIn(bob, 2);
+  sim_.LogOut(again);  // its login snapshot is not loaded yet
+  sim_.RunUntilQuiet();
+  EXPECT_TRUE(sim_.Log(b).ended);
+  EXPECT_FALSE(sim_.directory().IsOnline(bob));
+  EXPECT_EQ(sim_.Log(a).presence_of.at(bob), Presence::kOffline);
+}
+
+TEST_P(CoreSimulationTest, PresenceShownToEveryOnlineContactMatchesAfterChurn) {
   Population p = MakeGroups(sim_, 120, 5);
   for (size_t i = 0; i < p.users.size(); ++i) {
     sim_.LogIn(p.users[i], static_cast<uint32_t>(i % sim_.loops()));
@@ -314,6 +338,19 @@ TEST_F(CoreSimulationTest, PresenceShownToEveryOnlineContactMatchesAfterChurn) {
   }
   EXPECT_GT(checked, 100u);
 }
+
+uint64_t SeedFromEnvironment() {
+  const char* seed = std::getenv("HAIL_SIM_SEED");
+  return seed != nullptr ? std::strtoull(seed, nullptr, 10) : 0;
+}
+
+// HAIL_SIM_SEED=N adds seed N, to replay one found elsewhere.
+INSTANTIATE_TEST_SUITE_P(Seeds, CoreSimulationTest,
+                         ::testing::Values(20261203, 1, 2, 3, 4, 5, 6, 7,
+                                           SeedFromEnvironment()),
+                         [](const ::testing::TestParamInfo<uint64_t>& info) {
+                           return "seed" + std::to_string(info.param);
+                         });
 
 }  // namespace
 }  // namespace hail::testing
