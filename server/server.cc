@@ -249,7 +249,8 @@ std::string Server::StatsJson() const {
       "\"messages_deduplicated\":{},\"messages_refused\":{},"
       "\"messages_dropped_blocked\":{},\"live_fallbacks_stored\":{},"
       "\"mailbox_items_sent\":{},\"items_acknowledged\":{},"
-      "\"receipts_sent\":{},\"notices_dropped\":{},\"mailbox_expired\":{},"
+      "\"receipts_sent\":{},\"receipt_fallbacks_stored\":{},"
+      "\"notices_dropped\":{},\"mailbox_expired\":{},"
       "\"store_batches\":{},\"store_writes\":{},",
       c.password_hashes.load(), c.registrations.load(),
       c.logins_password.load(), c.logins_resumed.load(),
@@ -271,8 +272,8 @@ std::string Server::StatsJson() const {
       c.messages_refused.load(), c.messages_dropped_blocked.load(),
       c.live_fallbacks_stored.load(), c.mailbox_items_sent.load(),
       c.items_acknowledged.load(), c.receipts_sent.load(),
-      c.notices_dropped.load(), c.mailbox_expired.load(),
-      chats_ ? chats_->batches_committed() : 0,
+      c.receipt_fallbacks_stored.load(), c.notices_dropped.load(),
+      c.mailbox_expired.load(), chats_ ? chats_->batches_committed() : 0,
       chats_ ? chats_->writes_committed() : 0);
   json += fmt::format(
       "\"p2p_requests\":{},\"p2p_refused\":{},\"p2p_offers\":{},"

@@ -7,6 +7,7 @@
 #define HAIL_SERVER_CORE_ENVELOPE_H_
 
 #include <cstdint>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -42,7 +43,17 @@ struct StoredItem {
   MailItem item;
 };
 
-// Messages sent to the target as they are (answers, receipts, notices).
+// A delivery receipt for the target (the message's sender), sent live and
+// stored only if the target does not acknowledge it in time (SPEC.md 10.9);
+// for a message acknowledged live, after `answer` (MESSAGE_ACCEPTED{LIVE}).
+// `owner` is the target's user, whose mailbox takes it if the session went.
+struct LiveReceipt {
+  uint64_t owner = 0;
+  MailItem receipt;
+  std::optional<protocol::MessageAccepted> answer;
+};
+
+// Messages sent to the target as they are (answers, notices).
 struct Frames {
   std::vector<protocol::Message> messages;
 };
@@ -65,9 +76,9 @@ struct P2pGoAhead {
 };
 
 struct Envelope {
-  using Payload =
-      std::variant<Kick, PresenceOf, MessageForRecipient, StoredItem, Frames,
-                   ContactNews, P2pOfferFor, P2pGoAhead, StoreDone>;
+  using Payload = std::variant<Kick, PresenceOf, MessageForRecipient,
+                               StoredItem, LiveReceipt, Frames, ContactNews,
+                               P2pOfferFor, P2pGoAhead, StoreDone>;
   SessionAddress to;  // StoreDone: only to.loop counts
   Payload payload;
 };

@@ -180,6 +180,12 @@ void LoopCore::Ended(uint64_t session, uint64_t now_ms) {
   for (auto& [key, pending] : s.pending_live) {
     if (pending.deadline_ms != 0) StoreAfterLive(s.user, pending.item);
   }
+  // So do receipts it never acknowledged; a newer session gets them now.
+  for (auto& [id, pending] : s.live_receipts) {
+    services_.counters->receipt_fallbacks_stored++;
+    StoreReceipt(s.user, std::move(pending.item), /*send_now=*/true,
+                 std::nullopt);
+  }
 }
 
 void LoopCore::Receive(Envelope envelope, uint64_t now_ms) {
@@ -231,6 +237,15 @@ void LoopCore::Deliver(Session& s, Envelope envelope, uint64_t now_ms) {
             s.unacked_stored[p.item.sender_id].insert(p.item.item_id);
           }
           SendMailItem(s, p.item, /*from_mailbox=*/false);
+        } else if constexpr (std::is_same_v<T, LiveReceipt>) {
+          services_.counters->receipts_sent++;
+          if (p.answer) Send(s, *p.answer);
+          SendMailItem(s, p.receipt, /*from_mailbox=*/false);
+          protocol::ItemId id = p.receipt.item_id;
+          // Once per session, should the mailbox get it after all.
+          s.items_sent.insert({p.receipt.sender_id, id});
+          s.live_receipts[id] =
+              PendingLive{std::move(p.receipt), now_ms + kLiveAckTimeoutMs};
         } else if constexpr (std::is_same_v<T, Frames>) {
           for (const protocol::Message& m : p.messages) Send(s, m);
         } else if constexpr (std::is_same_v<T, ContactNews>) {
@@ -262,6 +277,10 @@ void LoopCore::Undeliverable(Envelope envelope, uint64_t now_ms) {
           request.record.route = protocol::Route::kStored;
           request.send_now = true;
           effects_->Store(std::move(request));
+        } else if constexpr (std::is_same_v<T, LiveReceipt>) {
+          // Its answer is lost with the session: a resend gets it again.
+          StoreReceipt(p.owner, std::move(p.receipt), /*send_now=*/true,
+                       std::nullopt);
         } else if constexpr (std::is_same_v<T, P2pOfferFor>) {
           const Rendezvous& r = p.rendezvous;
           if (services_.p2p_broker->Take(r.session_id, r.peer, now_ms)) {
@@ -564,6 +583,31 @@ void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
   effects_->Store(std::move(request));
 }
 
+void LoopCore::SendReceipt(uint64_t owner, MailItem receipt,
+                           std::optional<protocol::MessageAccepted> answer) {
+  std::optional<SessionAddress> address = services_.directory->AddressOf(owner);
+  if (address) {
+    effects_->Post(Envelope{
+        *address, LiveReceipt{owner, std::move(receipt), std::move(answer)}});
+    return;
+  }
+  // Offline owner: the mailbox keeps it (and sends it should the owner be
+  // back by then).
+  StoreReceipt(owner, std::move(receipt), /*send_now=*/true, answer);
+}
+
+void LoopCore::StoreReceipt(uint64_t owner, MailItem receipt, bool send_now,
+                            std::optional<protocol::MessageAccepted> answer) {
+  StoreRequest request;
+  request.kind = StoreRequest::Kind::kReceipt;
+  request.loop = loop_;
+  request.recipient = owner;
+  request.item = std::move(receipt);
+  request.send_now = send_now;
+  request.live_answer = std::move(answer);
+  effects_->Store(std::move(request));
+}
+
 void LoopCore::StoreAfterLive(uint64_t recipient, const MailItem& item) {
   services_.counters->live_fallbacks_stored++;
   StoreRequest request;
@@ -684,33 +728,25 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
                                     item.conversation_seq));
       return;
     case StoreRequest::Kind::kReceipt: {
-      Frames frames;
-      if (request.live_answer) frames.messages.push_back(*request.live_answer);
-      if (done.error == ErrorCode::kOk) {
-        services_.counters->receipts_sent++;
-        frames.messages.push_back(
-            protocol::DeliveryReceipt{item.item_id, item.ref_id, item.sender_id,
-                                      item.sender_name, item.accepted_unix});
-      } else {
-        services_.counters->notices_dropped++;
+      if (done.error != ErrorCode::kOk) services_.counters->notices_dropped++;
+      if (!request.send_now) return;
+      if (request.live_answer) {
+        PostToUser(request.recipient, Frames{{*request.live_answer}});
       }
-      if (!frames.messages.empty()) {
-        PostToUser(request.recipient, std::move(frames));
+      if (done.error == ErrorCode::kOk &&
+          PostToUser(request.recipient, StoredItem{item})) {
+        services_.counters->receipts_sent++;
       }
       return;
     }
-    case StoreRequest::Kind::kAcknowledge: {
+    case StoreRequest::Kind::kAcknowledge:
       // A stored message that is acknowledged earns its sender a receipt.
       if (done.error != ErrorCode::kOk || !done.found || sender == 0) return;
-      StoreRequest receipt;
-      receipt.kind = StoreRequest::Kind::kReceipt;
-      receipt.loop = loop_;
-      receipt.recipient = sender;
-      receipt.item = MakeReceipt(item.item_id, request.recipient,
-                                 request.recipient_name, request.now_unix);
-      effects_->Store(std::move(receipt));
+      SendReceipt(sender,
+                  MakeReceipt(item.item_id, request.recipient,
+                              request.recipient_name, request.now_unix),
+                  std::nullopt);
       return;
-    }
   }
 }
 
@@ -722,20 +758,22 @@ void LoopCore::ItemAck(uint64_t session, const protocol::ItemAck& r,
   services_.counters->items_acknowledged++;
   auto pending = s->pending_live.find({r.sender_id, r.item_id});
   if (pending != s->pending_live.end() && pending->second.deadline_ms != 0) {
-    // Delivered live: the sender hears LIVE once the receipt is durable,
-    // which also makes the message's record durable (one log).
+    // Delivered live: the sender hears LIVE, then gets the receipt. Nothing
+    // waits for a disk: the recipient has the message, and the sender's
+    // outbox still holds it until that answer arrives (SPEC.md 10.3).
     const MailItem& item = pending->second.item;
     services_.counters->messages_live++;
-    StoreRequest receipt;
-    receipt.kind = StoreRequest::Kind::kReceipt;
-    receipt.loop = loop_;
-    receipt.recipient = item.sender_id;
-    receipt.item = MakeReceipt(item.item_id, s->user, s->username, now_unix);
-    receipt.live_answer =
+    uint64_t sender = item.sender_id;
+    protocol::MessageAccepted answer =
         Accepted(item, protocol::Route::kLive, item.conversation_seq);
+    MailItem receipt =
+        MakeReceipt(item.item_id, s->user, s->username, now_unix);
     s->pending_live.erase(pending);
-    effects_->Store(std::move(receipt));
+    SendReceipt(sender, std::move(receipt), answer);
     return;
+  }
+  if (r.sender_id == 0 && s->live_receipts.erase(r.item_id) > 0) {
+    return;  // a receipt sent live: never stored, nothing to delete
   }
   auto open = s->unacked_stored.find(r.sender_id);
   if (open != s->unacked_stored.end()) {
@@ -768,6 +806,18 @@ void LoopCore::Tick(uint64_t now_ms) {
       it = s.pending_live.erase(it);
       s.unacked_stored[item.sender_id].insert(item.item_id);
       StoreAfterLive(s.user, item);
+    }
+    // Receipts too; this session had them, so they wait for the next one
+    // (or this one's late ITEM_ACK, which deletes them).
+    for (auto it = s.live_receipts.begin(); it != s.live_receipts.end();) {
+      if (now_ms < it->second.deadline_ms) {
+        ++it;
+        continue;
+      }
+      services_.counters->receipt_fallbacks_stored++;
+      StoreReceipt(s.user, std::move(it->second.item), /*send_now=*/false,
+                   std::nullopt);
+      it = s.live_receipts.erase(it);
     }
   }
 }

@@ -180,6 +180,8 @@ class LoopCore {
     std::vector<Envelope> held;  // waiting for ready, in arrival order
     std::unordered_map<uint64_t, ContactView> contacts;
     std::map<std::pair<uint64_t, protocol::ItemId>, PendingLive> pending_live;
+    // Receipts sent live, by item id, until ITEM_ACK{item_id, 0}.
+    std::map<protocol::ItemId, PendingLive> live_receipts;
     // Stored messages sent and not yet acknowledged, by sender.
     std::map<uint64_t, std::set<protocol::ItemId>> unacked_stored;
     // Mailbox items (sender, item id) this session was sent: an item goes
@@ -210,6 +212,13 @@ class LoopCore {
   bool AnsweredAsDuplicate(const StoreDone& done);
   void RouteMessage(Session& r, MailItem item, SentRecord record);
   void StoreAfterLive(uint64_t recipient, const MailItem& item);
+  // The receipt for `owner` (the message's sender) goes live to its
+  // session, or into its mailbox if it has none.
+  void SendReceipt(uint64_t owner, MailItem receipt,
+                   std::optional<protocol::MessageAccepted> answer);
+  // Stores a receipt; with `send_now` the owner's session gets it then.
+  void StoreReceipt(uint64_t owner, MailItem receipt, bool send_now,
+                    std::optional<protocol::MessageAccepted> answer);
   void AnswerSender(uint64_t sender, const protocol::MessageAccepted& answer);
   void OnStoreDone(const StoreDone& done, uint64_t now_ms);
   void OnContactNews(Session& s, const ContactChange& change);

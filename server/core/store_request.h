@@ -30,7 +30,8 @@ struct StoreRequest {
     // A live delivery without ITEM_ACK goes into the mailbox; synced.
     kStoreAfterLive,
     // The receipt `item` into the mailbox of `recipient` (the message's
-    // sender); synced. `live_answer` is sent before it.
+    // sender); synced. With send_now it goes to the recipient once stored,
+    // after `live_answer` if there is one.
     kReceipt,
     // Deletes the entry (item.item_id, item.sender_id) of `recipient`'s
     // mailbox; buffered (a lost delete only repeats a delivery).

@@ -274,6 +274,69 @@ TEST_P(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
   EXPECT_EQ(sim_.Log(a).receipts.size(), 2u);
 }
 
+// SPEC.md 10.9: a receipt goes live to its online sender and is stored only
+// if not acknowledged; a live message costs one (buffered) store write.
+TEST_P(CoreSimulationTest, LiveMessageAndItsReceiptCostOneStoreWrite) {
+  uint64_t ann = sim_.CreateUser("ann");
+  uint64_t bob = sim_.CreateUser("bob");
+  sim_.Befriend(ann, bob);
+  SessionKey a = sim_.LogIn(ann, 0);
+  SessionKey b = sim_.LogIn(bob, 1);
+  sim_.RunFor(20);
+  uint64_t writes = sim_.chats().writes_committed();
+  ItemId id = sim_.SendMessage(a, bob, "hi");
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(b).delivered.size(), 1u);
+  ASSERT_EQ(sim_.Log(a).answers.size(), 1u);
+  EXPECT_EQ(sim_.Log(a).answers[0].route, static_cast<uint8_t>(Route::kLive));
+  ASSERT_EQ(sim_.Log(a).receipts.size(), 1u);
+  EXPECT_EQ(sim_.Log(a).receipts[0].message_id, id);
+  EXPECT_EQ(sim_.chats().writes_committed() - writes, 1u);  // dedup record
+  EXPECT_TRUE(sim_.chats().ListMailbox(ann)->empty());
+  EXPECT_EQ(sim_.counters().receipt_fallbacks_stored.load(), 0u);
+}
+
+TEST_P(CoreSimulationTest, ReceiptNotAcknowledgedComesAgainAtTheNextLogin) {
+  uint64_t ann = sim_.CreateUser("ann");
+  uint64_t bob = sim_.CreateUser("bob");
+  sim_.Befriend(ann, bob);
+  SessionKey a = sim_.LogIn(ann, 0);
+  sim_.LogIn(bob, 1);
+  sim_.RunFor(20);
+  sim_.SetResponsive(a, false);  // gets the receipt, never acknowledges it
+  ItemId id = sim_.SendMessage(a, bob, "hi");
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(a).receipts.size(), 1u);
+  EXPECT_EQ(sim_.counters().receipt_fallbacks_stored.load(), 1u);
+  EXPECT_EQ(sim_.chats().ListMailbox(ann)->size(), 1u);
+  sim_.LogOut(a);
+  SessionKey again = sim_.LogIn(ann, 2);
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(again).receipts.size(), 1u);
+  EXPECT_EQ(sim_.Log(again).receipts[0].item_id,
+            sim_.Log(a).receipts[0].item_id);
+  EXPECT_EQ(sim_.Log(again).receipts[0].message_id, id);
+  EXPECT_TRUE(sim_.chats().ListMailbox(ann)->empty());  // acknowledged
+}
+
+TEST_P(CoreSimulationTest, ReceiptForASenderWhoLeftWaitsInTheMailbox) {
+  uint64_t ann = sim_.CreateUser("ann");
+  uint64_t bob = sim_.CreateUser("bob");
+  sim_.Befriend(ann, bob);
+  SessionKey a = sim_.LogIn(ann, 0);
+  sim_.LogIn(bob, 1);
+  sim_.RunFor(20);
+  ItemId id = sim_.SendMessage(a, bob, "hi");
+  sim_.LogOut(a);  // before bob has even got it
+  sim_.RunUntilQuiet();
+  EXPECT_TRUE(sim_.Log(a).receipts.empty());
+  SessionKey again = sim_.LogIn(ann, 3);
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(again).receipts.size(), 1u);
+  EXPECT_EQ(sim_.Log(again).receipts[0].message_id, id);
+  EXPECT_TRUE(sim_.chats().ListMailbox(ann)->empty());
+}
+
 // Seen by the TSan pass of the multi-loop CLI test: `hail status away` sets
 // presence before its login snapshot has loaded; contacts saw "online".
 TEST_P(CoreSimulationTest, PresenceSetBeforeTheLoginLoadsIsWhatContactsSee) {

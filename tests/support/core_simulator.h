@@ -104,6 +104,7 @@ class CoreSimulator {
   server::core::LoopCore& core(uint32_t loop) { return *loops_[loop]->core; }
   uint32_t loops() const { return static_cast<uint32_t>(loops_.size()); }
   server::Counters& counters() { return counters_; }
+  server::ChatStore& chats() { return *chats_; }
 
  private:
   class LoopEffects;
