@@ -242,8 +242,6 @@ void LoopCore::Deliver(Session& s, Envelope envelope, uint64_t now_ms) {
           if (p.answer) Send(s, *p.answer);
           SendMailItem(s, p.receipt, /*from_mailbox=*/false);
           protocol::ItemId id = p.receipt.item_id;
-          // Once per session, should the mailbox get it after all.
-          s.items_sent.insert({p.receipt.sender_id, id});
           s.live_receipts[id] =
               PendingLive{std::move(p.receipt), now_ms + kLiveAckTimeoutMs};
         } else if constexpr (std::is_same_v<T, Frames>) {
@@ -816,6 +814,7 @@ void LoopCore::Tick(uint64_t now_ms) {
         continue;
       }
       services_.counters->receipt_fallbacks_stored++;
+      s.items_sent.insert({it->second.item.sender_id, it->first});
       StoreReceipt(s.user, std::move(it->second.item), /*send_now=*/false,
                    std::nullopt);
       it = s.live_receipts.erase(it);
