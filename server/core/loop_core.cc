@@ -432,7 +432,7 @@ void LoopCore::SendMailItem(Session& s, const MailItem& item,
       deliver.accepted_unix = item.accepted_unix;
       deliver.from_mailbox = from_mailbox ? 1 : 0;
       deliver.text = item.text;
-      Send(s, deliver);
+      Send(s, std::move(deliver));
       return;
     }
     case MailItemKind::kContactRequest:
@@ -574,8 +574,9 @@ void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
     request.kind = StoreRequest::Kind::kAcceptLive;
     request.session = r.address;
     record.route = protocol::Route::kLive;
-    // Waits for its seq, then for ITEM_ACK (or the mailbox, after 3 s).
-    r.pending_live[{item.sender_id, item.item_id}] = PendingLive{item, 0};
+    // Waits for its seq, then for ITEM_ACK (or the mailbox, after 3 s);
+    // the item comes back with the seq.
+    r.pending_live[{item.sender_id, item.item_id}] = PendingLive{};
   }
   request.item = std::move(item);
   request.record = std::move(record);
@@ -650,7 +651,7 @@ uint32_t LoopCore::CompletionLoop(StoreDone* done, const Directory& directory) {
   return request.loop;
 }
 
-void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
+void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
   const StoreRequest& request = done.request;
   const MailItem& item = request.item;
   uint64_t sender = item.sender_id;
@@ -669,13 +670,19 @@ void LoopCore::OnStoreDone(const StoreDone& done, uint64_t now_ms) {
         AnswerSender(sender, Refusal(item.item_id, done.error));
         return;
       }
-      MailItem live = item;
-      live.conversation_seq = done.conversation_seq;
-      if (r == nullptr || r->pending_live.count(key) == 0) {
+      auto pending = r != nullptr ? r->pending_live.find(key)
+                                  : decltype(r->pending_live)::iterator{};
+      if (r == nullptr || pending == r->pending_live.end()) {
+        MailItem live = item;
+        live.conversation_seq = done.conversation_seq;
         StoreAfterLive(request.recipient, live);  // gone meanwhile
         return;
       }
-      r->pending_live[key] = PendingLive{live, now_ms + kLiveAckTimeoutMs};
+      // The item moves from the request into the pending delivery.
+      MailItem& live = pending->second.item;
+      live = std::move(done.request.item);
+      live.conversation_seq = done.conversation_seq;
+      pending->second.deadline_ms = now_ms + kLiveAckTimeoutMs;
       SendMailItem(*r, live, /*from_mailbox=*/false);
       return;
     }

@@ -220,7 +220,7 @@ class LoopCore {
   void StoreReceipt(uint64_t owner, MailItem receipt, bool send_now,
                     std::optional<protocol::MessageAccepted> answer);
   void AnswerSender(uint64_t sender, const protocol::MessageAccepted& answer);
-  void OnStoreDone(const StoreDone& done, uint64_t now_ms);
+  void OnStoreDone(StoreDone& done, uint64_t now_ms);  // takes what it keeps
   void OnContactNews(Session& s, const ContactChange& change);
   // Direct links (loop_core_p2p.cc).
   const ContactView* AcceptedContact(const Session& s, uint64_t peer) const;
