@@ -156,7 +156,8 @@ Status Client::StartConnecting() {
   fell_back_to_tcp_ = false;
   if (options_.transport == TransportChoice::kTcp) return StartTcp();
   Result<std::unique_ptr<EnetTransport>> transport =
-      EnetTransport::Open(options_.server_host, options_.server_port);
+      EnetTransport::Open(options_.server_host, options_.server_port,
+                          options_.local_host);
   if (!transport.ok()) return transport.status();
   // One instant for both clocks: HELLO resends and the TCP fallback are due
   // together at 2 s, and the fallback, checked first, must win that tie.
@@ -179,7 +180,8 @@ Status Client::StartConnecting() {
 
 Status Client::StartTcp() {
   Result<std::unique_ptr<TcpTransport>> transport = TcpTransport::Open(
-      options_.server_host, options_.tcp_port.value_or(options_.server_port));
+      options_.server_host, options_.tcp_port.value_or(options_.server_port),
+      options_.local_host);
   if (!transport.ok()) return transport.status();
   if (enet_ != nullptr) CopyTransportCounters();
   RetireTransport();

@@ -78,6 +78,9 @@ enum class P2pPolicy : uint8_t {
 
 struct ClientOptions {
   std::string server_host = "127.0.0.1";  // DNS name or dotted IPv4
+  // The local IPv4 address to send from (UDP and TCP); empty: any. For
+  // hosts with several addresses, and tests that play several sources.
+  std::string local_host;
   uint16_t server_port = kDefaultServerPort;
   // The server's TCP fallback port; unset: server_port.
   std::optional<uint16_t> tcp_port;

@@ -97,7 +97,7 @@ uint32_t LinkIdOf(const ENetPeer* peer) {
 }  // namespace
 
 Result<std::unique_ptr<EnetTransport>> EnetTransport::Open(
-    const std::string& host, uint16_t port) {
+    const std::string& host, uint16_t port, const std::string& local_host) {
   if (Status status = InitializeEnetOnce(); !status.ok()) return status;
   ENetAddress server{};
   if (enet_address_set_host(&server, host.c_str()) != 0) {
@@ -108,6 +108,11 @@ Result<std::unique_ptr<EnetTransport>> EnetTransport::Open(
   ENetAddress any{};
   any.host = ENET_HOST_ANY;
   any.port = ENET_PORT_ANY;
+  if (!local_host.empty() &&
+      enet_address_set_host_ip(&any, local_host.c_str()) != 0) {
+    return Status::InvalidArgument(
+        fmt::format("'{}' is not a local IPv4 address", local_host));
+  }
   HostPtr enet_host(
       enet_host_create(&any, 1 + kMaxLinks, protocol::kChannelCount, 0, 0));
   if (!enet_host) {

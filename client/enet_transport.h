@@ -62,8 +62,10 @@ class EnetTransport final : public Transport {
   // ephemeral UDP port of every local address and works out the endpoint to
   // declare to the server. Errors: InvalidArgument (unresolvable host),
   // IoError (ENet or socket failure).
-  static Result<std::unique_ptr<EnetTransport>> Open(const std::string& host,
-                                                     uint16_t port);
+  // `local_host`: the local IPv4 address to send from; empty: any.
+  static Result<std::unique_ptr<EnetTransport>> Open(
+      const std::string& host, uint16_t port,
+      const std::string& local_host = {});
 
   ~EnetTransport() override;
   EnetTransport(const EnetTransport&) = delete;

@@ -42,7 +42,7 @@ std::string_view TransportKindName(TransportKind kind) {
 }
 
 Result<std::unique_ptr<TcpTransport>> TcpTransport::Open(
-    const std::string& host, uint16_t port) {
+    const std::string& host, uint16_t port, const std::string& local_host) {
   addrinfo hints{};
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
@@ -63,6 +63,19 @@ Result<std::unique_ptr<TcpTransport>> TcpTransport::Open(
   }
   ConfigureSocket(fd);
   std::unique_ptr<TcpTransport> transport(new TcpTransport(fd));
+  if (!local_host.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, local_host.c_str(), &local.sin_addr) != 1) {
+      return Status::InvalidArgument(
+          fmt::format("'{}' is not a local IPv4 address", local_host));
+    }
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) !=
+        0) {
+      return Status::IoError(fmt::format("cannot send from {}: {}",
+                                         local_host, std::strerror(errno)));
+    }
+  }
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&server),
                 sizeof server) != 0 &&
       errno != EINPROGRESS) {

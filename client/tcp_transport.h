@@ -25,8 +25,10 @@ class TcpTransport final : public Transport {
   // Resolves `host` (a DNS name or dotted IPv4) and starts connecting to
   // `port`; kConnected or kDisconnected follows from Service. Errors:
   // InvalidArgument (unresolvable host), IoError (socket failure).
-  static Result<std::unique_ptr<TcpTransport>> Open(const std::string& host,
-                                                    uint16_t port);
+  // `local_host`: the local IPv4 address to connect from; empty: any.
+  static Result<std::unique_ptr<TcpTransport>> Open(
+      const std::string& host, uint16_t port,
+      const std::string& local_host = {});
   ~TcpTransport() override;
   TcpTransport(const TcpTransport&) = delete;
   TcpTransport& operator=(const TcpTransport&) = delete;

@@ -79,6 +79,8 @@ struct Counters {
   std::atomic<uint64_t> mailbox_items_sent{0};
   std::atomic<uint64_t> items_acknowledged{0};
   std::atomic<uint64_t> receipts_sent{0};
+  // Password checks refused by the account's budgets (SPEC.md 7.12).
+  std::atomic<uint64_t> password_checks_throttled{0};
   // Receipts sent live and stored because their ITEM_ACK did not come.
   std::atomic<uint64_t> receipt_fallbacks_stored{0};
   std::atomic<uint64_t> notices_dropped{0};

@@ -81,6 +81,15 @@ bool RateLimiter::TryAcquire(std::string_view key, uint64_t now_ms) {
   return true;
 }
 
+void RateLimiter::Refund(std::string_view key, uint64_t now_ms) {
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) return;  // full again, and forgotten
+  Bucket& bucket = it->second;
+  Refill(&bucket, now_ms);
+  bucket.tokens = std::min(burst_, bucket.tokens + 1);
+  earliest_full_ms_ = std::min(earliest_full_ms_, FullAtMs(bucket));
+}
+
 uint64_t RateLimiter::RetryAfterMs(std::string_view key,
                                    uint64_t now_ms) const {
   auto it = buckets_.find(key);

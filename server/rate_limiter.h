@@ -49,6 +49,10 @@ class RateLimiter {
   // the earliest time any bucket can have refilled.
   uint64_t RetryAfterMs(std::string_view key, uint64_t now_ms) const;
 
+  // Gives back a token TryAcquire took for an action that did not happen
+  // after all (or must not count); never above `burst`.
+  void Refund(std::string_view key, uint64_t now_ms);
+
   // Number of keys currently tracked (at most max_keys).
   size_t key_count() const { return buckets_.size(); }
 

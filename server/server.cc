@@ -15,8 +15,6 @@ namespace {
 // Per-IP and per-account limits of SPEC.md "Throttling".
 constexpr double kResumeBurstPerIp = 60;
 constexpr double kResumeRatePerIp = 10;
-constexpr double kFailureBurstPerAccount = 5;
-constexpr double kFailureRatePerAccount = 1.0 / 60;
 // Direct-link setups: 5 at once per pair of users, then one per 5 s.
 constexpr double kP2pBurstPerPair = 5;
 constexpr double kP2pRatePerPair = 0.2;
@@ -85,8 +83,9 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
       config.auth_burst_per_ip, config.auth_rate_per_ip, kLimiterKeys);
   s.resume_per_ip_ = std::make_unique<LockedRateLimiter>(
       kResumeBurstPerIp, kResumeRatePerIp, kLimiterKeys);
-  s.failures_per_account_ = std::make_unique<LockedRateLimiter>(
-      kFailureBurstPerAccount, kFailureRatePerAccount, kLimiterKeys);
+  PasswordGuard::Limits guard;
+  guard.max_keys = kLimiterKeys;
+  s.password_guard_ = std::make_unique<PasswordGuard>(guard);
   s.p2p_per_pair_ = std::make_unique<LockedRateLimiter>(
       kP2pBurstPerPair, kP2pRatePerPair, kLimiterKeys);
   s.p2p_broker_ = std::make_unique<P2pBroker>(kP2pPendingMax);
@@ -106,7 +105,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.key_log = s.key_log_.get();
   s.shared_.auth_per_ip = s.auth_per_ip_.get();
   s.shared_.resume_per_ip = s.resume_per_ip_.get();
-  s.shared_.failures_per_account = s.failures_per_account_.get();
+  s.shared_.password_guard = s.password_guard_.get();
   s.shared_.p2p_per_pair = s.p2p_per_pair_.get();
   s.shared_.p2p_broker = s.p2p_broker_.get();
   s.tcp_per_ip_ = std::make_unique<TcpIpCounter>(config.max_peers_per_ip);
@@ -234,6 +233,7 @@ std::string Server::StatsJson() const {
   std::string json = fmt::format(
       "{{\"password_hashes\":{},\"registrations\":{},\"logins_password\":{},"
       "\"logins_resumed\":{},\"login_failures\":{},\"throttled\":{},"
+      "\"password_checks_throttled\":{},"
       "\"server_busy\":{},\"hello_received\":{},\"cookies_sent\":{},"
       "\"presession_rejects_sent\":{},\"presession_malformed\":{},"
       "\"stun_answered\":{},\"stun_errors_answered\":{},\"stun_dropped\":{},"
@@ -254,7 +254,8 @@ std::string Server::StatsJson() const {
       "\"store_batches\":{},\"store_writes\":{},",
       c.password_hashes.load(), c.registrations.load(),
       c.logins_password.load(), c.logins_resumed.load(),
-      c.login_failures.load(), c.throttled.load(), c.server_busy.load(),
+      c.login_failures.load(), c.throttled.load(),
+      c.password_checks_throttled.load(), c.server_busy.load(),
       c.hello_received.load(), c.cookies_sent.load(),
       c.presession_rejects_sent.load(), c.presession_malformed.load(),
       c.stun_answered.load(), c.stun_errors_answered.load(),

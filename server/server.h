@@ -73,7 +73,7 @@ class Server {
   std::unique_ptr<KeyLogWriter> key_log_;
   std::unique_ptr<LockedRateLimiter> auth_per_ip_;
   std::unique_ptr<LockedRateLimiter> resume_per_ip_;
-  std::unique_ptr<LockedRateLimiter> failures_per_account_;
+  std::unique_ptr<PasswordGuard> password_guard_;
   std::unique_ptr<LockedRateLimiter> p2p_per_pair_;
   std::unique_ptr<P2pBroker> p2p_broker_;
   std::unique_ptr<TcpIpCounter> tcp_per_ip_;

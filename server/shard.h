@@ -140,10 +140,14 @@ class Shard : private core::Effects {
   void OnDeleteAccount(PeerSession& s, const protocol::DeleteAccountRequest& r);
   void OnSessionInfo(PeerSession& s, const protocol::SessionInfoRequest& r);
   // 0 when a request costing `per_ip` may proceed (one token is taken),
-  // else the milliseconds to wait; `account`, when given, must also not be
-  // locked by failed password checks. Counts refusals.
-  uint64_t Admit(LockedRateLimiter* per_ip, const std::string& ip,
-                 const std::string* account);
+  // else the milliseconds to wait. Counts refusals.
+  uint64_t Admit(LockedRateLimiter* per_ip, const std::string& ip);
+  // The same for a password check of `account` from `ip` (SPEC.md 7.12):
+  // the account's budgets first, then the address's. On 0 the ticket is
+  // admitted and goes to PasswordGuard::Finish once the check is done.
+  uint64_t AdmitPasswordCheck(const std::string& account,
+                              const std::string& ip,
+                              PasswordGuard::Ticket* ticket);
   void RefuseLogin(PeerSession& s, uint32_t request_id,
                    protocol::ErrorCode error, uint64_t retry_after_ms);
   // What a LOGIN or RESUME declares, with an unusable LAN endpoint dropped.

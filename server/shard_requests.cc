@@ -31,17 +31,47 @@ uint32_t ClampRetry(uint64_t ms) {
 
 }  // namespace
 
-uint64_t Shard::Admit(LockedRateLimiter* per_ip, const std::string& ip,
-                      const std::string* account) {
+uint64_t Shard::Admit(LockedRateLimiter* per_ip, const std::string& ip) {
   uint64_t wait = 0;
-  if (account)
-    wait = shared_->failures_per_account->RetryAfterMs(*account, now_ms_);
-  if (wait == 0 && !per_ip->TryAcquire(ip, now_ms_)) {
+  if (!per_ip->TryAcquire(ip, now_ms_)) {
     wait = std::max<uint64_t>(1, per_ip->RetryAfterMs(ip, now_ms_));
   }
   if (wait != 0) shared_->counters->throttled++;
   return wait;
 }
+
+uint64_t Shard::AdmitPasswordCheck(const std::string& account,
+                                   const std::string& ip,
+                                   PasswordGuard::Ticket* ticket) {
+  PasswordGuard* guard = shared_->password_guard;
+  *ticket = guard->Reserve(account, ip, now_ms_);
+  if (!ticket->admitted()) {
+    shared_->counters->throttled++;
+    shared_->counters->password_checks_throttled++;
+    return ticket->retry_after_ms;
+  }
+  if (uint64_t wait = Admit(shared_->auth_per_ip, ip)) {
+    guard->Finish(*ticket, account, ip, PasswordGuard::Outcome::kNotChecked);
+    *ticket = PasswordGuard::Ticket{wait, false, now_ms_};
+    return wait;
+  }
+  return 0;
+}
+
+namespace {
+
+PasswordGuard::Outcome OutcomeOf(ErrorCode error) {
+  switch (error) {
+    case ErrorCode::kOk:
+      return PasswordGuard::Outcome::kRight;
+    case ErrorCode::kInvalidCredentials:
+      return PasswordGuard::Outcome::kWrong;
+    default:
+      return PasswordGuard::Outcome::kNotChecked;
+  }
+}
+
+}  // namespace
 
 void Shard::RefuseLogin(PeerSession& s, uint32_t request_id, ErrorCode error,
                         uint64_t retry_after_ms) {
@@ -107,7 +137,7 @@ void Shard::OnRegister(PeerSession& s, const protocol::RegisterRequest& r) {
     session.session.AuthenticationFinished(false, 0, {});
     SendMessage(session, result);
   };
-  if (uint64_t wait = Admit(shared_->auth_per_ip, IpKey(s.observed), nullptr)) {
+  if (uint64_t wait = Admit(shared_->auth_per_ip, IpKey(s.observed))) {
     AuthOutcome throttled;
     throttled.error = ErrorCode::kThrottled;
     reply(s, r.request_id, throttled, ClampRetry(wait));
@@ -175,45 +205,58 @@ void Shard::FinishLogin(PeerSession& s, uint32_t request_id,
 void Shard::OnLogin(PeerSession& s, const protocol::LoginRequest& r) {
   uint32_t request_id = r.request_id;
   std::string account = AccountKey(r.username);
-  if (uint64_t wait =
-          Admit(shared_->auth_per_ip, IpKey(s.observed), &account)) {
+  std::string ip = IpKey(s.observed);
+  PasswordGuard::Ticket ticket;
+  if (uint64_t wait = AdmitPasswordCheck(account, ip, &ticket)) {
     RefuseLogin(s, request_id, ErrorCode::kThrottled, wait);
     return;
   }
   LoginContext context = ContextFor(s, r.lan_endpoint, r.client_version);
   AccountService* accounts = shared_->accounts;
+  PasswordGuard* guard = shared_->password_guard;
   Offload<AuthOutcome>(
       shared_->workers,
-      [accounts, username = r.username, password = r.password, context] {
+      [accounts, guard, ticket, account, ip, username = r.username,
+       password = r.password, context] {
         LoginContext c = context;
         c.now_unix = UnixNow();
-        return accounts->Login(username, password, c);
+        AuthOutcome outcome = accounts->Login(username, password, c);
+        // Here, not on the loop: the outcome counts even if the session
+        // has gone by the time it is back.
+        guard->Finish(ticket, account, ip, OutcomeOf(outcome.error));
+        return outcome;
       },
-      [this, request_id, context, account](PeerSession& session,
-                                           AuthOutcome outcome) {
-        if (outcome.error == ErrorCode::kInvalidCredentials) {
-          shared_->failures_per_account->TryAcquire(account, now_ms_);
-        }
+      [this, request_id, context](PeerSession& session, AuthOutcome outcome) {
         FinishLogin(session, request_id, outcome, context);
       },
-      s.id, [&] { RefuseLogin(s, request_id, ErrorCode::kServerBusy, 0); });
+      s.id, [&] {
+        guard->Finish(ticket, account, ip,
+                      PasswordGuard::Outcome::kNotChecked);
+        RefuseLogin(s, request_id, ErrorCode::kServerBusy, 0);
+      });
 }
 
 void Shard::OnResume(PeerSession& s, const protocol::ResumeRequest& r) {
   uint32_t request_id = r.request_id;
-  if (uint64_t wait =
-          Admit(shared_->resume_per_ip, IpKey(s.observed), nullptr)) {
+  std::string ip = IpKey(s.observed);
+  if (uint64_t wait = Admit(shared_->resume_per_ip, ip)) {
     RefuseLogin(s, request_id, ErrorCode::kThrottled, wait);
     return;
   }
   LoginContext context = ContextFor(s, r.lan_endpoint, r.client_version);
   AccountService* accounts = shared_->accounts;
+  PasswordGuard* guard = shared_->password_guard;
   Offload<AuthOutcome>(
       shared_->workers,
-      [accounts, username = r.username, token = r.token, context] {
+      [accounts, guard, ip, username = r.username, token = r.token, context] {
         LoginContext c = context;
         c.now_unix = UnixNow();
-        return accounts->Resume(username, token, c);
+        AuthOutcome outcome = accounts->Resume(username, token, c);
+        // A device that holds a token is the user's: its address is known.
+        if (outcome.error == ErrorCode::kOk) {
+          guard->Remember(outcome.username, ip);
+        }
+        return outcome;
       },
       [this, request_id, context](PeerSession& session, AuthOutcome outcome) {
         FinishLogin(session, request_id, outcome, context);
@@ -255,30 +298,32 @@ void Shard::OnChangePassword(PeerSession& s,
     session.session.AccountOperationFinished();
     SendMessage(session, result);
   };
-  if (uint64_t wait = Admit(shared_->auth_per_ip, ip, &account)) {
+  PasswordGuard::Ticket ticket;
+  if (uint64_t wait = AdmitPasswordCheck(account, ip, &ticket)) {
     answer(s, PasswordChange{ErrorCode::kThrottled, {}, 0}, wait);
     return;
   }
   AccountService* accounts = shared_->accounts;
+  PasswordGuard* guard = shared_->password_guard;
   uint64_t user_id = s.session.user_id();
   Offload<PasswordChange>(
       shared_->workers,
-      [accounts, user_id, old_password = r.old_password,
-       new_password = r.new_password] {
+      [accounts, guard, ticket, account, ip, user_id,
+       old_password = r.old_password, new_password = r.new_password] {
         PasswordChange change;
         change.error =
             accounts->ChangePassword(user_id, old_password, new_password,
                                      &change.token, &change.expires, UnixNow());
+        guard->Finish(ticket, account, ip, OutcomeOf(change.error));
         return change;
       },
-      [this, answer, account](PeerSession& session, PasswordChange change) {
-        if (change.error == ErrorCode::kInvalidCredentials) {
-          shared_->failures_per_account->TryAcquire(account, now_ms_);
-        }
+      [answer](PeerSession& session, PasswordChange change) {
         answer(session, change, 0);
       },
       s.id,
       [&] {
+        guard->Finish(ticket, account, ip,
+                      PasswordGuard::Outcome::kNotChecked);
         answer(s, PasswordChange{ErrorCode::kServerBusy, {}, 0}, 0);
       });
 }
@@ -299,24 +344,29 @@ void Shard::OnDeleteAccount(PeerSession& s,
     // Contacts, mailbox and message records go with the account.
     shared_->chats->ForgetUser(gone, [](Status) {});
   };
-  if (uint64_t wait = Admit(shared_->auth_per_ip, ip, &account)) {
+  PasswordGuard::Ticket ticket;
+  if (uint64_t wait = AdmitPasswordCheck(account, ip, &ticket)) {
     answer(s, ErrorCode::kThrottled, wait);
     return;
   }
   AccountService* accounts = shared_->accounts;
+  PasswordGuard* guard = shared_->password_guard;
   uint64_t user_id = s.session.user_id();
   Offload<ErrorCode>(
       shared_->workers,
-      [accounts, user_id, password = r.password] {
-        return accounts->DeleteAccount(user_id, password);
+      [accounts, guard, ticket, account, ip, user_id, password = r.password] {
+        ErrorCode error = accounts->DeleteAccount(user_id, password);
+        guard->Finish(ticket, account, ip, OutcomeOf(error));
+        return error;
       },
-      [this, answer, account](PeerSession& session, ErrorCode error) {
-        if (error == ErrorCode::kInvalidCredentials) {
-          shared_->failures_per_account->TryAcquire(account, now_ms_);
-        }
+      [answer](PeerSession& session, ErrorCode error) {
         answer(session, error, 0);
       },
-      s.id, [&] { answer(s, ErrorCode::kServerBusy, 0); });
+      s.id, [&] {
+        guard->Finish(ticket, account, ip,
+                      PasswordGuard::Outcome::kNotChecked);
+        answer(s, ErrorCode::kServerBusy, 0);
+      });
 }
 
 void Shard::OnSessionInfo(PeerSession& s,

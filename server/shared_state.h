@@ -17,6 +17,7 @@
 #include "server/core/directory.h"
 #include "server/counters.h"
 #include "server/logger.h"
+#include "server/password_guard.h"
 #include "server/rate_limiter.h"
 #include "server/tcp_link.h"
 #include "server/worker_pool.h"
@@ -60,7 +61,7 @@ struct SharedState {
   KeyLogWriter* key_log = nullptr;  // null unless HAIL_KEYLOGFILE is set
   LockedRateLimiter* auth_per_ip = nullptr;
   LockedRateLimiter* resume_per_ip = nullptr;
-  LockedRateLimiter* failures_per_account = nullptr;
+  PasswordGuard* password_guard = nullptr;
   // Direct-link setups per pair of users, and the rendezvous in progress.
   LockedRateLimiter* p2p_per_pair = nullptr;
   P2pBroker* p2p_broker = nullptr;

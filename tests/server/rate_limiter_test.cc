@@ -14,6 +14,23 @@ TEST(RateLimiterTest, BurstIsAllowedThenRefused) {
   EXPECT_FALSE(limiter.TryAcquire("1.2.3.4", 999));
 }
 
+TEST(RateLimiterTest, RefundGivesATokenBackButNeverAboveBurst) {
+  RateLimiter limiter(2, 0.001, 10);
+  EXPECT_TRUE(limiter.TryAcquire("k", 0));
+  EXPECT_TRUE(limiter.TryAcquire("k", 0));
+  EXPECT_FALSE(limiter.TryAcquire("k", 0));
+  limiter.Refund("k", 0);
+  EXPECT_TRUE(limiter.TryAcquire("k", 0));
+  limiter.Refund("k", 0);
+  limiter.Refund("k", 0);
+  limiter.Refund("k", 0);  // already full: stays at 2
+  EXPECT_TRUE(limiter.TryAcquire("k", 0));
+  EXPECT_TRUE(limiter.TryAcquire("k", 0));
+  EXPECT_FALSE(limiter.TryAcquire("k", 0));
+  limiter.Refund("unknown", 0);  // no bucket: nothing happens
+  EXPECT_EQ(limiter.key_count(), 1u);
+}
+
 TEST(RateLimiterTest, KeysHaveSeparateBuckets) {
   RateLimiter limiter(1, 1, 10);
   EXPECT_TRUE(limiter.TryAcquire("alice", 0));
