@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <ctime>
 
 #include "client/enet_transport.h"
 #include "protocol/presession.h"
@@ -374,34 +373,27 @@ bool ClientPool::RunUntil(const std::function<bool()>& done,
     }
     if (Clock::now() >= deadline) return false;
     StartQueued();
-    if (tick) {
-      tick(now_ns_);
-      // What the tick sent leaves now, before timers and periodic services
-      // (its messages are already stamped).
-      FlushDirty();
-    }
+    if (tick) tick(now_ns_);
     FireTimers();
     ServiceDueHosts();
     FlushDirty();
-    // Timers and services are due on whole milliseconds; the tick (the
-    // pacer: one send every 200 us at 5,000/s) is woken for to the
-    // nanosecond, so sends are spread as paced instead of leaving in
-    // bursts on millisecond boundaries.
     int64_t wake_ms = static_cast<int64_t>(now_ms_) + kServiceIntervalMs;
     if (!timers_.empty()) wake_ms = std::min(wake_ms, timers_.top().first);
     if (!services_.empty()) wake_ms = std::min(wake_ms, services_.top().first);
-    int64_t wake_ns = wake_ms * 1'000'000;
+    int timeout = static_cast<int>(
+        std::max<int64_t>(0, wake_ms - static_cast<int64_t>(now_ms_)));
     if (next_tick_ns) {
       int64_t due = next_tick_ns();
-      if (due > 0) wake_ns = std::min(wake_ns, due);
+      if (due > 0) {
+        int64_t until = (due - now_ns_ + 999'999) / 1'000'000;
+        timeout = static_cast<int>(
+            std::clamp<int64_t>(until, 0, static_cast<int64_t>(timeout)));
+      }
     }
     if (!start_queue_.empty() && in_progress_ < options_.login_concurrency) {
-      wake_ns = now_ns_;
+      timeout = 0;
     }
-    int64_t wait_ns = std::max<int64_t>(0, wake_ns - now_ns_);
-    timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
-                     static_cast<long>(wait_ns % 1'000'000'000)};
-    int n = epoll_pwait2(epoll_fd_, events, 256, &timeout, nullptr);
+    int n = epoll_wait(epoll_fd_, events, 256, timeout);
     UpdateClock();
     for (int i = 0; i < n; ++i) ServiceHost(events[i].data.u32);
     FlushDirty();
