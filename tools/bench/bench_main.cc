@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   int hashes = 10;
   int relay_port = 0;
   uint32_t relay_ports = 1;
+  uint32_t relay_peers = hail::bench::kRelayPeersPerPort + 64;
   std::string command;
   std::vector<std::string> positional;
   bool json = false;
@@ -95,7 +96,9 @@ int main(int argc, char** argv) {
        "micro: Argon2id hashes to time")
       ("port", po::value(&relay_port), "relay: first port (default: any)")
       ("ports", po::value(&relay_ports)->default_value(relay_ports),
-       "relay: ENet hosts on consecutive ports");
+       "relay: ENet hosts on consecutive ports")
+      ("peers", po::value(&relay_peers)->default_value(relay_peers),
+       "relay: peer slots per host (at most 4095)");
   po::options_description hidden;
   hidden.add_options()
       ("command", po::value(&command))
@@ -131,8 +134,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "relay") {
-    return hail::bench::RunRelay(static_cast<uint16_t>(relay_port),
-                                 relay_ports);
+    return hail::bench::RunRelay(static_cast<uint16_t>(relay_port), relay_ports,
+                                 relay_peers);
   }
   size_t want_args = (command == "chat" || command == "max") ? 2 : 1;
   if (positional.size() != want_args) {

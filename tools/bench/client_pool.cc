@@ -111,6 +111,11 @@ void ClientPool::UpdateClock() {
   now_ms_ = static_cast<uint64_t>(now_ns_ / 1'000'000);
 }
 
+int64_t ClientPool::ClockNowNs() {
+  UpdateClock();
+  return now_ns_;
+}
+
 void ClientPool::Error(std::string line) {
   ++error_count_;
   if (errors_.size() < kMaxErrorLines) errors_.push_back(std::move(line));

@@ -159,6 +159,10 @@ class ClientPool {
   bool wanted(const SimClient& client) const { return wanted_[client.local()]; }
   uint64_t now_ms() const { return now_ms_; }
   int64_t now_ns() const { return now_ns_; }
+  // Reads the clock again (now_ms and now_ns move on) and returns it: a
+  // delivery is timed when it is handled, not when the wake-up that brought
+  // it began, since one wake-up may service many hosts.
+  int64_t ClockNowNs();
   protocol::Endpoint LocalEndpoint(const SimClient& client) const;
 
  private:

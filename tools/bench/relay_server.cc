@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <unordered_map>
 #include <vector>
@@ -28,7 +29,7 @@ class RelayServer {
     for (ENetHost* h : hosts_) enet_host_destroy(h);
   }
 
-  bool Open(uint16_t first_port, uint32_t ports) {
+  bool Open(uint16_t first_port, uint32_t ports, uint32_t peers) {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     for (uint32_t i = 0; i < ports; ++i) {
       ENetAddress address{
@@ -37,8 +38,8 @@ class RelayServer {
       if (first_port == 0 && i > 0) {
         address.port = static_cast<uint16_t>(hosts_[0]->address.port + i);
       }
-      ENetHost* host =
-          enet_host_create(&address, kRelayPeersPerPort + 64, 2, 0, 0);
+      ENetHost* host = enet_host_create(
+          &address, std::clamp<uint32_t>(peers, 1, 4095), 2, 0, 0);
       if (host == nullptr) return false;
       host->checksum = enet_crc32;
       host->maximumPacketSize = 65536;
@@ -126,12 +127,12 @@ class RelayServer {
 
 }  // namespace
 
-int RunRelay(uint16_t first_port, uint32_t ports) {
+int RunRelay(uint16_t first_port, uint32_t ports, uint32_t peers) {
   signal(SIGTERM, OnStopSignal);
   signal(SIGINT, OnStopSignal);
   if (enet_initialize() != 0) return 1;
   RelayServer relay;
-  if (!relay.Open(first_port, std::max<uint32_t>(ports, 1))) {
+  if (!relay.Open(first_port, std::max<uint32_t>(ports, 1), peers)) {
     std::fprintf(stderr, "hail-bench relay: cannot bind its ports\n");
     return 1;
   }

@@ -389,7 +389,7 @@ void SimClient::OnDeliver(const protocol::MessageDeliver& d) {
     return;
   }
   DeliveryLedger::Verdict verdict =
-      pool_->ledger().RecordDelivery(index_, *stamp, pool_->now_ns());
+      pool_->ledger().RecordDelivery(index_, *stamp, pool_->ClockNowNs());
   if (verdict == DeliveryLedger::Verdict::kOk) {
     pool_->progress().delivered.fetch_add(1, std::memory_order_relaxed);
   } else if (verdict == DeliveryLedger::Verdict::kOtherRun) {
@@ -414,7 +414,7 @@ void SimClient::OnRelayPacket(protocol::ByteSpan packet) {
     Fail("relay delivered a packet addressed to someone else");
     if (!stamp) return;
   }
-  if (pool_->ledger().RecordDelivery(index_, *stamp, pool_->now_ns()) ==
+  if (pool_->ledger().RecordDelivery(index_, *stamp, pool_->ClockNowNs()) ==
       DeliveryLedger::Verdict::kOk) {
     pool_->progress().delivered.fetch_add(1, std::memory_order_relaxed);
   }
