@@ -247,6 +247,10 @@ TEST_F(ChatTest, MessageResentWithItsIdAfterReconnectIsNotDuplicated) {
     auto bob = LogIn("bob");
     Befriend(*alice, "alice", *bob, "bob");
   }
+  // Bob must be offline for the message to be stored: wait until the
+  // server has seen both leave (a lost disconnect would leave Bob's session
+  // until it times out, and the message would go live to it).
+  ASSERT_EQ(haild_->WaitForStatAtMost("users_online", 0, 40000), 0);
   UdpRelay relay(haild_->port());
   client::ClientOptions options;
   options.server_port = relay.port();

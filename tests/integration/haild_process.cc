@@ -219,6 +219,18 @@ int64_t HaildProcess::WaitForStat(const std::string& name, int64_t minimum,
   return value;
 }
 
+int64_t HaildProcess::WaitForStatAtMost(const std::string& name,
+                                        int64_t maximum, int timeout_ms) const {
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  int64_t value = Stat(name);
+  while (value > maximum && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    value = Stat(name);
+  }
+  return value;
+}
+
 std::string HaildProcess::log() const { return ReadAll(log_path_); }
 
 CommandResult RunCommand(const std::vector<std::string>& argv_in,

@@ -71,6 +71,9 @@ class HaildProcess {
   // returns its last value.
   int64_t WaitForStat(const std::string& name, int64_t minimum,
                       int timeout_ms = 5000) const;
+  // The same, until it is at most `maximum`.
+  int64_t WaitForStatAtMost(const std::string& name, int64_t maximum,
+                            int timeout_ms = 5000) const;
   std::string AdminCommand(const std::string& command) const;
   std::string log() const;
 
