@@ -1010,6 +1010,7 @@ void Client::Handle(const protocol::LoginResult& message) {
   }
   if (message.error == ErrorCode::kOk) {
     resume_username_ = message.username;
+    ResendStoredMessages(&result);
     StartAutomaticDiscovery();
   }
   events_.push_back(std::move(result));
@@ -1056,6 +1057,13 @@ void Client::Handle(const protocol::DeleteAccountResult& message) {
       // The server deleted every token; a failure here leaves a dead line.
       token_store_.Remove(server_, pending->username, UnixNow());
     }
+    // A later account with the same name must not send these.
+    if (outbox_file_) {
+      std::error_code ignored;
+      std::filesystem::remove(outbox_file_->file(), ignored);
+      outbox_file_.reset();
+    }
+    restored_ids_.clear();
     logged_in_username_.clear();
     resume_username_.clear();
   }

@@ -43,6 +43,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -53,6 +54,7 @@
 #include "client/events.h"
 #include "client/known_servers.h"
 #include "client/outbox.h"
+#include "client/outbox_file.h"
 #include "client/reconnect_backoff.h"
 #include "client/server_address.h"
 #include "client/token_store.h"
@@ -154,6 +156,9 @@ class Client {
     uint64_t direct_fallbacks = 0;  // direct sends moved to the server
     uint64_t probes_invalid = 0;
     uint64_t link_frames_dropped = 0;
+    // The outbox file ($HAIL_HOME) could not be written: those messages
+    // are kept in memory only.
+    uint64_t outbox_write_failures = 0;
   };
 
   explicit Client(ClientOptions options);
@@ -205,9 +210,10 @@ class Client {
 
   // Sends `text` (1..4096 bytes of UTF-8) to `recipient` and returns its new
   // random message id; a MessageAccepted with that id follows. The message
-  // is kept until then and, after a reconnect, sent again with the same id
-  // (in memory only: see client/outbox.h). While reconnecting it is only
-  // queued. Errors: InvalidArgument when not
+  // is kept until then, in memory and in $HAIL_HOME (client/outbox_file.h,
+  // written before it is sent), and sent again with the same id after a
+  // reconnect or, by a later process, after its login. While reconnecting
+  // it is only queued. Errors: InvalidArgument when not
   // logged in (and not reconnecting) or for a bad name or text; IoError.
   Result<protocol::ItemId> SendMessage(std::string_view recipient,
                                        std::string_view text);
@@ -235,6 +241,8 @@ class Client {
 
   // Messages sent and not yet answered by MESSAGE_ACCEPTED.
   size_t unaccepted_messages() const { return outbox_.size(); }
+  // Of those, the ones an earlier run left and this login resent.
+  size_t restored_unanswered() const { return restored_ids_.size(); }
 
   // Starts NAT behaviour discovery (SPEC.md 3.4.6) from the session's own
   // socket, towards the server's STUN ports; works in any state with an
@@ -317,6 +325,11 @@ class Client {
   void OnItem(uint64_t sender_id, const protocol::ItemId& item_id, Event event);
   Status SendItemAck(const protocol::ItemId& item_id, uint64_t sender_id);
   Status SendOutboxMessage(const protocol::SendMessage& message);
+  // After a login: loads the messages an earlier run left in the outbox
+  // file and sends those not held yet. Fills the result's outbox fields.
+  void ResendStoredMessages(LoginResult* result);
+  // The outbox file no longer needs this message (answered or final).
+  void ForgetStoredMessage(const protocol::ItemId& message_id);
 
   void OnTimers(uint64_t now_ms);
   // NAT discovery: timers, received STUN, sending, finishing.
@@ -452,6 +465,10 @@ class Client {
   std::string resume_username_;
   Reconnection reconnect_;
   Outbox outbox_;
+  // The durable copy of outbox_ for the logged-in account; set by a login.
+  std::optional<OutboxFile> outbox_file_;
+  // Messages of an earlier run resent after this login, until answered.
+  std::set<protocol::ItemId> restored_ids_;
   uint64_t user_id_ = 0;  // of the logged-in user
   protocol::MappingBehaviour nat_mapping_ =
       protocol::MappingBehaviour::kUnknown;

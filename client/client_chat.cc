@@ -18,6 +18,14 @@ namespace {
 using internal::CanonicalUsername;
 using protocol::Kind;
 
+// Refusals after which SPEC.md 10.3 lets the sender try again later with
+// the same message id; every other answer is final.
+bool IsRetryableRefusal(protocol::ErrorCode error) {
+  return error == protocol::ErrorCode::kMailboxFull ||
+         error == protocol::ErrorCode::kServerBusy ||
+         error == protocol::ErrorCode::kInternal;
+}
+
 // UTF-8 text of at most `max_length` bytes (at least one when `non_empty`).
 Status CheckText(std::string_view what, std::string_view text,
                  size_t max_length, bool non_empty) {
@@ -150,6 +158,13 @@ Result<protocol::ItemId> Client::SendMessage(std::string_view recipient,
   // While reconnecting it waits in the outbox and goes out after RESUME.
   // Over an authenticated direct link when there is one; the server path
   // takes it over if the link drops or does not answer in time.
+  // Written before it leaves: a process that ends before the answer leaves
+  // it to the next one.
+  if (outbox_file_) {
+    if (!outbox_file_->Add(message, message.sent_unix).ok()) {
+      ++counters_.outbox_write_failures;
+    }
+  }
   if (logged_in && !reconnect_.active) {
     bool sent_direct = false;
     for (auto& [peer_id, peer] : direct_) {
@@ -184,6 +199,32 @@ Result<protocol::ItemId> Client::SendMessage(std::string_view recipient,
 
 Status Client::SendOutboxMessage(const protocol::SendMessage& message) {
   return transport_->Send(session_->Seal(message));
+}
+
+void Client::ResendStoredMessages(LoginResult* result) {
+  outbox_file_.emplace(options_.home, server_, result->username);
+  Result<OutboxFile::Contents> contents =
+      outbox_file_->Load(internal::UnixNow());
+  if (!contents.ok()) {
+    result->outbox_problem = contents.status().message();
+    return;
+  }
+  result->outbox_problem = std::move(contents->problem);
+  for (protocol::SendMessage& message : contents->messages) {
+    if (outbox_.Contains(message.message_id)) continue;  // this run's own
+    if (!SendOutboxMessage(message).ok()) break;         // the drop is reported
+    restored_ids_.insert(message.message_id);
+    outbox_.Add(std::move(message));
+    ++result->resent_messages;
+  }
+}
+
+void Client::ForgetStoredMessage(const protocol::ItemId& message_id) {
+  restored_ids_.erase(message_id);
+  if (outbox_file_ &&
+      !outbox_file_->Remove(message_id, internal::UnixNow()).ok()) {
+    ++counters_.outbox_write_failures;
+  }
 }
 
 Status Client::AcknowledgeItem(const protocol::ItemId& item_id,
@@ -298,6 +339,13 @@ void Client::Handle(const protocol::MessageAccepted& message) {
     return;
   }
   MessageAccepted accepted;
+  accepted.restored = restored_ids_.contains(message.message_id);
+  accepted.kept_for_retry = IsRetryableRefusal(message.error);
+  if (accepted.kept_for_retry) {
+    restored_ids_.erase(message.message_id);  // the file keeps it
+  } else {
+    ForgetStoredMessage(message.message_id);
+  }
   accepted.message_id = message.message_id;
   accepted.error = message.error;
   accepted.route = static_cast<protocol::Route>(message.route);

@@ -435,6 +435,8 @@ void Client::OnDirectAck(const protocol::DirectAck& m) {
   std::optional<protocol::SendMessage> sent = outbox_.Take(m.message_id);
   if (!sent) return;
   MessageAccepted accepted;
+  accepted.restored = restored_ids_.contains(m.message_id);
+  ForgetStoredMessage(m.message_id);
   accepted.message_id = m.message_id;
   accepted.route = protocol::Route::kLive;
   accepted.accepted_unix = internal::UnixNow();

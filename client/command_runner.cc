@@ -9,6 +9,7 @@
 #include <ctime>
 #include <utility>
 
+#include "client/event_json.h"
 #include "client/json_line.h"
 #include "protocol/account_rules.h"
 #include "protocol/registry.h"
@@ -516,6 +517,7 @@ std::optional<ExitCode> CommandRunner::LogIn(
         Warn(fmt::format("the new resumption token could not be saved: {}",
                          result->token_storage_error));
       }
+      ReportResentMessages(*result);
       return std::nullopt;
     }
     if (result->error != ErrorCode::kTokenInvalid) {
@@ -554,7 +556,35 @@ std::optional<ExitCode> CommandRunner::LogIn(
     Warn(fmt::format("the resumption token could not be saved: {}",
                      result->token_storage_error));
   }
+  ReportResentMessages(*result);
   return std::nullopt;
+}
+
+void CommandRunner::ReportResentMessages(const LoginResult& login) {
+  if (!login.outbox_problem.empty()) Warn(login.outbox_problem);
+  if (login.resent_messages == 0) return;
+  Warn(fmt::format("resending {} {} queued earlier with the same id",
+                   login.resent_messages,
+                   login.resent_messages == 1 ? "message" : "messages"));
+}
+
+void CommandRunner::ReportRestoredAnswer(const MessageAccepted& accepted) {
+  if (options_.json) {
+    out_ << EventJson(Event(accepted));
+    return;
+  }
+  std::string outcome;
+  if (accepted.error != ErrorCode::kOk) {
+    outcome = fmt::format(
+        "not sent: {}{}", WireErrorName(accepted.error),
+        accepted.kept_for_retry ? " (kept; resent at the next login)" : "");
+  } else if (accepted.route == protocol::Route::kLive) {
+    outcome = "delivered live";
+  } else {
+    outcome = "stored offline";
+  }
+  out_ << fmt::format("resent 1 message queued earlier to {}: {}\n",
+                      accepted.recipient, outcome);
 }
 
 std::optional<Event> CommandRunner::Await(std::string_view what,
@@ -586,6 +616,11 @@ std::optional<Event> CommandRunner::Await(std::string_view what,
       if (!event) continue;
     }
     if (wanted(*event)) return event;
+    if (const auto* accepted = std::get_if<MessageAccepted>(&*event);
+        accepted != nullptr && accepted->restored) {
+      ReportRestoredAnswer(*accepted);
+      continue;
+    }
     if (const auto* failed = std::get_if<ConnectFailed>(&*event)) {
       std::string message = failed->reason;
       if (failed->error) {

@@ -112,6 +112,13 @@ class CommandRunner {
   std::optional<Event> Await(std::string_view what, const EventFilter& wanted,
                              ExitCode* failure);
   std::optional<ExitCode> ReportRequestError(const Status& status);
+  // What a login did with the messages an earlier run left unanswered, and
+  // the answer to one of them (SPEC.md 10.3).
+  void ReportResentMessages(const LoginResult& login);
+  void ReportRestoredAnswer(const MessageAccepted& accepted);
+  // Waits (until the command's deadline) for the answers to the messages
+  // resent after the login, reporting each.
+  void AwaitRestoredAnswers();
   void LogOutAndClose();
   void CloseAndDrain();
 

@@ -229,9 +229,29 @@ ExitCode CommandRunner::RunSend() {
                std::get<MessageAccepted>(e).message_id == id;
       },
       &failure);
-  if (!event) return failure;
+  if (!event) {
+    // The server may have stored it all the same; the next login resends
+    // it with this id, and the server does not store it twice (SPEC 10.5).
+    if (client_->counters().outbox_write_failures == 0) {
+      Warn(fmt::format(
+          "the message to {} is kept in {} and will be resent with the same "
+          "message id by the next `hail send`, `listen` or `chat`, without "
+          "being stored twice",
+          recipient, environment_.home.string()));
+    } else {
+      Warn("the message could not be kept for a later resend");
+    }
+    return failure;
+  }
   const auto& accepted = std::get<MessageAccepted>(*event);
+  AwaitRestoredAnswers();
   if (accepted.error != ErrorCode::kOk) {
+    if (accepted.kept_for_retry) {
+      Warn(fmt::format(
+          "the message to {} is kept and will be resent with the same "
+          "message id at the next login",
+          recipient));
+    }
     LogOutAndClose();
     return ServerError("sending", accepted.error, 0);
   }
@@ -249,6 +269,30 @@ ExitCode CommandRunner::RunSend() {
   });
   LogOutAndClose();
   return ExitCode::kOk;
+}
+
+void CommandRunner::AwaitRestoredAnswers() {
+  // Await reports each answer as it passes; what is left when the time is
+  // up stays in the outbox file for the next run.
+  while (client_->restored_unanswered() > 0 &&
+         client_->state() == Client::State::kSecured) {
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline_ - Clock::now());
+    if (remaining.count() <= 0) {
+      Warn(fmt::format(
+          "{} {} queued earlier got no answer in time; kept for the next run",
+          client_->restored_unanswered(),
+          client_->restored_unanswered() == 1 ? "message" : "messages"));
+      return;
+    }
+    std::optional<Event> event = client_->Poll(
+        static_cast<int>(std::min<int64_t>(remaining.count(), 1000)));
+    if (!event) continue;
+    if (const auto* accepted = std::get_if<MessageAccepted>(&*event);
+        accepted != nullptr && accepted->restored) {
+      ReportRestoredAnswer(*accepted);
+    }
+  }
 }
 
 ExitCode CommandRunner::RunWho() {

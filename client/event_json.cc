@@ -149,6 +149,10 @@ void AddMembers(JsonLine& line, const MessageAccepted& e) {
   line.AddString("message_id", Hex(e.message_id));
   line.AddString("recipient", e.recipient);
   line.AddString("error", WireErrorName(e.error));
+  line.AddBool("restored", e.restored);
+  if (e.error != protocol::ErrorCode::kOk) {
+    line.AddBool("kept_for_retry", e.kept_for_retry);
+  }
   if (e.error == protocol::ErrorCode::kOk) {
     line.AddString("route", RouteName(e.route));
     line.AddUnsigned("seq", e.seq);

@@ -140,17 +140,21 @@ std::optional<std::string> Describe(const PresenceChanged& e) {
 }
 
 std::optional<std::string> Describe(const MessageAccepted& e) {
+  // A message an earlier run left unanswered, resent after this login.
+  std::string earlier = e.restored ? " (queued earlier, resent)" : "";
   if (e.error != protocol::ErrorCode::kOk) {
-    return fmt::format("-> {}: not sent: {}", Safe(e.recipient),
-                       WireErrorName(e.error));
+    return fmt::format(
+        "-> {}: not sent: {}{}{}", Safe(e.recipient), WireErrorName(e.error),
+        earlier, e.kept_for_retry ? "; kept, resent at the next login" : "");
   }
   if (e.path == Path::kDirect) {
-    return fmt::format("-> {}: delivered directly", Safe(e.recipient));
+    return fmt::format("-> {}: delivered directly{}", Safe(e.recipient),
+                       earlier);
   }
   return fmt::format(
-      "-> {}: {} (#{})", Safe(e.recipient),
+      "-> {}: {} (#{}){}", Safe(e.recipient),
       e.route == protocol::Route::kLive ? "delivered live" : "stored offline",
-      e.seq);
+      e.seq, earlier);
 }
 
 std::optional<std::string> Describe(const MessageReceived& e) {

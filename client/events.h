@@ -67,6 +67,13 @@ struct LoginResult {
   uint32_t retry_after_ms = 0;
   // Non-empty when the new token could not be saved (the login stands).
   std::string token_storage_error;
+  // After a login (not a resume after a drop): the messages an earlier run
+  // left unanswered in $HAIL_HOME, sent again with their ids; each gets a
+  // MessageAccepted with `restored` set.
+  size_t resent_messages = 0;
+  // Non-empty when the outbox file could not be read or was corrupt (set
+  // aside, see client/outbox_file.h); the login stands.
+  std::string outbox_problem;
 };
 
 struct LoggedOut {
@@ -215,6 +222,12 @@ struct MessageAccepted {
   uint64_t accepted_unix = 0;
   std::string recipient;  // as given to SendMessage
   Path path = Path::kRelay;
+  // Sent by an earlier run of the client and resent after this login.
+  bool restored = false;
+  // A refusal that may succeed later (MAILBOX_FULL, SERVER_BUSY, INTERNAL):
+  // the message stays in $HAIL_HOME and is resent, same id, at the next
+  // login.
+  bool kept_for_retry = false;
 };
 
 // A message for the receiver. Reported once per (sender_id, message_id)

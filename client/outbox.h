@@ -4,9 +4,8 @@
 // the server's deduplication makes a resend of an already stored message
 // harmless (SPEC.md "Messages").
 //
-// In memory only: messages still unaccepted when the process exits are not
-// resent by a later process (persisting them is out of scope for now).
-// Not thread-safe; owned by one Client.
+// In memory; the Client keeps a durable copy in an OutboxFile so that a
+// later process resends what this one left unanswered. Not thread-safe; owned by one Client.
 #ifndef HAIL_CLIENT_OUTBOX_H_
 #define HAIL_CLIENT_OUTBOX_H_
 

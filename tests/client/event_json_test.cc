@@ -41,14 +41,26 @@ TEST(EventJsonTest, MessageAcceptedNamesTheRouteOnlyWhenAccepted) {
   EXPECT_EQ(EventJson(live),
             "{\"event\":\"message_accepted\",\"message_id\":"
             "\"01010101010101010101010101010101\",\"recipient\":\"bob\","
-            "\"error\":\"OK\",\"route\":\"live\",\"seq\":3,"
-            "\"accepted_unix\":5,\"path\":\"relay\"}\n");
+            "\"error\":\"OK\",\"restored\":false,\"route\":\"live\","
+            "\"seq\":3,\"accepted_unix\":5,\"path\":\"relay\"}\n");
   MessageAccepted refused = live;
   refused.error = protocol::ErrorCode::kNotAContact;
   EXPECT_EQ(EventJson(refused),
             "{\"event\":\"message_accepted\",\"message_id\":"
             "\"01010101010101010101010101010101\",\"recipient\":\"bob\","
-            "\"error\":\"NOT_A_CONTACT\"}\n");
+            "\"error\":\"NOT_A_CONTACT\",\"restored\":false,"
+            "\"kept_for_retry\":false}\n");
+  // Issue #10: a resend of an earlier run's message, and a refusal that
+  // keeps the message for the next login.
+  MessageAccepted busy = refused;
+  busy.error = protocol::ErrorCode::kMailboxFull;
+  busy.restored = true;
+  busy.kept_for_retry = true;
+  EXPECT_EQ(EventJson(busy),
+            "{\"event\":\"message_accepted\",\"message_id\":"
+            "\"01010101010101010101010101010101\",\"recipient\":\"bob\","
+            "\"error\":\"MAILBOX_FULL\",\"restored\":true,"
+            "\"kept_for_retry\":true}\n");
 }
 
 TEST(EventJsonTest, ContactAndPresenceEvents) {

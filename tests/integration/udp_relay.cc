@@ -56,6 +56,11 @@ void UdpRelay::Run() {
                            reinterpret_cast<sockaddr*>(&client), &length);
       if (n >= 0) {
         have_client = true;
+        size_t trigger = drop_trigger_;
+        if (trigger != 0 && static_cast<size_t>(n) >= trigger) {
+          drop_to_client_ = true;
+          drop_trigger_ = 0;
+        }
         sendto(server_side_, buf.data(), static_cast<size_t>(n), 0,
                reinterpret_cast<sockaddr*>(&server_), sizeof server_);
         std::lock_guard<std::mutex> lock(mutex_);

@@ -30,6 +30,10 @@ class UdpRelay {
   // While set, datagrams from the server are dropped instead of relayed (a
   // one-way outage).
   void set_drop_to_client(bool drop) { drop_to_client_ = drop; }
+  // Once a datagram of at least `bytes` has gone to the server, drops
+  // everything from the server (set_drop_to_client(true) at that moment):
+  // the server gets a request but its answer never arrives. 0: off.
+  void DropToClientAfterDatagramOf(size_t bytes) { drop_trigger_ = bytes; }
   std::vector<Datagram> captured() const;
 
  private:
@@ -41,6 +45,7 @@ class UdpRelay {
   sockaddr_in server_{};
   std::atomic<bool> stop_{false};
   std::atomic<bool> drop_to_client_{false};
+  std::atomic<size_t> drop_trigger_{0};
   mutable std::mutex mutex_;
   std::vector<Datagram> captured_;
   std::thread thread_;
