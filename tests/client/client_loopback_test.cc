@@ -21,29 +21,14 @@
 #include "protocol/handshake.h"
 #include "protocol/presession.h"
 #include "protocol/server_session.h"
+#include "tests/support/temp_dir.h"
 
 namespace hail::client {
 namespace {
 
 constexpr char kPassword[] = "correct horse battery";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "hail-client-test-XXXXXX")
-            .string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using hail::testing::TempDir;
 
 uint64_t NowMs() {
   return static_cast<uint64_t>(

@@ -8,28 +8,12 @@
 #include <sstream>
 
 #include "protocol/handshake.h"
+#include "tests/support/temp_dir.h"
 
 namespace hail::client {
 namespace {
 
-// A fresh directory for one test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "hail-client-test-XXXXXX")
-            .string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using hail::testing::TempDir;
 
 protocol::PublicKey KeyFilledWith(uint8_t byte) {
   protocol::PublicKey key;

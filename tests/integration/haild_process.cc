@@ -48,19 +48,6 @@ std::string ReadAll(const std::filesystem::path& path) {
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::random_device random;
-  path_ = std::filesystem::temp_directory_path() /
-          ("hail-test-" + std::to_string(getpid()) + "-" +
-           std::to_string(random()));
-  std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 uint16_t FreeUdpPort() {
   // haild also listens on TCP on the same number (SPEC.md 3.8), so the
   // port must be free for both.

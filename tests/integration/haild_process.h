@@ -12,21 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
+
 namespace hail::testing {
-
-// A unique empty directory under the system temp dir, removed on
-// destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A port number on 127.0.0.1 that was free a moment ago for UDP and TCP.
 uint16_t FreeUdpPort();

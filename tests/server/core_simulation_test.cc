@@ -122,6 +122,24 @@ std::map<ItemId, Sent> Churn(CoreSimulator& sim, const Population& p,
 // the loops' queues and the store, and races hide in few of them.
 class CoreSimulationTest : public ::testing::TestWithParam<uint64_t> {
  protected:
+  // ann and bob: accepted contacts, logged in on loops 0 and 1, settled.
+  struct AnnAndBobOnline {
+    uint64_t ann = 0;
+    uint64_t bob = 0;
+    SessionKey a;
+    SessionKey b;
+  };
+  AnnAndBobOnline AnnAndBob() {
+    AnnAndBobOnline p;
+    p.ann = sim_.CreateUser("ann");
+    p.bob = sim_.CreateUser("bob");
+    sim_.Befriend(p.ann, p.bob);
+    p.a = sim_.LogIn(p.ann, 0);
+    p.b = sim_.LogIn(p.bob, 1);
+    sim_.RunFor(20);
+    return p;
+  }
+
   CoreSimulator sim_{CoreSimulator::Options{4, GetParam(), 2}};
 };
 
@@ -246,12 +264,7 @@ TEST_P(CoreSimulationTest,
 }
 
 TEST_P(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
-  uint64_t ann = sim_.CreateUser("ann");
-  uint64_t bob = sim_.CreateUser("bob");
-  sim_.Befriend(ann, bob);
-  SessionKey a = sim_.LogIn(ann, 0);
-  SessionKey b = sim_.LogIn(bob, 1);
-  sim_.RunFor(20);
+  auto [ann, bob, a, b] = AnnAndBob();
   sim_.SetResponsive(b, false);
   ItemId first = sim_.SendMessage(a, bob, "one");
   ItemId second = sim_.SendMessage(a, bob, "two");
@@ -277,12 +290,7 @@ TEST_P(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
 // SPEC.md 10.9: a receipt goes live to its online sender and is stored only
 // if not acknowledged; a live message costs one (buffered) store write.
 TEST_P(CoreSimulationTest, LiveMessageAndItsReceiptCostOneStoreWrite) {
-  uint64_t ann = sim_.CreateUser("ann");
-  uint64_t bob = sim_.CreateUser("bob");
-  sim_.Befriend(ann, bob);
-  SessionKey a = sim_.LogIn(ann, 0);
-  SessionKey b = sim_.LogIn(bob, 1);
-  sim_.RunFor(20);
+  auto [ann, bob, a, b] = AnnAndBob();
   uint64_t writes = sim_.chats().writes_committed();
   ItemId id = sim_.SendMessage(a, bob, "hi");
   sim_.RunUntilQuiet();
@@ -299,12 +307,7 @@ TEST_P(CoreSimulationTest, LiveMessageAndItsReceiptCostOneStoreWrite) {
 // SPEC.md 10.6: live deliveries awaiting their ITEM_ACK do not make the
 // next message of the conversation go to the mailbox.
 TEST_P(CoreSimulationTest, MessagesInFlightToOneRecipientAllGoLiveInOrder) {
-  uint64_t ann = sim_.CreateUser("ann");
-  uint64_t bob = sim_.CreateUser("bob");
-  sim_.Befriend(ann, bob);
-  SessionKey a = sim_.LogIn(ann, 0);
-  SessionKey b = sim_.LogIn(bob, 1);
-  sim_.RunFor(20);
+  auto [ann, bob, a, b] = AnnAndBob();
   std::vector<ItemId> sent;
   for (int i = 0; i < 5; ++i) {
     sent.push_back(sim_.SendMessage(a, bob, "m" + std::to_string(i)));
@@ -323,12 +326,7 @@ TEST_P(CoreSimulationTest, MessagesInFlightToOneRecipientAllGoLiveInOrder) {
 }
 
 TEST_P(CoreSimulationTest, ReceiptNotAcknowledgedComesAgainAtTheNextLogin) {
-  uint64_t ann = sim_.CreateUser("ann");
-  uint64_t bob = sim_.CreateUser("bob");
-  sim_.Befriend(ann, bob);
-  SessionKey a = sim_.LogIn(ann, 0);
-  sim_.LogIn(bob, 1);
-  sim_.RunFor(20);
+  auto [ann, bob, a, b] = AnnAndBob();
   sim_.SetResponsive(a, false);  // gets the receipt, never acknowledges it
   ItemId id = sim_.SendMessage(a, bob, "hi");
   sim_.RunUntilQuiet();
@@ -346,12 +344,7 @@ TEST_P(CoreSimulationTest, ReceiptNotAcknowledgedComesAgainAtTheNextLogin) {
 }
 
 TEST_P(CoreSimulationTest, ReceiptForASenderWhoLeftWaitsInTheMailbox) {
-  uint64_t ann = sim_.CreateUser("ann");
-  uint64_t bob = sim_.CreateUser("bob");
-  sim_.Befriend(ann, bob);
-  SessionKey a = sim_.LogIn(ann, 0);
-  sim_.LogIn(bob, 1);
-  sim_.RunFor(20);
+  auto [ann, bob, a, b] = AnnAndBob();
   ItemId id = sim_.SendMessage(a, bob, "hi");
   sim_.LogOut(a);  // before bob has even got it
   sim_.RunUntilQuiet();
@@ -382,12 +375,7 @@ TEST_P(CoreSimulationTest, PresenceSetBeforeTheLoginLoadsIsWhatContactsSee) {
 // before its own login loaded; neither told ann, who saw "away" forever.
 TEST_P(CoreSimulationTest,
        ReplacementEndingBeforeItsLoginLoadsLeavesContactsSeeingOffline) {
-  uint64_t ann = sim_.CreateUser("ann");
-  uint64_t bob = sim_.CreateUser("bob");
-  sim_.Befriend(ann, bob);
-  SessionKey a = sim_.LogIn(ann, 0);
-  SessionKey b = sim_.LogIn(bob, 1);
-  sim_.RunFor(20);
+  auto [ann, bob, a, b] = AnnAndBob();
   sim_.SetPresence(b, Presence::kAway, "lunch");
   sim_.RunFor(20);
   ASSERT_EQ(sim_.Log(a).presence_of.at(bob), Presence::kAway);
