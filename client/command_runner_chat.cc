@@ -198,6 +198,11 @@ ExitCode CommandRunner::RunStatus() {
   if (std::optional<ExitCode> failed = LogInAsLoginUser(&login)) {
     return *failed;
   }
+  // Contacts are shown a login once its login sequence is done (SPEC.md
+  // 9.2); a session that set its presence before then and logged out at
+  // once would have shown it to nobody.
+  ExitCode failure = ExitCode::kOk;
+  if (!Await("the login sequence", Is<MailboxEnd>, &failure)) return failure;
   if (std::optional<ExitCode> failed = AwaitRequestDone(
           client_->SetPresence(options_.presence, text), "status")) {
     return *failed;

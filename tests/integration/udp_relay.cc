@@ -61,19 +61,25 @@ void UdpRelay::Run() {
           drop_to_client_ = true;
           drop_trigger_ = 0;
         }
+        // Captured before it is sent on: whoever sees the effect of a
+        // datagram finds it in captured() already.
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          captured_.push_back({true, {buf.begin(), buf.begin() + n}});
+        }
         sendto(server_side_, buf.data(), static_cast<size_t>(n), 0,
                reinterpret_cast<sockaddr*>(&server_), sizeof server_);
-        std::lock_guard<std::mutex> lock(mutex_);
-        captured_.push_back({true, {buf.begin(), buf.begin() + n}});
       }
     }
     if (fds[1].revents & POLLIN) {
       ssize_t n = recv(server_side_, buf.data(), buf.size(), 0);
       if (n >= 0 && have_client && !drop_to_client_) {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          captured_.push_back({false, {buf.begin(), buf.begin() + n}});
+        }
         sendto(client_side_, buf.data(), static_cast<size_t>(n), 0,
                reinterpret_cast<sockaddr*>(&client), sizeof client);
-        std::lock_guard<std::mutex> lock(mutex_);
-        captured_.push_back({false, {buf.begin(), buf.begin() + n}});
       }
     }
   }
