@@ -155,9 +155,8 @@ Status Client::StartConnecting() {
 
   fell_back_to_tcp_ = false;
   if (options_.transport == TransportChoice::kTcp) return StartTcp();
-  Result<std::unique_ptr<EnetTransport>> transport =
-      EnetTransport::Open(options_.server_host, options_.server_port,
-                          options_.local_host);
+  Result<std::unique_ptr<EnetTransport>> transport = EnetTransport::Open(
+      options_.server_host, options_.server_port, options_.local_host);
   if (!transport.ok()) return transport.status();
   // One instant for both clocks: HELLO resends and the TCP fallback are due
   // together at 2 s, and the fallback, checked first, must win that tie.

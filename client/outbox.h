@@ -5,7 +5,8 @@
 // harmless (SPEC.md "Messages").
 //
 // In memory; the Client keeps a durable copy in an OutboxFile so that a
-// later process resends what this one left unanswered. Not thread-safe; owned by one Client.
+// later process resends what this one left unanswered. Not thread-safe; owned
+// by one Client.
 #ifndef HAIL_CLIENT_OUTBOX_H_
 #define HAIL_CLIENT_OUTBOX_H_
 

@@ -72,8 +72,8 @@ Result<std::unique_ptr<TcpTransport>> TcpTransport::Open(
     }
     if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) !=
         0) {
-      return Status::IoError(fmt::format("cannot send from {}: {}",
-                                         local_host, std::strerror(errno)));
+      return Status::IoError(fmt::format("cannot send from {}: {}", local_host,
+                                         std::strerror(errno)));
     }
   }
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&server),

@@ -71,15 +71,14 @@ class PasswordGuard {
   bool IsKnown(std::string_view account, std::string_view source) const;
 
  private:
-  static std::string PairKey(std::string_view account,
-                             std::string_view source);
+  static std::string PairKey(std::string_view account, std::string_view source);
   bool IsKnownLocked(std::string_view account, std::string_view source) const
       REQUIRES(mutex_);
   void RememberLocked(std::string_view account, std::string_view source)
       REQUIRES(mutex_);
 
   struct Known {
-    std::vector<std::string> sources;     // newest last
+    std::vector<std::string> sources;      // newest last
     std::list<std::string>::iterator lru;  // into lru_
   };
 

@@ -145,8 +145,7 @@ class Shard : private core::Effects {
   // The same for a password check of `account` from `ip` (SPEC.md 7.12):
   // the account's budgets first, then the address's. On 0 the ticket is
   // admitted and goes to PasswordGuard::Finish once the check is done.
-  uint64_t AdmitPasswordCheck(const std::string& account,
-                              const std::string& ip,
+  uint64_t AdmitPasswordCheck(const std::string& account, const std::string& ip,
                               PasswordGuard::Ticket* ticket);
   void RefuseLogin(PeerSession& s, uint32_t request_id,
                    protocol::ErrorCode error, uint64_t retry_after_ms);

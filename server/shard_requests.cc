@@ -229,9 +229,9 @@ void Shard::OnLogin(PeerSession& s, const protocol::LoginRequest& r) {
       [this, request_id, context](PeerSession& session, AuthOutcome outcome) {
         FinishLogin(session, request_id, outcome, context);
       },
-      s.id, [&] {
-        guard->Finish(ticket, account, ip,
-                      PasswordGuard::Outcome::kNotChecked);
+      s.id,
+      [&] {
+        guard->Finish(ticket, account, ip, PasswordGuard::Outcome::kNotChecked);
         RefuseLogin(s, request_id, ErrorCode::kServerBusy, 0);
       });
 }
@@ -322,8 +322,7 @@ void Shard::OnChangePassword(PeerSession& s,
       },
       s.id,
       [&] {
-        guard->Finish(ticket, account, ip,
-                      PasswordGuard::Outcome::kNotChecked);
+        guard->Finish(ticket, account, ip, PasswordGuard::Outcome::kNotChecked);
         answer(s, PasswordChange{ErrorCode::kServerBusy, {}, 0}, 0);
       });
 }
@@ -362,9 +361,9 @@ void Shard::OnDeleteAccount(PeerSession& s,
       [answer](PeerSession& session, ErrorCode error) {
         answer(session, error, 0);
       },
-      s.id, [&] {
-        guard->Finish(ticket, account, ip,
-                      PasswordGuard::Outcome::kNotChecked);
+      s.id,
+      [&] {
+        guard->Finish(ticket, account, ip, PasswordGuard::Outcome::kNotChecked);
         answer(s, ErrorCode::kServerBusy, 0);
       });
 }
