@@ -827,12 +827,12 @@ void ChatStore::AcceptMessage(uint64_t sender, uint64_t recipient,
                               SentRecord record, std::optional<MailItem> store,
                               uint64_t now_unix,
                               std::function<void(Status, AcceptOutcome)> done,
-                              Durability durability) {
+                              Durability durability, bool per_sender_quota) {
   auto outcome = std::make_shared<AcceptOutcome>();
   auto write = std::make_unique<PendingWrite>();
   write->durability = durability;
   write->apply = [sender, recipient, message_id, record = std::move(record),
-                  store = std::move(store), now_unix, outcome,
+                  store = std::move(store), now_unix, outcome, per_sender_quota,
                   limits = limits_](WriteView& view) mutable {
     std::optional<std::string> earlier;
     Status looked = view.Get(DedupKey(sender, message_id), &earlier);
@@ -851,7 +851,8 @@ void ChatStore::AcceptMessage(uint64_t sender, uint64_t recipient,
       Status counted =
           view.CountMailbox(recipient, sender, &total, &from_sender);
       if (!counted.ok()) return counted;
-      if (total >= limits.per_recipient || from_sender >= limits.per_sender) {
+      if (total >= limits.per_recipient ||
+          (per_sender_quota && from_sender >= limits.per_sender)) {
         outcome->error = protocol::ErrorCode::kMailboxFull;
         return Status::Ok();
       }

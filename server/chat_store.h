@@ -105,7 +105,8 @@ class ChatStore {
                      const protocol::ItemId& message_id, SentRecord record,
                      std::optional<MailItem> store, uint64_t now_unix,
                      std::function<void(Status, AcceptOutcome)> done,
-                     Durability durability = Durability::kSynced);
+                     Durability durability = Durability::kSynced,
+                     bool per_sender_quota = true);
   // Updates the route of an accepted message (a live delivery that fell back
   // to the mailbox) and stores it. Ignores quotas: it was already accepted.
   void StoreAccepted(uint64_t recipient, MailItem item, Done done);

@@ -35,7 +35,8 @@ void RunStoreRequest(ChatStore* chats, StoreRequest request,
       return;
     case StoreRequest::Kind::kAcceptStored:
       chats->AcceptMessage(sender, r.recipient, r.item.item_id, r.record,
-                           r.item, r.record.accepted_unix, accepted);
+                           r.item, r.record.accepted_unix, accepted,
+                           ChatStore::Durability::kSynced, r.per_sender_quota);
       return;
     case StoreRequest::Kind::kAcceptBlocked:
       chats->AcceptMessage(sender, r.recipient, r.item.item_id, r.record,

@@ -568,6 +568,10 @@ void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
     request.session = r.address;
     record.route = protocol::Route::kStored;
     request.send_now = true;
+    // On its way to the recipient already: like a live delivery, not
+    // refused for the sender's share of the mailbox (the mailbox's own
+    // limit still holds).
+    request.per_sender_quota = false;
     r.unacked_stored[item.sender_id].insert(item.item_id);
   } else {
     request.kind = StoreRequest::Kind::kAcceptLive;

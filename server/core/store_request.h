@@ -46,6 +46,9 @@ struct StoreRequest {
   MailItem item;
   SentRecord record;
   bool send_now = false;
+  // kAcceptStored: false for a message stored only to keep a logged-in
+  // recipient's conversation in order (SPEC.md 10.10).
+  bool per_sender_quota = true;
   std::optional<protocol::MessageAccepted> live_answer;
 
   bool synced() const {

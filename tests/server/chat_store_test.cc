@@ -542,6 +542,27 @@ TEST_F(ChatStoreTest, PerSenderQuotaRefusesWithMailboxFullAndKeepsEntries) {
   EXPECT_EQ(accepted.outcome.conversation_seq, 4u);
 }
 
+// SPEC.md 10.10: a message stored only to keep a logged-in recipient's
+// conversation in order is past the per-sender limit, not the mailbox's.
+TEST_F(ChatStoreTest, OrderingStoresIgnoreThePerSenderQuotaButNotTheMailboxs) {
+  MailboxLimits limits;
+  limits.per_sender = 2;
+  limits.per_recipient = 4;
+  UseLimits(limits);
+  auto accept = [&](uint32_t n) {
+    std::promise<ChatStore::AcceptOutcome> done;
+    store_->AcceptMessage(
+        kAlice, kBob, Id(n), Record(kBob, "hello", Route::kStored, kNow),
+        Message(kAlice, Id(n), "hello", kNow), kNow,
+        [&done](Status, ChatStore::AcceptOutcome o) { done.set_value(o); },
+        ChatStore::Durability::kSynced, /*per_sender_quota=*/false);
+    return done.get_future().get().error;
+  };
+  for (uint32_t i = 1; i <= 4; ++i) EXPECT_EQ(accept(i), ErrorCode::kOk) << i;
+  EXPECT_EQ(accept(5), ErrorCode::kMailboxFull);  // the mailbox is full
+  EXPECT_EQ(Mailbox(kBob).size(), 4u);
+}
+
 TEST_F(ChatStoreTest, PerRecipientQuotaRefusesWithMailboxFullAndKeepsEntries) {
   MailboxLimits limits;
   limits.per_sender = 10;
