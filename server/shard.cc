@@ -296,6 +296,10 @@ void Shard::EndSession(uint64_t session, ErrorCode reason) {
   if (PeerSession* s = Find(session)) EndSession(*s, reason);
 }
 
+void Shard::LoadLogin(const core::SessionAddress& address) {
+  if (PeerSession* s = Find(address.session)) LoadLoginState(*s, address);
+}
+
 void Shard::ServiceEnet(HostSlot& slot) {
   slot.serviced_ms = now_ms_;
   ENetEvent event;

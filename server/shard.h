@@ -157,7 +157,7 @@ class Shard : private core::Effects {
                    const AuthOutcome& outcome, const LoginContext& context);
   // Contacts, presence and messages (shard_chat.cc): the store work
   // around the core's decisions.
-  void LoadLoginState(PeerSession& s);
+  void LoadLoginState(PeerSession& s, const core::SessionAddress& address);
   void OnContactRequest(PeerSession& s, const protocol::Message& request);
   void OnSendMessage(PeerSession& s, const protocol::SendMessage& r);
   // The session leaves the core (presence offline, live deliveries stored).
@@ -168,6 +168,7 @@ class Shard : private core::Effects {
   void Post(core::Envelope envelope) override;
   void Store(core::StoreRequest request) override;
   void EndSession(uint64_t session, protocol::ErrorCode reason) override;
+  void LoadLogin(const core::SessionAddress& address) override;
   // Hands each other loop the envelopes this turn made for it.
   void FlushOutgoing();
   void RunPostedEnvelopes();

@@ -13,11 +13,11 @@ namespace hail::server {
 
 using protocol::ErrorCode;
 
-void Shard::LoadLoginState(PeerSession& s) {
+void Shard::LoadLoginState(PeerSession& s,
+                           const core::SessionAddress& address) {
   uint64_t me = s.session.user_id();
   ChatStore* chats = shared_->chats;
   ContactService* contacts = shared_->contacts;
-  core::SessionAddress address = s.address;
   struct Loaded {
     Result<core::LoginSnapshot> snapshot = core::LoginSnapshot{};
     size_t expired = 0;

@@ -199,7 +199,6 @@ void Shard::FinishLogin(PeerSession& s, uint32_t request_id,
   facts.can_link_directly = s.CanLinkDirectly();
   s.address =
       core_.LoggedIn(s.id, outcome.user_id, outcome.username, facts, now_ms_);
-  LoadLoginState(s);
 }
 
 void Shard::OnLogin(PeerSession& s, const protocol::LoginRequest& r) {

@@ -1,12 +1,12 @@
 #include "server/core/directory.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace hail::server::core {
 
-std::optional<SessionAddress> Directory::Claim(uint64_t user_id,
-                                               SessionAddress address,
-                                               std::string username) {
+Directory::Claimed Directory::Claim(uint64_t user_id, SessionAddress address,
+                                    std::string username) {
   Stripe& stripe = StripeOf(user_id);
   MutexLock lock(&stripe.mutex);
   OnlineUser fresh{address,
@@ -14,15 +14,20 @@ std::optional<SessionAddress> Directory::Claim(uint64_t user_id,
                    protocol::Presence::kOnline,
                    {},
                    versions_.fetch_add(1) + 1};
+  Claimed claimed;
   auto [it, inserted] = stripe.users.try_emplace(user_id, fresh);
   if (inserted) {
     online_.fetch_add(1, std::memory_order_relaxed);
-    return std::nullopt;
+  } else {
+    SessionAddress previous = it->second.address;
+    it->second = std::move(fresh);
+    if (!(previous == address)) {
+      claimed.replaced = previous;
+      stripe.handing_over[user_id].push_back(previous);
+    }
   }
-  SessionAddress previous = it->second.address;
-  it->second = std::move(fresh);
-  if (previous == address) return std::nullopt;
-  return previous;
+  claimed.wait = stripe.handing_over.count(user_id) != 0;
+  return claimed;
 }
 
 std::optional<uint64_t> Directory::Release(uint64_t user_id,
@@ -37,13 +42,38 @@ std::optional<uint64_t> Directory::Release(uint64_t user_id,
   if (it->second.address == address) {
     stripe.users.erase(it);
     online_.fetch_sub(1, std::memory_order_relaxed);
+    stripe.handing_over[user_id].push_back(address);
     return versions_.fetch_add(1) + 1;
   }
-  // Replaced. A successor that contacts have seen speaks for the user; one
-  // not yet announced looks offline since its claim (its version), and may
-  // end before it ever says anything.
+  // Replaced (and handing over since). A successor that contacts have seen
+  // speaks for the user; one not yet announced looks offline since its
+  // claim (its version), and may end before it ever says anything.
   if (it->second.announced) return std::nullopt;
   return it->second.version;
+}
+
+std::optional<SessionAddress> Directory::HandedOver(
+    uint64_t user_id, const SessionAddress& address) {
+  Stripe& stripe = StripeOf(user_id);
+  MutexLock lock(&stripe.mutex);
+  auto pending = stripe.handing_over.find(user_id);
+  if (pending == stripe.handing_over.end()) return std::nullopt;
+  std::vector<SessionAddress>& list = pending->second;
+  auto mine = std::find(list.begin(), list.end(), address);
+  if (mine == list.end()) return std::nullopt;
+  list.erase(mine);
+  if (!list.empty()) return std::nullopt;
+  stripe.handing_over.erase(pending);
+  auto current = stripe.users.find(user_id);
+  if (current == stripe.users.end()) return std::nullopt;
+  return current->second.address;
+}
+
+size_t Directory::HandingOver(uint64_t user_id) const {
+  const Stripe& stripe = StripeOf(user_id);
+  MutexLock lock(&stripe.mutex);
+  auto pending = stripe.handing_over.find(user_id);
+  return pending == stripe.handing_over.end() ? 0 : pending->second.size();
 }
 
 std::optional<uint64_t> Directory::SetPresence(uint64_t user_id,

@@ -3,6 +3,12 @@
 // stripes by user id, each with its own lock, so loops looking up different
 // users rarely wait for each other. A login claims the user; the session it
 // replaces, if any, is returned so that its loop can be told to end it.
+//
+// Hand-over (SPEC.md 7.11): a session that stops being the user's (replaced
+// or ended) may still hold live messages the client never acknowledged.
+// Until its loop has put them into the mailbox (HandedOver), the user has a
+// hand-over in progress, and a new session must not read the mailbox yet
+// (Claimed::wait): it is told by its loop once the last one is done.
 #ifndef HAIL_SERVER_CORE_DIRECTORY_H_
 #define HAIL_SERVER_CORE_DIRECTORY_H_
 
@@ -12,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "protocol/contact_messages.h"
 #include "server/base/mutex.h"
@@ -52,16 +59,26 @@ class Directory {
   Directory(const Directory&) = delete;
   Directory& operator=(const Directory&) = delete;
 
-  // Records `address` as the user's session (presence online, no status);
-  // returns the address it replaces.
-  std::optional<SessionAddress> Claim(uint64_t user_id, SessionAddress address,
-                                      std::string username);
+  struct Claimed {
+    std::optional<SessionAddress> replaced;  // to be ended
+    bool wait = false;  // hand-overs in progress: read the mailbox later
+  };
+  // Records `address` as the user's session (presence online, no status).
+  // The session it replaces now hands over.
+  Claimed Claim(uint64_t user_id, SessionAddress address, std::string username);
   // The session at `address` has ended. Forgets it if it is still the
-  // user's, and returns the version under which contacts are to be told the
-  // user is offline; nullopt when an announced successor speaks for the
-  // user instead.
+  // user's (it now hands over), and returns the version under which
+  // contacts are to be told the user is offline; nullopt when an announced
+  // successor speaks for the user instead.
   std::optional<uint64_t> Release(uint64_t user_id,
                                   const SessionAddress& address);
+  // The session at `address`, replaced or ended, has put everything it held
+  // into the mailbox. Returns the user's current session if that was the
+  // last hand-over it waited for.
+  std::optional<SessionAddress> HandedOver(uint64_t user_id,
+                                           const SessionAddress& address);
+  // Sessions of the user still handing over (tests, stats).
+  size_t HandingOver(uint64_t user_id) const;
   // Sets the presence of the user's session `address` and returns the
   // change's version; nullopt if the user's current session is another.
   std::optional<uint64_t> SetPresence(uint64_t user_id,
@@ -92,6 +109,9 @@ class Directory {
   struct Stripe {
     mutable Mutex mutex;
     std::unordered_map<uint64_t, OnlineUser> users GUARDED_BY(mutex);
+    // Per user, the sessions that have not handed over yet.
+    std::unordered_map<uint64_t, std::vector<SessionAddress>> handing_over
+        GUARDED_BY(mutex);
   };
   Stripe& StripeOf(uint64_t user_id) { return stripes_[user_id % kStripes]; }
   const Stripe& StripeOf(uint64_t user_id) const {

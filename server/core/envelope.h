@@ -24,6 +24,10 @@ namespace hail::server::core {
 // End the session: its user logged in elsewhere.
 struct Kick {};
 
+// Every earlier session of the user has handed over (Directory::HandedOver):
+// the session may read the mailbox now.
+struct HandoverDone {};
+
 // `update` is the presence of `user`; shown if the target sees that user.
 struct PresenceOf {
   uint64_t user = 0;
@@ -76,9 +80,10 @@ struct P2pGoAhead {
 };
 
 struct Envelope {
-  using Payload = std::variant<Kick, PresenceOf, MessageForRecipient,
-                               StoredItem, LiveReceipt, Frames, ContactNews,
-                               P2pOfferFor, P2pGoAhead, StoreDone>;
+  using Payload =
+      std::variant<Kick, HandoverDone, PresenceOf, MessageForRecipient,
+                   StoredItem, LiveReceipt, Frames, ContactNews, P2pOfferFor,
+                   P2pGoAhead, StoreDone>;
   SessionAddress to;  // StoreDone: only to.loop counts
   Payload payload;
 };

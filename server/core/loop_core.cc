@@ -112,9 +112,15 @@ SessionAddress LoopCore::LoggedIn(uint64_t session, uint64_t user,
   s.user = user;
   s.username = username;
   s.facts = facts;
-  if (std::optional<SessionAddress> previous =
-          services_.directory->Claim(user, address, std::move(username))) {
-    effects_->Post(Envelope{*previous, Kick{}});
+  Directory::Claimed claimed =
+      services_.directory->Claim(user, address, std::move(username));
+  if (claimed.replaced) effects_->Post(Envelope{*claimed.replaced, Kick{}});
+  if (claimed.wait) {
+    // The mailbox is read once the sessions before this one have put back
+    // what they held, so that it has all of it, in seq order.
+    s.awaiting_handover = true;
+  } else {
+    effects_->LoadLogin(address);
   }
   return address;
 }
@@ -177,14 +183,34 @@ void LoopCore::Ended(uint64_t session, uint64_t now_ms) {
   }
   // Live messages this session never acknowledged go to the mailbox; those
   // still being accepted do so when their StoreDone finds the session gone.
+  size_t accepting = 0;
   for (auto& [key, pending] : s.pending_live) {
-    if (pending.deadline_ms != 0) StoreAfterLive(s.user, pending.item);
+    if (pending.deadline_ms != 0) {
+      StoreAfterLive(s.user, pending.item);
+    } else {
+      ++accepting;
+    }
   }
   // So do receipts it never acknowledged; a newer session gets them now.
   for (auto& [id, pending] : s.live_receipts) {
     services_.counters->receipt_fallbacks_stored++;
     StoreReceipt(s.user, std::move(pending.item), /*send_now=*/true,
                  std::nullopt);
+  }
+  if (accepting == 0) {
+    FinishHandover(s.user, s.address);
+  } else {
+    departed_[{s.address.session, s.address.generation}] =
+        Departed{s.user, accepting};
+  }
+}
+
+void LoopCore::FinishHandover(uint64_t user, const SessionAddress& gone) {
+  // Every store request above was made before this: a snapshot read after
+  // it (Effects::LoadLogin) sees them all.
+  if (std::optional<SessionAddress> next =
+          services_.directory->HandedOver(user, gone)) {
+    effects_->Post(Envelope{*next, HandoverDone{}});
   }
 }
 
@@ -204,6 +230,13 @@ void LoopCore::Receive(Envelope envelope, uint64_t now_ms) {
     effects_->EndSession(s->address.session, ErrorCode::kSessionReplaced);
     return;
   }
+  if (std::holds_alternative<HandoverDone>(envelope.payload)) {
+    if (s->awaiting_handover) {
+      s->awaiting_handover = false;
+      effects_->LoadLogin(s->address);
+    }
+    return;
+  }
   if (!s->ready) {
     s->held.push_back(std::move(envelope));
     return;
@@ -218,6 +251,8 @@ void LoopCore::Deliver(Session& s, Envelope envelope, uint64_t now_ms) {
         if constexpr (std::is_same_v<T, Kick>) {
           services_.counters->sessions_replaced++;
           effects_->EndSession(s.address.session, ErrorCode::kSessionReplaced);
+        } else if constexpr (std::is_same_v<T, HandoverDone>) {
+          // Handled on arrival (Receive), never held.
         } else if constexpr (std::is_same_v<T, PresenceOf>) {
           auto it = s.contacts.find(p.user);
           if (it == s.contacts.end() || !it->second.SeesPresence()) return;
@@ -654,6 +689,30 @@ uint32_t LoopCore::CompletionLoop(StoreDone* done, const Directory& directory) {
   return request.loop;
 }
 
+void LoopCore::AcceptedAfterEnd(const StoreDone& done) {
+  const StoreRequest& request = done.request;
+  if (AnsweredAsDuplicate(done)) {
+    // Nothing was accepted.
+  } else if (done.error != ErrorCode::kOk) {
+    services_.counters->messages_refused++;
+    AnswerSender(request.item.sender_id,
+                 Refusal(request.item.item_id, done.error));
+  } else {
+    // Into the mailbox, as part of the ended session's hand-over.
+    MailItem live = request.item;
+    live.conversation_seq = done.conversation_seq;
+    StoreAfterLive(request.recipient, live);
+  }
+  auto departed =
+      departed_.find({request.session.session, request.session.generation});
+  if (departed == departed_.end() || --departed->second.accepting != 0) {
+    return;
+  }
+  uint64_t user = departed->second.user;
+  departed_.erase(departed);
+  FinishHandover(user, request.session);
+}
+
 void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
   const StoreRequest& request = done.request;
   const MailItem& item = request.item;
@@ -661,24 +720,27 @@ void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
   switch (request.kind) {
     case StoreRequest::Kind::kAcceptLive: {
       Session* r = Find(request.session);
+      if (r == nullptr) {
+        AcceptedAfterEnd(done);
+        return;
+      }
       auto key = std::make_pair(sender, item.item_id);
       if (done.duplicate) {
-        if (r != nullptr) r->pending_live.erase(key);
+        r->pending_live.erase(key);
         AnsweredAsDuplicate(done);
         return;
       }
       if (done.error != ErrorCode::kOk) {
-        if (r != nullptr) r->pending_live.erase(key);
+        r->pending_live.erase(key);
         services_.counters->messages_refused++;
         AnswerSender(sender, Refusal(item.item_id, done.error));
         return;
       }
-      auto pending = r != nullptr ? r->pending_live.find(key)
-                                  : decltype(r->pending_live)::iterator{};
-      if (r == nullptr || pending == r->pending_live.end()) {
+      auto pending = r->pending_live.find(key);
+      if (pending == r->pending_live.end()) {
         MailItem live = item;
         live.conversation_seq = done.conversation_seq;
-        StoreAfterLive(request.recipient, live);  // gone meanwhile
+        StoreAfterLive(request.recipient, live);
         return;
       }
       // The item moves from the request into the pending delivery.

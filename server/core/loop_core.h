@@ -56,6 +56,10 @@ class Effects {
   // Ends the session with SESSION_ENDED{reason}; the loop then calls
   // LoopCore::Ended if the session was logged in.
   virtual void EndSession(uint64_t session, protocol::ErrorCode reason) = 0;
+  // Reads the login snapshot of the logged-in session `address` (off the
+  // loop, after every store request made so far); the loop then calls
+  // LoopCore::LoginLoaded.
+  virtual void LoadLogin(const SessionAddress& address) = 0;
 };
 
 // Shared services of every core (all thread-safe, outliving the cores).
@@ -117,8 +121,10 @@ class LoopCore {
 
   // --- sessions ---
   // `session` finished a login as `user`: claims the user in the directory
-  // (the session it replaces is kicked) and returns its address. The
-  // session is not ready until LoginLoaded: envelopes for it wait.
+  // (the session it replaces is kicked) and returns its address. The login
+  // snapshot is read (Effects::LoadLogin) once earlier sessions of the user
+  // have handed over what they held (SPEC.md 7.11). The session is not
+  // ready until LoginLoaded: envelopes for it wait.
   SessionAddress LoggedIn(uint64_t session, uint64_t user, std::string username,
                           SessionFacts facts, uint64_t now_ms);
   // The login snapshot arrived: sends the contact list, the mailbox and
@@ -126,7 +132,8 @@ class LoopCore {
   void LoginLoaded(const SessionAddress& address, LoginSnapshot snapshot,
                    uint64_t now_ms);
   // The logged-in session ended (logout, link gone, replaced, timeout):
-  // presence goes offline, live deliveries go to the mailbox.
+  // presence goes offline, live deliveries go to the mailbox, and once all
+  // of them are on their way there the user's next session is told.
   void Ended(uint64_t session, uint64_t now_ms);
   bool IsLoggedIn(uint64_t session) const;
   size_t logged_in() const { return sessions_.size(); }
@@ -176,8 +183,9 @@ class LoopCore {
     uint64_t user = 0;
     std::string username;
     SessionFacts facts;
-    bool ready = false;          // contact list and mailbox sent
-    std::vector<Envelope> held;  // waiting for ready, in arrival order
+    bool awaiting_handover = false;  // the snapshot is read after it
+    bool ready = false;              // contact list and mailbox sent
+    std::vector<Envelope> held;      // waiting for ready, in arrival order
     std::unordered_map<uint64_t, ContactView> contacts;
     std::map<std::pair<uint64_t, protocol::ItemId>, PendingLive> pending_live;
     // Receipts sent live, by item id, until ITEM_ACK{item_id, 0}.
@@ -212,6 +220,11 @@ class LoopCore {
   bool AnsweredAsDuplicate(const StoreDone& done);
   void RouteMessage(Session& r, MailItem item, SentRecord record);
   void StoreAfterLive(uint64_t recipient, const MailItem& item);
+  // A session that ended is done with what it held: the directory hears
+  // it, and the user's session waiting for it reads its mailbox.
+  void FinishHandover(uint64_t user, const SessionAddress& gone);
+  // A live delivery accepted for a session that has ended meanwhile.
+  void AcceptedAfterEnd(const StoreDone& done);
   // The receipt for `owner` (the message's sender) goes live to its
   // session, or into its mailbox if it has none.
   void SendReceipt(uint64_t owner, MailItem receipt,
@@ -236,6 +249,13 @@ class LoopCore {
   OwnerThread owner_;
   // Logged-in sessions of this loop, by session id.
   std::unordered_map<uint64_t, Session> sessions_;
+  // Sessions that ended with live messages still being accepted: what is
+  // left before they have handed over (their StoreDones store them).
+  struct Departed {
+    uint64_t user = 0;
+    size_t accepting = 0;
+  };
+  std::map<std::pair<uint64_t, uint64_t>, Departed> departed_;  // session, gen
   uint64_t next_generation_ = 1;
 };
 

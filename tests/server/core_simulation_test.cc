@@ -287,6 +287,77 @@ TEST_P(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
   EXPECT_EQ(sim_.Log(a).receipts.size(), 2u);
 }
 
+// SPEC.md 7.11 and 10.6: live messages a session never acknowledged reach
+// the session that replaces it at once, in seq order, however the
+// replacement and the deliveries interleave (still being accepted, sent,
+// or arriving after the kick).
+void ExpectHandedOver(CoreSimulator& sim, const std::vector<ItemId>& sent,
+                      SessionKey from, SessionKey to) {
+  const CoreSimulator::ClientLog& again = sim.Log(to);
+  EXPECT_FALSE(again.ended);
+  std::vector<ItemId> got;
+  uint64_t last_seq = 0;
+  for (const protocol::MessageDeliver& d : again.delivered) {
+    got.push_back(d.message_id);
+    EXPECT_GT(d.seq, last_seq) << "out of seq order";
+    last_seq = d.seq;
+  }
+  EXPECT_EQ(got, sent);
+  std::set<ItemId> answered;
+  for (const protocol::MessageAccepted& a : sim.Log(from).answers) {
+    EXPECT_EQ(a.error, ErrorCode::kOk);
+    answered.insert(a.message_id);
+  }
+  EXPECT_EQ(answered.size(), sent.size());
+  EXPECT_EQ(sim.Log(from).receipts.size(), sent.size());
+}
+
+TEST_P(CoreSimulationTest, ReplacedSessionsUnackedMessagesGoToItsSuccessor) {
+  auto [ann, bob, a, b] = AnnAndBob();
+  sim_.SetResponsive(b, false);
+  std::vector<ItemId> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back(sim_.SendMessage(a, bob, "m" + std::to_string(i)));
+  }
+  sim_.RunFor(GetParam() % 6);  // some accepted and sent, some not yet
+  SessionKey again = sim_.LogIn(bob, 2);
+  for (int i = 5; i < 8; ++i) {  // on their way while the session changes
+    sent.push_back(sim_.SendMessage(a, bob, "m" + std::to_string(i)));
+  }
+  sim_.RunUntilQuiet();
+  ExpectHandedOver(sim_, sent, a, again);
+}
+
+TEST_P(CoreSimulationTest, LoginRightAfterLogoutGetsTheUnackedMessages) {
+  auto [ann, bob, a, b] = AnnAndBob();
+  sim_.SetResponsive(b, false);
+  std::vector<ItemId> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back(sim_.SendMessage(a, bob, "m" + std::to_string(i)));
+  }
+  sim_.RunFor(GetParam() % 6);
+  sim_.LogOut(b);
+  SessionKey again = sim_.LogIn(bob, 2);
+  sim_.RunUntilQuiet();
+  ExpectHandedOver(sim_, sent, a, again);
+}
+
+TEST_P(CoreSimulationTest, SessionsReplacedTwiceInARowHandOverToTheLast) {
+  auto [ann, bob, a, b] = AnnAndBob();
+  sim_.SetResponsive(b, false);
+  std::vector<ItemId> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back(sim_.SendMessage(a, bob, "m" + std::to_string(i)));
+  }
+  sim_.RunFor(GetParam() % 6);
+  SessionKey middle = sim_.LogIn(bob, 2);
+  sim_.SetResponsive(middle, false);
+  sim_.RunFor(GetParam() % 3);
+  SessionKey last = sim_.LogIn(bob, 3);
+  sim_.RunUntilQuiet();
+  ExpectHandedOver(sim_, sent, a, last);
+}
+
 // SPEC.md 10.9: a receipt goes live to its online sender and is stored only
 // if not acknowledged; a live message costs one (buffered) store write.
 TEST_P(CoreSimulationTest, LiveMessageAndItsReceiptCostOneStoreWrite) {

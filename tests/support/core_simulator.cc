@@ -63,6 +63,11 @@ class CoreSimulator::LoopEffects final : public server::core::Effects {
     sim_->logs_.at(key).end_reason = reason;
     sim_->core(loop_).Ended(session, sim_->now_ms_);
   }
+  void LoadLogin(const server::core::SessionAddress& address) override {
+    // The io workers read the snapshot (after every store request made so
+    // far); the loop hands it to the core.
+    sim_->Hop("store", [sim = sim_, address] { sim->ReadLogin(address); });
+  }
 
  private:
   std::string LinkName(const char* kind, uint64_t id) const {
@@ -150,20 +155,20 @@ CoreSimulator::SessionKey CoreSimulator::LogIn(uint64_t user, uint32_t loop) {
   log.user = user;
   log.key = key;
   server::core::SessionFacts facts;
-  server::core::SessionAddress address =
-      l.core->LoggedIn(key.session, user, NameOf(user), facts, now_ms_);
-  // The io workers read the login snapshot; the loop hands it to the core.
-  Hop("store", [this, user, address] {
-    size_t expired = 0;
-    auto snapshot = std::make_shared<server::core::LoginSnapshot>(
-        Require(server::LoadLoginSnapshot(chats_.get(), contacts_.get(), user,
-                                          now_unix(), &expired),
-                "load a login snapshot"));
-    Hop("loop/" + std::to_string(address.loop), [this, address, snapshot] {
-      core(address.loop).LoginLoaded(address, std::move(*snapshot), now_ms_);
-    });
-  });
+  l.core->LoggedIn(key.session, user, NameOf(user), facts, now_ms_);
   return key;
+}
+
+void CoreSimulator::ReadLogin(const server::core::SessionAddress& address) {
+  uint64_t user = logs_.at(SessionKey{address.loop, address.session}).user;
+  size_t expired = 0;
+  auto snapshot = std::make_shared<server::core::LoginSnapshot>(
+      Require(server::LoadLoginSnapshot(chats_.get(), contacts_.get(), user,
+                                        now_unix(), &expired),
+              "load a login snapshot"));
+  Hop("loop/" + std::to_string(address.loop), [this, address, snapshot] {
+    core(address.loop).LoginLoaded(address, std::move(*snapshot), now_ms_);
+  });
 }
 
 void CoreSimulator::LogOut(SessionKey key) {

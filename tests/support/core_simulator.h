@@ -130,6 +130,8 @@ class CoreSimulator {
   void ClientReceives(SessionKey key, const protocol::Message& message);
   void Acknowledge(SessionKey key, const protocol::ItemAck& ack);
   void RunStore(server::core::StoreRequest request);
+  // The io workers' login read (Effects::LoadLogin), then LoginLoaded.
+  void ReadLogin(const server::core::SessionAddress& address);
   uint64_t now_unix() const { return 1'800'000'000 + now_ms_ / 1000; }
 
   Options options_;
