@@ -496,10 +496,11 @@ void LoopCore::AnswerSender(uint64_t sender,
 }
 
 bool LoopCore::HasPendingFrom(const Session& s, uint64_t sender) const {
+  // Live deliveries still waiting for ITEM_ACK do not count: later ones
+  // follow them on the session's ordered channel, and the store gives them
+  // their seqs in the same order.
   auto stored = s.unacked_stored.find(sender);
-  if (stored != s.unacked_stored.end() && !stored->second.empty()) return true;
-  auto live = s.pending_live.lower_bound({sender, protocol::ItemId{}});
-  return live != s.pending_live.end() && live->first.first == sender;
+  return stored != s.unacked_stored.end() && !stored->second.empty();
 }
 
 void LoopCore::SendMessage(uint64_t session, const protocol::SendMessage& r,
@@ -596,9 +597,9 @@ void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
   request.loop = loop_;
   request.recipient = r.user;
   if (HasPendingFrom(r, item.sender_id)) {
-    // Something older from this sender is still open: the mailbox keeps
-    // the conversation in order (SPEC.md 10.6). Open from now on, and sent
-    // from here once stored, so that nothing later overtakes it.
+    // Something older from this sender waits in the mailbox: the mailbox
+    // keeps the conversation in order (SPEC.md 10.6). Open from now on, and
+    // sent from here once stored, so that nothing later overtakes it.
     request.kind = StoreRequest::Kind::kAcceptStored;
     request.session = r.address;
     record.route = protocol::Route::kStored;
@@ -612,8 +613,8 @@ void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
     request.kind = StoreRequest::Kind::kAcceptLive;
     request.session = r.address;
     record.route = protocol::Route::kLive;
-    // Open from now on: a later message of this conversation is stored.
-    // The item comes back with its seq.
+    // Waits for its seq, then for ITEM_ACK (or the mailbox, after 3 s);
+    // the item comes back with the seq.
     r.pending_live[{item.sender_id, item.item_id}] = PendingLive{};
   }
   request.item = std::move(item);

@@ -375,6 +375,27 @@ TEST_P(CoreSimulationTest, LiveMessageAndItsReceiptCostOneStoreWrite) {
   EXPECT_EQ(sim_.counters().receipt_fallbacks_stored.load(), 0u);
 }
 
+// SPEC.md 10.6: live deliveries awaiting their ITEM_ACK do not make the
+// next message of the conversation go to the mailbox.
+TEST_P(CoreSimulationTest, MessagesInFlightToOneRecipientAllGoLiveInOrder) {
+  auto [ann, bob, a, b] = AnnAndBob();
+  std::vector<ItemId> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back(sim_.SendMessage(a, bob, "m" + std::to_string(i)));
+  }
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(b).delivered.size(), sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(sim_.Log(b).delivered[i].message_id, sent[i]);
+    EXPECT_EQ(sim_.Log(b).delivered[i].seq, i + 1);
+  }
+  ASSERT_EQ(sim_.Log(a).answers.size(), sent.size());
+  for (const protocol::MessageAccepted& answer : sim_.Log(a).answers) {
+    EXPECT_EQ(answer.route, static_cast<uint8_t>(Route::kLive));
+  }
+  EXPECT_EQ(sim_.counters().messages_stored.load(), 0u);
+}
+
 TEST_P(CoreSimulationTest, ReceiptNotAcknowledgedComesAgainAtTheNextLogin) {
   auto [ann, bob, a, b] = AnnAndBob();
   sim_.SetResponsive(a, false);  // gets the receipt, never acknowledges it
