@@ -71,6 +71,10 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
       "max-peers-per-ip", po::value(&c.max_peers_per_ip)->default_value(64),
       "ENet peers allowed from one IP address (raise it for test rigs that "
       "run many clients from one address)")(
+      "max-half-open-per-ip",
+      po::value(&c.max_half_open_per_ip)->default_value(8),
+      "ENet connections from one IP address that may be half-open (cookie "
+      "checked, not yet completed) at once; raise it for test rigs")(
       "max-clients", po::value(&c.max_clients)->default_value(16380),
       "UDP clients one haild holds: sets how many ENet hosts (of at most "
       "4095 peers each) the loops share")(
@@ -174,6 +178,9 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
     return fail("--stun-alt-port must differ from the --listen port");
   }
   if (c.max_peers_per_ip < 1) return fail("--max-peers-per-ip must be >= 1");
+  if (c.max_half_open_per_ip < 1) {
+    return fail("--max-half-open-per-ip must be >= 1");
+  }
   if (c.auth_burst_per_ip < 1 || c.auth_rate_per_ip <= 0) {
     return fail("--auth-burst-per-ip must be >= 1 and --auth-rate-per-ip > 0");
   }

@@ -26,6 +26,9 @@ struct Config {
   unsigned hash_threads = 1;
   size_t hash_queue = 256;
   size_t max_peers_per_ip = 64;
+  // ENet connections from one IP address that may be half-open at once
+  // (SPEC.md 4.3).
+  size_t max_half_open_per_ip = 8;
   // UDP clients in all: ENet hosts of at most 4095 peers are made for them
   // (HostPlan).
   size_t max_clients = 16380;

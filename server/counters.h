@@ -39,6 +39,11 @@ struct Counters {
   // ENet CONNECTs judged by the intercept before ENet sees them.
   std::atomic<uint64_t> connects_accepted{0};
   std::atomic<uint64_t> connects_rejected{0};
+  // Valid cookie, but its address or host had too many half-open peers
+  // (SPEC.md 4.3); half-open peers reset after 4 s; half-open now.
+  std::atomic<uint64_t> connects_refused_half_open{0};
+  std::atomic<uint64_t> half_open_expired{0};
+  std::atomic<int64_t> peers_half_open{0};
   std::atomic<uint64_t> peerless_malformed{0};
   std::atomic<uint64_t> enet_service_errors{0};
   // ENet peers.

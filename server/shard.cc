@@ -102,7 +102,10 @@ Status Shard::Bind(const protocol::Endpoint& listen, size_t hosts,
     if (!host.ok()) return host.status();
     at.port = (*host)->bound().port;  // later hosts join the same port
     (*host)->get()->intercept = &Shard::InterceptThunk;
-    hosts_.push_back(HostSlot{std::move(*host)});
+    HalfOpenGuard::Limits half_open;
+    half_open.per_address = shared_->config->max_half_open_per_ip;
+    half_open.per_host = HalfOpenGuard::PerHostLimit(peers_per_host);
+    hosts_.push_back(HostSlot{std::move(*host), HalfOpenGuard(half_open)});
   }
   return Status::Ok();
 }
@@ -329,8 +332,20 @@ void Shard::ServiceEnet(HostSlot& slot) {
   }
 }
 
+void Shard::SweepHalfOpen(uint64_t now_ms) {
+  for (HostSlot& slot : hosts_) {
+    size_t expired = 0;
+    size_t now = slot.half_open.Sweep(slot.host->get(), now_ms, &expired);
+    shared_->counters->half_open_expired += expired;
+    shared_->counters->peers_half_open +=
+        static_cast<int64_t>(now) - static_cast<int64_t>(slot.half_open_now);
+    slot.half_open_now = now;
+  }
+}
+
 void Shard::CheckTimers(uint64_t now_ms) {
   core_.Tick(now_ms);
+  SweepHalfOpen(now_ms);
   std::vector<PeerSession*> all;
   all.reserve(sessions_.size());
   for (auto& [id, s] : sessions_) all.push_back(s.get());
@@ -511,6 +526,18 @@ int Shard::OnRawDatagram(ENetHost* host) {
       !shared_->cookies->Verify(source, connect->data, UnixNow())) {
     counters.connects_rejected++;
     return 1;
+  }
+  // SPEC.md 4.3: a cookie does not buy a peer slot per connect id.
+  switch (SlotOf(host).half_open.Judge(host, from, connect->connect_id)) {
+    case HalfOpenGuard::Verdict::kRetransmit:
+      return 0;  // ENet ignores it
+    case HalfOpenGuard::Verdict::kOneAtATime:
+    case HalfOpenGuard::Verdict::kTooManyFromAddress:
+    case HalfOpenGuard::Verdict::kTooManyOnHost:
+      counters.connects_refused_half_open++;
+      return 1;
+    case HalfOpenGuard::Verdict::kAdmit:
+      break;
   }
   counters.connects_accepted++;
   return 0;

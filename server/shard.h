@@ -24,6 +24,7 @@
 #include "server/base/owner_thread.h"
 #include "server/core/loop_core.h"
 #include "server/enet_host.h"
+#include "server/half_open_guard.h"
 #include "server/link.h"
 #include "server/shared_state.h"
 #include "server/stun_socket.h"
@@ -96,9 +97,13 @@ class Shard : private core::Effects {
   // queue something, so that only those hosts are flushed.
   struct HostSlot {
     std::unique_ptr<EnetHost> host;
+    HalfOpenGuard half_open;
     bool dirty = false;
     uint64_t serviced_ms = 0;
+    size_t half_open_now = 0;  // at the last sweep
   };
+  // Frees half-open ENet peers past their time; keeps peers_half_open.
+  void SweepHalfOpen(uint64_t now_ms);
 
   void Run();
   void RunPostedTasks();

@@ -12,10 +12,13 @@
 #include <chrono>
 #include <optional>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "protocol/presession.h"
 #include "protocol/stun.h"
 #include "tests/integration/haild_process.h"
+#include "tests/integration/test_client.h"
 
 namespace hail::testing {
 namespace {
@@ -47,10 +50,12 @@ class AddressValidationTest : public ::testing::Test {
 
   // Gets a cookie for `host`'s own socket address via HELLO/COOKIE.
   std::optional<uint32_t> FetchCookie(ENetHost* host) {
+    return FetchCookie(host, ServerAddress());
+  }
+  std::optional<uint32_t> FetchCookie(ENetHost* host, ENetAddress server) {
     protocol::HelloDatagram hello;
     hello.client_nonce = 0x1122334455667788;
     Bytes datagram = protocol::EncodeHello(hello);
-    ENetAddress server = ServerAddress();
     ENetBuffer buffer{datagram.data(), datagram.size()};
     enet_socket_send(host->socket, &server, &buffer, 1);
     uint8_t reply[256];
@@ -139,6 +144,60 @@ TEST_F(AddressValidationTest, ConnectWithValidCookieAllocatesOnePeer) {
   EXPECT_EQ(haild_->WaitForStat("peers_allocated", 1), 1);
   enet_host_destroy(host);
   EXPECT_EQ(haild_->Stat("connects_rejected"), 0);
+}
+
+// Issue 10: about 70 addresses holding valid cookies filled ENet's peer
+// slots with half-open connections (one per connect id, 64 per address),
+// and nobody else could connect. SPEC.md 4.3: one half-open peer per source
+// address and port, 8 per IP address and a quarter of the slots per ENet
+// host; reset after 4 s.
+TEST_F(AddressValidationTest, CookieHoldersCannotFillThePeerSlots) {
+  HaildProcess small(dir_.path() / "small", FreeUdpPort());
+  ASSERT_TRUE(small.Start({"--max-clients=128"})) << small.log();
+  ENetAddress server;
+  enet_address_set_host_ip(&server, "127.0.0.1");
+  server.port = small.port();
+  std::vector<ENetHost*> attackers;
+  // Sends `connects` CONNECTs with one cookie from a new port of `ip`, never
+  // completed (the host is never serviced again).
+  auto attack = [&](const std::string& ip, int connects) {
+    ENetAddress bind;
+    enet_address_set_host_ip(&bind, ip.c_str());
+    bind.port = 0;
+    ENetHost* host = enet_host_create(&bind, connects, 2, 0, 0);
+    ASSERT_NE(host, nullptr);
+    host->checksum = enet_crc32;
+    attackers.push_back(host);
+    std::optional<uint32_t> cookie = FetchCookie(host, server);
+    ASSERT_TRUE(cookie.has_value());
+    for (int k = 0; k < connects; ++k) {
+      ASSERT_NE(enet_host_connect(host, &server, 2, *cookie), nullptr);
+    }
+    enet_host_flush(host);
+  };
+  // 8 addresses with 64 connect ids on one cookie each, and one address
+  // with a cookie on each of 16 ports: 528 connects for 128 slots.
+  for (int i = 0; i < 8; ++i) attack("127.0.0." + std::to_string(60 + i), 64);
+  for (int port = 0; port < 16; ++port) attack("127.0.0.70", 1);
+  // One per cookie (the 8-per-address limit is per ENet host, and with
+  // several loops the 16 ports spread over hosts: HalfOpenGuardTest).
+  EXPECT_GE(small.WaitForStat("connects_refused_half_open", 8 * 63), 8 * 63);
+  EXPECT_GE(small.WaitForStat("peers_half_open", 1), 1);  // swept
+  EXPECT_LE(small.Stat("peers_half_open"), 8 + 16);
+  // Meanwhile a real client connects over UDP and registers.
+  client::ClientOptions options;
+  options.server_host = "127.0.0.1";
+  options.server_port = small.port();
+  options.home = dir_.path() / "client";
+  options.transport = client::TransportChoice::kUdp;
+  TestClient client(options);
+  ASSERT_TRUE(client.Connect(10000)) << small.log();
+  EXPECT_TRUE(client.Register("carol", "correct horse battery").has_value());
+  // Nothing the attackers started holds a slot for long.
+  EXPECT_EQ(small.WaitForStatAtMost("peers_half_open", 0, 15000), 0);
+  EXPECT_GT(small.Stat("half_open_expired"), 0);
+  EXPECT_EQ(small.Stat("peers_current"), 1);  // carol
+  for (ENetHost* host : attackers) enet_host_destroy(host);
 }
 
 // Sends `datagram` from a fresh UDP socket; returns the sizes of all replies

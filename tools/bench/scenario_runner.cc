@@ -69,8 +69,9 @@ Status ScenarioRunner::StartServer() {
       // A test rig: many clients per source address and many logins, room
       // for every client, and accounts made with the cheapest Argon2id
       // (made once, reused by later runs).
-      "--max-peers-per-ip", "4095", "--auth-burst-per-ip", "1000000",
-      "--auth-rate-per-ip", "1000000", "--max-clients",
+      "--max-peers-per-ip", "4095", "--max-half-open-per-ip", "4095",
+      "--auth-burst-per-ip", "1000000", "--auth-rate-per-ip", "1000000",
+      "--max-clients",
       std::to_string(std::max<uint32_t>(options_.clients + 64, 1024)),
       "--argon2-test-rig", "--argon2-opslimit", "1", "--argon2-memlimit",
       "8192"};

@@ -1,0 +1,69 @@
+// Bounds the ENet peers that a CONNECT allocates before the client has
+// completed the connection (SPEC.md 4.3): a cookie proves the client
+// receives at its address, not that it will finish, and an address holding
+// a cookie could otherwise make ENet allocate a peer slot per connect id.
+// One guard per ENet host, used on the host's loop thread only.
+//
+// A CONNECT that passed the cookie check is admitted only if its source
+// address and port have no half-open peer on the host, its IP address fewer
+// than `per_address`, and the host fewer than `per_host`; a retransmission
+// of a CONNECT that already has its peer always goes to ENet (which ignores
+// it). A half-open peer still waiting after `expire_ms` is reset (its slot
+// freed, nothing sent).
+#ifndef HAIL_SERVER_HALF_OPEN_GUARD_H_
+#define HAIL_SERVER_HALF_OPEN_GUARD_H_
+
+#include <enet/enet.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace hail::server {
+
+class HalfOpenGuard {
+ public:
+  struct Limits {
+    size_t per_address = 8;
+    size_t per_host = 1024;
+    uint64_t expire_ms = 4000;
+  };
+  // The host-wide limit for a host of `peer_slots`: a quarter of its slots,
+  // at least 16, so that completed connections always find most of them.
+  static size_t PerHostLimit(size_t peer_slots);
+
+  enum class Verdict {
+    kAdmit,               // a new half-open peer
+    kRetransmit,          // its peer exists: ENet ignores it
+    kOneAtATime,          // that address and port has one: dropped, counted
+    kTooManyFromAddress,  // dropped and counted
+    kTooManyOnHost,       // dropped and counted
+  };
+
+  explicit HalfOpenGuard(Limits limits) : limits_(limits) {}
+
+  // Judges a CONNECT with `connect_id` from `from` to `host`. Walks the
+  // host's peer slots (CONNECTs with a valid cookie only; cheap next to the
+  // handshake that follows).
+  Verdict Judge(const ENetHost* host, const ENetAddress& from,
+                uint32_t connect_id) const;
+  // Resets half-open peers older than expire_ms and returns how many are
+  // half-open now; `expired` gets how many were reset. Call periodically.
+  size_t Sweep(ENetHost* host, uint64_t now_ms, size_t* expired);
+
+  static bool IsHalfOpen(const ENetPeer& peer);
+
+ private:
+  const Limits limits_;
+  // When each slot was first seen half-open, and by which connection
+  // (since 0: not half-open).
+  struct Seen {
+    uint64_t since = 0;
+    uint32_t connect_id = 0;
+  };
+  std::vector<Seen> seen_;
+};
+
+}  // namespace hail::server
+
+#endif  // HAIL_SERVER_HALF_OPEN_GUARD_H_
