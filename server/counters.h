@@ -42,6 +42,12 @@ struct Counters {
   // Valid cookie, but its address or host had too many half-open peers
   // (SPEC.md 4.3); half-open peers reset after 4 s; half-open now.
   std::atomic<uint64_t> connects_refused_half_open{0};
+  // Datagrams for an ENet peer that ENet would drop unseen (SPEC.md 4.3):
+  // no such peer; another source address, port or session; a bad checksum
+  // (or compressed).
+  std::atomic<uint64_t> peer_datagrams_no_peer{0};
+  std::atomic<uint64_t> peer_datagrams_wrong_source{0};
+  std::atomic<uint64_t> peer_datagrams_bad_checksum{0};
   std::atomic<uint64_t> half_open_expired{0};
   std::atomic<int64_t> peers_half_open{0};
   std::atomic<uint64_t> peerless_malformed{0};

@@ -281,14 +281,18 @@ std::string Server::StatsJson() const {
       "\"p2p_declined\":{},\"p2p_ready\":{},\"p2p_closed\":{},"
       "\"p2p_pending\":{},\"hellos_dropped_draining\":{},"
       "\"store_buffered_batches\":{},\"connects_refused_half_open\":{},"
-      "\"half_open_expired\":{},\"peers_half_open\":{},",
+      "\"half_open_expired\":{},\"peers_half_open\":{},"
+      "\"peer_datagrams_no_peer\":{},\"peer_datagrams_wrong_source\":{},"
+      "\"peer_datagrams_bad_checksum\":{},",
       c.p2p_requests.load(), c.p2p_refused.load(), c.p2p_offers.load(),
       c.p2p_declined.load(), c.p2p_ready.load(), c.p2p_closed.load(),
       p2p_broker_ ? p2p_broker_->pending() : 0,
       c.hellos_dropped_draining.load(),
       chats_ ? chats_->buffered_batches_committed() : 0,
       c.connects_refused_half_open.load(), c.half_open_expired.load(),
-      c.peers_half_open.load());
+      c.peers_half_open.load(), c.peer_datagrams_no_peer.load(),
+      c.peer_datagrams_wrong_source.load(),
+      c.peer_datagrams_bad_checksum.load());
   json += fmt::format(
       "\"tcp_accepted\":{},"
       "\"tcp_current\":{},\"tcp_accept_errors\":{},"

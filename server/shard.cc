@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "protocol/enet_wire.h"
+#include "server/peer_datagram_check.h"
 #include "server/store_bridge.h"
 #include "server/stun_responder.h"
 
@@ -515,7 +516,25 @@ int Shard::OnRawDatagram(ENetHost* host) {
     counters.peerless_malformed++;
     return 1;
   }
-  if (header->peer_id != protocol::enet_wire::kNoPeerId) return 0;
+  if (header->peer_id != protocol::enet_wire::kNoPeerId) {
+    // For a peer: what ENet would drop without a word is dropped and
+    // counted here (SPEC.md 4.3).
+    switch (JudgePeerDatagram(host, *header)) {
+      case PeerDatagramVerdict::kPass:
+        return 0;
+      case PeerDatagramVerdict::kNoSuchPeer:
+        counters.peer_datagrams_no_peer++;
+        return 1;
+      case PeerDatagramVerdict::kWrongSource:
+      case PeerDatagramVerdict::kWrongSession:
+        counters.peer_datagrams_wrong_source++;
+        return 1;
+      case PeerDatagramVerdict::kCompressed:
+      case PeerDatagramVerdict::kBadChecksum:
+        counters.peer_datagrams_bad_checksum++;
+        return 1;
+    }
+  }
   std::optional<protocol::enet_wire::Connect> connect =
       protocol::enet_wire::ParsePeerlessConnect(datagram, true);
   if (!connect) {

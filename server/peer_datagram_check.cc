@@ -1,0 +1,39 @@
+#include "server/peer_datagram_check.h"
+
+#include <cstring>
+
+namespace hail::server {
+
+PeerDatagramVerdict JudgePeerDatagram(
+    ENetHost* host, const protocol::enet_wire::Header& header) {
+  if (header.peer_id >= host->peerCount)
+    return PeerDatagramVerdict::kNoSuchPeer;
+  const ENetPeer& peer = host->peers[header.peer_id];
+  if (peer.state == ENET_PEER_STATE_DISCONNECTED ||
+      peer.state == ENET_PEER_STATE_ZOMBIE) {
+    return PeerDatagramVerdict::kNoSuchPeer;
+  }
+  const ENetAddress& from = host->receivedAddress;
+  if (from.host != peer.address.host || from.port != peer.address.port) {
+    return PeerDatagramVerdict::kWrongSource;
+  }
+  if (peer.outgoingPeerID < ENET_PROTOCOL_MAXIMUM_PEER_ID &&
+      header.session_id != peer.incomingSessionID) {
+    return PeerDatagramVerdict::kWrongSession;
+  }
+  if (header.compressed) return PeerDatagramVerdict::kCompressed;
+  if (host->checksum == nullptr) return PeerDatagramVerdict::kPass;
+  // As ENet does: the checksum field holds the peer's connect id while the
+  // CRC is computed; the received bytes are put back as they were.
+  uint8_t* field = host->receivedData + header.size - sizeof(enet_uint32);
+  enet_uint32 desired;
+  std::memcpy(&desired, field, sizeof desired);
+  std::memcpy(field, &peer.connectID, sizeof peer.connectID);
+  ENetBuffer buffer{host->receivedData, host->receivedDataLength};
+  enet_uint32 actual = host->checksum(&buffer, 1);
+  std::memcpy(field, &desired, sizeof desired);
+  return actual == desired ? PeerDatagramVerdict::kPass
+                           : PeerDatagramVerdict::kBadChecksum;
+}
+
+}  // namespace hail::server
