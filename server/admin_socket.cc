@@ -147,4 +147,20 @@ Result<std::string> AdminRequest(const std::filesystem::path& path,
   return reply;
 }
 
+std::map<std::string, int64_t> ParseStatsLine(const std::string& json) {
+  std::map<std::string, int64_t> stats;
+  size_t pos = 0;
+  while ((pos = json.find('"', pos)) != std::string::npos) {
+    size_t end = json.find('"', pos + 1);
+    if (end == std::string::npos || end + 1 >= json.size() ||
+        json[end + 1] != ':') {
+      break;
+    }
+    std::string key = json.substr(pos + 1, end - pos - 1);
+    stats[key] = std::strtoll(json.c_str() + end + 2, nullptr, 10);
+    pos = end + 2;
+  }
+  return stats;
+}
+
 }  // namespace hail::server

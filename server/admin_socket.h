@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -44,6 +45,9 @@ class AdminSocket {
 // returns the reply line.
 Result<std::string> AdminRequest(const std::filesystem::path& path,
                                  const std::string& command);
+
+// The "stats" reply, a flat JSON object of integers, as a map.
+std::map<std::string, int64_t> ParseStatsLine(const std::string& json);
 
 }  // namespace hail::server
 

@@ -171,21 +171,7 @@ std::string HaildProcess::AdminCommand(const std::string& command) const {
 }
 
 std::map<std::string, int64_t> HaildProcess::Stats() const {
-  // The stats line is a flat JSON object of integers.
-  std::map<std::string, int64_t> stats;
-  std::string json = AdminCommand("stats");
-  size_t pos = 0;
-  while ((pos = json.find('"', pos)) != std::string::npos) {
-    size_t end = json.find('"', pos + 1);
-    if (end == std::string::npos || end + 1 >= json.size() ||
-        json[end + 1] != ':') {
-      break;
-    }
-    std::string key = json.substr(pos + 1, end - pos - 1);
-    stats[key] = std::strtoll(json.c_str() + end + 2, nullptr, 10);
-    pos = end + 2;
-  }
-  return stats;
+  return server::ParseStatsLine(AdminCommand("stats"));
 }
 
 int64_t HaildProcess::Stat(const std::string& name) const {

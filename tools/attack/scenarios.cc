@@ -1,0 +1,541 @@
+#include "tools/attack/scenarios.h"
+
+#include <arpa/inet.h>
+#include <enet/enet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "protocol/presession.h"
+#include "protocol/stun.h"
+#include "tools/attack/spoofer.h"
+
+namespace hail::attack {
+
+using protocol::Bytes;
+using protocol::Endpoint;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A UDP socket bound to `ip` (any port): a victim or a sender.
+struct UdpSocket {
+  int fd = -1;
+  Endpoint local;
+  explicit UdpSocket(const std::string& ip) {
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    local = Endpoint::Ipv4(ntohl(a.sin_addr.s_addr), ntohs(a.sin_port));
+  }
+  ~UdpSocket() { close(fd); }
+  UdpSocket(const UdpSocket&) = delete;
+  UdpSocket& operator=(const UdpSocket&) = delete;
+
+  // Datagrams and payload bytes that arrive within `quiet_ms` of each other.
+  std::pair<int, size_t> Drain(int quiet_ms) const {
+    int count = 0;
+    size_t bytes = 0;
+    uint8_t buf[65536];
+    pollfd in{fd, POLLIN, 0};
+    while (poll(&in, 1, quiet_ms) > 0) {
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n < 0) break;
+      ++count;
+      bytes += static_cast<size_t>(n);
+    }
+    return {count, bytes};
+  }
+};
+
+// The CONNECT datagram an ENet 1.3 client sends, with `data` (the cookie),
+// as ENet itself builds it.
+Bytes CaptureConnect(uint32_t data) {
+  UdpSocket trap("127.0.0.1");
+  ENetHost* host = enet_host_create(nullptr, 1, 2, 0, 0);
+  host->checksum = enet_crc32;
+  ENetAddress to;
+  to.host = htonl(trap.local.Ipv4HostOrder());
+  to.port = trap.local.port;
+  enet_host_connect(host, &to, 2, data);
+  enet_host_flush(host);
+  Bytes datagram(2048);
+  pollfd in{trap.fd, POLLIN, 0};
+  ssize_t n = poll(&in, 1, 1000) > 0
+                  ? recv(trap.fd, datagram.data(), datagram.size(), 0)
+                  : 0;
+  datagram.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  enet_host_destroy(host);
+  return datagram;
+}
+
+Bytes Hello(uint8_t version, uint64_t nonce) {
+  protocol::HelloDatagram hello;
+  hello.version = version;
+  hello.client_nonce = nonce;
+  return protocol::EncodeHello(hello);
+}
+
+Bytes StunRequest(std::mt19937_64& rng, bool classic) {
+  protocol::stun::BindingRequest request;
+  for (uint8_t& b : request.transaction.id) b = static_cast<uint8_t>(rng());
+  if (classic) {
+    request.transaction.cookie = static_cast<uint32_t>(rng()) | 1u;
+    request.fingerprint = false;
+  } else {
+    request.software_size = protocol::stun::kHailSoftwareSize;
+  }
+  return protocol::stun::EncodeBindingRequest(request);
+}
+
+Bytes RandomBytes(std::mt19937_64& rng, size_t size) {
+  Bytes b(size);
+  for (uint8_t& x : b) x = static_cast<uint8_t>(rng());
+  return b;
+}
+
+// A copy of `base` with a few bytes changed, cut or extended.
+Bytes Mutate(std::mt19937_64& rng, Bytes base) {
+  int edits = 1 + static_cast<int>(rng() % 4);
+  for (int i = 0; i < edits && !base.empty(); ++i) {
+    switch (rng() % 4) {
+      case 0:
+        base[rng() % base.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+        break;
+      case 1:
+        base[rng() % base.size()] = static_cast<uint8_t>(rng());
+        break;
+      case 2:
+        base.resize(1 + rng() % base.size());
+        break;
+      default:
+        for (size_t k = rng() % 32; k > 0; --k) {
+          base.push_back(static_cast<uint8_t>(rng()));
+        }
+    }
+  }
+  return base;
+}
+
+// Kernel drops on the target's UDP sockets (/proc/net/udp, all sockets on
+// that port): datagrams that never reached haild.
+uint64_t KernelUdpDrops(uint16_t port) {
+  std::ifstream in("/proc/net/udp");
+  std::string line;
+  std::getline(in, line);  // header
+  uint64_t drops = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local;
+    fields >> slot >> local;
+    size_t colon = local.find(':');
+    if (colon == std::string::npos) continue;
+    if (std::stoul(local.substr(colon + 1), nullptr, 16) != port) continue;
+    std::string field, last;
+    while (fields >> field) last = field;
+    drops += std::stoull(last);
+  }
+  return drops;
+}
+
+// Every counter that accounts for a datagram haild received.
+int64_t DatagramsAccountedFor(const std::map<std::string, int64_t>& s) {
+  static const char* kNames[] = {"hello_received",
+                                 "presession_malformed",
+                                 "stun_answered",
+                                 "stun_errors_answered",
+                                 "stun_dropped",
+                                 "stun_malformed",
+                                 "stun_rate_limited",
+                                 "stun_too_large",
+                                 "connects_accepted",
+                                 "connects_rejected",
+                                 "connects_refused_half_open",
+                                 "peerless_malformed",
+                                 "enet_service_errors",
+                                 "peer_datagrams_no_peer",
+                                 "peer_datagrams_wrong_source",
+                                 "peer_datagrams_bad_checksum"};
+  int64_t sum = 0;
+  for (const char* name : kNames) {
+    auto it = s.find(name);
+    if (it != s.end()) sum += it->second;
+  }
+  return sum;
+}
+
+std::string Ms(double ms) { return fmt::format("{:.0f} ms", ms); }
+std::string Kb(long kb) { return fmt::format("{} KB", kb); }
+
+void ProbeLogin(const Context& c, Report& r, const std::string& name,
+                const std::string& ip) {
+  Probe probe(*c.target, c.work_dir / name, ip);
+  Result<double> in = probe.LogIn(name, 20'000);
+  r.Check(in.ok(), "a real client could not log in during the attack: " +
+                       (in.ok() ? std::string() : in.status().message()));
+  r.Figure("real client login", in.ok() ? Ms(*in) : "failed");
+}
+
+}  // namespace
+
+Report Amplification(const Context& c) {
+  Report r;
+  r.name = "amplification";
+  Spoofer spoofer;
+  if (Status s = spoofer.Open(); !s.ok()) {
+    r.failures.push_back(s.message());
+    return r;
+  }
+  std::mt19937_64 rng(c.seed);
+  struct Kind {
+    const char* name;
+    std::function<Bytes()> make;
+    double budget;  // bytes back per byte in
+  };
+  const std::vector<Kind> kinds = {
+      {"HELLO", [&] { return Hello(protocol::kPresessionVersion, rng()); },
+       1.0},
+      {"HELLO, other version", [&] { return Hello(9, rng()); }, 1.0},
+      {"CONNECT without cookie", [] { return CaptureConnect(0); }, 1.0},
+      {"CONNECT, wrong cookie", [] { return CaptureConnect(0x12345678); }, 1.0},
+      {"garbage (64 bytes)", [&] { return RandomBytes(rng, 64); }, 1.0},
+      {"STUN Binding (RFC 8489)", [&] { return StunRequest(rng, false); }, 1.6},
+      {"STUN Binding (RFC 3489)", [&] { return StunRequest(rng, true); }, 1.6},
+  };
+  // Each kind from its own spoofed victim address (STUN's per-source rate
+  // limit would otherwise carry over), all answered to the victim socket.
+  int victim = 0;
+  for (const Kind& kind : kinds) {
+    UdpSocket socket("127.77.0." + std::to_string(1 + victim++));
+    size_t sent_bytes = 0;
+    for (int i = 0; i < c.scale.amplification_requests; ++i) {
+      Bytes request = kind.make();
+      sent_bytes += request.size();
+      spoofer.Send(socket.local, c.target->server(), request);
+      if (i % 16 == 15)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    auto [replies, reply_bytes] = socket.Drain(300);
+    double ratio = static_cast<double>(reply_bytes) / sent_bytes;
+    double per_request =
+        static_cast<double>(replies) / c.scale.amplification_requests;
+    // On the wire: 28 bytes of IPv4 and UDP header around each datagram.
+    double wire = static_cast<double>(reply_bytes + 28.0 * replies) /
+                  (sent_bytes + 28.0 * c.scale.amplification_requests);
+    r.Figure(kind.name,
+             fmt::format("{} requests: {} replies, bytes x{:.2f} (on the wire "
+                         "x{:.2f}), datagrams x{:.2f}",
+                         c.scale.amplification_requests, replies, ratio, wire,
+                         per_request));
+    r.Check(ratio <= kind.budget + 1e-9,
+            fmt::format("{}: replies are {:.2f}x the requests (budget {:.1f})",
+                        kind.name, ratio, kind.budget));
+    r.Check(per_request <= 1.0,
+            fmt::format("{}: {:.2f} datagrams back per request", kind.name,
+                        per_request));
+  }
+  return r;
+}
+
+Report SpoofedFlood(const Context& c) {
+  Report r;
+  r.name = "spoofed HELLO/CONNECT flood";
+  Spoofer spoofer;
+  if (Status s = spoofer.Open(); !s.ok()) {
+    r.failures.push_back(s.message());
+    return r;
+  }
+  std::map<std::string, int64_t> before = c.target->Stats();
+  uint64_t drops_before = KernelUdpDrops(c.target->server().port);
+  long rss_before = c.target->RssKb();
+  Bytes connect = CaptureConnect(0x0badc0de);
+  std::atomic<int> sent{0};
+  auto start = Clock::now();
+  std::thread flood([&] {
+    std::mt19937_64 rng(c.seed);
+    for (int i = 0; i < c.scale.flood_datagrams; ++i) {
+      // Sources all over 127.88.0.0/16: replies go to nobody.
+      Endpoint from =
+          Endpoint::Ipv4(0x7f580000u | static_cast<uint32_t>(rng() & 0xffff),
+                         static_cast<uint16_t>(1024 + rng() % 60000));
+      Bytes datagram =
+          i % 2 == 0 ? Hello(protocol::kPresessionVersion, rng()) : connect;
+      if (spoofer.Send(from, c.target->server(), datagram)) sent++;
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ProbeLogin(c, r, "flood-probe", "127.0.0.36");
+  flood.join();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::map<std::string, int64_t> after = c.target->Stats();
+  uint64_t kernel_drops =
+      KernelUdpDrops(c.target->server().port) - drops_before;
+  int64_t seen = DatagramsAccountedFor(after) - DatagramsAccountedFor(before);
+  long rss_after = c.target->RssKb();
+  r.Figure("sent", fmt::format("{} spoofed datagrams in {:.2f} s ({:.0f}/s)",
+                               sent.load(), seconds, sent.load() / seconds));
+  r.Figure("counted by haild", std::to_string(seen));
+  r.Figure("dropped by the kernel (socket buffer full)",
+           std::to_string(kernel_drops));
+  r.Figure("peer slots allocated", std::to_string(after["peers_allocated"] -
+                                                  before["peers_allocated"]));
+  r.Figure("RSS", Kb(rss_before) + " -> " + Kb(rss_after));
+  r.Check(after["peers_allocated"] - before["peers_allocated"] <= 1,
+          "spoofed CONNECTs were given peer slots");
+  r.Check(seen + static_cast<int64_t>(kernel_drops) >= sent.load(),
+          fmt::format("{} datagrams neither counted nor dropped by the kernel",
+                      sent.load() - seen - static_cast<int64_t>(kernel_drops)));
+  r.Check(rss_after - rss_before < 16 * 1024, "memory grew by 16 MB or more");
+  r.Check(c.target->Alive(), "haild died");
+  return r;
+}
+
+Report CookieHolders(const Context& c) {
+  Report r;
+  r.name = "cookie-holder slot flood";
+  std::map<std::string, int64_t> before = c.target->Stats();
+  ENetAddress server;
+  server.host = htonl(c.target->server().Ipv4HostOrder());
+  server.port = c.target->server().port;
+  std::vector<ENetHost*> hosts;
+  int connects = 0;
+  for (int i = 0; i < c.scale.cookie_holders; ++i) {
+    ENetAddress bind;
+    std::string ip = fmt::format("127.0.{}.{}", 61 + i / 200, 10 + i % 200);
+    enet_address_set_host_ip(&bind, ip.c_str());
+    bind.port = 0;
+    ENetHost* host = enet_host_create(&bind, 64, 2, 0, 0);
+    if (host == nullptr) continue;
+    host->checksum = enet_crc32;
+    hosts.push_back(host);
+    // A cookie for this host's address and port.
+    Bytes hello = Hello(protocol::kPresessionVersion, 42);
+    ENetBuffer out{hello.data(), hello.size()};
+    enet_socket_send(host->socket, &server, &out, 1);
+    std::optional<uint32_t> cookie;
+    uint8_t buf[64];
+    for (int k = 0; k < 50 && !cookie; ++k) {
+      enet_uint32 wait = ENET_SOCKET_WAIT_RECEIVE;
+      if (enet_socket_wait(host->socket, &wait, 20) != 0 ||
+          !(wait & ENET_SOCKET_WAIT_RECEIVE)) {
+        continue;
+      }
+      ENetAddress from;
+      ENetBuffer in{buf, sizeof buf};
+      int n = enet_socket_receive(host->socket, &from, &in, 1);
+      if (n <= 0) continue;
+      if (auto got = protocol::DecodeCookie(
+              protocol::ByteSpan(buf, static_cast<size_t>(n)))) {
+        cookie = got->cookie;
+      }
+    }
+    if (!cookie) continue;
+    for (int k = 0; k < 64; ++k) {
+      if (enet_host_connect(host, &server, 2, *cookie) != nullptr) ++connects;
+    }
+    enet_host_flush(host);  // never serviced again: never completed
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  int64_t half_open = c.target->WaitForStat("peers_half_open", 1, 2000);
+  ProbeLogin(c, r, "cookie-probe", "127.0.0.37");
+  auto drain_start = Clock::now();
+  int64_t left = half_open;
+  while (left > 0 && Clock::now() - drain_start < std::chrono::seconds(15)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    left = c.target->Stat("peers_half_open");
+  }
+  double drained =
+      std::chrono::duration<double>(Clock::now() - drain_start).count();
+  std::map<std::string, int64_t> after = c.target->Stats();
+  for (ENetHost* host : hosts) enet_host_destroy(host);
+  r.Figure("connects sent", fmt::format("{} from {} addresses with cookies",
+                                        connects, hosts.size()));
+  r.Figure("refused (half-open limits)",
+           std::to_string(after["connects_refused_half_open"] -
+                          before["connects_refused_half_open"]));
+  r.Figure("half-open peers at the peak sample", std::to_string(half_open));
+  r.Figure("half-open peers left",
+           fmt::format("{} after {:.1f} s", left, drained));
+  r.Check(left == 0, "half-open peers still hold slots after 15 s");
+  r.Check(half_open <= 8 * static_cast<int64_t>(hosts.size()),
+          "more half-open peers than 8 per address");
+  r.Check(c.target->Alive(), "haild died");
+  return r;
+}
+
+Report MalformedDatagrams(const Context& c) {
+  Report r;
+  r.name = "malformed datagrams";
+  Spoofer spoofer;
+  if (Status s = spoofer.Open(); !s.ok()) {
+    r.failures.push_back(s.message());
+    return r;
+  }
+  std::mt19937_64 rng(c.seed);
+  const Bytes connect = CaptureConnect(0x01020304);
+  auto malformed = [&]() -> Bytes {
+    switch (rng() % 5) {
+      case 0:
+        return RandomBytes(rng, 1 + rng() % 300);
+      case 1:
+        return Mutate(rng, Hello(protocol::kPresessionVersion, rng()));
+      case 2:
+        return Mutate(rng, connect);
+      case 3:
+        return Mutate(rng, StunRequest(rng, rng() % 2 == 0));
+      default: {
+        // An ENet header for some peer id, then junk.
+        Bytes b = RandomBytes(rng, 8 + rng() % 200);
+        uint16_t peer = static_cast<uint16_t>(rng() % 64);
+        b[0] = static_cast<uint8_t>((b[0] & 0xf0) | (peer >> 8));
+        b[1] = static_cast<uint8_t>(peer);
+        return b;
+      }
+    }
+  };
+  auto run = [&](const std::string& label, std::function<Endpoint()> source) {
+    std::map<std::string, int64_t> before = c.target->Stats();
+    uint64_t drops_before = KernelUdpDrops(c.target->server().port);
+    long rss_before = c.target->RssKb();
+    int sent = 0;
+    for (int i = 0; i < c.scale.malformed_datagrams; ++i) {
+      Bytes datagram = malformed();
+      if (spoofer.Send(source(), c.target->server(), datagram)) ++sent;
+      // Paced so that the socket buffer keeps up: a flood is another test.
+      if (i % 64 == 63)
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::map<std::string, int64_t> after = c.target->Stats();
+    int64_t seen = DatagramsAccountedFor(after) - DatagramsAccountedFor(before);
+    int64_t kernel = static_cast<int64_t>(
+        KernelUdpDrops(c.target->server().port) - drops_before);
+    long rss_after = c.target->RssKb();
+    r.Figure(label,
+             fmt::format("{} sent, {} counted by haild, {} dropped by "
+                         "the kernel; RSS {} -> {}",
+                         sent, seen, kernel, Kb(rss_before), Kb(rss_after)));
+    r.Check(seen + kernel >= sent,
+            fmt::format("{}: {} datagrams neither counted nor dropped by the "
+                        "kernel",
+                        label, sent - seen - kernel));
+    r.Check(rss_after - rss_before < 16 * 1024,
+            label + ": memory grew by 16 MB or more");
+  };
+  run("before login (random sources)", [&] {
+    return Endpoint::Ipv4(0x7f590000u | static_cast<uint32_t>(rng() & 0xffff),
+                          static_cast<uint16_t>(1024 + rng() % 60000));
+  });
+  Probe probe(*c.target, c.work_dir / "malformed-probe", "127.0.0.38");
+  Result<double> in = probe.LogIn("malformed-probe", 20'000);
+  r.Check(in.ok(), "the probe client could not log in");
+  if (!in.ok()) return r;
+  Endpoint victim = probe.observed();
+  run("after login (the client's own address and port)",
+      [&] { return victim; });
+  bool answers = probe.Answers(5000);
+  r.Figure("the logged-in client afterwards",
+           answers ? "answered PING" : "no answer");
+  r.Check(answers, "the logged-in client's session did not survive");
+  r.Check(c.target->Alive(), "haild died");
+  return r;
+}
+
+Report MalformedTcp(const Context& c) {
+  Report r;
+  r.name = "malformed TCP records";
+  std::mt19937_64 rng(c.seed);
+  std::map<std::string, int64_t> before = c.target->Stats();
+  long rss_before = c.target->RssKb();
+  int opened = 0, closed_by_server = 0;
+  size_t bytes = 0;
+  constexpr int kBatch = 50;
+  for (int first = 0; first < c.scale.tcp_connections; first += kBatch) {
+    std::vector<int> fds;
+    for (int i = first; i < std::min(first + kBatch, c.scale.tcp_connections);
+         ++i) {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      from.sin_addr.s_addr = htonl(0x7f5a0000u | static_cast<uint32_t>(i + 1));
+      bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from);
+      sockaddr_in to{};
+      to.sin_family = AF_INET;
+      to.sin_addr.s_addr = htonl(c.target->server().Ipv4HostOrder());
+      to.sin_port = htons(c.target->server().port);
+      if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+        close(fd);
+        continue;
+      }
+      ++opened;
+      // Garbage records: random lengths (some oversized), random bodies.
+      Bytes junk = RandomBytes(rng, 1 + rng() % 400);
+      if (rng() % 3 == 0 && junk.size() >= 4) junk[0] = 0;  // plausible length
+      bytes += junk.size();
+      [[maybe_unused]] ssize_t n = send(fd, junk.data(), junk.size(), 0);
+      fds.push_back(fd);
+    }
+    // Each must be closed by the server (malformed, oversized, or the 5 s
+    // handshake deadline).
+    auto deadline = Clock::now() + std::chrono::seconds(8);
+    for (int fd : fds) {
+      uint8_t buf[512];
+      bool closed = false;
+      while (!closed && Clock::now() < deadline) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) continue;
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) closed = true;
+      }
+      if (closed) ++closed_by_server;
+      close(fd);
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::map<std::string, int64_t> after = c.target->Stats();
+  auto delta = [&](const char* name) { return after[name] - before[name]; };
+  int64_t counted =
+      delta("tcp_closed_malformed") + delta("tcp_closed_oversized") +
+      delta("tcp_closed_mid_record") + delta("tcp_closed_handshake_timeout") +
+      delta("tcp_closed_by_peer") + delta("tcp_closed_errors") +
+      delta("tcp_refused_per_ip");
+  long rss_after = c.target->RssKb();
+  r.Figure("connections", fmt::format("{} opened, {} bytes of garbage, {} "
+                                      "closed by haild",
+                                      opened, bytes, closed_by_server));
+  r.Figure(
+      "counted by reason",
+      fmt::format("malformed {}, oversized {}, mid-record {}, handshake "
+                  "deadline {}, other {}",
+                  delta("tcp_closed_malformed"), delta("tcp_closed_oversized"),
+                  delta("tcp_closed_mid_record"),
+                  delta("tcp_closed_handshake_timeout"),
+                  delta("tcp_closed_by_peer") + delta("tcp_closed_errors") +
+                      delta("tcp_refused_per_ip")));
+  r.Figure("RSS", Kb(rss_before) + " -> " + Kb(rss_after));
+  r.Check(closed_by_server == opened, "haild left garbage connections open");
+  r.Check(
+      counted >= opened,
+      fmt::format("{} connections closed but not counted", opened - counted));
+  r.Check(rss_after - rss_before < 16 * 1024, "memory grew by 16 MB or more");
+  r.Check(c.target->Alive(), "haild died");
+  return r;
+}
+
+}  // namespace hail::attack
