@@ -1,5 +1,7 @@
 #include "server/admin_socket.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -56,6 +58,36 @@ Result<std::unique_ptr<AdminSocket>> AdminSocket::Listen(
       new AdminSocket(path, fd, stop_fd, std::move(handler)));
 }
 
+Result<std::unique_ptr<AdminSocket>> AdminSocket::ListenTcp(
+    const protocol::Endpoint& listen, Handler handler) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::IoError("socket: " + std::string(strerror(errno)));
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(listen.Ipv4HostOrder());
+  address.sin_port = htons(listen.port);
+  socklen_t size = sizeof address;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      ::listen(fd, 16) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    std::string error = strerror(errno);
+    ::close(fd);
+    return Status::IoError("cannot listen on TCP " + listen.ToString() + ": " +
+                           error);
+  }
+  int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stop_fd < 0) {
+    ::close(fd);
+    return Status::IoError("eventfd failed");
+  }
+  auto socket = std::unique_ptr<AdminSocket>(
+      new AdminSocket({}, fd, stop_fd, std::move(handler)));
+  socket->port_ = ntohs(address.sin_port);
+  return socket;
+}
+
 AdminSocket::AdminSocket(std::filesystem::path path, int listen_fd, int stop_fd,
                          Handler handler)
     : path_(std::move(path)),
@@ -71,7 +103,7 @@ AdminSocket::~AdminSocket() {
   thread_.join();
   ::close(listen_fd_);
   ::close(stop_fd_);
-  ::unlink(path_.c_str());
+  if (!path_.empty()) ::unlink(path_.c_str());
 }
 
 void AdminSocket::Run() {
@@ -98,13 +130,23 @@ void AdminSocket::Run() {
     }
     size_t newline = command.find('\n');
     if (newline != std::string::npos) command.resize(newline);
-    std::string reply = handler_(command) + "\n";
+    if (!command.empty() && command.back() == '\r') command.pop_back();
+    std::string reply = handler_(command);
     size_t sent = 0;
     while (sent < reply.size()) {
       ssize_t n = ::send(client, reply.data() + sent, reply.size() - sent,
                          MSG_NOSIGNAL);
       if (n <= 0) break;
       sent += static_cast<size_t>(n);
+    }
+    // What the client sent beyond its first line (HTTP headers) is read
+    // and dropped before closing: closing with unread bytes would reset the
+    // connection and could cost the client the reply.
+    ::shutdown(client, SHUT_WR);
+    for (int i = 0; i < 16; ++i) {
+      pollfd in = {client, POLLIN, 0};
+      if (::poll(&in, 1, 100) <= 0) break;
+      if (::read(client, buf, sizeof buf) <= 0) break;
     }
     ::close(client);
   }
@@ -145,6 +187,31 @@ Result<std::string> AdminRequest(const std::filesystem::path& path,
   if (reply.empty())
     return Status::IoError("empty reply from " + path.string());
   return reply;
+}
+
+std::string MetricsHttpReply(const std::string& request_line,
+                             const std::function<std::string()>& metrics) {
+  auto reply = [](std::string_view status, std::string_view type,
+                  const std::string& body) {
+    return "HTTP/1.1 " + std::string(status) +
+           "\r\nContent-Type: " + std::string(type) +
+           "\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
+  };
+  size_t space = request_line.find(' ');
+  std::string method = request_line.substr(0, space);
+  std::string target;
+  if (space != std::string::npos) {
+    target = request_line.substr(space + 1);
+    target = target.substr(0, target.find(' '));
+  }
+  if (method != "GET") {
+    return reply("405 Method Not Allowed", "text/plain", "GET only\n");
+  }
+  if (target != "/metrics") {
+    return reply("404 Not Found", "text/plain", "try /metrics\n");
+  }
+  return reply("200 OK", "text/plain; version=0.0.4; charset=utf-8", metrics());
 }
 
 std::map<std::string, int64_t> ParseStatsLine(const std::string& json) {

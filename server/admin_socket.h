@@ -3,7 +3,10 @@
 // A client writes one command line and reads one JSON line back:
 //   "stats"      -> every counter and gauge
 //   "user NAME"  -> what the server records about NAME (no secrets)
-// Served by its own thread, never by a network loop.
+// The same one-request-per-connection server also listens on TCP for the
+// Prometheus endpoint (`--metrics-listen`, MetricsHttpReply): its "command"
+// is the HTTP request line. Served by its own thread, never by a network
+// loop; a slow or silent client is cut off after 2 s.
 #ifndef HAIL_SERVER_ADMIN_SOCKET_H_
 #define HAIL_SERVER_ADMIN_SOCKET_H_
 
@@ -14,17 +17,22 @@
 #include <string>
 #include <thread>
 
+#include "protocol/endpoint.h"
 #include "protocol/status.h"
 
 namespace hail::server {
 
 class AdminSocket {
  public:
-  // Maps a command line (without newline) to the JSON reply line.
+  // Maps a command line (without line end) to the exact bytes to reply.
   using Handler = std::function<std::string(const std::string& command)>;
 
   static Result<std::unique_ptr<AdminSocket>> Listen(
       const std::filesystem::path& path, Handler handler);
+  // On TCP at `listen` (port 0: any free port, see port()).
+  static Result<std::unique_ptr<AdminSocket>> ListenTcp(
+      const protocol::Endpoint& listen, Handler handler);
+  uint16_t port() const { return port_; }  // TCP only
   ~AdminSocket();  // stops the thread and removes the socket file
   AdminSocket(const AdminSocket&) = delete;
   AdminSocket& operator=(const AdminSocket&) = delete;
@@ -34,7 +42,8 @@ class AdminSocket {
               Handler handler);
   void Run();
 
-  std::filesystem::path path_;
+  std::filesystem::path path_;  // empty for TCP
+  uint16_t port_ = 0;
   int listen_fd_;
   int stop_fd_;
   Handler handler_;
@@ -45,6 +54,12 @@ class AdminSocket {
 // returns the reply line.
 Result<std::string> AdminRequest(const std::filesystem::path& path,
                                  const std::string& command);
+
+// The HTTP reply to `request_line` for a Prometheus scrape: the text of
+// `metrics()` for GET /metrics, 404 for any other path, 405 for any other
+// method.
+std::string MetricsHttpReply(const std::string& request_line,
+                             const std::function<std::string()>& metrics);
 
 // The "stats" reply, a flat JSON object of integers, as a map.
 std::map<std::string, int64_t> ParseStatsLine(const std::string& json);

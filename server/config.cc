@@ -37,6 +37,7 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
   std::string log_level = "info";
   std::string config_file;
   std::string show_user;
+  std::string metrics_listen;
   int tcp_port = -1;
 
   po::options_description general("haild options");
@@ -78,6 +79,9 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
       "max-clients", po::value(&c.max_clients)->default_value(16380),
       "UDP clients one haild holds: sets how many ENet hosts (of at most "
       "4095 peers each) the loops share")(
+      "metrics-listen", po::value(&metrics_listen),
+      "serve Prometheus metrics over HTTP at IPV4:PORT (GET /metrics), e.g. "
+      "127.0.0.1:9464; default: off")(
       "stun-alt-port", po::value(&c.stun_alt_port),
       "second UDP port, answering STUN only, for NAT behaviour discovery "
       "(default: the --listen port + 1 when free; 0: off)")(
@@ -153,6 +157,14 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
     return fail("--listen wants IPV4:PORT, got '" + listen + "'");
   }
   c.listen = *endpoint;
+  if (!metrics_listen.empty()) {
+    c.metrics_listen = protocol::Endpoint::Parse(metrics_listen);
+    if (!c.metrics_listen ||
+        c.metrics_listen->family != protocol::Endpoint::Family::kIpv4) {
+      return fail("--metrics-listen wants IPV4:PORT, got '" + metrics_listen +
+                  "'");
+    }
+  }
   if (tcp_port > 65535 || (tcp_port < 0 && vm.count("tcp-port"))) {
     return fail("--tcp-port must be 0..65535");
   }

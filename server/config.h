@@ -29,6 +29,9 @@ struct Config {
   // ENet connections from one IP address that may be half-open at once
   // (SPEC.md 4.3).
   size_t max_half_open_per_ip = 8;
+  // Where the Prometheus text endpoint listens (HTTP, GET /metrics); unset:
+  // none. Meant for a local address: the figures are the operator's.
+  std::optional<protocol::Endpoint> metrics_listen;
   // UDP clients in all: ENet hosts of at most 4095 peers are made for them
   // (HostPlan).
   size_t max_clients = 16380;

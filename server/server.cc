@@ -1,10 +1,12 @@
 #include "server/server.h"
 
 #include <sodium.h>
+#include <sys/statvfs.h>
 
 #include "nat/address_class.h"
 #include "protocol/account_rules.h"
 #include "protocol/text.h"
+#include "server/metrics.h"
 #include "server/port_check.h"
 #include "server/stun_responder.h"
 #include "server/stun_socket.h"
@@ -143,10 +145,22 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   Server* self = server.get();
   Result<std::unique_ptr<AdminSocket>> admin = AdminSocket::Listen(
       config.data_dir / "admin.sock", [self](const std::string& command) {
-        return self->AdminCommand(command);
+        return self->AdminCommand(command) + "\n";
       });
   if (!admin.ok()) return admin.status();
   s.admin_ = std::move(*admin);
+  if (config.metrics_listen) {
+    Result<std::unique_ptr<AdminSocket>> metrics = AdminSocket::ListenTcp(
+        *config.metrics_listen, [self](const std::string& request_line) {
+          return MetricsHttpReply(request_line,
+                                  [self] { return self->PrometheusText(); });
+        });
+    if (!metrics.ok()) return metrics.status();
+    s.metrics_ = std::move(*metrics);
+    protocol::Endpoint at = *config.metrics_listen;
+    at.port = s.metrics_->port();
+    logger->Info("metrics on http://{}/metrics", at.ToString());
+  }
   for (auto& shard : s.shards_) shard->Start();
   logger->Info(
       "haild listening on udp {} and {} (STUN-only port: {}) with {} loop "
@@ -199,6 +213,7 @@ void Server::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   admin_.reset();
+  metrics_.reset();
   for (auto& shard : shards_) shard->BeginDrain();
   for (auto& shard : shards_) shard->Join();
   // Workers finish what is queued; their replies go to stopped loops and
@@ -226,90 +241,43 @@ std::string Server::AdminCommand(const std::string& command) const {
   return R"({"error":"unknown command; try 'stats' or 'user NAME'"})";
 }
 
-std::string Server::StatsJson() const {
-  const Counters& c = counters_;
+std::vector<Metric> Server::Metrics() const {
+  std::vector<Metric> metrics = CounterMetrics(counters_);
   size_t sessions = 0;
   for (const auto& shard : shards_) sessions += shard->sessions();
-  std::string json = fmt::format(
-      "{{\"password_hashes\":{},\"registrations\":{},\"logins_password\":{},"
-      "\"logins_resumed\":{},\"login_failures\":{},\"throttled\":{},"
-      "\"password_checks_throttled\":{},"
-      "\"server_busy\":{},\"hello_received\":{},\"cookies_sent\":{},"
-      "\"presession_rejects_sent\":{},\"presession_malformed\":{},"
-      "\"stun_answered\":{},\"stun_errors_answered\":{},\"stun_dropped\":{},"
-      "\"stun_malformed\":{},\"stun_rate_limited\":{},\"stun_too_large\":{},"
-      "\"connects_accepted\":{},\"connects_rejected\":{},"
-      "\"peerless_malformed\":{},\"enet_service_errors\":{},"
-      "\"peers_allocated\":{},\"peers_current\":{},\"sessions\":{},"
-      "\"users_online\":{},\"sessions_timed_out\":{},"
-      "\"sessions_replaced\":{},\"frames_bad\":{},\"frames_bad_tag\":{},"
-      "\"frames_replayed\":{},\"errors_answered\":{},\"hash_queue\":{},"
-      "\"contact_operations\":{},\"presence_updates_sent\":{},"
-      "\"messages_live\":{},\"messages_stored\":{},"
-      "\"messages_deduplicated\":{},\"messages_refused\":{},"
-      "\"messages_dropped_blocked\":{},\"live_fallbacks_stored\":{},"
-      "\"mailbox_items_sent\":{},\"items_acknowledged\":{},"
-      "\"receipts_sent\":{},\"receipt_fallbacks_stored\":{},"
-      "\"notices_dropped\":{},\"mailbox_expired\":{},"
-      "\"store_batches\":{},\"store_writes\":{},",
-      c.password_hashes.load(), c.registrations.load(),
-      c.logins_password.load(), c.logins_resumed.load(),
-      c.login_failures.load(), c.throttled.load(),
-      c.password_checks_throttled.load(), c.server_busy.load(),
-      c.hello_received.load(), c.cookies_sent.load(),
-      c.presession_rejects_sent.load(), c.presession_malformed.load(),
-      c.stun_answered.load(), c.stun_errors_answered.load(),
-      c.stun_dropped.load(), c.stun_malformed.load(),
-      c.stun_rate_limited.load(), c.stun_too_large.load(),
-      c.connects_accepted.load(), c.connects_rejected.load(),
-      c.peerless_malformed.load(), c.enet_service_errors.load(),
-      c.peers_allocated.load(), c.peers_current.load(), sessions,
-      directory_.online(), c.sessions_timed_out.load(),
-      c.sessions_replaced.load(), c.frames_bad.load(), c.frames_bad_tag.load(),
-      c.frames_replayed.load(), c.errors_answered.load(),
-      workers_ ? workers_->queued() : 0, c.contact_operations.load(),
-      c.presence_updates_sent.load(), c.messages_live.load(),
-      c.messages_stored.load(), c.messages_deduplicated.load(),
-      c.messages_refused.load(), c.messages_dropped_blocked.load(),
-      c.live_fallbacks_stored.load(), c.mailbox_items_sent.load(),
-      c.items_acknowledged.load(), c.receipts_sent.load(),
-      c.receipt_fallbacks_stored.load(), c.notices_dropped.load(),
-      c.mailbox_expired.load(), chats_ ? chats_->batches_committed() : 0,
+  using Kind = Metric::Kind;
+  auto add = [&](std::string_view name, Kind kind, std::string_view help,
+                 uint64_t value) {
+    metrics.push_back(Metric{name, kind, help, static_cast<int64_t>(value)});
+  };
+  add("sessions", Kind::kGauge, "sessions open (handshaking or logged in)",
+      sessions);
+  add("users_online", Kind::kGauge, "users logged in", directory_.online());
+  add("hash_queue", Kind::kGauge, "account requests waiting for a hash worker",
+      workers_ ? workers_->queued() : 0);
+  add("store_batches", Kind::kCounter, "synced store batches committed",
+      chats_ ? chats_->batches_committed() : 0);
+  add("store_writes", Kind::kCounter, "store writes committed",
       chats_ ? chats_->writes_committed() : 0);
-  json += fmt::format(
-      "\"p2p_requests\":{},\"p2p_refused\":{},\"p2p_offers\":{},"
-      "\"p2p_declined\":{},\"p2p_ready\":{},\"p2p_closed\":{},"
-      "\"p2p_pending\":{},\"hellos_dropped_draining\":{},"
-      "\"store_buffered_batches\":{},\"connects_refused_half_open\":{},"
-      "\"half_open_expired\":{},\"peers_half_open\":{},"
-      "\"peer_datagrams_no_peer\":{},\"peer_datagrams_wrong_source\":{},"
-      "\"peer_datagrams_bad_checksum\":{},",
-      c.p2p_requests.load(), c.p2p_refused.load(), c.p2p_offers.load(),
-      c.p2p_declined.load(), c.p2p_ready.load(), c.p2p_closed.load(),
-      p2p_broker_ ? p2p_broker_->pending() : 0,
-      c.hellos_dropped_draining.load(),
-      chats_ ? chats_->buffered_batches_committed() : 0,
-      c.connects_refused_half_open.load(), c.half_open_expired.load(),
-      c.peers_half_open.load(), c.peer_datagrams_no_peer.load(),
-      c.peer_datagrams_wrong_source.load(),
-      c.peer_datagrams_bad_checksum.load());
-  json += fmt::format(
-      "\"tcp_accepted\":{},"
-      "\"tcp_current\":{},\"tcp_accept_errors\":{},"
-      "\"tcp_refused_per_ip\":{},\"tcp_refused_draining\":{},"
-      "\"tcp_closed_by_peer\":{},\"tcp_closed_by_server\":{},"
-      "\"tcp_closed_malformed\":{},\"tcp_closed_oversized\":{},"
-      "\"tcp_closed_mid_record\":{},\"tcp_closed_slow_reader\":{},"
-      "\"tcp_closed_handshake_timeout\":{},\"tcp_closed_errors\":{},"
-      "\"tcp_close_linger_expired\":{}}}",
-      c.tcp_accepted.load(), c.tcp_current.load(), c.tcp_accept_errors.load(),
-      c.tcp_refused_per_ip.load(), c.tcp_refused_draining.load(),
-      c.tcp_closed_by_peer.load(), c.tcp_closed_by_server.load(),
-      c.tcp_closed_malformed.load(), c.tcp_closed_oversized.load(),
-      c.tcp_closed_mid_record.load(), c.tcp_closed_slow_reader.load(),
-      c.tcp_closed_handshake_timeout.load(), c.tcp_closed_errors.load(),
-      c.tcp_close_linger_expired.load());
-  return json;
+  add("store_buffered_batches", Kind::kCounter,
+      "store batches committed without a sync",
+      chats_ ? chats_->buffered_batches_committed() : 0);
+  add("p2p_pending", Kind::kGauge, "direct-link rendezvous in progress",
+      p2p_broker_ ? p2p_broker_->pending() : 0);
+  struct statvfs fs;
+  uint64_t free_bytes = 0;
+  if (::statvfs(config_.data_dir.c_str(), &fs) == 0) {
+    free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  }
+  add("data_dir_free_bytes", Kind::kGauge,
+      "bytes free for haild on the data directory's file system", free_bytes);
+  return metrics;
+}
+
+std::string Server::StatsJson() const { return RenderStatsJson(Metrics()); }
+
+std::string Server::PrometheusText() const {
+  return RenderPrometheus(Metrics());
 }
 
 std::string Server::UserJson(const std::string& username) const {

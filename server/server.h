@@ -18,6 +18,7 @@
 #include "server/counters.h"
 #include "server/data_dir.h"
 #include "server/logger.h"
+#include "server/metrics.h"
 #include "server/p2p_broker.h"
 #include "server/shard.h"
 #include "server/shared_state.h"
@@ -47,7 +48,11 @@ class Server {
   protocol::Endpoint stun_alt_bound() const {
     return stun_socket_ ? stun_socket_->bound() : protocol::Endpoint();
   }
+  // Every counter and gauge (server/metrics.h), as the admin socket's
+  // "stats" line and as Prometheus text.
+  std::vector<Metric> Metrics() const;
   std::string StatsJson() const;
+  std::string PrometheusText() const;
   std::string UserJson(const std::string& username) const;
 
  private:
@@ -83,6 +88,7 @@ class Server {
                                              // outlives their loops
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<AdminSocket> admin_;
+  std::unique_ptr<AdminSocket> metrics_;  // Prometheus, when configured
   bool shut_down_ = false;
 };
 
