@@ -3,8 +3,8 @@
 
 usage: spec_corpus.py SPEC.md OUT_DIR
 
-Creates OUT_DIR/<fuzzer>/<seed> for fuzz_message, fuzz_presession and
-fuzz_secure_channel (whose inputs start with a mode byte, see
+Creates OUT_DIR/<fuzzer>/<seed> for fuzz_message, fuzz_presession,
+fuzz_stream_framing, fuzz_stun and fuzz_secure_channel (whose inputs start with a mode byte, see
 fuzz_secure_channel.cc). Exits non-zero when SPEC.md has no examples.
 """
 import os
@@ -15,7 +15,7 @@ import sys
 NON_MESSAGE = {
     "HELLO_DATAGRAM", "COOKIE_DATAGRAM", "PRESESSION_REJECT_DATAGRAM",
     "ENET_CONNECT", "PLAIN_FRAME", "SEALED_FRAME", "TCP_RECORD",
-    "TCP_CLOSE_RECORD",
+    "TCP_CLOSE_RECORD", "STUN_BINDING_REQUEST", "STUN_BINDING_RESPONSE",
 }
 DATAGRAMS = {
     "HELLO_DATAGRAM", "COOKIE_DATAGRAM", "PRESESSION_REJECT_DATAGRAM",
@@ -40,7 +40,8 @@ def main():
         sys.exit("no ```hex examples in " + sys.argv[1])
 
     seeds = {"fuzz_message": {}, "fuzz_presession": {},
-             "fuzz_secure_channel": {}, "fuzz_stream_framing": {}}
+             "fuzz_secure_channel": {}, "fuzz_stream_framing": {},
+             "fuzz_stun": {}}
     for name, data in blocks.items():
         if name not in NON_MESSAGE:
             seeds["fuzz_message"][name] = data
@@ -56,6 +57,12 @@ def main():
     framing["TCP_RECORD"] = bytes([6]) + blocks["TCP_RECORD"]
     framing["records-then-close"] = (bytes([0]) + blocks["TCP_RECORD"] * 2 +
                                      blocks["TCP_CLOSE_RECORD"])
+    stun = seeds["fuzz_stun"]
+    stun["STUN_BINDING_REQUEST"] = blocks["STUN_BINDING_REQUEST"]
+    stun["STUN_BINDING_RESPONSE"] = blocks["STUN_BINDING_RESPONSE"]
+    # A classic (RFC 3489) request: no magic cookie, no attributes.
+    stun["classic-request"] = (bytes.fromhex("00010000") +
+                               bytes(range(1, 17)))
     channel = seeds["fuzz_secure_channel"]
     channel["open-SEALED_FRAME"] = bytes([0, 0]) + blocks["SEALED_FRAME"]
     channel["hello-PLAIN_FRAME"] = bytes([1, 0]) + blocks["PLAIN_FRAME"]
