@@ -44,8 +44,8 @@ TEST_P(AttackTest, HoldsAndIsCounted) {
 
 INSTANTIATE_TEST_SUITE_P(Attacks, AttackTest,
                          ::testing::Values("amplification", "flood",
-                                           "cookie-holders", "malformed",
-                                           "tcp"),
+                                           "cookie-holders", "malformed", "tcp",
+                                           "guessing"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::erase(name, '-');

@@ -4,7 +4,7 @@
 // it spoofs source addresses with a raw socket, so it needs root.
 //
 //   hail-attack --server 127.0.0.1:PORT --data-dir DIR [--full] [--json]
-//               [amplification|flood|cookie-holders|malformed|tcp]...
+//               [amplification|flood|cookie-holders|malformed|tcp|guessing]
 #include <enet/enet.h>
 #include <fmt/format.h>
 #include <sodium.h>
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
       "full", po::bool_switch(&full),
       "the long form (RELIABILITY.md): 1,000 requests per kind, 1,000,000 "
       "spoofed datagrams, 70 cookie holders, 100,000 malformed datagrams "
-      "before and after login, 5,000 TCP connections")(
+      "before and after login, 5,000 TCP connections, 80 password guessers")(
       "json", po::bool_switch(&json), "one JSON object per attack")(
       "seed", po::value(&seed)->default_value(1), "random seed")(
       "attack", po::value(&names), "attacks to run (default: all)");
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     if (vm.count("help")) {
       std::cout << options
                 << "\nattacks: amplification flood cookie-holders "
-                   "malformed tcp\n";
+                   "malformed tcp guessing\n";
       return 0;
     }
     po::notify(vm);
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   context.target = &*target;
   context.seed = seed;
   if (full) {
-    context.scale = attack::Scale{1000, 1'000'000, 70, 100'000, 5000};
+    context.scale = attack::Scale{1000, 1'000'000, 70, 100'000, 5000, 80};
   }
   std::filesystem::path temp;
   if (work_dir.empty()) {
@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
   }
   context.work_dir = work_dir;
   if (names.empty()) {
-    names = {"amplification", "flood", "cookie-holders", "malformed", "tcp"};
+    names = {"amplification", "flood", "cookie-holders",
+             "malformed",     "tcp",   "guessing"};
   }
   int failed = 0;
   for (const std::string& name : names) {
@@ -119,6 +120,8 @@ int main(int argc, char** argv) {
       report = attack::MalformedDatagrams(context);
     } else if (name == "tcp") {
       report = attack::MalformedTcp(context);
+    } else if (name == "guessing") {
+      report = attack::PasswordGuessing(context);
     } else {
       std::cerr << "hail-attack: unknown attack " << name << "\n";
       return 2;

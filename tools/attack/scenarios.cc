@@ -538,4 +538,95 @@ Report MalformedTcp(const Context& c) {
   return r;
 }
 
+Report PasswordGuessing(const Context& c) {
+  Report r;
+  r.name = "password guessing";
+  const std::string victim = "guess-victim";
+  // The owner registers and logs in from 127.0.0.40: a known address.
+  {
+    Probe owner(*c.target, c.work_dir / "owner-first", "127.0.0.40");
+    Result<double> in = owner.LogIn(victim, 20'000);
+    r.Check(in.ok(), "the owner could not register and log in");
+    if (!in.ok()) return r;
+  }
+  auto wrong_logins = [&](const std::vector<std::string>& ips,
+                          int per_ip) -> std::map<protocol::ErrorCode, int> {
+    std::vector<std::unique_ptr<client::Client>> clients;
+    for (size_t i = 0; i < ips.size(); ++i) {
+      client::ClientOptions o;
+      o.server_port = c.target->server().port;
+      o.local_host = ips[i];
+      o.home = c.work_dir / fmt::format("guesser-{}-{}", ips[i], i);
+      o.transport = client::TransportChoice::kUdp;
+      o.p2p = client::P2pPolicy::kRelayOnly;
+      clients.push_back(std::make_unique<client::Client>(o));
+      (void)clients.back()->Connect();
+    }
+    std::map<protocol::ErrorCode, int> answers;
+    std::vector<int> connected(clients.size(), 0), left(clients.size(), per_ip);
+    auto deadline = Clock::now() + std::chrono::seconds(60);
+    int pending = static_cast<int>(clients.size()) * per_ip;
+    while (pending > 0 && Clock::now() < deadline) {
+      for (size_t i = 0; i < clients.size(); ++i) {
+        while (std::optional<client::Event> e = clients[i]->Poll(0)) {
+          if (std::holds_alternative<client::Connected>(*e)) {
+            connected[i] = 1;
+          } else if (auto* l = std::get_if<client::LoginResult>(&*e)) {
+            answers[l->error]++;
+            --pending;
+          } else if (std::holds_alternative<client::ConnectFailed>(*e)) {
+            pending -= left[i];
+            left[i] = 0;
+          }
+        }
+        // All of one address's guesses at once: the server sees them in
+        // parallel, as an attacker would send them.
+        if (connected[i] == 1) {
+          for (; left[i] > 0; --left[i]) {
+            (void)clients[i]->Login(victim, "not the password");
+          }
+          connected[i] = 2;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return answers;
+  };
+  auto describe = [](std::map<protocol::ErrorCode, int> a) {
+    return fmt::format("{} checked and wrong, {} throttled before hashing",
+                       a[protocol::ErrorCode::kInvalidCredentials],
+                       a[protocol::ErrorCode::kThrottled]);
+  };
+  int64_t hashes_before = c.target->Stat("password_hashes");
+  // One guess per connection (a client has one login in flight), so 20
+  // connections from the one address.
+  std::map<protocol::ErrorCode, int> one =
+      wrong_logins(std::vector<std::string>(20, "127.0.0.41"), 1);
+  r.Figure("20 at once from one address", describe(one));
+  r.Check(one[protocol::ErrorCode::kInvalidCredentials] <= 5,
+          "more than 5 guesses from one address were checked");
+  std::vector<std::string> many;
+  for (int i = 0; i < c.scale.guessers; ++i) {
+    many.push_back(fmt::format("127.0.{}.{}", 100 + i / 200, 10 + i % 200));
+  }
+  std::map<protocol::ErrorCode, int> spread = wrong_logins(many, 1);
+  r.Figure(
+      fmt::format("{} at once from {} addresses", many.size(), many.size()),
+      describe(spread));
+  r.Check(one[protocol::ErrorCode::kInvalidCredentials] +
+                  spread[protocol::ErrorCode::kInvalidCredentials] <=
+              10,
+          "more than 10 guesses from unknown addresses were checked");
+  r.Figure("password hashes computed",
+           std::to_string(c.target->Stat("password_hashes") - hashes_before));
+  // The owner, from the known address, is not locked out.
+  Probe owner(*c.target, c.work_dir / "owner-again", "127.0.0.40");
+  Result<double> in = owner.LogIn(victim, 20'000);
+  r.Figure("the owner from a known address",
+           in.ok() ? "logged in (" + Ms(*in) + ")" : in.status().message());
+  r.Check(in.ok(), "the owner was locked out by the guessing");
+  r.Check(c.target->Alive(), "haild died");
+  return r;
+}
+
 }  // namespace hail::attack

@@ -22,6 +22,7 @@ struct Scale {
   int cookie_holders = 8;            // addresses, 64 CONNECTs each
   int malformed_datagrams = 20'000;  // before and after login, each
   int tcp_connections = 200;         // each sending garbage
+  int guessers = 20;                 // addresses guessing one password
 };
 
 struct Report {
@@ -58,6 +59,10 @@ Report CookieHolders(const Context& c);
 Report MalformedDatagrams(const Context& c);
 // TCP connections sending garbage records: each closed and counted.
 Report MalformedTcp(const Context& c);
+// Password guessing against one account: sequentially from one address,
+// then in parallel from many. Few guesses are checked (SPEC.md 7.12), and
+// the owner still logs in from a known address meanwhile.
+Report PasswordGuessing(const Context& c);
 
 }  // namespace hail::attack
 
