@@ -179,6 +179,13 @@ int64_t DatagramsAccountedFor(const std::map<std::string, int64_t>& s) {
   return sum;
 }
 
+// Opens the raw socket, or records why not.
+bool Opened(Spoofer& spoofer, Report& r) {
+  Status s = spoofer.Open();
+  if (!s.ok()) r.failures.push_back(s.message());
+  return s.ok();
+}
+
 std::string Ms(double ms) { return fmt::format("{:.0f} ms", ms); }
 std::string Kb(long kb) { return fmt::format("{} KB", kb); }
 
@@ -197,10 +204,7 @@ Report Amplification(const Context& c) {
   Report r;
   r.name = "amplification";
   Spoofer spoofer;
-  if (Status s = spoofer.Open(); !s.ok()) {
-    r.failures.push_back(s.message());
-    return r;
-  }
+  if (!Opened(spoofer, r)) return r;
   std::mt19937_64 rng(c.seed);
   struct Kind {
     const char* name;
@@ -273,10 +277,7 @@ Report SpoofedFlood(const Context& c) {
   Report r;
   r.name = "spoofed HELLO/CONNECT flood";
   Spoofer spoofer;
-  if (Status s = spoofer.Open(); !s.ok()) {
-    r.failures.push_back(s.message());
-    return r;
-  }
+  if (!Opened(spoofer, r)) return r;
   std::map<std::string, int64_t> before = c.target->Stats();
   uint64_t drops_before = KernelUdpDrops(c.target->server().port);
   long rss_before = c.target->RssKb();
@@ -400,10 +401,7 @@ Report MalformedDatagrams(const Context& c) {
   Report r;
   r.name = "malformed datagrams";
   Spoofer spoofer;
-  if (Status s = spoofer.Open(); !s.ok()) {
-    r.failures.push_back(s.message());
-    return r;
-  }
+  if (!Opened(spoofer, r)) return r;
   std::mt19937_64 rng(c.seed);
   const Bytes connect = CaptureConnect(0x01020304);
   auto malformed = [&]() -> Bytes {
