@@ -994,7 +994,9 @@ void Client::Handle(const protocol::LoginResult& message) {
     if (result.resumed && message.username != pending->username) {
       stored = token_store_.Remove(server_, pending->username, UnixNow());
     }
-    if (stored.ok()) {
+    // No token (expiry 0): the server could not store one (SPEC.md 14.3);
+    // the stored token, if any, is still the newest.
+    if (stored.ok() && message.token_expires_unix != 0) {
       stored = token_store_.Put({server_, message.username, message.token,
                                  message.token_expires_unix},
                                 UnixNow());

@@ -22,6 +22,9 @@ class Status {
     kIoError,
     kBusy,
     kPermissionDenied,
+    // A write the store cannot make now (its disk is full, or writes failed
+    // and it has not recovered yet); reads still work. Retry later.
+    kUnavailable,
   };
 
   Status() = default;
@@ -46,10 +49,15 @@ class Status {
     return {Code::kPermissionDenied, std::move(m)};
   }
 
+  static Status Unavailable(std::string m) {
+    return {Code::kUnavailable, std::move(m)};
+  }
+
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
+  bool IsUnavailable() const { return code_ == Code::kUnavailable; }
 
  private:
   Status(Code code, std::string message)

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "protocol/account_rules.h"
+#include "server/write_error.h"
 
 namespace hail::server {
 
@@ -96,7 +97,8 @@ void AccountService::VerifyAgainstDummy(std::string_view password) {
 
 ErrorCode AccountService::FinishLogin(const UserRecord& record,
                                       const LoginContext& context,
-                                      ErrorCode if_gone, AuthOutcome* outcome) {
+                                      ErrorCode if_gone, AuthOutcome* outcome,
+                                      const KeptToken* kept) {
   LoginInfo login;
   login.unix_time = context.now_unix;
   login.observed = context.observed;
@@ -104,18 +106,38 @@ ErrorCode AccountService::FinishLogin(const UserRecord& record,
   login.client_version = context.client_version;
   Status recorded = store_->RecordLogin(record.user_id, login);
   if (recorded.IsNotFound()) return if_gone;
-  if (!recorded.ok()) return ErrorCode::kInternal;
+  if (recorded.IsUnavailable()) {
+    // The store takes no writes (a full disk): the login goes on without
+    // its record (SPEC.md 14.3).
+    ++counters_->logins_not_recorded;
+  } else if (!recorded.ok()) {
+    return ErrorCode::kInternal;
+  }
 
+  outcome->user_id = record.user_id;
+  outcome->username = record.username;
+  if (kept != nullptr) {
+    // Resumed while the store takes no writes: the token was not consumed,
+    // so it stays the client's newest.
+    outcome->token = kept->token;
+    outcome->token_expires_unix = kept->expires_unix;
+    return ErrorCode::kOk;
+  }
   ResumptionToken token;
   randombytes_buf(token.data(), token.size());
   const uint64_t expires_unix = context.now_unix + kTokenLifetimeSeconds;
   Status stored =
       store_->StoreToken(record.user_id, HashToken(token), expires_unix);
   if (stored.IsNotFound()) return if_gone;
+  if (stored.IsUnavailable()) {
+    // No token can be issued: the answer carries none (all zero), and the
+    // client keeps the one it has.
+    ++counters_->tokens_not_issued;
+    outcome->token = {};
+    outcome->token_expires_unix = 0;
+    return ErrorCode::kOk;
+  }
   if (!stored.ok()) return ErrorCode::kInternal;
-
-  outcome->user_id = record.user_id;
-  outcome->username = record.username;
   outcome->token = token;
   outcome->token_expires_unix = expires_unix;
   return ErrorCode::kOk;
@@ -154,7 +176,7 @@ AuthOutcome AccountService::Register(std::string_view username,
   if (!user_id.ok()) {
     outcome.error = user_id.status().code() == Status::Code::kAlreadyExists
                         ? ErrorCode::kUsernameTaken
-                        : ErrorCode::kInternal;
+                        : ErrorForWrite(user_id.status());
     return outcome;
   }
   ++counters_->registrations;
@@ -195,7 +217,8 @@ AuthOutcome AccountService::Login(std::string_view username,
   }
 
   ErrorCode finished =
-      FinishLogin(*record, context, ErrorCode::kInvalidCredentials, &outcome);
+      FinishLogin(*record, context, ErrorCode::kInvalidCredentials, &outcome,
+                  /*kept=*/nullptr);
   if (finished != ErrorCode::kOk) return fail(finished);
   ++counters_->logins_password;
   return outcome;
@@ -212,8 +235,21 @@ AuthOutcome AccountService::Resume(std::string_view username,
   };
   if (!IsAcceptableContext(context)) return fail(ErrorCode::kMalformed);
 
-  Result<uint64_t> user_id =
-      store_->ConsumeToken(HashToken(token), context.now_unix);
+  const TokenHash token_hash = HashToken(token);
+  Result<uint64_t> user_id = store_->ConsumeToken(token_hash, context.now_unix);
+  std::optional<KeptToken> kept;
+  if (!user_id.ok() && user_id.status().IsUnavailable()) {
+    // The store takes no writes (a full disk): a valid token logs in
+    // without being consumed (SPEC.md 14.3).
+    Result<AccountStore::TokenEntry> entry =
+        store_->FindToken(token_hash, context.now_unix);
+    if (entry.ok()) {
+      kept = KeptToken{token, entry->expires_unix};
+      user_id = entry->user_id;
+    } else {
+      user_id = entry.status();
+    }
+  }
   if (!user_id.ok()) {
     return fail(user_id.status().IsNotFound() ? ErrorCode::kTokenInvalid
                                               : ErrorCode::kInternal);
@@ -228,8 +264,8 @@ AuthOutcome AccountService::Resume(std::string_view username,
     return fail(ErrorCode::kTokenInvalid);
   }
 
-  ErrorCode finished =
-      FinishLogin(*record, context, ErrorCode::kTokenInvalid, &outcome);
+  ErrorCode finished = FinishLogin(*record, context, ErrorCode::kTokenInvalid,
+                                   &outcome, kept ? &*kept : nullptr);
   if (finished != ErrorCode::kOk) return fail(finished);
   ++counters_->logins_resumed;
   return outcome;
@@ -262,7 +298,7 @@ ErrorCode AccountService::ChangePassword(uint64_t user_id,
   Status changed = store_->ChangePasswordHash(user_id, *hash, HashToken(token),
                                               expires_unix);
   if (changed.IsNotFound()) return ErrorCode::kInvalidCredentials;
-  if (!changed.ok()) return ErrorCode::kInternal;
+  if (!changed.ok()) return ErrorForWrite(changed);
   *new_token = token;
   *new_token_expires = expires_unix;
   return ErrorCode::kOk;
@@ -280,7 +316,7 @@ ErrorCode AccountService::DeleteAccount(uint64_t user_id,
   }
   Status deleted = store_->DeleteUser(user_id);
   if (deleted.IsNotFound()) return ErrorCode::kInvalidCredentials;
-  if (!deleted.ok()) return ErrorCode::kInternal;
+  if (!deleted.ok()) return ErrorForWrite(deleted);
   return ErrorCode::kOk;
 }
 

@@ -67,8 +67,15 @@ struct AuthOutcome {
 // The store and the counters must outlive the service.
 //
 // Counting: password_hashes (every Argon2id hash or verification, including
-// the dummy one), registrations, logins_password, logins_resumed and
-// login_failures (failed Login and Resume). throttled and server_busy are
+// the dummy one), registrations, logins_password, logins_resumed,
+// login_failures (failed Login and Resume), logins_not_recorded and
+// tokens_not_issued (logins while the store takes no writes).
+//
+// While the store takes no writes (a full disk, SPEC.md 14.3), Login and
+// Resume still succeed: the login is not recorded, Login issues no token
+// (an all-zero one, expiring at 0) and Resume answers with the token it was
+// given, which is not consumed. Register, ChangePassword and DeleteAccount
+// answer kServerBusy. throttled and server_busy are
 // left to the caller.
 class AccountService {
  public:
@@ -85,7 +92,8 @@ class AccountService {
 
   // Creates an account. Does not log in: no token is issued.
   // Errors: kInvalidUsername, kInvalidPassword, kUsernameTaken,
-  // kServerBusy (hashing ran out of memory), kInternal (store failure).
+  // kServerBusy (hashing ran out of memory, or the store takes no writes),
+  // kInternal (store failure).
   AuthOutcome Register(std::string_view username, std::string_view password,
                        uint64_t now_unix);
 
@@ -145,12 +153,19 @@ class AccountService {
   // Spends one verification against a hash nobody knows the password of,
   // so that a login for an unknown user costs what a real one does.
   void VerifyAgainstDummy(std::string_view password);
-  // Records the login and issues a token into `outcome`. `if_gone` is the
-  // answer when the user was deleted meanwhile.
+  // A resumed token that stays valid because it could not be consumed.
+  struct KeptToken {
+    ResumptionToken token;
+    uint64_t expires_unix = 0;
+  };
+  // Records the login and issues a token into `outcome` (`kept`, when not
+  // null, instead of a new one). `if_gone` is the answer when the user was
+  // deleted meanwhile. While the store takes no writes the login goes on
+  // unrecorded, and without a new token.
   protocol::ErrorCode FinishLogin(const UserRecord& record,
                                   const LoginContext& context,
                                   protocol::ErrorCode if_gone,
-                                  AuthOutcome* outcome);
+                                  AuthOutcome* outcome, const KeptToken* kept);
 
   AccountStore* const store_;
   const PasswordHashLimits limits_;

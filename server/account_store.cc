@@ -1,12 +1,10 @@
 #include "server/account_store.h"
 
 #include <leveldb/db.h>
-#include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
 #include <algorithm>
 #include <cassert>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -147,14 +145,8 @@ void DeleteTokens(uint64_t user_id, const std::vector<TokenHash>& hashes,
   }
 }
 
-bool IsLockHeld(const leveldb::Status& status) {
-  // LevelDB reports a held lock only as an IO error whose message starts
-  // with "lock <dir>/LOCK" (same process or another one).
-  return status.IsIOError() && status.ToString().find("IO error: lock ") == 0;
-}
-
 // Checks the schema of an opened database, initializing an empty one.
-Status CheckOrInitializeSchema(leveldb::DB* db) {
+Status CheckOrInitializeSchema(Database::Handle& db) {
   std::string value;
   leveldb::Status status =
       db->Get(leveldb::ReadOptions(), AsSlice(kSchemaVersionKey), &value);
@@ -170,9 +162,7 @@ Status CheckOrInitializeSchema(leveldb::DB* db) {
     leveldb::WriteBatch batch;
     batch.Put(AsSlice(kSchemaVersionKey), EncodeU32(kAccountSchemaVersion));
     batch.Put(AsSlice(kNextUserIdKey), EncodeU64(kFirstUserId));
-    status = db->Write(SyncedWrite(), &batch);
-    if (!status.ok()) return FromLevelDb(status, "initialize schema");
-    return Status::Ok();
+    return db.Write(SyncedWrite(), &batch, "initialize schema");
   }
   if (!status.ok()) return FromLevelDb(status, "read schema version");
 
@@ -255,52 +245,31 @@ Result<UserRecord> DecodeUserRecord(uint64_t user_id,
 }
 
 Result<std::unique_ptr<AccountStore>> AccountStore::Open(
-    const std::filesystem::path& dir, leveldb::Env* env) {
-  if (env == nullptr) {
-    std::error_code error;
-    std::filesystem::create_directories(dir, error);
-    if (error) {
-      return Status::IoError("cannot create " + dir.string() + ": " +
-                             error.message());
-    }
+    const std::filesystem::path& dir, leveldb::Env* env,
+    Database::Options options) {
+  Result<std::unique_ptr<Database>> database =
+      Database::Open(dir, env, options);
+  if (!database.ok()) return database.status();
+  {
+    Database::Handle db = (*database)->Acquire();
+    Status schema = CheckOrInitializeSchema(db);
+    if (!schema.ok()) return schema;
   }
-  leveldb::Options options;
-  options.create_if_missing = true;
-  if (env != nullptr) options.env = env;
-  // Every accepted message looks up a duplicate record that is almost never
-  // there (SPEC.md 10.5): a Bloom filter per table answers most of those
-  // misses without reading (and decompressing) a block. Shared by every
-  // store of the process and never freed, so it outlives them all.
-  static const leveldb::FilterPolicy* const filter =
-      leveldb::NewBloomFilterPolicy(10);
-  options.filter_policy = filter;
-  // Fewer, larger level-0 tables: less compaction under a message stream.
-  options.write_buffer_size = 16 << 20;
-  leveldb::DB* raw_db = nullptr;
-  leveldb::Status status = leveldb::DB::Open(options, dir.string(), &raw_db);
-  if (IsLockHeld(status)) {
-    return Status::Busy("account database " + dir.string() +
-                        " is locked by another AccountStore (is another "
-                        "haild running on this data directory?): " +
-                        status.ToString());
-  }
-  if (!status.ok()) return FromLevelDb(status, "open " + dir.string());
-  std::unique_ptr<leveldb::DB> db(raw_db);
-
-  Status schema = CheckOrInitializeSchema(db.get());
-  if (!schema.ok()) return schema;
-  return std::unique_ptr<AccountStore>(new AccountStore(std::move(db)));
+  return std::unique_ptr<AccountStore>(new AccountStore(std::move(*database)));
 }
 
-AccountStore::AccountStore(std::unique_ptr<leveldb::DB> db)
-    : db_(std::move(db)) {}
+AccountStore::AccountStore(std::unique_ptr<Database> database)
+    : database_(std::move(database)) {}
 
 AccountStore::~AccountStore() = default;
 
-Status AccountStore::ReadNextUserId(uint64_t* next_id) const {
+namespace {
+
+// Each REQUIRES: the store's mutex held.
+Status ReadNextUserId(leveldb::DB* db, uint64_t* next_id) {
   std::string value;
   leveldb::Status status =
-      db_->Get(leveldb::ReadOptions(), AsSlice(kNextUserIdKey), &value);
+      db->Get(leveldb::ReadOptions(), AsSlice(kNextUserIdKey), &value);
   if (status.IsNotFound()) {
     return Status::Corruption("missing meta/next_user_id");
   }
@@ -311,13 +280,14 @@ Status AccountStore::ReadNextUserId(uint64_t* next_id) const {
   return Status::Ok();
 }
 
-Status AccountStore::WriteUser(const UserRecord& record) {
-  leveldb::Status status =
-      db_->Put(SyncedWrite(), UserKey(record.user_id),
-               AsSlice(ToString(EncodeUserRecord(record))));
-  if (!status.ok()) return FromLevelDb(status, "write user");
-  return Status::Ok();
+Status WriteUser(Database::Handle& db, const UserRecord& record) {
+  leveldb::WriteBatch batch;
+  batch.Put(UserKey(record.user_id),
+            AsSlice(ToString(EncodeUserRecord(record))));
+  return db.Write(SyncedWrite(), &batch, "write user");
 }
+
+}  // namespace
 
 Result<uint64_t> AccountStore::CreateUser(std::string_view canonical_name,
                                           std::string_view password_hash,
@@ -329,9 +299,11 @@ Result<uint64_t> AccountStore::CreateUser(std::string_view canonical_name,
     return Status::InvalidArgument("password hash must be 1..65535 bytes");
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
   std::string ignored;
   leveldb::Status status =
-      db_->Get(leveldb::ReadOptions(), NameKey(canonical_name), &ignored);
+      db->Get(leveldb::ReadOptions(), NameKey(canonical_name), &ignored);
   if (status.ok()) {
     return Status::AlreadyExists("username " + std::string(canonical_name) +
                                  " is taken");
@@ -339,7 +311,7 @@ Result<uint64_t> AccountStore::CreateUser(std::string_view canonical_name,
   if (!status.IsNotFound()) return FromLevelDb(status, "check username");
 
   uint64_t user_id;
-  Status next = ReadNextUserId(&user_id);
+  Status next = ReadNextUserId(db.get(), &user_id);
   if (!next.ok()) return next;
 
   UserRecord record;
@@ -352,17 +324,19 @@ Result<uint64_t> AccountStore::CreateUser(std::string_view canonical_name,
   batch.Put(UserKey(user_id), AsSlice(ToString(EncodeUserRecord(record))));
   batch.Put(NameKey(canonical_name), EncodeU64(user_id));
   batch.Put(AsSlice(kNextUserIdKey), EncodeU64(user_id + 1));
-  status = db_->Write(SyncedWrite(), &batch);
-  if (!status.ok()) return FromLevelDb(status, "create user");
+  Status written = db.Write(SyncedWrite(), &batch, "create user");
+  if (!written.ok()) return written;
   return user_id;
 }
 
 Result<UserRecord> AccountStore::FindByName(
     std::string_view canonical_name) const {
-  ScopedSnapshot snapshot(db_.get());
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
+  ScopedSnapshot snapshot(db.get());
   std::string value;
   leveldb::Status status =
-      db_->Get(snapshot.read_options(), NameKey(canonical_name), &value);
+      db->Get(snapshot.read_options(), NameKey(canonical_name), &value);
   if (status.IsNotFound()) {
     return Status::NotFound("no user named " + std::string(canonical_name));
   }
@@ -373,7 +347,7 @@ Result<UserRecord> AccountStore::FindByName(
                               std::string(canonical_name));
   }
   Result<UserRecord> record =
-      ReadUser(db_.get(), snapshot.read_options(), user_id);
+      ReadUser(db.get(), snapshot.read_options(), user_id);
   if (!record.ok() && record.status().IsNotFound()) {
     return Status::Corruption("name " + std::string(canonical_name) +
                               " points at missing user " +
@@ -383,7 +357,9 @@ Result<UserRecord> AccountStore::FindByName(
 }
 
 Result<UserRecord> AccountStore::FindById(uint64_t user_id) const {
-  return ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
+  return ReadUser(db.get(), leveldb::ReadOptions(), user_id);
 }
 
 Status AccountStore::SetPasswordHash(uint64_t user_id,
@@ -392,11 +368,13 @@ Status AccountStore::SetPasswordHash(uint64_t user_id,
     return Status::InvalidArgument("password hash must be 1..65535 bytes");
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
   Result<UserRecord> record =
-      ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+      ReadUser(db.get(), leveldb::ReadOptions(), user_id);
   if (!record.ok()) return record.status();
   record->password_hash = std::string(password_hash);
-  return WriteUser(*record);
+  return WriteUser(db, *record);
 }
 
 Status AccountStore::ChangePasswordHash(uint64_t user_id,
@@ -407,11 +385,13 @@ Status AccountStore::ChangePasswordHash(uint64_t user_id,
     return Status::InvalidArgument("password hash must be 1..65535 bytes");
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
   Result<UserRecord> record =
-      ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+      ReadUser(db.get(), leveldb::ReadOptions(), user_id);
   if (!record.ok()) return record.status();
   std::vector<TokenHash> tokens;
-  Status listed = ListUserTokens(db_.get(), user_id, &tokens);
+  Status listed = ListUserTokens(db.get(), user_id, &tokens);
   if (!listed.ok()) return listed;
 
   record->password_hash = std::string(password_hash);
@@ -420,27 +400,25 @@ Status AccountStore::ChangePasswordHash(uint64_t user_id,
   DeleteTokens(user_id, tokens, &batch);
   batch.Put(TokenKey(new_token), TokenValue(user_id, new_token_expires_unix));
   batch.Put(UserTokenKey(user_id, new_token), leveldb::Slice());
-  leveldb::Status status = db_->Write(SyncedWrite(), &batch);
-  if (!status.ok()) return FromLevelDb(status, "change password hash");
-  return Status::Ok();
+  return db.Write(SyncedWrite(), &batch, "change password hash");
 }
 
 Status AccountStore::DeleteUser(uint64_t user_id) {
   std::lock_guard<std::mutex> lock(mutex_);
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
   Result<UserRecord> record =
-      ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+      ReadUser(db.get(), leveldb::ReadOptions(), user_id);
   if (!record.ok()) return record.status();
   std::vector<TokenHash> tokens;
-  Status listed = ListUserTokens(db_.get(), user_id, &tokens);
+  Status listed = ListUserTokens(db.get(), user_id, &tokens);
   if (!listed.ok()) return listed;
 
   leveldb::WriteBatch batch;
   batch.Delete(UserKey(user_id));
   batch.Delete(NameKey(record->username));
   DeleteTokens(user_id, tokens, &batch);
-  leveldb::Status status = db_->Write(SyncedWrite(), &batch);
-  if (!status.ok()) return FromLevelDb(status, "delete user");
-  return Status::Ok();
+  return db.Write(SyncedWrite(), &batch, "delete user");
 }
 
 Status AccountStore::RecordLogin(uint64_t user_id, const LoginInfo& login) {
@@ -448,19 +426,23 @@ Status AccountStore::RecordLogin(uint64_t user_id, const LoginInfo& login) {
     return Status::InvalidArgument("client version longer than 255 bytes");
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
   Result<UserRecord> record =
-      ReadUser(db_.get(), leveldb::ReadOptions(), user_id);
+      ReadUser(db.get(), leveldb::ReadOptions(), user_id);
   if (!record.ok()) return record.status();
   record->last_login = login;
-  return WriteUser(*record);
+  return WriteUser(db, *record);
 }
 
 Status AccountStore::StoreToken(uint64_t user_id, const TokenHash& token_hash,
                                 uint64_t expires_unix) {
   std::lock_guard<std::mutex> lock(mutex_);
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
   std::string ignored;
   leveldb::Status status =
-      db_->Get(leveldb::ReadOptions(), UserKey(user_id), &ignored);
+      db->Get(leveldb::ReadOptions(), UserKey(user_id), &ignored);
   if (status.IsNotFound()) {
     return Status::NotFound("no user with id " + std::to_string(user_id));
   }
@@ -469,53 +451,75 @@ Status AccountStore::StoreToken(uint64_t user_id, const TokenHash& token_hash,
   leveldb::WriteBatch batch;
   batch.Put(TokenKey(token_hash), TokenValue(user_id, expires_unix));
   batch.Put(UserTokenKey(user_id, token_hash), leveldb::Slice());
-  status = db_->Write(SyncedWrite(), &batch);
-  if (!status.ok()) return FromLevelDb(status, "store token");
-  return Status::Ok();
+  return db.Write(SyncedWrite(), &batch, "store token");
 }
+
+namespace {
+
+// The token/ entry of `token_hash`: NotFound when absent.
+Result<AccountStore::TokenEntry> ReadToken(leveldb::DB* db,
+                                           const TokenHash& token_hash) {
+  std::string value;
+  leveldb::Status status =
+      db->Get(leveldb::ReadOptions(), TokenKey(token_hash), &value);
+  if (status.IsNotFound()) return Status::NotFound("unknown token");
+  if (!status.ok()) return FromLevelDb(status, "read token");
+  ByteReader reader(AsSpan(value));
+  AccountStore::TokenEntry entry;
+  if (!reader.U64(&entry.user_id) || !reader.U64(&entry.expires_unix) ||
+      reader.remaining() != 0) {
+    return Status::Corruption("malformed token entry");
+  }
+  return entry;
+}
+
+}  // namespace
 
 Result<uint64_t> AccountStore::ConsumeToken(const TokenHash& token_hash,
                                             uint64_t now_unix) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const std::string token_key = TokenKey(token_hash);
-  std::string value;
-  leveldb::Status status = db_->Get(leveldb::ReadOptions(), token_key, &value);
-  if (status.IsNotFound()) return Status::NotFound("unknown token");
-  if (!status.ok()) return FromLevelDb(status, "read token");
-
-  ByteReader reader(AsSpan(value));
-  uint64_t user_id;
-  uint64_t expires_unix;
-  if (!reader.U64(&user_id) || !reader.U64(&expires_unix) ||
-      reader.remaining() != 0) {
-    return Status::Corruption("malformed token entry");
-  }
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
+  Result<TokenEntry> entry = ReadToken(db.get(), token_hash);
+  if (!entry.ok()) return entry.status();
   leveldb::WriteBatch batch;
-  batch.Delete(token_key);
-  batch.Delete(UserTokenKey(user_id, token_hash));
-  status = db_->Write(SyncedWrite(), &batch);
-  if (!status.ok()) return FromLevelDb(status, "consume token");
-  if (now_unix >= expires_unix) return Status::NotFound("expired token");
-  return user_id;
+  batch.Delete(TokenKey(token_hash));
+  batch.Delete(UserTokenKey(entry->user_id, token_hash));
+  Status written = db.Write(SyncedWrite(), &batch, "consume token");
+  if (!written.ok()) return written;
+  if (now_unix >= entry->expires_unix) return Status::NotFound("expired token");
+  return entry->user_id;
+}
+
+Result<AccountStore::TokenEntry> AccountStore::FindToken(
+    const TokenHash& token_hash, uint64_t now_unix) const {
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
+  Result<TokenEntry> entry = ReadToken(db.get(), token_hash);
+  if (!entry.ok()) return entry.status();
+  if (now_unix >= entry->expires_unix) return Status::NotFound("expired token");
+  return entry;
 }
 
 Status AccountStore::RevokeTokens(uint64_t user_id) {
   std::lock_guard<std::mutex> lock(mutex_);
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
   std::vector<TokenHash> tokens;
-  Status listed = ListUserTokens(db_.get(), user_id, &tokens);
+  Status listed = ListUserTokens(db.get(), user_id, &tokens);
   if (!listed.ok()) return listed;
   if (tokens.empty()) return Status::Ok();
   leveldb::WriteBatch batch;
   DeleteTokens(user_id, tokens, &batch);
-  leveldb::Status status = db_->Write(SyncedWrite(), &batch);
-  if (!status.ok()) return FromLevelDb(status, "revoke tokens");
-  return Status::Ok();
+  return db.Write(SyncedWrite(), &batch, "revoke tokens");
 }
 
 uint64_t AccountStore::UserCount() const {
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return 0;
   uint64_t count = 0;
   std::unique_ptr<leveldb::Iterator> it(
-      db_->NewIterator(leveldb::ReadOptions()));
+      db->NewIterator(leveldb::ReadOptions()));
   for (it->Seek(AsSlice(kUserPrefix));
        it->Valid() && it->key().starts_with(AsSlice(kUserPrefix)); it->Next()) {
     ++count;

@@ -26,9 +26,9 @@
 #include "protocol/byte_io.h"
 #include "protocol/endpoint.h"
 #include "protocol/status.h"
+#include "server/database.h"
 
 namespace leveldb {
-class DB;
 class Env;
 }  // namespace leveldb
 
@@ -70,6 +70,8 @@ Result<UserRecord> DecodeUserRecord(uint64_t user_id, protocol::ByteSpan value);
 
 // Thread-safe: any thread may call any method. Every method may block on
 // disk (writes are synced), so network loops must not call it directly.
+// While the database is read-only (a full disk, see Database) every write
+// is Unavailable and reads work.
 // Mutations run under one internal mutex, which makes each read-modify-write
 // sequence (name check + id allocation, token consume, ...) atomic with
 // respect to the others; plain lookups read a LevelDB snapshot without it.
@@ -82,11 +84,12 @@ class AccountStore {
   // for other failures. With `env` (tests: LevelDB's in-memory Env, which
   // must outlive the store) the files live there instead of on disk.
   static Result<std::unique_ptr<AccountStore>> Open(
-      const std::filesystem::path& dir, leveldb::Env* env = nullptr);
+      const std::filesystem::path& dir, leveldb::Env* env = nullptr,
+      DatabaseOptions options = {});
 
   // The database itself, shared with the data dir's other stores (contacts
   // and mailbox); valid for this store's lifetime.
-  leveldb::DB* db() const { return db_.get(); }
+  Database* database() const { return database_.get(); }
 
   AccountStore(const AccountStore&) = delete;
   AccountStore& operator=(const AccountStore&) = delete;
@@ -132,8 +135,18 @@ class AccountStore {
   // Single use: returns the token's user id and deletes the token in the
   // same synced batch. A token is valid while now_unix < expires_unix.
   // Returns NotFound when the token is absent or expired (an expired token
-  // is deleted too).
+  // is deleted too), Unavailable when it could not be deleted (then
+  // FindToken still tells whether it is valid).
   Result<uint64_t> ConsumeToken(const TokenHash& token_hash, uint64_t now_unix);
+
+  // A token entry as stored, without consuming it: its user id and expiry.
+  // NotFound when absent or expired.
+  struct TokenEntry {
+    uint64_t user_id = 0;
+    uint64_t expires_unix = 0;
+  };
+  Result<TokenEntry> FindToken(const TokenHash& token_hash,
+                               uint64_t now_unix) const;
 
   // Deletes every token of the user. Ok (and a no-op) when it has none,
   // including when the user does not exist.
@@ -143,13 +156,9 @@ class AccountStore {
   uint64_t UserCount() const;
 
  private:
-  explicit AccountStore(std::unique_ptr<leveldb::DB> db);
+  explicit AccountStore(std::unique_ptr<Database> database);
 
-  // Each REQUIRES: mutex_ held.
-  Status ReadNextUserId(uint64_t* next_id) const;
-  Status WriteUser(const UserRecord& record);
-
-  std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<Database> database_;
   std::mutex mutex_;  // serializes every mutation
 };
 

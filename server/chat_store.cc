@@ -578,9 +578,10 @@ struct ChatStore::CountCache {
   MailboxCountCache counts;
 };
 
-ChatStore::ChatStore(leveldb::DB* db, MailboxLimits limits, Threading threading)
-    : db_(db), limits_(limits), threading_(threading) {
-  assert(db_ != nullptr);
+ChatStore::ChatStore(Database* database, MailboxLimits limits,
+                     Threading threading)
+    : database_(database), limits_(limits), threading_(threading) {
+  assert(database_ != nullptr);
   if (threading_ == Threading::kStoreThread) {
     thread_ = std::thread([this] { Run(); });
   } else {
@@ -636,62 +637,72 @@ void ChatStore::Run() {
 
 void ChatStore::Commit(Group& group, CountCache& cache) {
   MailboxCountCache& counts = cache.counts;
+  std::vector<Status> statuses;
+  statuses.reserve(group.size());
+  bool written = false;
+  bool sync = false;
+  uint64_t carried = 0;
   {
-    GroupBatch batch(db_);
-    std::vector<Status> statuses;
-    statuses.reserve(group.size());
-    uint64_t carried = 0;
-    for (const std::unique_ptr<PendingWrite>& write : group) {
-      WriteView view(&batch, &counts);
-      Status applied = write->apply(view);
-      if (applied.ok() && !view.empty()) {
-        view.Commit();
-        ++carried;
-      }
-      if (write->durability == Durability::kBuffered && write->complete) {
-        // Staged in order with the rest of the group: its caller need not
-        // wait for the group's write, let alone a sync of someone else.
-        write->complete(applied);
-        write->complete = nullptr;
-      }
-      statuses.push_back(std::move(applied));
-    }
-    bool sync = false;
-    for (const std::unique_ptr<PendingWrite>& write : group) {
-      sync = sync || write->durability == Durability::kSynced;
-    }
-    bool written = false;
-    // A synced group with nothing of its own still syncs when buffered
-    // writes went before it: its callers rely on everything before them
-    // being durable.
-    if (carried > 0 || (sync && unsynced_)) {
-      leveldb::WriteOptions options;
-      options.sync = sync;
-      leveldb::Status status = db_->Write(options, &batch.batch);
-      if (status.ok()) {
-        written = carried > 0;
-        unsynced_ = !sync;
-      } else {
-        // Every answer of the group rests on state that is not durable.
-        Status failed = FromLevelDb(status, "commit mailbox batch");
-        for (Status& each : statuses) {
-          if (each.ok()) each = failed;
+    Database::Handle db = database_->Acquire();
+    Status refused = db.status();
+    if (refused.ok()) refused = db.Writable("mailbox write", group.size());
+    if (!refused.ok()) {
+      // Nothing of the group is applied: not even a buffered write's
+      // caller may believe it was.
+      for (size_t i = 0; i < group.size(); ++i) statuses.push_back(refused);
+      counts.clear();
+    } else {
+      GroupBatch batch(db.get());
+      for (const std::unique_ptr<PendingWrite>& write : group) {
+        WriteView view(&batch, &counts);
+        Status applied = write->apply(view);
+        if (applied.ok() && !view.empty()) {
+          view.Commit();
+          ++carried;
         }
-        counts.clear();  // may count writes that were lost
+        if (write->durability == Durability::kBuffered && write->complete) {
+          // Staged in order with the rest of the group: its caller need
+          // not wait for the group's write, let alone a sync of someone
+          // else.
+          write->complete(applied);
+          write->complete = nullptr;
+        }
+        statuses.push_back(std::move(applied));
+      }
+      for (const std::unique_ptr<PendingWrite>& write : group) {
+        sync = sync || write->durability == Durability::kSynced;
+      }
+      // A synced group with nothing of its own still syncs when buffered
+      // writes went before it: its callers rely on everything before them
+      // being durable.
+      if (carried > 0 || (sync && unsynced_)) {
+        leveldb::WriteOptions options;
+        options.sync = sync;
+        Status status = db.Write(options, &batch.batch, "commit mailbox batch");
+        if (status.ok()) {
+          written = carried > 0;
+          unsynced_ = !sync;
+        } else {
+          // Every answer of the group rests on state that is not durable.
+          for (Status& each : statuses) {
+            if (each.ok()) each = status;
+          }
+          counts.clear();  // may count writes that were lost
+        }
       }
     }
-
-    mutex_.Lock();
-    if (written) {
-      ++(sync ? batches_ : buffered_batches_);
-      writes_ += carried;
-    }
-    mutex_.Unlock();
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (group[i]->complete) group[i]->complete(std::move(statuses[i]));
-    }
-    group.clear();
   }
+
+  mutex_.Lock();
+  if (written) {
+    ++(sync ? batches_ : buffered_batches_);
+    writes_ += carried;
+  }
+  mutex_.Unlock();
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (group[i]->complete) group[i]->complete(std::move(statuses[i]));
+  }
+  group.clear();
 }
 
 void ChatStore::Flush() {
@@ -722,8 +733,10 @@ Result<std::vector<ContactEntry>> ChatStore::ListContacts(
     uint64_t owner) const {
   const std::string prefix = ContactPrefix(owner);
   std::vector<ContactEntry> entries;
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
   Status scanned = ScanCommitted(
-      db_, prefix, [&](std::string_view key, std::string_view value) {
+      db.get(), prefix, [&](std::string_view key, std::string_view value) {
         if (key.size() != prefix.size() + kU64Size) {
           return Status::Corruption("bad contact key length " +
                                     std::to_string(key.size()));
@@ -740,7 +753,9 @@ Result<std::vector<ContactEntry>> ChatStore::ListContacts(
 
 protocol::Relation ChatStore::GetRelation(uint64_t owner, uint64_t peer) const {
   std::optional<std::string> value;
-  if (!ReadKey(db_, ContactKey(owner, peer), &value).ok() || !value) {
+  Database::Handle db = database_->Acquire();
+  if (!db.ok() || !ReadKey(db.get(), ContactKey(owner, peer), &value).ok() ||
+      !value) {
     return Relation::kNone;
   }
   Result<ContactEntry> entry = DecodeContact(peer, *value);
@@ -750,8 +765,10 @@ protocol::Relation ChatStore::GetRelation(uint64_t owner, uint64_t peer) const {
 Result<std::vector<MailItem>> ChatStore::ListMailbox(uint64_t recipient) const {
   const std::string prefix = MailboxPrefix(recipient);
   std::vector<MailItem> items;
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
   Status scanned = ScanCommitted(
-      db_, prefix, [&](std::string_view key, std::string_view value) {
+      db.get(), prefix, [&](std::string_view key, std::string_view value) {
         if (key.size() != prefix.size() + kU64Size) {
           return Status::Corruption("bad mbox key length " +
                                     std::to_string(key.size()));
@@ -770,7 +787,9 @@ std::optional<SentRecord> ChatStore::FindSent(
     uint64_t sender, const protocol::ItemId& message_id,
     uint64_t now_unix) const {
   std::optional<std::string> value;
-  if (!ReadKey(db_, DedupKey(sender, message_id), &value).ok() || !value) {
+  Database::Handle db = database_->Acquire();
+  if (!db.ok() ||
+      !ReadKey(db.get(), DedupKey(sender, message_id), &value).ok() || !value) {
     return std::nullopt;
   }
   Result<SentRecord> record = DecodeSentRecord(*value);
@@ -783,7 +802,9 @@ std::optional<SentRecord> ChatStore::FindSent(
 
 size_t ChatStore::MailboxSize(uint64_t recipient) const {
   size_t size = 0;
-  Status scanned = ScanCommitted(db_, MailboxIndexPrefix(recipient),
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return 0;
+  Status scanned = ScanCommitted(db.get(), MailboxIndexPrefix(recipient),
                                  [&size](std::string_view, std::string_view) {
                                    ++size;
                                    return Status::Ok();

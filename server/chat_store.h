@@ -7,6 +7,9 @@
 // committed together in one WriteBatch with sync=true (group commit), and
 // each caller's `done` runs on the store thread after its data is durable.
 // Callers on a network loop hand `done`'s result back with Shard::Post.
+//
+// While the database is read-only (a full disk, see Database) every write
+// completes with Unavailable and nothing of it is applied; reads go on.
 #ifndef HAIL_SERVER_CHAT_STORE_H_
 #define HAIL_SERVER_CHAT_STORE_H_
 
@@ -29,10 +32,7 @@
 #include "protocol/status.h"
 #include "server/base/mutex.h"
 #include "server/core/mail_item.h"
-
-namespace leveldb {
-class DB;
-}
+#include "server/database.h"
 
 namespace hail::server {
 
@@ -56,8 +56,8 @@ class ChatStore {
   // write is a group of its own, committed inside the call that submits it,
   // which also runs its completion (so that must not submit another).
   enum class Threading : uint8_t { kStoreThread, kInline };
-  // `db` is the data dir's LevelDB, owned elsewhere and outliving this.
-  ChatStore(leveldb::DB* db, MailboxLimits limits,
+  // `database` is the data dir's, owned elsewhere and outliving this.
+  ChatStore(Database* database, MailboxLimits limits,
             Threading threading = Threading::kStoreThread);
   ~ChatStore();  // finishes queued writes, then stops the store thread
   ChatStore(const ChatStore&) = delete;
@@ -147,7 +147,7 @@ class ChatStore {
   // the submitting thread when inline.
   void Commit(Group& group, CountCache& counts);
 
-  leveldb::DB* db_;
+  Database* const database_;
   MailboxLimits limits_;
   mutable Mutex mutex_;
   CondVar wake_{&mutex_};

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "protocol/account_rules.h"
+#include "server/write_error.h"
 
 namespace hail::server {
 
@@ -96,8 +97,10 @@ ContactChange ContactService::Add(uint64_t me, const std::string& my_name,
   }
   if (theirs == Relation::kBlocked) {
     // Step 6: a blocked user learns nothing; the request goes nowhere.
-    if (!WriteOne(me, change.peer, Relation::kRequested, now_unix).ok()) {
-      change.error = ErrorCode::kInternal;
+    if (Status written =
+            WriteOne(me, change.peer, Relation::kRequested, now_unix);
+        !written.ok()) {
+      change.error = ErrorForWrite(written);
       return change;
     }
     change.my_side_changed = true;
@@ -109,10 +112,10 @@ ContactChange ContactService::Add(uint64_t me, const std::string& my_name,
     return change;
   }
   // Step 8 (also when my side was kBlocked: adding lifts my block).
-  if (!Write(me, change.peer, Relation::kRequested, Relation::kPending, text,
-             now_unix)
-           .ok()) {
-    change.error = ErrorCode::kInternal;
+  if (Status written = Write(me, change.peer, Relation::kRequested,
+                             Relation::kPending, text, now_unix);
+      !written.ok()) {
+    change.error = ErrorForWrite(written);
     return change;
   }
   change.my_side_changed = change.peer_side_changed = true;
@@ -146,8 +149,10 @@ ContactChange ContactService::Answer(uint64_t me, const std::string& my_name,
       theirs == Relation::kBlocked
           ? Relation::kBlocked
           : (accept ? Relation::kAccepted : Relation::kNone);
-  if (!Write(me, change.peer, mine_after, theirs_after, "", now_unix).ok()) {
-    change.error = ErrorCode::kInternal;
+  if (Status written =
+          Write(me, change.peer, mine_after, theirs_after, "", now_unix);
+      !written.ok()) {
+    change.error = ErrorForWrite(written);
     return change;
   }
   change.my_side_changed = true;
@@ -182,9 +187,10 @@ ContactChange ContactService::Remove(uint64_t me, const std::string& my_name,
   }
   Relation theirs_after =
       theirs == Relation::kBlocked ? Relation::kBlocked : Relation::kNone;
-  if (!Write(me, change.peer, Relation::kNone, theirs_after, "", now_unix)
-           .ok()) {
-    change.error = ErrorCode::kInternal;
+  if (Status written =
+          Write(me, change.peer, Relation::kNone, theirs_after, "", now_unix);
+      !written.ok()) {
+    change.error = ErrorForWrite(written);
     return change;
   }
   change.my_side_changed = true;
@@ -216,8 +222,9 @@ ContactChange ContactService::Block(uint64_t me, const std::string& my_name,
     return change;
   }
   // Only my side changes; the blocked user is told nothing.
-  if (!WriteOne(me, change.peer, Relation::kBlocked, now_unix).ok()) {
-    change.error = ErrorCode::kInternal;
+  if (Status written = WriteOne(me, change.peer, Relation::kBlocked, now_unix);
+      !written.ok()) {
+    change.error = ErrorForWrite(written);
     return change;
   }
   change.my_side_changed = true;

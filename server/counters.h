@@ -17,6 +17,10 @@ struct Counters {
   std::atomic<uint64_t> logins_password{0};
   std::atomic<uint64_t> logins_resumed{0};
   std::atomic<uint64_t> login_failures{0};
+  // Logins while the store takes no writes (SPEC.md 14.3): not recorded,
+  // and (password logins) answered without a token.
+  std::atomic<uint64_t> logins_not_recorded{0};
+  std::atomic<uint64_t> tokens_not_issued{0};
   std::atomic<uint64_t> throttled{0};
   std::atomic<uint64_t> server_busy{0};
 

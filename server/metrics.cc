@@ -37,6 +37,17 @@ constexpr CounterField kCounterFields[] = {
      [](const Counters& c) {
        return static_cast<int64_t>(c.login_failures.load());
      }},
+    {"logins_not_recorded", Metric::Kind::kCounter,
+     "logins not recorded because the data directory took no writes",
+     [](const Counters& c) {
+       return static_cast<int64_t>(c.logins_not_recorded.load());
+     }},
+    {"tokens_not_issued", Metric::Kind::kCounter,
+     "password logins answered without a resumption token because the data "
+     "directory took no writes",
+     [](const Counters& c) {
+       return static_cast<int64_t>(c.tokens_not_issued.load());
+     }},
     {"throttled", Metric::Kind::kCounter,
      "account requests refused by the per-address rate limit",
      [](const Counters& c) {

@@ -55,6 +55,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
       AccountStore::Open(config.data_dir / "db");
   if (!store.ok()) return store.status();
   s.store_ = std::move(*store);
+  s.store_->database()->set_logger(logger);
   PasswordHashLimits limits;
   if (config.argon2_opslimit != 0) limits.opslimit = config.argon2_opslimit;
   if (config.argon2_memlimit != 0) limits.memlimit = config.argon2_memlimit;
@@ -66,7 +67,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   MailboxLimits mailbox;
   mailbox.per_recipient = config.mailbox_per_recipient;
   mailbox.per_sender = config.mailbox_per_sender;
-  s.chats_ = std::make_unique<ChatStore>(s.store_->db(), mailbox);
+  s.chats_ = std::make_unique<ChatStore>(s.store_->database(), mailbox);
   s.contacts_ =
       std::make_unique<ContactService>(s.store_.get(), s.chats_.get());
   s.contact_worker_ =
@@ -262,6 +263,18 @@ std::vector<Metric> Server::Metrics() const {
   add("store_buffered_batches", Kind::kCounter,
       "store batches committed without a sync",
       chats_ ? chats_->buffered_batches_committed() : 0);
+  // The data directory's writability (SPEC.md 14.3).
+  const Database* database = store_ ? store_->database() : nullptr;
+  add("store_read_only", Kind::kGauge,
+      "1 while the data directory takes no writes (full disk); writes are "
+      "answered SERVER_BUSY",
+      database != nullptr && database->read_only() ? 1 : 0);
+  add("store_write_errors", Kind::kCounter,
+      "store writes that failed or were refused while read-only",
+      database != nullptr ? database->write_errors() : 0);
+  add("store_recoveries", Kind::kCounter,
+      "reopens of the database after a read-only period",
+      database != nullptr ? database->recoveries() : 0);
   add("p2p_pending", Kind::kGauge, "direct-link rendezvous in progress",
       p2p_broker_ ? p2p_broker_->pending() : 0);
   struct statvfs fs;

@@ -4,6 +4,8 @@
 #include <memory>
 #include <utility>
 
+#include "server/write_error.h"
+
 namespace hail::server {
 
 using core::StoreDone;
@@ -17,13 +19,13 @@ void RunStoreRequest(ChatStore* chats, StoreRequest request,
   const StoreRequest& r = shared->request;
   auto accepted = [shared, done](Status status,
                                  ChatStore::AcceptOutcome outcome) {
-    shared->error = status.ok() ? outcome.error : ErrorCode::kInternal;
+    shared->error = status.ok() ? outcome.error : ErrorForWrite(status);
     shared->conversation_seq = outcome.conversation_seq;
     shared->duplicate = std::move(outcome.duplicate);
     done(std::move(*shared));
   };
   auto written = [shared, done](Status status) {
-    shared->error = status.ok() ? ErrorCode::kOk : ErrorCode::kInternal;
+    shared->error = status.ok() ? ErrorCode::kOk : ErrorForWrite(status);
     done(std::move(*shared));
   };
   uint64_t sender = r.item.sender_id;
@@ -48,7 +50,7 @@ void RunStoreRequest(ChatStore* chats, StoreRequest request,
     case StoreRequest::Kind::kReceipt:
       chats->AppendNotice(
           r.recipient, r.item, [shared, done](Status status, ErrorCode error) {
-            shared->error = status.ok() ? error : ErrorCode::kInternal;
+            shared->error = status.ok() ? error : ErrorForWrite(status);
             done(std::move(*shared));
           });
       return;
@@ -56,7 +58,8 @@ void RunStoreRequest(ChatStore* chats, StoreRequest request,
       chats->Acknowledge(
           r.recipient, r.item.item_id, sender,
           [shared, done](Status status, bool found) {
-            shared->error = status.ok() ? ErrorCode::kOk : ErrorCode::kInternal;
+            shared->error =
+                status.ok() ? ErrorCode::kOk : ErrorForWrite(status);
             shared->found = found;
             done(std::move(*shared));
           },

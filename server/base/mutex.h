@@ -3,6 +3,7 @@
 #ifndef HAIL_SERVER_BASE_MUTEX_H_
 #define HAIL_SERVER_BASE_MUTEX_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -34,6 +35,12 @@ class CondVar {
   void Wait() {
     std::unique_lock<std::mutex> lock(mutex_->mutex_, std::adopt_lock);
     cv_.wait(lock);
+    lock.release();
+  }
+  // As Wait, but returns after `timeout` at the latest.
+  void WaitFor(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_->mutex_, std::adopt_lock);
+    cv_.wait_for(lock, timeout);
     lock.release();
   }
   void Signal() { cv_.notify_one(); }

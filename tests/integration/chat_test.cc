@@ -1,15 +1,22 @@
 // Issue #3 against the real haild over loopback, with real clients: the
 // classic story (buddies, presence, live and offline messages, receipts),
 // privacy of presence, dedup of resent ids, a full mailbox, and stored
-// messages surviving kill -9.
+// messages surviving kill -9. Issue #10 (4): a full data directory.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <iostream>
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "protocol/error_code.h"
 #include "tests/integration/haild_process.h"
@@ -522,6 +529,185 @@ TEST_F(ChatTest, EightPairsOnFourLoopsEachMessageReachesOnlyItsAddressee) {
         << "bob" << i + 1;
     EXPECT_TRUE(anns[i]->Take<client::MessageReceived>().empty())
         << "ann" << i + 1;
+  }
+}
+
+// Issue 10, point 4: haild's data directory on a small tmpfs of its own,
+// filled to the last byte by a filler file (SPEC.md 14.3).
+class DiskFullTest : public ChatTest {
+ protected:
+  void SetUp() override {
+    disk_ = dir_.path() / "small-disk";
+    std::filesystem::create_directories(disk_);
+    if (::mount("tmpfs", disk_.c_str(), "tmpfs", 0, "size=8m,mode=0700") != 0) {
+      GTEST_SKIP() << "cannot mount a tmpfs for the data directory (this "
+                      "test needs root): "
+                   << std::strerror(errno);
+    }
+    mounted_ = true;
+    // The data directory is the mount itself: haild's log (DIR.log) stays
+    // outside it.
+    haild_ = std::make_unique<HaildProcess>(disk_, FreeUdpPort());
+    StartHaild();
+  }
+
+  void TearDown() override {
+    if (haild_) haild_->Kill();
+    haild_.reset();
+    if (mounted_) ::umount2(disk_.c_str(), MNT_DETACH);
+  }
+
+  // Writes the filler until the file system has no byte left.
+  void FillDisk() {
+    int fd = ::open(filler().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    const std::string chunk(64 << 10, 'f');
+    for (size_t size : {chunk.size(), size_t{4096}, size_t{1}}) {
+      while (::write(fd, chunk.data(), size) > 0) {
+      }
+      ASSERT_EQ(errno, ENOSPC) << std::strerror(errno);
+    }
+    ::close(fd);
+  }
+
+  std::filesystem::path filler() const { return disk_ / "filler"; }
+
+  // The first line of haild's log that contains `phrase`; empty if none.
+  std::string LogLine(const std::string& phrase) const {
+    std::istringstream log(haild_->log());
+    for (std::string line; std::getline(log, line);) {
+      if (line.find(phrase) != std::string::npos) return line;
+    }
+    return {};
+  }
+
+  // Sends `text` to `to` and waits for the answer to it.
+  static std::optional<client::MessageAccepted> Send(TestClient& from,
+                                                     const std::string& to,
+                                                     const std::string& text) {
+    Result<protocol::ItemId> id = from->SendMessage(to, text);
+    if (!id.ok()) return std::nullopt;
+    return from.WaitUntil<client::MessageAccepted>(
+        [&](const client::MessageAccepted& a) { return a.message_id == *id; });
+  }
+
+  // The texts of the messages a fresh login receives up to MAILBOX_END.
+  static std::multiset<std::string> MailboxTexts(TestClient& c) {
+    EXPECT_TRUE(c.WaitFor<client::MailboxEnd>());
+    std::multiset<std::string> texts;
+    for (const client::Event& event : c.others()) {
+      if (auto* m = std::get_if<client::MessageReceived>(&event)) {
+        texts.insert(m->text);
+      }
+    }
+    return texts;
+  }
+
+  std::filesystem::path disk_;
+  bool mounted_ = false;
+};
+
+TEST_F(DiskFullTest,
+       Issue10FullDiskKeepsLoginsAndMailboxAndRecoversWithoutRestart) {
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  auto alice = LogIn("alice");
+  auto before = Send(*alice, "bob", "before the disk filled");
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->error, ErrorCode::kOk);
+  EXPECT_EQ(before->route, Route::kStored);
+
+  FillDisk();
+  // The first write that does not fit is refused with SERVER_BUSY, and so
+  // is every write after it. (A small one may still fit in the last page
+  // of LevelDB's log; a 4096-byte text never does.)
+  const std::string big(4096, 'x');
+  std::set<std::string> accepted_while_full;
+  std::optional<client::MessageAccepted> refused;
+  for (int i = 0; i < 5 && !refused; ++i) {
+    std::string text = big;
+    text.replace(0, 1, std::to_string(i));
+    auto answer = Send(*alice, "bob", text);
+    ASSERT_TRUE(answer);
+    if (answer->error == ErrorCode::kOk) {
+      accepted_while_full.insert(text);
+    } else {
+      refused = answer;
+    }
+  }
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->error, ErrorCode::kServerBusy);
+  EXPECT_TRUE(refused->kept_for_retry);
+  auto small = Send(*alice, "bob", "a small one, while full");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->error, ErrorCode::kServerBusy);
+  EXPECT_EQ(haild_->Stat("store_read_only"), 1);
+  EXPECT_GE(haild_->Stat("store_write_errors"), 2);
+  std::string full_line = LogLine("data directory full");
+  EXPECT_FALSE(full_line.empty()) << haild_->log();
+  std::cout << "haild said: " << full_line << "\n";
+
+  // Bob logs in with his password and reads his mailbox; his stored token
+  // stays, since no new one can be stored.
+  {
+    auto bob =
+        std::make_unique<TestClient>(dir_.path() / "bob", haild_->port());
+    ASSERT_TRUE(bob->Connect());
+    auto login = bob->Login("bob", "bob-password");
+    ASSERT_TRUE(login);
+    EXPECT_EQ(login->error, ErrorCode::kOk);
+    EXPECT_TRUE(login->token_storage_error.empty());
+    std::multiset<std::string> texts = MailboxTexts(*bob);
+    EXPECT_EQ(texts.count("before the disk filled"), 1u);
+    for (const std::string& text : accepted_while_full) {
+      EXPECT_EQ(texts.count(text), 1u);
+    }
+    EXPECT_TRUE((*bob)->HasStoredToken("bob"));
+  }
+  // Then resumes with that token, which was not consumed: the same items
+  // come again, as their ITEM_ACKs could not delete them.
+  {
+    auto bob =
+        std::make_unique<TestClient>(dir_.path() / "bob", haild_->port());
+    ASSERT_TRUE(bob->Connect());
+    auto resumed = bob->Resume("bob");
+    ASSERT_TRUE(resumed);
+    EXPECT_EQ(resumed->error, ErrorCode::kOk);
+    EXPECT_EQ(MailboxTexts(*bob).count("before the disk filled"), 1u);
+  }
+  EXPECT_GE(haild_->Stat("logins_not_recorded"), 2);
+  EXPECT_GE(haild_->Stat("tokens_not_issued"), 1);
+  EXPECT_EQ(haild_->Stat("store_read_only"), 1);
+
+  // Space returns: haild takes writes again, without a restart.
+  std::filesystem::remove(filler());
+  EXPECT_EQ(haild_->WaitForStatAtMost("store_read_only", 0, 60000), 0)
+      << haild_->log();
+  EXPECT_GE(haild_->Stat("store_recoveries"), 1);
+  std::string recovered_line = LogLine("data directory writable again");
+  EXPECT_FALSE(recovered_line.empty()) << haild_->log();
+  std::cout << "haild said: " << recovered_line << "\n";
+  auto after = Send(*alice, "bob", "after the disk emptied");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->error, ErrorCode::kOk);
+  alice.reset();
+
+  // Everything accepted survives the reopen and a restart.
+  ASSERT_EQ(haild_->Stop(), 0);
+  StartHaild();
+  auto bob = std::make_unique<TestClient>(dir_.path() / "bob", haild_->port());
+  ASSERT_TRUE(bob->Connect());
+  auto resumed = bob->Resume("bob");
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->error, ErrorCode::kOk);
+  std::multiset<std::string> texts = MailboxTexts(*bob);
+  EXPECT_EQ(texts.count("before the disk filled"), 1u);
+  EXPECT_EQ(texts.count("after the disk emptied"), 1u);
+  for (const std::string& text : accepted_while_full) {
+    EXPECT_EQ(texts.count(text), 1u);
   }
 }
 

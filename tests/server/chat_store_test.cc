@@ -85,12 +85,9 @@ class ChatStoreTest : public ::testing::Test {
   }
 
   void OpenDb() {
-    leveldb::Options options;
-    options.create_if_missing = true;
-    leveldb::DB* db = nullptr;
-    leveldb::Status status = leveldb::DB::Open(options, dir_.string(), &db);
-    ASSERT_TRUE(status.ok()) << status.ToString();
-    db_.reset(db);
+    Result<std::unique_ptr<Database>> opened = Database::Open(dir_);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    db_ = std::move(*opened);
   }
 
   // A new ChatStore with `limits` on the same, still open, database.
@@ -248,7 +245,8 @@ class ChatStoreTest : public ::testing::Test {
 
   std::optional<std::string> RawGet(const std::string& key) {
     std::string value;
-    leveldb::Status status = db_->Get(leveldb::ReadOptions(), key, &value);
+    leveldb::Status status =
+        db_->Acquire()->Get(leveldb::ReadOptions(), key, &value);
     if (status.IsNotFound()) return std::nullopt;
     EXPECT_TRUE(status.ok()) << status.ToString();
     return value;
@@ -257,14 +255,15 @@ class ChatStoreTest : public ::testing::Test {
   void RawPut(const std::string& key, const std::string& value) {
     leveldb::WriteOptions options;
     options.sync = true;
-    ASSERT_TRUE(db_->Put(options, key, value).ok());
+    ASSERT_TRUE(db_->Acquire()->Put(options, key, value).ok());
   }
 
   // Every key starting with `prefix`.
   std::vector<std::string> RawKeys(const std::string& prefix) {
     std::vector<std::string> keys;
+    Database::Handle db = db_->Acquire();
     std::unique_ptr<leveldb::Iterator> it(
-        db_->NewIterator(leveldb::ReadOptions()));
+        db->NewIterator(leveldb::ReadOptions()));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
          it->Next()) {
       keys.push_back(it->key().ToString());
@@ -274,7 +273,7 @@ class ChatStoreTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   MailboxLimits limits_;
-  std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<Database> db_;
   std::unique_ptr<ChatStore> store_;
 };
 

@@ -93,7 +93,7 @@ CoreSimulator::CoreSimulator(Options options)
   // Writes run inside the calls that submit them: no thread hand-off per
   // store request, and the same order as one store thread.
   chats_ = std::make_unique<server::ChatStore>(
-      accounts_->db(), server::MailboxLimits{},
+      accounts_->database(), server::MailboxLimits{},
       server::ChatStore::Threading::kInline);
   contacts_ =
       std::make_unique<server::ContactService>(accounts_.get(), chats_.get());
