@@ -285,11 +285,18 @@ std::optional<uint64_t> Client::StateDeadlineMs() const {
       return exchange_->next_timer_ms();
     case State::kConnecting:
     case State::kHandshaking:
+      if (enet_ != nullptr) return std::min(deadline_ms_, step_deadline_ms_);
+      return deadline_ms_;
     case State::kReconnectWait:
     case State::kClosing:
       return deadline_ms_;
-    case State::kSecured:
-      return NextDirectDeadlineMs();
+    case State::kSecured: {
+      std::optional<uint64_t> direct = NextDirectDeadlineMs();
+      if (enet_ == nullptr) return direct;
+      // Liveness is checked against ENet's clock: look again soon.
+      uint64_t liveness = SteadyNowMs() + kProbeIntervalMs / 4;
+      return direct ? std::min(*direct, liveness) : liveness;
+    }
     default:
       return std::nullopt;
   }
@@ -308,12 +315,20 @@ void Client::OnTimers(uint64_t now_ms) {
                        std::nullopt});
         } else {
           fell_back_to_tcp_ = true;
+          events_.push_back(
+              ConnectProgress{ConnectProgress::Step::kTcp, 1,
+                              fmt::format("no COOKIE over UDP within {} s",
+                                          kTcpFallbackAfterMs / 1000)});
         }
         break;
       }
       if (exchange_->OnTimer(now_ms)) {
         if (Status status = enet_->SendRaw(exchange_->hello()); !status.ok()) {
           FailConnect({status.message(), std::nullopt});
+        } else {
+          events_.push_back(ConnectProgress{
+              ConnectProgress::Step::kCookie,
+              static_cast<uint32_t>(exchange_->hellos_sent()), ""});
         }
       } else if (exchange_->state() == PresessionExchange::State::kTimedOut) {
         FailConnect({fmt::format("no answer from {} to {} HELLO datagrams in "
@@ -334,6 +349,8 @@ void Client::OnTimers(uint64_t now_ms) {
                              : "ENet connection",
                          kConnectTimeoutMs / 1000),
              std::nullopt});
+      } else if (enet_ != nullptr && now_ms >= step_deadline_ms_) {
+        RetryEnetConnect(now_ms);
       }
       break;
     case State::kReconnectWait:
@@ -353,11 +370,50 @@ void Client::OnTimers(uint64_t now_ms) {
       }
       break;
     case State::kSecured:
+      if (CheckServerLiveness(now_ms)) break;
       OnDirectTimers(now_ms);
       break;
     default:
       break;
   }
+}
+
+bool Client::CheckServerLiveness(uint64_t now_ms) {
+  if (enet_ == nullptr || !enet_->connected()) return false;
+  uint64_t silence = enet_->ServerSilenceMs();
+  if (silence >= kServerSilenceLimitMs) {
+    ++counters_.server_silence_drops;
+    transport_->DisconnectNow(0);
+    OnDisconnected(0, fmt::format("no datagram from {} for {} s", server_,
+                                  kServerSilenceLimitMs / 1000));
+    return true;
+  }
+  if (silence >= kProbeAfterMs && now_ms >= next_probe_ms_) {
+    enet_->ProbeServer();
+    next_probe_ms_ = now_ms + kProbeIntervalMs;
+  }
+  return false;
+}
+
+void Client::RetryEnetConnect(uint64_t now_ms) {
+  std::string reason =
+      state_ == State::kConnecting
+          ? fmt::format("the ENet connection was not up within {} s",
+                        kConnectStepMs / 1000)
+          : fmt::format("no SERVER_HELLO within {} s", kConnectStepMs / 1000);
+  enet_->DisconnectNow(0);
+  session_.reset();
+  if (Status status = enet_->Connect(exchange_->cookie().cookie);
+      !status.ok()) {
+    FailConnect({status.message(), std::nullopt});
+    return;
+  }
+  ++counters_.enet_connect_retries;
+  ++enet_attempts_;
+  state_ = State::kConnecting;
+  step_deadline_ms_ = now_ms + kConnectStepMs;
+  events_.push_back(ConnectProgress{ConnectProgress::Step::kEnet,
+                                    enet_attempts_, std::move(reason)});
 }
 
 void Client::StartAutomaticDiscovery() {
@@ -469,12 +525,15 @@ void Client::OnPresessionDatagram(const protocol::Bytes& datagram,
   }
   state_ = State::kConnecting;
   deadline_ms_ = now_ms + kConnectTimeoutMs;
+  step_deadline_ms_ = now_ms + kConnectStepMs;
+  enet_attempts_ = 1;
 }
 
 void Client::OnTransportConnected() {
   if (state_ != State::kConnecting) return;
   session_ = std::make_unique<protocol::ClientSession>(expected_identity_);
   state_ = State::kHandshaking;
+  step_deadline_ms_ = SteadyNowMs() + kConnectStepMs;
   if (Status status = transport_->Send(session_->Start()); !status.ok()) {
     FailConnect({status.message(), std::nullopt});
   }
@@ -521,6 +580,7 @@ void Client::OnSecured() {
   }
   std::string key_log_error = AppendKeyLog(session_->key_log_line());
   state_ = State::kSecured;
+  next_probe_ms_ = 0;
   if (reconnect_.active) {
     ResumeAfterReconnect();
     return;
@@ -581,16 +641,21 @@ void Client::OnHandshakeFailed() {
   }
 }
 
-void Client::OnDisconnected(uint32_t data) {
+void Client::OnDisconnected(uint32_t data, std::string reason) {
   State before = state_;
   TransportKind kind = transport_->kind();
+  // Disconnect data is not authenticated (SPEC.md 4.8, 15.3): whether to
+  // resume depends only on SESSION_ENDED, which clears resume_username_
+  // when the end is final.
   if (before != State::kClosing &&
-      (reconnect_.active || (before == State::kSecured && ShouldReconnect() &&
-                             IsTransientEnd(DisconnectCode(data))))) {
-    ScheduleReconnect(
-        data == 0 ? fmt::format("the connection to {} was lost", server_)
-                  : fmt::format("{} closed the connection ({})", server_,
-                                protocol::ErrorCodeName(DisconnectCode(data))));
+      (reconnect_.active || (before == State::kSecured && ShouldReconnect()))) {
+    if (reason.empty()) {
+      reason = data == 0
+                   ? fmt::format("the connection to {} was lost", server_)
+                   : fmt::format("{} closed the connection ({})", server_,
+                                 protocol::ErrorCodeName(DisconnectCode(data)));
+    }
+    ScheduleReconnect(std::move(reason));
     return;
   }
   Teardown(State::kClosed);
@@ -961,6 +1026,12 @@ void Client::Handle(const protocol::SessionEnded& message) {
   logged_in_username_.clear();
   if (!IsTransientEnd(message.reason)) resume_username_.clear();
   events_.push_back(SessionEnded{message.reason});
+  // The server is going (or cannot serve this session): no need to wait
+  // for its disconnect before trying again.
+  if (state_ == State::kSecured && ShouldReconnect()) {
+    ScheduleReconnect(fmt::format("{} ended the session ({})", server_,
+                                  protocol::ErrorCodeName(message.reason)));
+  }
 }
 
 void Client::Handle(const protocol::RegisterResult& message) {

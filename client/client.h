@@ -10,19 +10,28 @@
 //   With ClientOptions::transport kAuto, AWAITING_COOKIE --no COOKIE within
 //   kTcpFallbackAfterMs--> CONNECTING over TCP; with kTcp, IDLE --Connect-->
 //   CONNECTING over TCP at once (no cookie on TCP).
+//   Over UDP, CONNECTING or HANDSHAKING for kConnectStepMs --> CONNECTING
+//   with a new ENet connection and the same cookie (ConnectProgress), until
+//   kConnectTimeoutMs after the COOKIE. HELLO resends and the TCP fallback
+//   are reported as ConnectProgress too.
 //   any state before SECURED --failure--> CLOSED (ConnectFailed or
-//   IdentityMismatch); SECURED --disconnect--> CLOSED (Disconnected)
+//   IdentityMismatch); SECURED --disconnect, or kServerSilenceLimitMs
+//   without a datagram from the server--> CLOSED (Disconnected)
 //
-// With ClientOptions::auto_reconnect, a drop while logged in goes instead
+// With ClientOptions::auto_reconnect, a drop while logged in (or a
+// SESSION_ENDED with a passing reason, without waiting for the disconnect)
+// goes instead
 //   SECURED --disconnect--> RECONNECT_WAIT --backoff--> AWAITING_COOKIE ...
 //   --> SECURED --RESUME ok--> (Reconnected; unaccepted messages resent)
 // and a failed attempt returns to RECONNECT_WAIT with a longer delay
 // (Reconnecting each time), until it succeeds, Close is called, or the
 // resumption is refused (ReconnectFailed) or the identity changed
 // (IdentityMismatch), both ending in CLOSED. A session the server ended on
-// purpose (SESSION_REPLACED, LOGGED_OUT, ACCOUNT_DELETED, ...) is not
-// resumed. Messages are kept and resent (see SendMessage); other requests
-// in flight when the connection drops get no answer.
+// purpose (SESSION_REPLACED, LOGGED_OUT, ACCOUNT_DELETED, ...) in a
+// SESSION_ENDED is not resumed; unauthenticated disconnect data alone
+// never stops resumption (SPEC.md 6.8.1). Messages are kept and resent (see
+// SendMessage); other requests in flight when the connection drops get no
+// answer.
 //
 // Received messages, contact notices and receipts stay on the server until
 // acknowledged (ITEM_ACK): automatically once their event is queued
@@ -126,9 +135,21 @@ class Client {
     kClosed,
   };
 
-  // Local time limits (the server has its own).
+  // Local time limits (the server has its own; SPEC.md 6.8.1).
   static constexpr uint64_t kConnectTimeoutMs = 10'000;  // cookie to secured
   static constexpr uint64_t kCloseTimeoutMs = 3'000;     // graceful close
+  // Within kConnectTimeoutMs, an ENet connection that is not up within
+  // kConnectStepMs of its CONNECT, or not secured within kConnectStepMs of
+  // coming up, is dropped and a new one started with the same cookie:
+  // fresh CONNECT and CLIENT_HELLO instead of ENet's doubling resends.
+  static constexpr uint64_t kConnectStepMs = 2'000;
+  // Liveness of a secured UDP session: after kProbeAfterMs without a
+  // datagram from the server, one more ENet PING every kProbeIntervalMs;
+  // after kServerSilenceLimitMs the connection counts as lost (and is
+  // reconnected with auto_reconnect).
+  static constexpr uint64_t kProbeAfterMs = 6'000;
+  static constexpr uint64_t kProbeIntervalMs = 1'000;
+  static constexpr uint64_t kServerSilenceLimitMs = 9'000;
   // kAuto: how long HELLO may go unanswered before trying TCP.
   static constexpr uint64_t kTcpFallbackAfterMs = 2'000;
 
@@ -142,6 +163,10 @@ class Client {
     // Items the server delivered again after they were reported.
     uint64_t duplicate_deliveries = 0;
     uint64_t reconnect_attempts = 0;
+    // Connections given up because the server fell silent (liveness), and
+    // ENet connections started again within one connection attempt.
+    uint64_t server_silence_drops = 0;
+    uint64_t enet_connect_retries = 0;
     // STUN datagrams no NAT discovery was waiting for.
     uint64_t stun_dropped = 0;
     // From the transport: "HAIL" datagrams from other sources, and
@@ -348,7 +373,14 @@ class Client {
   void OnPacket(uint8_t channel, const protocol::Bytes& packet);
   void OnSecured();
   void OnHandshakeFailed();
-  void OnDisconnected(uint32_t data);
+  // `reason`, when set, replaces the generic "connection lost" text.
+  void OnDisconnected(uint32_t data, std::string reason = {});
+  // SECURED over UDP: probes a silent server, and gives the connection up
+  // when it stays silent (SPEC.md 6.8.1). Returns true when it did.
+  bool CheckServerLiveness(uint64_t now_ms);
+  // CONNECTING or HANDSHAKING over UDP, step timer expired: a new ENet
+  // connection with the same cookie.
+  void RetryEnetConnect(uint64_t now_ms);
   // Reports a failure to connect and drops everything.
   void FailConnect(ConnectFailed failure);
   void Teardown(State final_state);
@@ -455,6 +487,12 @@ class Client {
   std::unique_ptr<protocol::ClientSession> session_;
   // For CONNECTING/HANDSHAKING, RECONNECT_WAIT and CLOSING.
   uint64_t deadline_ms_ = 0;
+  // CONNECTING/HANDSHAKING over UDP: when this ENet connection's step ends
+  // (kConnectStepMs), and how many were started for this cookie.
+  uint64_t step_deadline_ms_ = 0;
+  uint32_t enet_attempts_ = 0;
+  // SECURED over UDP: when the next liveness probe may go.
+  uint64_t next_probe_ms_ = 0;
 
   uint32_t last_request_id_ = 0;
   std::map<uint32_t, PendingRequest> pending_;

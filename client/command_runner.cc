@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "client/event_json.h"
+#include "client/event_text.h"
 #include "client/json_line.h"
 #include "protocol/account_rules.h"
 #include "protocol/registry.h"
@@ -616,6 +617,10 @@ std::optional<Event> CommandRunner::Await(std::string_view what,
       if (!event) continue;
     }
     if (wanted(*event)) return event;
+    if (const auto* progress = std::get_if<ConnectProgress>(&*event)) {
+      Warn(ConnectProgressText(*progress));
+      continue;
+    }
     if (const auto* accepted = std::get_if<MessageAccepted>(&*event);
         accepted != nullptr && accepted->restored) {
       ReportRestoredAnswer(*accepted);

@@ -175,6 +175,8 @@ Status EnetTransport::Connect(uint32_t connect_data) {
   peer_ = enet_host_connect(host_.get(), &server_address_,
                             protocol::kChannelCount, connect_data);
   if (peer_ == nullptr) return Status::IoError("enet_host_connect failed");
+  last_server_datagram_ = enet_time_get();
+  last_serviced_ = last_server_datagram_;
   enet_peer_ping_interval(peer_, kPingIntervalMs);
   enet_peer_timeout(peer_, kTimeoutLimit, kTimeoutMinimumMs, kTimeoutMaximumMs);
   enet_host_flush(host_.get());
@@ -247,13 +249,41 @@ void EnetTransport::CloseLink(uint32_t link) {
   enet_peer_disconnect_now(peer, 0);
 }
 
+uint64_t EnetTransport::ServerSilenceMs() const {
+  if (peer_ == nullptr) return 0;
+  // As of the last look at the socket: datagrams still unread there (the
+  // owner did not poll for a while) must not count as silence. ENet's clock
+  // is a wrapping u32 of milliseconds.
+  return static_cast<uint32_t>(last_serviced_ - last_server_datagram_);
+}
+
+void EnetTransport::ProbeServer() {
+  if (!connected_) return;
+  enet_peer_ping(peer_);
+  enet_host_flush(host_.get());
+}
+
 void EnetTransport::Disconnect(uint32_t data) {
   if (peer_ != nullptr) enet_peer_disconnect(peer_, data);
 }
 
 void EnetTransport::DisconnectNow(uint32_t data) {
   if (peer_ == nullptr) return;
-  enet_peer_disconnect_now(peer_, data);
+  if (connected_) {
+    enet_peer_disconnect_now(peer_, data);
+  } else {
+    // Still connecting: the server's peer (if it has one) has no id yet
+    // that a DISCONNECT could address, so there is nothing to send.
+    enet_peer_reset(peer_);
+  }
+  // Nothing queued from this connection may surface after it is gone (a
+  // new one may start at once, Client::RetryEnetConnect).
+  std::erase_if(pending_, [](const Event& event) {
+    return event.link == kServerLink &&
+           (event.type == Event::Type::kConnected ||
+            event.type == Event::Type::kPacket ||
+            event.type == Event::Type::kDisconnected);
+  });
   peer_ = nullptr;
   connected_ = false;
 }
@@ -266,6 +296,7 @@ EnetTransport::Event EnetTransport::Service(uint32_t timeout_ms) {
       ServicingScope scope(this);
       result = enet_host_service(host_.get(), &event, timeout_ms);
     }
+    last_serviced_ = enet_time_get();
     if (result < 0) ++counters_.service_errors;
     if (result > 0) pending_.push_back(Translate(event));
   }
@@ -288,7 +319,9 @@ int EnetTransport::OnRawDatagram() {
                      source.port == server_address_.port;
   switch (protocol::ClassifyDatagram(datagram)) {
     case protocol::DatagramClass::kEnet:
-      return from_server ? 0 : FilterPeerless(datagram);
+      if (!from_server) return FilterPeerless(datagram);
+      last_server_datagram_ = enet_time_get();
+      return 0;
     case protocol::DatagramClass::kStun: {
       Event event;
       event.type = Event::Type::kRawDatagram;

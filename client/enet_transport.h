@@ -32,8 +32,10 @@ class EnetTransport final : public Transport {
  public:
   // ENet peer settings (SPEC.md "ENet usage"), the same as the server's.
   // SPEC.md 4.7: the client keeps its NAT mapping and the server's view of
-  // it alive; 10 s stays well inside the ~30 s UDP mappings of home NATs.
-  static constexpr uint32_t kPingIntervalMs = 10000;
+  // it alive, and learns within seconds that the server no longer answers
+  // (Client's liveness rule, SPEC.md 6.8.1, counts on an acknowledged PING
+  // every 5 s).
+  static constexpr uint32_t kPingIntervalMs = 5000;
   static constexpr uint32_t kTimeoutLimit = 32;
   static constexpr uint32_t kTimeoutMinimumMs = 5000;
   static constexpr uint32_t kTimeoutMaximumMs = 15000;
@@ -84,9 +86,19 @@ class EnetTransport final : public Transport {
   // Queues `frame` reliably on its channel and flushes it to the socket.
   // REQUIRES: connected(). Errors: IoError when ENet refuses the packet.
   Status Send(const protocol::OutgoingFrame& frame) override;
+  // Liveness (SPEC.md 6.8.1). How long the server had been silent when
+  // Service last looked at the socket: milliseconds from the last ENet
+  // datagram from the server's address (or from Connect, when none came)
+  // to the end of the last Service call; 0 when there is no server peer.
+  uint64_t ServerSilenceMs() const;
+  // Sends one more ENet PING to the server peer now (a fresh reliable
+  // command, so it does not wait out the retransmission delay of the
+  // last). No effect unless connected.
+  void ProbeServer();
   // Graceful close: ENet delivers what is queued, then kDisconnected.
   void Disconnect(uint32_t data) override;
-  // Immediate close: one unreliable DISCONNECT is sent, no event follows.
+  // Immediate close: one unreliable DISCONNECT is sent (nothing while still
+  // connecting), no event follows.
   void DisconnectNow(uint32_t data) override;
 
   // Waits up to `timeout_ms` for one event. Never fails: ENet's -1 (it
@@ -145,6 +157,10 @@ class EnetTransport final : public Transport {
   Status SendPacket(ENetPeer* peer, const protocol::OutgoingFrame& frame);
 
   ENetPeer* peer_ = nullptr;  // owned by host_; null when there is none
+  // enet_time_get() of the last ENet datagram from the server's address,
+  // and of the end of the last Service call.
+  uint32_t last_server_datagram_ = 0;
+  uint32_t last_serviced_ = 0;
   bool connected_ = false;
   ConnectFilter connect_filter_;
   std::map<uint32_t, ENetPeer*> links_;  // direct links by id

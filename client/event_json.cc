@@ -204,6 +204,12 @@ void AddMembers(JsonLine& line, const ReconnectFailed& e) {
   if (e.error) line.AddString("error", WireErrorName(*e.error));
 }
 
+void AddMembers(JsonLine& line, const ConnectProgress& e) {
+  line.AddString("step", ConnectStepName(e.step));
+  line.AddUnsigned("attempt", e.attempt);
+  if (!e.reason.empty()) line.AddString("reason", e.reason);
+}
+
 void AddMembers(JsonLine& line, const PathChanged& e) {
   line.AddUnsigned("user_id", e.user_id);
   line.AddString("username", e.username);
@@ -222,7 +228,7 @@ void AddMembers(JsonLine& line, const DirectLinkOffered& e) {
 
 std::string_view EventJsonName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 29> kNames = {
+  static constexpr std::array<std::string_view, 30> kNames = {
       "connected",         "connect_failed",
       "identity_mismatch", "registered",
       "login_result",      "logged_out",
@@ -237,7 +243,7 @@ std::string_view EventJsonName(const Event& event) {
       "mailbox_end",       "reconnecting",
       "reconnected",       "reconnect_failed",
       "path_changed",      "direct_link_offered",
-      "nat_report",
+      "nat_report",        "connect_progress",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a JSON name");

@@ -179,6 +179,10 @@ std::optional<std::string> Describe(const Reconnecting& e) {
                      static_cast<double>(e.delay_ms) / 1000.0, e.attempt);
 }
 
+std::optional<std::string> Describe(const ConnectProgress& e) {
+  return "* " + ConnectProgressText(e);
+}
+
 std::optional<std::string> Describe(const Reconnected& e) {
   std::string text = fmt::format("* reconnected as {} over {}", e.username,
                                  TransportKindName(e.transport));
@@ -213,6 +217,21 @@ std::optional<std::string> Describe(const DirectLinkOffered& e) {
 
 std::optional<std::string> EventText(const Event& event) {
   return std::visit([](const auto& e) { return Describe(e); }, event);
+}
+
+std::string ConnectProgressText(const ConnectProgress& e) {
+  std::string text = e.reason.empty() ? "" : e.reason + "; ";
+  switch (e.step) {
+    case ConnectProgress::Step::kCookie:
+      return text + fmt::format("waiting for the server's COOKIE (attempt {})",
+                                e.attempt);
+    case ConnectProgress::Step::kEnet:
+      return text + fmt::format("waiting for the ENet connection (attempt {})",
+                                e.attempt);
+    case ConnectProgress::Step::kTcp:
+      return text + "connecting over TCP instead";
+  }
+  return text;
 }
 
 std::string TerminalSafe(std::string_view text) {

@@ -19,6 +19,10 @@ namespace hail::client {
 // mailbox, say).
 std::optional<std::string> EventText(const Event& event);
 
+// What a connecting client waits for now, without the leading "* ":
+// "waiting for the server's COOKIE (attempt 2)".
+std::string ConnectProgressText(const ConnectProgress& progress);
+
 // `text` with every control character but newline (C0, DEL and the C1
 // range) replaced by '?'. Invalid UTF-8 is kept as it is.
 std::string TerminalSafe(std::string_view text);

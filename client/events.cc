@@ -6,7 +6,7 @@ namespace hail::client {
 
 std::string_view EventName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 29> kNames = {
+  static constexpr std::array<std::string_view, 30> kNames = {
       "Connected",        "ConnectFailed",
       "IdentityMismatch", "Registered",
       "LoginResult",      "LoggedOut",
@@ -21,11 +21,23 @@ std::string_view EventName(const Event& event) {
       "MailboxEnd",       "Reconnecting",
       "Reconnected",      "ReconnectFailed",
       "PathChanged",      "DirectLinkOffered",
-      "NatReport",
+      "NatReport",        "ConnectProgress",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a name");
   return kNames[event.index()];
+}
+
+std::string_view ConnectStepName(ConnectProgress::Step step) {
+  switch (step) {
+    case ConnectProgress::Step::kCookie:
+      return "cookie";
+    case ConnectProgress::Step::kEnet:
+      return "enet";
+    case ConnectProgress::Step::kTcp:
+      return "tcp";
+  }
+  return "unknown";
 }
 
 std::string_view PathName(Path path) {

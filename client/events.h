@@ -284,6 +284,21 @@ struct ReconnectFailed {
   std::optional<protocol::ErrorCode> error;  // set when the server said why
 };
 
+// Connecting takes longer than it should: a step is being tried again, or
+// the client moved on to TCP (SPEC.md 3.5.4, 3.8, 6.8). For people waiting
+// (hail prints what it waits for); nothing to answer.
+struct ConnectProgress {
+  enum class Step : uint8_t {
+    kCookie,  // HELLO sent again: waiting for the server's COOKIE
+    kEnet,    // a new ENet connection with the same cookie: waiting for it
+    kTcp,     // no COOKIE over UDP: connecting over TCP instead
+  };
+  Step step = Step::kCookie;
+  uint32_t attempt = 1;  // of this step, counted from 1
+  std::string reason;    // why the previous attempt was given up; may be empty
+};
+std::string_view ConnectStepName(ConnectProgress::Step step);
+
 // Client::DiscoverNat finished (SPEC.md 3.4.6).
 struct NatReport {
   bool udp_works = false;              // the server's STUN port answered
@@ -294,13 +309,15 @@ struct NatReport {
   bool operator==(const NatReport&) const = default;
 };
 
-using Event = std::variant<
-    Connected, ConnectFailed, IdentityMismatch, Registered, LoginResult,
-    LoggedOut, PasswordChanged, AccountDeleted, SessionInfo, Pong, ErrorReply,
-    SessionEnded, Disconnected, RequestDone, ContactUpdated, ContactListEnd,
-    ContactRequest, ContactAnswered, PresenceChanged, MessageAccepted,
-    MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting, Reconnected,
-    ReconnectFailed, PathChanged, DirectLinkOffered, NatReport>;
+using Event =
+    std::variant<Connected, ConnectFailed, IdentityMismatch, Registered,
+                 LoginResult, LoggedOut, PasswordChanged, AccountDeleted,
+                 SessionInfo, Pong, ErrorReply, SessionEnded, Disconnected,
+                 RequestDone, ContactUpdated, ContactListEnd, ContactRequest,
+                 ContactAnswered, PresenceChanged, MessageAccepted,
+                 MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting,
+                 Reconnected, ReconnectFailed, PathChanged, DirectLinkOffered,
+                 NatReport, ConnectProgress>;
 
 // What a mapping means for direct (peer-to-peer) links, for people.
 std::string_view NatMeaning(const NatReport& report);

@@ -5,14 +5,13 @@
 namespace hail::client {
 
 uint64_t ReconnectBackoff::NextDelayMs(uint32_t random) {
-  uint64_t delay = kInitialDelayMs;
-  for (uint32_t i = 0; i < attempts_ && delay < kMaximumDelayMs; ++i) {
+  if (attempts_++ == 0) return random % (kFirstSpreadMs + 1);
+  uint64_t delay = kSecondDelayMs;
+  for (uint32_t i = 1; i + 1 < attempts_ && delay < kMaximumDelayMs; ++i) {
     delay *= 2;
   }
   delay = std::min(delay, kMaximumDelayMs);
-  ++attempts_;
-  uint64_t jitter = random % (delay / 4 + 1);
-  return std::max(delay - jitter, kInitialDelayMs);
+  return delay - random % (delay / 4 + 1);
 }
 
 }  // namespace hail::client

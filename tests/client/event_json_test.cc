@@ -124,6 +124,17 @@ TEST(EventJsonTest, ReconnectionEvents) {
             "\"error\":\"TOKEN_INVALID\"}\n");
 }
 
+// Issue 10, point 6: what a connecting client waits for.
+TEST(EventJsonTest, ConnectProgressSaysTheStepAndAttempt) {
+  EXPECT_EQ(EventJson(ConnectProgress{ConnectProgress::Step::kCookie, 2, ""}),
+            "{\"event\":\"connect_progress\",\"step\":\"cookie\","
+            "\"attempt\":2}\n");
+  EXPECT_EQ(EventJson(ConnectProgress{ConnectProgress::Step::kEnet, 3,
+                                      "no SERVER_HELLO within 2 s"}),
+            "{\"event\":\"connect_progress\",\"step\":\"enet\","
+            "\"attempt\":3,\"reason\":\"no SERVER_HELLO within 2 s\"}\n");
+}
+
 TEST(EventJsonTest, UnknownWireValuesAreNamedNotDropped) {
   EXPECT_EQ(EventJson(PresenceChanged{1, "x",
                                       static_cast<protocol::Presence>(9), ""}),

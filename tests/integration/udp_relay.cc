@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <utility>
+
 namespace hail::testing {
 namespace {
 
@@ -38,6 +40,11 @@ UdpRelay::~UdpRelay() {
   close(server_side_);
 }
 
+void UdpRelay::set_drop_to_server(DropFilter filter) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  drop_to_server_ = std::move(filter);
+}
+
 std::vector<UdpRelay::Datagram> UdpRelay::captured() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return captured_;
@@ -61,11 +68,16 @@ void UdpRelay::Run() {
           drop_to_client_ = true;
           drop_trigger_ = 0;
         }
+        std::vector<uint8_t> datagram(buf.begin(), buf.begin() + n);
         // Captured before it is sent on: whoever sees the effect of a
         // datagram finds it in captured() already.
         {
           std::lock_guard<std::mutex> lock(mutex_);
-          captured_.push_back({true, {buf.begin(), buf.begin() + n}});
+          if (drop_to_server_ && drop_to_server_(datagram)) {
+            ++dropped_to_server_;
+            continue;
+          }
+          captured_.push_back({true, std::move(datagram)});
         }
         sendto(server_side_, buf.data(), static_cast<size_t>(n), 0,
                reinterpret_cast<sockaddr*>(&server_), sizeof server_);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -34,6 +35,12 @@ class UdpRelay {
   // everything from the server (set_drop_to_client(true) at that moment):
   // the server gets a request but its answer never arrives. 0: off.
   void DropToClientAfterDatagramOf(size_t bytes) { drop_trigger_ = bytes; }
+  // Decides, on the relay's thread, whether a datagram from the client is
+  // dropped instead of relayed: a deterministic loss pattern (for example
+  // "the first five CONNECTs"). Dropped datagrams are counted, not captured.
+  using DropFilter = std::function<bool(const std::vector<uint8_t>& datagram)>;
+  void set_drop_to_server(DropFilter filter);
+  size_t dropped_to_server() const { return dropped_to_server_; }
   std::vector<Datagram> captured() const;
 
  private:
@@ -48,6 +55,8 @@ class UdpRelay {
   std::atomic<size_t> drop_trigger_{0};
   mutable std::mutex mutex_;
   std::vector<Datagram> captured_;
+  DropFilter drop_to_server_;  // guarded by mutex_
+  std::atomic<size_t> dropped_to_server_{0};
   std::thread thread_;
 };
 
