@@ -321,8 +321,10 @@ TEST_F(P2pNatTest, LossOnThePathsToTheServerLosesAndDuplicatesNothing) {
     EXPECT_EQ(at_bob.distinct(), count) << tag << "% loss";
     EXPECT_EQ(at_alice.distinct(), count) << tag << "% loss";
     EXPECT_EQ(at_bob.paths["relay"], count);
-    std::printf("%s%% loss: %d + %d messages, each received once, in %.1f s\n",
-                tag.c_str(), count, count, seconds);
+    std::printf(
+        "%s%% loss: %d and %d of %d messages received, none twice, "
+        "in %.1f s\n",
+        tag.c_str(), at_bob.distinct(), at_alice.distinct(), count, seconds);
     ASSERT_TRUE(topology_->ClearLoss(Home::kA).ok());
     ASSERT_TRUE(topology_->ClearLoss(Home::kB).ok());
   }
