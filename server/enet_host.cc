@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "server/peer_datagram_check.h"
+
 namespace hail::server {
 
 void EnsureEnetInitialized() {
@@ -46,7 +48,8 @@ Result<std::unique_ptr<EnetHost>> EnetHost::Bind(
                            std::strerror(errno));
   }
   enet_socket_get_address(raw->socket, &raw->address);
-  raw->checksum = enet_crc32;
+  // CRC32 (SPEC.md 4.1), computed once per received datagram.
+  raw->checksum = PeerChecksum;
   raw->duplicatePeers = limits.peers_per_ip;
   raw->maximumPacketSize = limits.maximum_packet_size;
   raw->maximumWaitingData = limits.maximum_waiting_data;

@@ -23,8 +23,20 @@ enum class PeerDatagramVerdict {
 
 // `header` is ParseHeader(datagram, true) of host->receivedData. Reads
 // host->receivedAddress; restores the checksum field it computes over.
+// A datagram that passes is remembered, on this thread, as verified (see
+// PeerChecksum); any other verdict forgets the last one.
 PeerDatagramVerdict JudgePeerDatagram(
     ENetHost* host, const protocol::enet_wire::Header& header);
+
+// The host's checksum function (host->checksum): enet_crc32, except that
+// when ENet checks the datagram JudgePeerDatagram has just passed (the
+// same received buffer and length, once) it returns the CRC computed
+// there instead of computing it a second time.
+enet_uint32 PeerChecksum(const ENetBuffer* buffers, size_t count);
+
+// Forgets the verified datagram; the intercept calls it before it looks at
+// each received datagram, so nothing verified outlives its datagram.
+void ForgetVerifiedDatagram();
 
 }  // namespace hail::server
 

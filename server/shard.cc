@@ -466,6 +466,7 @@ int Shard::InterceptThunk(ENetHost* host, ENetEvent*) {
 }
 
 int Shard::OnRawDatagram(ENetHost* host) {
+  ForgetVerifiedDatagram();
   EnetHost& raw = *SlotOf(host).host;
   protocol::ByteSpan datagram(host->receivedData, host->receivedDataLength);
   Counters& counters = *shared_->counters;
