@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "client/cookie_fetch.h"
 #include "protocol/presession.h"
 #include "protocol/stun.h"
 #include "tests/integration/haild_process.h"
@@ -53,29 +54,7 @@ class AddressValidationTest : public ::testing::Test {
     return FetchCookie(host, ServerAddress());
   }
   std::optional<uint32_t> FetchCookie(ENetHost* host, ENetAddress server) {
-    protocol::HelloDatagram hello;
-    hello.client_nonce = 0x1122334455667788;
-    Bytes datagram = protocol::EncodeHello(hello);
-    ENetBuffer buffer{datagram.data(), datagram.size()};
-    enet_socket_send(host->socket, &server, &buffer, 1);
-    uint8_t reply[256];
-    for (int i = 0; i < 100; ++i) {
-      enet_uint32 wait = ENET_SOCKET_WAIT_RECEIVE;
-      if (enet_socket_wait(host->socket, &wait, 20) != 0 ||
-          !(wait & ENET_SOCKET_WAIT_RECEIVE)) {
-        continue;
-      }
-      ENetAddress from;
-      ENetBuffer in{reply, sizeof reply};
-      int n = enet_socket_receive(host->socket, &from, &in, 1);
-      if (n <= 0) continue;
-      auto cookie = protocol::DecodeCookie(
-          protocol::ByteSpan(reply, static_cast<size_t>(n)));
-      if (cookie && cookie->client_nonce == hello.client_nonce) {
-        return cookie->cookie;
-      }
-    }
-    return std::nullopt;
+    return client::FetchCookie(host->socket, server, 0x1122334455667788, 2000);
   }
 
   // Services `host` for `ms`; true when ENet reported a connection.

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "client/cookie_fetch.h"
 #include "protocol/presession.h"
 #include "protocol/stun.h"
 #include "tools/attack/spoofer.h"
@@ -343,26 +344,8 @@ Report CookieHolders(const Context& c) {
     host->checksum = enet_crc32;
     hosts.push_back(host);
     // A cookie for this host's address and port.
-    Bytes hello = Hello(protocol::kPresessionVersion, 42);
-    ENetBuffer out{hello.data(), hello.size()};
-    enet_socket_send(host->socket, &server, &out, 1);
-    std::optional<uint32_t> cookie;
-    uint8_t buf[64];
-    for (int k = 0; k < 50 && !cookie; ++k) {
-      enet_uint32 wait = ENET_SOCKET_WAIT_RECEIVE;
-      if (enet_socket_wait(host->socket, &wait, 20) != 0 ||
-          !(wait & ENET_SOCKET_WAIT_RECEIVE)) {
-        continue;
-      }
-      ENetAddress from;
-      ENetBuffer in{buf, sizeof buf};
-      int n = enet_socket_receive(host->socket, &from, &in, 1);
-      if (n <= 0) continue;
-      if (auto got = protocol::DecodeCookie(
-              protocol::ByteSpan(buf, static_cast<size_t>(n)))) {
-        cookie = got->cookie;
-      }
-    }
+    std::optional<uint32_t> cookie =
+        client::FetchCookie(host->socket, server, 42, 1000);
     if (!cookie) continue;
     for (int k = 0; k < 64; ++k) {
       if (enet_host_connect(host, &server, 2, *cookie) != nullptr) ++connects;
