@@ -180,6 +180,53 @@ int64_t DatagramsAccountedFor(const std::map<std::string, int64_t>& s) {
   return sum;
 }
 
+std::string Kb(long kb) { return fmt::format("{} KB", kb); }
+
+// haild's statistics, the kernel's drops on its UDP port and its memory
+// when an attack began (construction) and when it was over (Finish), and
+// what changed between the two.
+class Change {
+ public:
+  explicit Change(const Target& target)
+      : target_(target),
+        before_(target.Stats()),
+        drops_before_(KernelUdpDrops(target.server().port)),
+        rss_before_(target.RssKb()) {}
+
+  void Finish() {
+    after_ = target_.Stats();
+    drops_after_ = KernelUdpDrops(target_.server().port);
+    rss_after_ = target_.RssKb();
+  }
+
+  int64_t operator()(const std::string& name) const {
+    return Get(after_, name) - Get(before_, name);
+  }
+  // Datagrams haild counted (DatagramsAccountedFor) and the kernel dropped.
+  int64_t datagrams_counted() const {
+    return DatagramsAccountedFor(after_) - DatagramsAccountedFor(before_);
+  }
+  int64_t kernel_drops() const {
+    return static_cast<int64_t>(drops_after_ - drops_before_);
+  }
+  std::string rss() const { return Kb(rss_before_) + " -> " + Kb(rss_after_); }
+  bool memory_grew_16_mb() const {
+    return rss_after_ - rss_before_ >= 16 * 1024;
+  }
+
+ private:
+  static int64_t Get(const std::map<std::string, int64_t>& stats,
+                     const std::string& name) {
+    auto it = stats.find(name);
+    return it == stats.end() ? 0 : it->second;
+  }
+
+  const Target& target_;
+  std::map<std::string, int64_t> before_, after_;
+  uint64_t drops_before_ = 0, drops_after_ = 0;
+  long rss_before_ = 0, rss_after_ = 0;
+};
+
 // Opens the raw socket, or records why not.
 bool Opened(Spoofer& spoofer, Report& r) {
   Status s = spoofer.Open();
@@ -188,7 +235,6 @@ bool Opened(Spoofer& spoofer, Report& r) {
 }
 
 std::string Ms(double ms) { return fmt::format("{:.0f} ms", ms); }
-std::string Kb(long kb) { return fmt::format("{} KB", kb); }
 
 void ProbeLogin(const Context& c, Report& r, const std::string& name,
                 const std::string& ip) {
@@ -279,9 +325,7 @@ Report SpoofedFlood(const Context& c) {
   r.name = "spoofed HELLO/CONNECT flood";
   Spoofer spoofer;
   if (!Opened(spoofer, r)) return r;
-  std::map<std::string, int64_t> before = c.target->Stats();
-  uint64_t drops_before = KernelUdpDrops(c.target->server().port);
-  long rss_before = c.target->RssKb();
+  Change change(*c.target);
   Bytes connect = CaptureConnect(0x0badc0de);
   std::atomic<int> sent{0};
   auto start = Clock::now();
@@ -302,25 +346,22 @@ Report SpoofedFlood(const Context& c) {
   flood.join();
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  std::map<std::string, int64_t> after = c.target->Stats();
-  uint64_t kernel_drops =
-      KernelUdpDrops(c.target->server().port) - drops_before;
-  int64_t seen = DatagramsAccountedFor(after) - DatagramsAccountedFor(before);
-  long rss_after = c.target->RssKb();
+  change.Finish();
+  int64_t seen = change.datagrams_counted();
+  int64_t kernel_drops = change.kernel_drops();
   r.Figure("sent", fmt::format("{} spoofed datagrams in {:.2f} s ({:.0f}/s)",
                                sent.load(), seconds, sent.load() / seconds));
   r.Figure("counted by haild", std::to_string(seen));
   r.Figure("dropped by the kernel (socket buffer full)",
            std::to_string(kernel_drops));
-  r.Figure("peer slots allocated", std::to_string(after["peers_allocated"] -
-                                                  before["peers_allocated"]));
-  r.Figure("RSS", Kb(rss_before) + " -> " + Kb(rss_after));
-  r.Check(after["peers_allocated"] - before["peers_allocated"] <= 1,
+  r.Figure("peer slots allocated", std::to_string(change("peers_allocated")));
+  r.Figure("RSS", change.rss());
+  r.Check(change("peers_allocated") <= 1,
           "spoofed CONNECTs were given peer slots");
-  r.Check(seen + static_cast<int64_t>(kernel_drops) >= sent.load(),
+  r.Check(seen + kernel_drops >= sent.load(),
           fmt::format("{} datagrams neither counted nor dropped by the kernel",
-                      sent.load() - seen - static_cast<int64_t>(kernel_drops)));
-  r.Check(rss_after - rss_before < 16 * 1024, "memory grew by 16 MB or more");
+                      sent.load() - seen - kernel_drops));
+  r.Check(!change.memory_grew_16_mb(), "memory grew by 16 MB or more");
   r.Check(c.target->Alive(), "haild died");
   return r;
 }
@@ -328,7 +369,7 @@ Report SpoofedFlood(const Context& c) {
 Report CookieHolders(const Context& c) {
   Report r;
   r.name = "cookie-holder slot flood";
-  std::map<std::string, int64_t> before = c.target->Stats();
+  Change change(*c.target);
   ENetAddress server;
   server.host = htonl(c.target->server().Ipv4HostOrder());
   server.port = c.target->server().port;
@@ -363,13 +404,12 @@ Report CookieHolders(const Context& c) {
   }
   double drained =
       std::chrono::duration<double>(Clock::now() - drain_start).count();
-  std::map<std::string, int64_t> after = c.target->Stats();
+  change.Finish();
   for (ENetHost* host : hosts) enet_host_destroy(host);
   r.Figure("connects sent", fmt::format("{} from {} addresses with cookies",
                                         connects, hosts.size()));
   r.Figure("refused (half-open limits)",
-           std::to_string(after["connects_refused_half_open"] -
-                          before["connects_refused_half_open"]));
+           std::to_string(change("connects_refused_half_open")));
   r.Figure("half-open peers at the peak sample", std::to_string(half_open));
   r.Figure("half-open peers left",
            fmt::format("{} after {:.1f} s", left, drained));
@@ -408,9 +448,7 @@ Report MalformedDatagrams(const Context& c) {
     }
   };
   auto run = [&](const std::string& label, std::function<Endpoint()> source) {
-    std::map<std::string, int64_t> before = c.target->Stats();
-    uint64_t drops_before = KernelUdpDrops(c.target->server().port);
-    long rss_before = c.target->RssKb();
+    Change change(*c.target);
     int sent = 0;
     for (int i = 0; i < c.scale.malformed_datagrams; ++i) {
       Bytes datagram = malformed();
@@ -420,20 +458,17 @@ Report MalformedDatagrams(const Context& c) {
         std::this_thread::sleep_for(std::chrono::microseconds(300));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    std::map<std::string, int64_t> after = c.target->Stats();
-    int64_t seen = DatagramsAccountedFor(after) - DatagramsAccountedFor(before);
-    int64_t kernel = static_cast<int64_t>(
-        KernelUdpDrops(c.target->server().port) - drops_before);
-    long rss_after = c.target->RssKb();
-    r.Figure(label,
-             fmt::format("{} sent, {} counted by haild, {} dropped by "
-                         "the kernel; RSS {} -> {}",
-                         sent, seen, kernel, Kb(rss_before), Kb(rss_after)));
+    change.Finish();
+    int64_t seen = change.datagrams_counted();
+    int64_t kernel = change.kernel_drops();
+    r.Figure(label, fmt::format("{} sent, {} counted by haild, {} dropped by "
+                                "the kernel; RSS {}",
+                                sent, seen, kernel, change.rss()));
     r.Check(seen + kernel >= sent,
             fmt::format("{}: {} datagrams neither counted nor dropped by the "
                         "kernel",
                         label, sent - seen - kernel));
-    r.Check(rss_after - rss_before < 16 * 1024,
+    r.Check(!change.memory_grew_16_mb(),
             label + ": memory grew by 16 MB or more");
   };
   run("before login (random sources)", [&] {
@@ -459,8 +494,7 @@ Report MalformedTcp(const Context& c) {
   Report r;
   r.name = "malformed TCP records";
   std::mt19937_64 rng(c.seed);
-  std::map<std::string, int64_t> before = c.target->Stats();
-  long rss_before = c.target->RssKb();
+  Change delta(*c.target);
   int opened = 0, closed_by_server = 0;
   size_t bytes = 0;
   constexpr int kBatch = 50;
@@ -506,14 +540,12 @@ Report MalformedTcp(const Context& c) {
     }
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  std::map<std::string, int64_t> after = c.target->Stats();
-  auto delta = [&](const char* name) { return after[name] - before[name]; };
+  delta.Finish();
   int64_t counted =
       delta("tcp_closed_malformed") + delta("tcp_closed_oversized") +
       delta("tcp_closed_mid_record") + delta("tcp_closed_handshake_timeout") +
       delta("tcp_closed_by_peer") + delta("tcp_closed_errors") +
       delta("tcp_refused_per_ip");
-  long rss_after = c.target->RssKb();
   r.Figure("connections", fmt::format("{} opened, {} bytes of garbage, {} "
                                       "closed by haild",
                                       opened, bytes, closed_by_server));
@@ -526,12 +558,12 @@ Report MalformedTcp(const Context& c) {
                   delta("tcp_closed_handshake_timeout"),
                   delta("tcp_closed_by_peer") + delta("tcp_closed_errors") +
                       delta("tcp_refused_per_ip")));
-  r.Figure("RSS", Kb(rss_before) + " -> " + Kb(rss_after));
+  r.Figure("RSS", delta.rss());
   r.Check(closed_by_server == opened, "haild left garbage connections open");
   r.Check(
       counted >= opened,
       fmt::format("{} connections closed but not counted", opened - counted));
-  r.Check(rss_after - rss_before < 16 * 1024, "memory grew by 16 MB or more");
+  r.Check(!delta.memory_grew_16_mb(), "memory grew by 16 MB or more");
   r.Check(c.target->Alive(), "haild died");
   return r;
 }
