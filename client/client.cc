@@ -153,7 +153,7 @@ Status Client::StartConnecting() {
   expected_identity_ =
       options_.trusted_identity ? options_.trusted_identity : pinned_identity_;
 
-  fell_back_to_tcp_ = false;
+  tcp_fallback_reason_.clear();
   if (options_.transport == TransportChoice::kTcp) return StartTcp();
   Result<std::unique_ptr<EnetTransport>> transport = EnetTransport::Open(
       options_.server_host, options_.server_port, options_.local_host);
@@ -183,7 +183,8 @@ Status Client::StartTcp() {
       options_.local_host);
   if (!transport.ok()) return transport.status();
   if (enet_ != nullptr) CopyTransportCounters();
-  RetireTransport();
+  RetireTransport();  // drops the ENet connection of a kAuto fallback
+  session_.reset();
   transport_ = std::move(*transport);
   state_ = State::kConnecting;
   deadline_ms_ = SteadyNowMs() + kConnectTimeoutMs;
@@ -285,8 +286,11 @@ std::optional<uint64_t> Client::StateDeadlineMs() const {
       return exchange_->next_timer_ms();
     case State::kConnecting:
     case State::kHandshaking:
-      if (enet_ != nullptr) return std::min(deadline_ms_, step_deadline_ms_);
-      return deadline_ms_;
+      if (enet_ == nullptr) return deadline_ms_;
+      if (options_.transport == TransportChoice::kAuto) {
+        return std::min({deadline_ms_, step_deadline_ms_, udp_fallback_ms_});
+      }
+      return std::min(deadline_ms_, step_deadline_ms_);
     case State::kReconnectWait:
     case State::kClosing:
       return deadline_ms_;
@@ -308,18 +312,8 @@ void Client::OnTimers(uint64_t now_ms) {
     case State::kAwaitingCookie:
       if (options_.transport == TransportChoice::kAuto &&
           now_ms >= awaiting_cookie_since_ms_ + kTcpFallbackAfterMs) {
-        if (Status status = StartTcp(); !status.ok()) {
-          FailConnect({fmt::format("no COOKIE from {} over UDP, and TCP "
-                                   "failed: {}",
-                                   server_, status.message()),
-                       std::nullopt});
-        } else {
-          fell_back_to_tcp_ = true;
-          events_.push_back(
-              ConnectProgress{ConnectProgress::Step::kTcp, 1,
-                              fmt::format("no COOKIE over UDP within {} s",
-                                          kTcpFallbackAfterMs / 1000)});
-        }
+        FallBackToTcp(fmt::format("no COOKIE over UDP within {} s",
+                                  kTcpFallbackAfterMs / 1000));
         break;
       }
       if (exchange_->OnTimer(now_ms)) {
@@ -340,7 +334,15 @@ void Client::OnTimers(uint64_t now_ms) {
       break;
     case State::kConnecting:
     case State::kHandshaking:
-      if (now_ms >= deadline_ms_) {
+      // The TCP fallback (4 s) comes before the overall limit (10 s).
+      if (enet_ != nullptr && options_.transport == TransportChoice::kAuto &&
+          now_ms >= udp_fallback_ms_) {
+        FallBackToTcp(fmt::format(
+            "{} within {} s of the COOKIE ({} ENet connections)",
+            state_ == State::kConnecting ? "the ENet connection was not up"
+                                         : "no SERVER_HELLO over UDP",
+            kTcpFallbackAfterCookieMs / 1000, enet_attempts_));
+      } else if (now_ms >= deadline_ms_) {
         FailConnect(
             {fmt::format("{} did not complete the {} within {} s", server_,
                          state_ != State::kConnecting ? "secure handshake"
@@ -393,6 +395,18 @@ bool Client::CheckServerLiveness(uint64_t now_ms) {
     next_probe_ms_ = now_ms + kProbeIntervalMs;
   }
   return false;
+}
+
+void Client::FallBackToTcp(std::string reason) {
+  if (Status status = StartTcp(); !status.ok()) {
+    FailConnect({fmt::format("{}, and TCP to {} failed: {}", reason, server_,
+                             status.message()),
+                 std::nullopt});
+    return;
+  }
+  tcp_fallback_reason_ = reason;
+  events_.push_back(
+      ConnectProgress{ConnectProgress::Step::kTcp, 1, std::move(reason)});
 }
 
 void Client::RetryEnetConnect(uint64_t now_ms) {
@@ -526,6 +540,7 @@ void Client::OnPresessionDatagram(const protocol::Bytes& datagram,
   state_ = State::kConnecting;
   deadline_ms_ = now_ms + kConnectTimeoutMs;
   step_deadline_ms_ = now_ms + kConnectStepMs;
+  udp_fallback_ms_ = now_ms + kTcpFallbackAfterCookieMs;
   enet_attempts_ = 1;
 }
 
@@ -662,10 +677,10 @@ void Client::OnDisconnected(uint32_t data, std::string reason) {
   switch (before) {
     case State::kConnecting:
       events_.push_back(ConnectFailed{
-          fell_back_to_tcp_
-              ? fmt::format("no COOKIE from {} over UDP in {} s, and it did "
-                            "not accept the TCP connection either",
-                            server_, kTcpFallbackAfterMs / 1000)
+          !tcp_fallback_reason_.empty()
+              ? fmt::format("{}: {}, and it did not accept the TCP "
+                            "connection either",
+                            server_, tcp_fallback_reason_)
               : fmt::format("{} did not accept the {} connection", server_,
                             kind == TransportKind::kTcp ? "TCP" : "ENet"),
           CodeIfAny(data)});

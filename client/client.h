@@ -8,12 +8,16 @@
 //   IDLE --Connect--> AWAITING_COOKIE --COOKIE--> CONNECTING --ENet-->
 //   HANDSHAKING --SERVER_HELLO ok--> SECURED --Close--> CLOSING --> CLOSED
 //   With ClientOptions::transport kAuto, AWAITING_COOKIE --no COOKIE within
-//   kTcpFallbackAfterMs--> CONNECTING over TCP; with kTcp, IDLE --Connect-->
-//   CONNECTING over TCP at once (no cookie on TCP).
+//   kTcpFallbackAfterMs--> CONNECTING over TCP, and CONNECTING or
+//   HANDSHAKING over UDP --not SECURED within kTcpFallbackAfterCookieMs of
+//   the COOKIE--> CONNECTING over TCP (the ENet connection is dropped);
+//   with kTcp, IDLE --Connect--> CONNECTING over TCP at once (no cookie on
+//   TCP). TCP then has kConnectTimeoutMs to reach SECURED. A REJECT is
+//   final: no TCP.
 //   Over UDP, CONNECTING or HANDSHAKING for kConnectStepMs --> CONNECTING
 //   with a new ENet connection and the same cookie (ConnectProgress), until
-//   kConnectTimeoutMs after the COOKIE. HELLO resends and the TCP fallback
-//   are reported as ConnectProgress too.
+//   kConnectTimeoutMs after the COOKIE (kUdp) or the TCP fallback (kAuto).
+//   HELLO resends and the TCP fallbacks are reported as ConnectProgress too.
 //   any state before SECURED --failure--> CLOSED (ConnectFailed or
 //   IdentityMismatch); SECURED --disconnect, or kServerSilenceLimitMs
 //   without a datagram from the server--> CLOSED (Disconnected)
@@ -152,6 +156,12 @@ class Client {
   static constexpr uint64_t kServerSilenceLimitMs = 9'000;
   // kAuto: how long HELLO may go unanswered before trying TCP.
   static constexpr uint64_t kTcpFallbackAfterMs = 2'000;
+  // kAuto: how long after the COOKIE the UDP path may take to reach
+  // SECURED before trying TCP: two connection steps, so an ENet connection
+  // that never comes up (the server's peer slots are full, or a middlebox
+  // passes only small datagrams) is tried twice, then TCP.
+  static constexpr uint64_t kTcpFallbackAfterCookieMs = 2 * kConnectStepMs;
+  static_assert(kTcpFallbackAfterCookieMs < kConnectTimeoutMs);
 
   // Things received and dropped, never silently.
   struct Counters {
@@ -334,6 +344,9 @@ class Client {
   Status StartConnecting();
   // Opens a TCP transport instead: CONNECTING (kTcp, or the kAuto fallback).
   Status StartTcp();
+  // kAuto: gives up UDP (why: `reason`) and connects over TCP, reporting
+  // ConnectProgress{kTcp}; or ConnectFailed when TCP cannot start.
+  void FallBackToTcp(std::string reason);
   // Drops the connection (if any) and waits to try again: RECONNECT_WAIT.
   void ScheduleReconnect(std::string reason);
   // Secured again while reconnecting: sends RESUME.
@@ -473,9 +486,13 @@ class Client {
   std::unique_ptr<Transport> transport_;
   // transport_ when it is the UDP one (pre-session datagrams), else null.
   EnetTransport* enet_ = nullptr;
-  // The UDP attempt that fell back to TCP, for ConnectFailed's reason.
-  bool fell_back_to_tcp_ = false;
+  // Why this attempt fell back from UDP to TCP, for ConnectFailed's
+  // reason; empty when it did not.
+  std::string tcp_fallback_reason_;
   uint64_t awaiting_cookie_since_ms_ = 0;
+  // kAuto, CONNECTING/HANDSHAKING over UDP: when TCP is tried instead
+  // (kTcpFallbackAfterCookieMs after the COOKIE).
+  uint64_t udp_fallback_ms_ = 0;
   // The transport counters of earlier connections (before reconnects).
   struct {
     uint64_t foreign_presession = 0;

@@ -291,7 +291,7 @@ struct ConnectProgress {
   enum class Step : uint8_t {
     kCookie,  // HELLO sent again: waiting for the server's COOKIE
     kEnet,    // a new ENet connection with the same cookie: waiting for it
-    kTcp,     // no COOKIE over UDP: connecting over TCP instead
+    kTcp,     // UDP given up (no COOKIE, or not secured in time): TCP
   };
   Step step = Step::kCookie;
   uint32_t attempt = 1;  // of this step, counted from 1

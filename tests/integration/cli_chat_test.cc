@@ -523,6 +523,51 @@ TEST_F(CliLossyHandshakeTest,
       "(attempt 2)");
 }
 
+// Issue 10, point 3: `hail login` on automatic transport where the COOKIE
+// arrives but every ENet CONNECT is lost (as when cookie holders fill the
+// server's peer slots) logs in over TCP after two ENet connections, and
+// says why. Before, it failed after 10 s without trying TCP.
+TEST_F(CliChatTest,
+       Issue10LoginFallsBackToTcpWhenTheEnetConnectNeverCompletes) {
+  uint16_t port = FreeUdpPort();
+  UdpRelay relay(port);
+  relay.set_drop_to_server([](const std::vector<uint8_t>& d) {
+    return protocol::enet_wire::ParsePeerlessConnect(d, true).has_value();
+  });
+  // haild's TCP port is the relay's port number: the client, told the
+  // relay's address, connects there when it falls back.
+  HaildProcess haild(dir_.path() / "behind-relay", port);
+  ASSERT_TRUE(haild.Start({"--tcp-port", std::to_string(relay.port())}))
+      << haild.log();
+  std::vector<std::string> argv = {HAIL_PATH, "--server",
+                                   "127.0.0.1:" + std::to_string(relay.port()),
+                                   "--timeout", "10"};
+  auto with = [&argv](std::vector<std::string> args) {
+    std::vector<std::string> all = argv;
+    all.insert(all.end(), args.begin(), args.end());
+    return all;
+  };
+  CommandResult reg =
+      RunCommand(with({"--transport", "tcp", "register", "paul"}),
+                 Env("paul", "paul-password"));
+  ASSERT_EQ(reg.exit_code, 0) << reg.err;
+
+  auto started = Clock::now();
+  CommandResult login = RunCommand(with({"--json", "login", "paul"}),
+                                   Env("paul", "paul-password"));
+  auto elapsed = Clock::now() - started;
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  EXPECT_TRUE(Contains(login.out, "\"ok\":true")) << login.out;
+  EXPECT_TRUE(Contains(login.err,
+                       "hail: the ENet connection was not up within 4 s of "
+                       "the COOKIE (2 ENet connections); connecting over TCP "
+                       "instead"))
+      << login.err;
+  EXPECT_GE(relay.dropped_to_server(), 2u);
+  EXPECT_LT(elapsed, std::chrono::seconds(6));
+  EXPECT_EQ(haild.Stat("tcp_accepted"), 2);  // register and login
+}
+
 // tmux on a private socket, killed at the end whatever happens.
 class Tmux {
  public:

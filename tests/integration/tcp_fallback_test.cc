@@ -13,11 +13,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "protocol/error_code.h"
 #include "protocol/stream_framing.h"
+#include "server/config.h"
 #include "tests/integration/haild_process.h"
 #include "tests/integration/test_client.h"
+#include "tests/integration/udp_relay.h"
 
 namespace hail::testing {
 namespace {
@@ -112,6 +115,43 @@ class TcpFallbackTest : public ::testing::Test {
       if (n < 0) return errno == ECONNRESET;
       if (received) received->insert(received->end(), buffer, buffer + n);
     }
+  }
+
+  // Waits up to `timeout_ms` for `c` to be secured while servicing
+  // `others` (their sessions stay alive); keeps the ConnectProgress events
+  // on the way in `progress`, and a ConnectFailed's reason in `failure`.
+  static std::optional<client::Connected> AwaitConnected(
+      TestClient& c, std::vector<client::ConnectProgress>* progress,
+      std::string* failure, int timeout_ms,
+      const std::vector<std::unique_ptr<TestClient>>& others = {}) {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (const auto& other : others) {
+        while ((*other)->Poll(0)) {
+        }
+      }
+      std::optional<client::Event> event = c->Poll(20);
+      if (!event) continue;
+      if (auto* connected = std::get_if<client::Connected>(&*event)) {
+        return *connected;
+      }
+      if (auto* step = std::get_if<client::ConnectProgress>(&*event)) {
+        progress->push_back(*step);
+      }
+      if (auto* failed = std::get_if<client::ConnectFailed>(&*event)) {
+        *failure = failed->reason;
+        return std::nullopt;
+      }
+    }
+    *failure = "not secured within the time limit";
+    return std::nullopt;
+  }
+
+  static long long MsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - start)
+        .count();
   }
 
   // The server still serves: a TCP client secures a session.
@@ -228,6 +268,92 @@ TEST_F(TcpFallbackTest, AutoModeFallsBackToTcpWhenHelloGoesUnanswered) {
   std::printf("fallback to TCP secured after %lld ms\n",
               static_cast<long long>(elapsed));
   EXPECT_EQ(dave.Register("dave", "dave-password")->error, ErrorCode::kOk);
+}
+
+// Issue 10, point 3: clients holding cookies can complete ENet connections
+// until every peer slot of haild is taken; the COOKIE still arrives, but
+// the CONNECT is never answered. A client on automatic transport gives UDP
+// two ENet connections, 4 s after the COOKIE (SPEC.md 3.8), and then logs
+// in over TCP. Before, it failed after 10 s without trying TCP.
+TEST_F(TcpFallbackTest,
+       Issue10AutoTransportFallsBackToTcpWhenThePeerSlotsAreFull) {
+  // One loop with one ENet host: the fewest slots haild has.
+  StartHaild({"--loop-threads", "1", "--max-clients", "1", "--max-peers-per-ip",
+              "1000"});
+  const size_t slots = server::PlanHosts(1, 1).peers_per_host;
+  std::vector<std::unique_ptr<TestClient>> holders;
+  for (size_t i = 0; i < slots; ++i) {
+    holders.push_back(
+        NewClient("holder" + std::to_string(i), TransportChoice::kUdp));
+    ASSERT_TRUE(holders.back()->Connect(5000)) << "slot " << i;
+    for (const auto& holder : holders) {
+      while ((*holder)->Poll(0)) {
+      }
+    }
+  }
+  ASSERT_EQ(haild_->Stat("peers_current"), static_cast<int64_t>(slots));
+
+  auto victim = NewClient("victim", TransportChoice::kAuto);
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE((*victim)->Connect().ok());
+  std::vector<client::ConnectProgress> progress;
+  std::string failure;
+  auto connected = AwaitConnected(*victim, &progress, &failure, 8000, holders);
+  long long elapsed = MsSince(started);
+  ASSERT_TRUE(connected) << failure;
+  EXPECT_EQ(connected->transport, TransportKind::kTcp);
+  EXPECT_GE(elapsed, 4000);
+  EXPECT_LT(elapsed, 6000);
+  std::printf("peer slots full: secured over TCP after %lld ms\n", elapsed);
+  ASSERT_EQ(progress.size(), 2u);
+  EXPECT_EQ(progress[0].step, client::ConnectProgress::Step::kEnet);
+  EXPECT_EQ(progress[0].attempt, 2u);
+  EXPECT_EQ(progress[0].reason, "the ENet connection was not up within 2 s");
+  EXPECT_EQ(progress[1].step, client::ConnectProgress::Step::kTcp);
+  EXPECT_EQ(progress[1].reason,
+            "the ENet connection was not up within 4 s of the COOKIE "
+            "(2 ENet connections)");
+  EXPECT_EQ(victim->Register("victim", "victim-password")->error,
+            ErrorCode::kOk);
+  // The slots were full throughout: every holder still has its session.
+  EXPECT_EQ(haild_->Stat("peers_current"), static_cast<int64_t>(slots));
+}
+
+// Issue 10, point 3: a path that passes only small UDP datagrams carries
+// HELLO, COOKIE and the ENet connection, but not SERVER_HELLO. A client on
+// automatic transport drops UDP 4 s after the COOKIE and logs in over TCP.
+TEST_F(TcpFallbackTest,
+       Issue10AutoTransportFallsBackToTcpWhenTheHandshakeNeverCompletes) {
+  StartHaild();
+  UdpRelay relay(haild_->port());
+  relay.set_drop_to_client_filter([](const std::vector<uint8_t>& datagram) {
+    return datagram.size() > 100;
+  });
+  client::ClientOptions options;
+  options.server_host = "127.0.0.1";
+  options.server_port = relay.port();
+  options.tcp_port = haild_->port();
+  options.home = dir_.path() / "gina";
+  TestClient gina(options);
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(gina->Connect().ok());
+  std::vector<client::ConnectProgress> progress;
+  std::string failure;
+  auto connected = AwaitConnected(gina, &progress, &failure, 8000);
+  long long elapsed = MsSince(started);
+  ASSERT_TRUE(connected) << failure;
+  EXPECT_EQ(connected->transport, TransportKind::kTcp);
+  EXPECT_GE(elapsed, 4000);
+  EXPECT_LT(elapsed, 6000);
+  ASSERT_EQ(progress.size(), 2u);
+  EXPECT_EQ(progress[0].step, client::ConnectProgress::Step::kEnet);
+  EXPECT_EQ(progress[0].reason, "no SERVER_HELLO within 2 s");
+  EXPECT_EQ(progress[1].step, client::ConnectProgress::Step::kTcp);
+  EXPECT_EQ(progress[1].reason,
+            "no SERVER_HELLO over UDP within 4 s of the COOKIE "
+            "(2 ENet connections)");
+  EXPECT_GT(relay.dropped_to_client(), 0u);
+  EXPECT_EQ(gina.Register("gina", "gina-password")->error, ErrorCode::kOk);
 }
 
 TEST_F(TcpFallbackTest, UdpOnlyModeDoesNotFallBack) {

@@ -45,6 +45,11 @@ void UdpRelay::set_drop_to_server(DropFilter filter) {
   drop_to_server_ = std::move(filter);
 }
 
+void UdpRelay::set_drop_to_client_filter(DropFilter filter) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  drop_to_client_filter_ = std::move(filter);
+}
+
 std::vector<UdpRelay::Datagram> UdpRelay::captured() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return captured_;
@@ -88,7 +93,12 @@ void UdpRelay::Run() {
       if (n >= 0 && have_client && !drop_to_client_) {
         {
           std::lock_guard<std::mutex> lock(mutex_);
-          captured_.push_back({false, {buf.begin(), buf.begin() + n}});
+          std::vector<uint8_t> datagram(buf.begin(), buf.begin() + n);
+          if (drop_to_client_filter_ && drop_to_client_filter_(datagram)) {
+            ++dropped_to_client_;
+            continue;
+          }
+          captured_.push_back({false, std::move(datagram)});
         }
         sendto(client_side_, buf.data(), static_cast<size_t>(n), 0,
                reinterpret_cast<sockaddr*>(&client), sizeof client);

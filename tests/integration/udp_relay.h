@@ -41,6 +41,10 @@ class UdpRelay {
   using DropFilter = std::function<bool(const std::vector<uint8_t>& datagram)>;
   void set_drop_to_server(DropFilter filter);
   size_t dropped_to_server() const { return dropped_to_server_; }
+  // The same for datagrams from the server (for example "everything over
+  // 100 bytes": a path that passes only small datagrams).
+  void set_drop_to_client_filter(DropFilter filter);
+  size_t dropped_to_client() const { return dropped_to_client_; }
   std::vector<Datagram> captured() const;
 
  private:
@@ -55,8 +59,10 @@ class UdpRelay {
   std::atomic<size_t> drop_trigger_{0};
   mutable std::mutex mutex_;
   std::vector<Datagram> captured_;
-  DropFilter drop_to_server_;  // guarded by mutex_
+  DropFilter drop_to_server_;         // guarded by mutex_
+  DropFilter drop_to_client_filter_;  // guarded by mutex_
   std::atomic<size_t> dropped_to_server_{0};
+  std::atomic<size_t> dropped_to_client_{0};
   std::thread thread_;
 };
 
