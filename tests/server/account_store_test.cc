@@ -312,10 +312,10 @@ TEST_F(AccountStoreTest, UserRecordEncodingMatchesGoldenBytes) {
           "04 01020304 0005"  // last observed 1.2.3.4:5
           "00"                // last LAN: none
           "01 76");           // client version "v"
-  Bytes encoded = EncodeUserRecord(record);
+  Bytes encoded = store::EncodeUserRecord(record);
   EXPECT_EQ(std::string(encoded.begin(), encoded.end()), golden);
 
-  Result<UserRecord> decoded = DecodeUserRecord(10000, encoded);
+  Result<UserRecord> decoded = store::DecodeUserRecord(10000, encoded);
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
   EXPECT_EQ(decoded->username, "alice");
   EXPECT_EQ(decoded->password_hash, "$h");
@@ -333,20 +333,20 @@ TEST_F(AccountStoreTest, EveryTruncatedUserRecordIsCorruption) {
   record.last_login.observed = *Endpoint::Parse("[2001:db8::1]:443");
   record.last_login.lan = *Endpoint::Parse("192.168.1.2:5000");
   record.last_login.client_version = "hail/1";
-  Bytes encoded = EncodeUserRecord(record);
+  Bytes encoded = store::EncodeUserRecord(record);
   for (size_t length = 0; length < encoded.size(); ++length) {
     Result<UserRecord> decoded =
-        DecodeUserRecord(1, ByteSpan(encoded.data(), length));
+        store::DecodeUserRecord(1, ByteSpan(encoded.data(), length));
     EXPECT_EQ(decoded.status().code(), Status::Code::kCorruption)
         << "prefix of " << length << " bytes";
   }
   Bytes trailing = encoded;
   trailing.push_back(0);
-  EXPECT_EQ(DecodeUserRecord(1, trailing).status().code(),
+  EXPECT_EQ(store::DecodeUserRecord(1, trailing).status().code(),
             Status::Code::kCorruption);
   Bytes future = encoded;
   future[0] = 2;
-  EXPECT_EQ(DecodeUserRecord(1, future).status().code(),
+  EXPECT_EQ(store::DecodeUserRecord(1, future).status().code(),
             Status::Code::kCorruption);
 }
 
