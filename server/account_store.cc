@@ -16,73 +16,27 @@ namespace {
 
 using store::AsSlice;
 using store::AsSpan;
+using store::DecodeTokenEntry;
+using store::DecodeU32Value;
+using store::DecodeU64Value;
+using store::DecodeUserRecord;
+using store::EncodeTokenEntry;
+using store::EncodeU32;
 using store::EncodeU64;
+using store::EncodeUserRecord;
 using store::FromLevelDb;
 using store::kMaxLongStringLength;
 using store::kMaxShortStringLength;
+using store::kNextUserIdKey;
+using store::kSchemaVersionKey;
+using store::kUserPrefix;
+using store::NameKey;
 using store::SyncedWrite;
+using store::TokenKey;
 using store::ToString;
-
-using protocol::ByteReader;
-using protocol::Bytes;
-using protocol::ByteSpan;
-using protocol::ByteWriter;
-
-constexpr std::string_view kSchemaVersionKey = "meta/schema_version";
-constexpr std::string_view kNextUserIdKey = "meta/next_user_id";
-constexpr std::string_view kUserPrefix = "user/";
-constexpr std::string_view kNamePrefix = "name/";
-constexpr std::string_view kTokenPrefix = "token/";
-constexpr std::string_view kUserTokenPrefix = "usertoken/";
-
-std::string EncodeU32(uint32_t value) {
-  Bytes out;
-  ByteWriter(&out).U32(value);
-  return ToString(out);
-}
-
-// Parses a value that must be exactly one u64.
-bool DecodeU64Value(std::string_view value, uint64_t* out) {
-  ByteReader reader(AsSpan(value));
-  return reader.U64(out) && reader.remaining() == 0;
-}
-
-std::string UserKey(uint64_t user_id) {
-  return std::string(kUserPrefix) + EncodeU64(user_id);
-}
-
-std::string NameKey(std::string_view canonical_name) {
-  return std::string(kNamePrefix) + std::string(canonical_name);
-}
-
-std::string TokenKey(const TokenHash& token_hash) {
-  Bytes out;
-  ByteWriter writer(&out);
-  writer.Raw(kTokenPrefix);
-  writer.Raw(ByteSpan(token_hash));
-  return ToString(out);
-}
-
-// The prefix shared by every usertoken/ key of one user.
-std::string UserTokenPrefix(uint64_t user_id) {
-  return std::string(kUserTokenPrefix) + EncodeU64(user_id);
-}
-
-std::string UserTokenKey(uint64_t user_id, const TokenHash& token_hash) {
-  Bytes out;
-  ByteWriter writer(&out);
-  writer.Raw(UserTokenPrefix(user_id));
-  writer.Raw(ByteSpan(token_hash));
-  return ToString(out);
-}
-
-std::string TokenValue(uint64_t user_id, uint64_t expires_unix) {
-  Bytes out;
-  ByteWriter writer(&out);
-  writer.U64(user_id);
-  writer.U64(expires_unix);
-  return ToString(out);
-}
+using store::UserKey;
+using store::UserTokenKey;
+using store::UserTokenPrefix;
 
 // Holds a LevelDB snapshot for the lifetime of the object.
 class ScopedSnapshot {
@@ -166,14 +120,11 @@ Status CheckOrInitializeSchema(Database::Handle& db) {
   }
   if (!status.ok()) return FromLevelDb(status, "read schema version");
 
-  ByteReader reader(AsSpan(value));
-  uint32_t version;
-  if (!reader.U32(&version) || reader.remaining() != 0) {
-    return Status::Corruption("malformed meta/schema_version");
-  }
-  if (version != kAccountSchemaVersion) {
+  Result<uint32_t> version = DecodeU32Value(value, kSchemaVersionKey);
+  if (!version.ok()) return version.status();
+  if (*version != kAccountSchemaVersion) {
     return Status::Corruption("unknown schema version " +
-                              std::to_string(version) + " (this build knows " +
+                              std::to_string(*version) + " (this build knows " +
                               std::to_string(kAccountSchemaVersion) + ")");
   }
   status = db->Get(leveldb::ReadOptions(), AsSlice(kNextUserIdKey), &value);
@@ -181,68 +132,14 @@ Status CheckOrInitializeSchema(Database::Handle& db) {
     return Status::Corruption("missing meta/next_user_id");
   }
   if (!status.ok()) return FromLevelDb(status, "read next user id");
-  uint64_t next_id;
-  if (!DecodeU64Value(value, &next_id) || next_id < kFirstUserId) {
+  Result<uint64_t> next_id = DecodeU64Value(value, kNextUserIdKey);
+  if (!next_id.ok() || *next_id < kFirstUserId) {
     return Status::Corruption("malformed meta/next_user_id");
   }
   return Status::Ok();
 }
 
 }  // namespace
-
-protocol::Bytes EncodeUserRecord(const UserRecord& record) {
-  assert(record.username.size() <= kMaxShortStringLength);
-  assert(record.password_hash.size() <= kMaxLongStringLength);
-  assert(record.last_login.client_version.size() <= kMaxShortStringLength);
-  Bytes out;
-  ByteWriter writer(&out);
-  writer.U8(kUserRecordVersion);
-  writer.String8(record.username);
-  writer.String16(record.password_hash);
-  writer.U64(record.created_unix);
-  writer.U64(record.last_login.unix_time);
-  protocol::EncodeEndpoint(record.last_login.observed, &writer);
-  protocol::EncodeEndpoint(record.last_login.lan, &writer);
-  writer.String8(record.last_login.client_version);
-  return out;
-}
-
-Result<UserRecord> DecodeUserRecord(uint64_t user_id,
-                                    protocol::ByteSpan value) {
-  ByteReader reader(value);
-  uint8_t version;
-  if (!reader.U8(&version)) {
-    return Status::Corruption("empty user record " + std::to_string(user_id));
-  }
-  if (version != kUserRecordVersion) {
-    return Status::Corruption("unknown user record version " +
-                              std::to_string(version) + " for user " +
-                              std::to_string(user_id));
-  }
-  UserRecord record;
-  record.user_id = user_id;
-  bool ok =
-      reader.String8(&record.username, kMaxShortStringLength) &&
-      reader.String16(&record.password_hash, kMaxLongStringLength) &&
-      reader.U64(&record.created_unix) &&
-      reader.U64(&record.last_login.unix_time) &&
-      protocol::DecodeEndpoint(&reader, &record.last_login.observed) &&
-      protocol::DecodeEndpoint(&reader, &record.last_login.lan) &&
-      reader.String8(&record.last_login.client_version, kMaxShortStringLength);
-  if (!ok) {
-    return Status::Corruption("truncated or malformed user record " +
-                              std::to_string(user_id));
-  }
-  if (reader.remaining() != 0) {
-    return Status::Corruption("trailing bytes in user record " +
-                              std::to_string(user_id));
-  }
-  if (record.username.empty()) {
-    return Status::Corruption("empty username in user record " +
-                              std::to_string(user_id));
-  }
-  return record;
-}
 
 Result<std::unique_ptr<AccountStore>> AccountStore::Open(
     const std::filesystem::path& dir, leveldb::Env* env,
@@ -274,9 +171,11 @@ Status ReadNextUserId(leveldb::DB* db, uint64_t* next_id) {
     return Status::Corruption("missing meta/next_user_id");
   }
   if (!status.ok()) return FromLevelDb(status, "read next user id");
-  if (!DecodeU64Value(value, next_id) || *next_id < kFirstUserId) {
+  Result<uint64_t> decoded = DecodeU64Value(value, kNextUserIdKey);
+  if (!decoded.ok() || *decoded < kFirstUserId) {
     return Status::Corruption("malformed meta/next_user_id");
   }
+  *next_id = *decoded;
   return Status::Ok();
 }
 
@@ -310,7 +209,7 @@ Result<uint64_t> AccountStore::CreateUser(std::string_view canonical_name,
   }
   if (!status.IsNotFound()) return FromLevelDb(status, "check username");
 
-  uint64_t user_id;
+  uint64_t user_id = 0;
   Status next = ReadNextUserId(db.get(), &user_id);
   if (!next.ok()) return next;
 
@@ -341,17 +240,17 @@ Result<UserRecord> AccountStore::FindByName(
     return Status::NotFound("no user named " + std::string(canonical_name));
   }
   if (!status.ok()) return FromLevelDb(status, "read username");
-  uint64_t user_id;
-  if (!DecodeU64Value(value, &user_id)) {
+  Result<uint64_t> user_id = DecodeU64Value(value, "name entry");
+  if (!user_id.ok()) {
     return Status::Corruption("malformed name entry for " +
                               std::string(canonical_name));
   }
   Result<UserRecord> record =
-      ReadUser(db.get(), snapshot.read_options(), user_id);
+      ReadUser(db.get(), snapshot.read_options(), *user_id);
   if (!record.ok() && record.status().IsNotFound()) {
     return Status::Corruption("name " + std::string(canonical_name) +
                               " points at missing user " +
-                              std::to_string(user_id));
+                              std::to_string(*user_id));
   }
   return record;
 }
@@ -398,7 +297,8 @@ Status AccountStore::ChangePasswordHash(uint64_t user_id,
   leveldb::WriteBatch batch;
   batch.Put(UserKey(user_id), AsSlice(ToString(EncodeUserRecord(*record))));
   DeleteTokens(user_id, tokens, &batch);
-  batch.Put(TokenKey(new_token), TokenValue(user_id, new_token_expires_unix));
+  batch.Put(TokenKey(new_token),
+            EncodeTokenEntry({user_id, new_token_expires_unix}));
   batch.Put(UserTokenKey(user_id, new_token), leveldb::Slice());
   return db.Write(SyncedWrite(), &batch, "change password hash");
 }
@@ -449,7 +349,7 @@ Status AccountStore::StoreToken(uint64_t user_id, const TokenHash& token_hash,
   if (!status.ok()) return FromLevelDb(status, "check user");
 
   leveldb::WriteBatch batch;
-  batch.Put(TokenKey(token_hash), TokenValue(user_id, expires_unix));
+  batch.Put(TokenKey(token_hash), EncodeTokenEntry({user_id, expires_unix}));
   batch.Put(UserTokenKey(user_id, token_hash), leveldb::Slice());
   return db.Write(SyncedWrite(), &batch, "store token");
 }
@@ -464,13 +364,7 @@ Result<AccountStore::TokenEntry> ReadToken(leveldb::DB* db,
       db->Get(leveldb::ReadOptions(), TokenKey(token_hash), &value);
   if (status.IsNotFound()) return Status::NotFound("unknown token");
   if (!status.ok()) return FromLevelDb(status, "read token");
-  ByteReader reader(AsSpan(value));
-  AccountStore::TokenEntry entry;
-  if (!reader.U64(&entry.user_id) || !reader.U64(&entry.expires_unix) ||
-      reader.remaining() != 0) {
-    return Status::Corruption("malformed token entry");
-  }
-  return entry;
+  return DecodeTokenEntry(value);
 }
 
 }  // namespace

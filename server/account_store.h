@@ -1,17 +1,8 @@
 // Durable account state: users, their canonical names and resumption-token
-// hashes, kept in LevelDB. AccountStore is the only code in Hail that touches
-// LevelDB. The key schema is normative (SPEC.md, LevelDB key schema):
-//
-//   meta/schema_version               -> u32 (currently 1)
-//   meta/next_user_id                 -> u64 (first id 10000; never reused)
-//   user/<u64 id>                     -> UserRecord (EncodeUserRecord below)
-//   name/<canonical username>         -> u64 id
-//   token/<32-byte token hash>        -> u64 id, u64 expires_unix
-//   usertoken/<u64 id><32-byte hash>  -> empty (per-user index of token/)
-//
-// Prefixes are ASCII; every integer, in keys and in values, is big-endian.
-// Tokens are never stored, only their BLAKE2b-256 hashes (computed by the
-// caller, see AccountService).
+// hashes, kept in LevelDB under meta/, user/, name/, token/ and usertoken/
+// (keys and values: server/store_records.h, SPEC.md 14.2). Ids start at
+// kFirstUserId and are never reused. Tokens are never stored, only their
+// BLAKE2b-256 hashes (computed by the caller, see AccountService).
 #ifndef HAIL_SERVER_ACCOUNT_STORE_H_
 #define HAIL_SERVER_ACCOUNT_STORE_H_
 
@@ -23,50 +14,15 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/byte_io.h"
-#include "protocol/endpoint.h"
 #include "protocol/status.h"
 #include "server/database.h"
+#include "server/store_records.h"
 
 namespace leveldb {
 class Env;
 }  // namespace leveldb
 
 namespace hail::server {
-
-inline constexpr uint32_t kAccountSchemaVersion = 1;
-inline constexpr uint64_t kFirstUserId = 10000;
-inline constexpr uint8_t kUserRecordVersion = 1;
-
-// What the server saw of a user's most recent successful login.
-struct LoginInfo {
-  uint64_t unix_time = 0;
-  protocol::Endpoint observed;  // source address as the server saw it
-  protocol::Endpoint lan;       // address the client reported for itself
-  std::string client_version;   // at most 255 bytes
-};
-
-struct UserRecord {
-  uint64_t user_id = 0;
-  std::string username;       // canonical form, 1..255 bytes
-  std::string password_hash;  // crypto_pwhash_str output, without its NUL
-  uint64_t created_unix = 0;
-  LoginInfo last_login;
-};
-
-// BLAKE2b-256 of a resumption token.
-using TokenHash = std::array<uint8_t, 32>;
-
-// The value stored under user/<id>: version u8 (1), username (u8 length +
-// bytes), password_hash (u16 length + bytes), created_unix u64,
-// last_login_unix u64, last observed endpoint, last LAN endpoint (each as
-// protocol::EncodeEndpoint), last client version (u8 length + bytes).
-// The id lives in the key and is not part of the value.
-// REQUIRES: username and client_version <= 255 bytes, password_hash <= 65535.
-protocol::Bytes EncodeUserRecord(const UserRecord& record);
-// Parses a user/<id> value. Returns Corruption for an unknown version, a
-// truncated value or trailing bytes; never reads past `value`.
-Result<UserRecord> DecodeUserRecord(uint64_t user_id, protocol::ByteSpan value);
 
 // Thread-safe: any thread may call any method. Every method may block on
 // disk (writes are synced), so network loops must not call it directly.
@@ -141,10 +97,7 @@ class AccountStore {
 
   // A token entry as stored, without consuming it: its user id and expiry.
   // NotFound when absent or expired.
-  struct TokenEntry {
-    uint64_t user_id = 0;
-    uint64_t expires_unix = 0;
-  };
+  using TokenEntry = server::TokenEntry;
   Result<TokenEntry> FindToken(const TokenHash& token_hash,
                                uint64_t now_unix) const;
 

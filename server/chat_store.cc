@@ -15,116 +15,47 @@
 #include <utility>
 #include <vector>
 
-#include "protocol/byte_io.h"
 #include "server/store_coding.h"
 
-// Key schema (SPEC.md "Server storage"; prefixes ASCII, integers big-endian,
-// fixed-size arrays raw):
-//
-//   contact/<owner u64><peer u64>  -> relation u8, since_unix u64, text str16
-//   mbox/<recipient u64><seq u64>  -> kind u8, item_id[16], sender_id u64,
-//                                     sender str8, conversation seq u64,
-//                                     accepted_unix u64, flag u8,
-//                                     ref_id[16], text str16
-//   mboxid/<recipient u64><item_id[16]><sender u64> -> mailbox seq u64
-//   dedup/<sender u64><message_id[16]> -> recipient u64, content hash[32],
-//                                         route u8, seq u64, accepted_unix u64
-//   convseq/<sender u64><recipient u64> -> last seq u64
-//   meta/next_mbox_seq             -> u64, the next mailbox seq to hand out
-//
-// The mboxid/ sender is the message's sender for kMessage entries and 0 for
-// notices, as ITEM_ACK names them. mbox/ and mboxid/ entries are written and
-// deleted together, so the quota counts are taken from the small mboxid/
-// keys alone.
+// Keys and values: server/store_records.h (SPEC.md 14.2). mbox/ and mboxid/
+// entries are written and deleted together, so the quota counts are taken
+// from the small mboxid/ keys alone.
 
 namespace hail::server {
 
 namespace {
 
 using store::AsSlice;
-using store::AsSpan;
+using store::ContactKey;
+using store::ContactPrefix;
+using store::ConversationSeqKey;
+using store::ConversationSeqPrefix;
+using store::DecodeContact;
+using store::DecodeMailItem;
+using store::DecodeSentRecord;
+using store::DecodeU64Value;
+using store::DedupKey;
+using store::DedupPrefix;
+using store::EncodeContact;
+using store::EncodeMailItem;
+using store::EncodeSentRecord;
 using store::EncodeU64;
 using store::FromLevelDb;
-using store::kMaxLongStringLength;
-using store::kMaxShortStringLength;
+using store::KeyU64;
+using store::kItemIdSize;
+using store::kNextMailboxSeqKey;
+using store::kU64Size;
+using store::MailboxIndexKey;
+using store::MailboxIndexPrefix;
+using store::MailboxKey;
+using store::MailboxPrefix;
 using store::SyncedWrite;
-using store::ToString;
 
-using protocol::ByteReader;
-using protocol::Bytes;
-using protocol::ByteSpan;
-using protocol::ByteWriter;
 using protocol::ItemId;
 using protocol::Relation;
 using protocol::Route;
 
-constexpr std::string_view kContactPrefix = "contact/";
-constexpr std::string_view kMailboxPrefix = "mbox/";
-constexpr std::string_view kMailboxIndexPrefix = "mboxid/";
-constexpr std::string_view kDedupPrefix = "dedup/";
-constexpr std::string_view kConversationSeqPrefix = "convseq/";
-constexpr std::string_view kNextMailboxSeqKey = "meta/next_mbox_seq";
-
 constexpr uint64_t kFirstMailboxSeq = 1;
-
-constexpr size_t kU64Size = 8;
-constexpr size_t kItemIdSize = std::tuple_size_v<ItemId>;
-
-// --- keys ---
-
-std::string IdString(const ItemId& id) {
-  return std::string(id.begin(), id.end());
-}
-
-std::string ContactPrefix(uint64_t owner) {
-  return std::string(kContactPrefix) + EncodeU64(owner);
-}
-
-std::string ContactKey(uint64_t owner, uint64_t peer) {
-  return ContactPrefix(owner) + EncodeU64(peer);
-}
-
-std::string MailboxPrefix(uint64_t recipient) {
-  return std::string(kMailboxPrefix) + EncodeU64(recipient);
-}
-
-std::string MailboxKey(uint64_t recipient, uint64_t mailbox_seq) {
-  return MailboxPrefix(recipient) + EncodeU64(mailbox_seq);
-}
-
-std::string MailboxIndexPrefix(uint64_t recipient) {
-  return std::string(kMailboxIndexPrefix) + EncodeU64(recipient);
-}
-
-std::string MailboxIndexKey(uint64_t recipient, const ItemId& item_id,
-                            uint64_t sender) {
-  return MailboxIndexPrefix(recipient) + IdString(item_id) + EncodeU64(sender);
-}
-
-std::string DedupPrefix(uint64_t sender) {
-  return std::string(kDedupPrefix) + EncodeU64(sender);
-}
-
-std::string DedupKey(uint64_t sender, const ItemId& message_id) {
-  return DedupPrefix(sender) + IdString(message_id);
-}
-
-std::string ConversationSeqPrefix(uint64_t sender) {
-  return std::string(kConversationSeqPrefix) + EncodeU64(sender);
-}
-
-std::string ConversationSeqKey(uint64_t sender, uint64_t recipient) {
-  return ConversationSeqPrefix(sender) + EncodeU64(recipient);
-}
-
-// Reads the big-endian u64 at `offset` of a key whose length was checked.
-uint64_t KeyU64(std::string_view key, size_t offset) {
-  assert(key.size() >= offset + kU64Size);
-  uint64_t value = 0;
-  ByteReader reader(AsSpan(key.substr(offset, kU64Size)));
-  reader.U64(&value);
-  return value;
-}
 
 // The sender an ITEM_ACK names for this item: 0 for notices.
 uint64_t IndexSender(const MailItem& item) {
@@ -134,124 +65,6 @@ uint64_t IndexSender(const MailItem& item) {
 // True when `then` lies more than `window` seconds before `now`.
 bool OlderThan(uint64_t then, uint64_t now, uint64_t window) {
   return now > then && now - then > window;
-}
-
-// --- values ---
-
-Result<uint64_t> DecodeU64Value(std::string_view value, std::string_view what) {
-  ByteReader reader(AsSpan(value));
-  uint64_t out;
-  if (!reader.U64(&out) || reader.remaining() != 0) {
-    return Status::Corruption("malformed " + std::string(what));
-  }
-  return out;
-}
-
-Result<std::string> EncodeContact(Relation relation, uint64_t since_unix,
-                                  std::string_view text) {
-  if (text.size() > kMaxLongStringLength) {
-    return Status::InvalidArgument("contact request text over 65535 bytes");
-  }
-  Bytes out;
-  ByteWriter writer(&out);
-  writer.U8(static_cast<uint8_t>(relation));
-  writer.U64(since_unix);
-  writer.String16(text);
-  return ToString(out);
-}
-
-Result<ContactEntry> DecodeContact(uint64_t peer, std::string_view value) {
-  ByteReader reader(AsSpan(value));
-  ContactEntry entry;
-  entry.user_id = peer;
-  uint8_t relation;
-  if (!reader.U8(&relation) || !reader.U64(&entry.since_unix) ||
-      !reader.String16(&entry.request_text, kMaxLongStringLength) ||
-      reader.remaining() != 0) {
-    return Status::Corruption("malformed contact entry for peer " +
-                              std::to_string(peer));
-  }
-  // kNone is never stored: setting it deletes the entry.
-  if (relation == static_cast<uint8_t>(Relation::kNone) ||
-      relation >= protocol::kRelationEnd) {
-    return Status::Corruption("unknown relation " + std::to_string(relation));
-  }
-  entry.relation = static_cast<Relation>(relation);
-  return entry;
-}
-
-Result<std::string> EncodeMailItem(const MailItem& item) {
-  if (item.sender_name.size() > kMaxShortStringLength) {
-    return Status::InvalidArgument("mail item sender name over 255 bytes");
-  }
-  if (item.text.size() > kMaxLongStringLength) {
-    return Status::InvalidArgument("mail item text over 65535 bytes");
-  }
-  Bytes out;
-  ByteWriter writer(&out);
-  writer.U8(static_cast<uint8_t>(item.kind));
-  writer.Raw(ByteSpan(item.item_id));
-  writer.U64(item.sender_id);
-  writer.String8(item.sender_name);
-  writer.U64(item.conversation_seq);
-  writer.U64(item.accepted_unix);
-  writer.U8(item.flag);
-  writer.Raw(ByteSpan(item.ref_id));
-  writer.String16(item.text);
-  return ToString(out);
-}
-
-Result<MailItem> DecodeMailItem(uint64_t mailbox_seq, std::string_view value) {
-  ByteReader reader(AsSpan(value));
-  MailItem item;
-  item.mailbox_seq = mailbox_seq;
-  uint8_t kind;
-  if (!reader.U8(&kind) || !reader.Fixed(&item.item_id) ||
-      !reader.U64(&item.sender_id) ||
-      !reader.String8(&item.sender_name, kMaxShortStringLength) ||
-      !reader.U64(&item.conversation_seq) || !reader.U64(&item.accepted_unix) ||
-      !reader.U8(&item.flag) || !reader.Fixed(&item.ref_id) ||
-      !reader.String16(&item.text, kMaxLongStringLength) ||
-      reader.remaining() != 0) {
-    return Status::Corruption("malformed mailbox entry " +
-                              std::to_string(mailbox_seq));
-  }
-  if (kind < static_cast<uint8_t>(MailItemKind::kMessage) ||
-      kind > static_cast<uint8_t>(MailItemKind::kReceipt)) {
-    return Status::Corruption("unknown mailbox item kind " +
-                              std::to_string(kind));
-  }
-  item.kind = static_cast<MailItemKind>(kind);
-  return item;
-}
-
-std::string EncodeSentRecord(const SentRecord& record) {
-  Bytes out;
-  ByteWriter writer(&out);
-  writer.U64(record.recipient_id);
-  writer.Raw(ByteSpan(record.content_hash));
-  writer.U8(static_cast<uint8_t>(record.route));
-  writer.U64(record.conversation_seq);
-  writer.U64(record.accepted_unix);
-  return ToString(out);
-}
-
-Result<SentRecord> DecodeSentRecord(std::string_view value) {
-  ByteReader reader(AsSpan(value));
-  SentRecord record;
-  uint8_t route;
-  if (!reader.U64(&record.recipient_id) ||
-      !reader.Fixed(&record.content_hash) || !reader.U8(&route) ||
-      !reader.U64(&record.conversation_seq) ||
-      !reader.U64(&record.accepted_unix) || reader.remaining() != 0) {
-    return Status::Corruption("malformed dedup record");
-  }
-  if (route != static_cast<uint8_t>(Route::kLive) &&
-      route != static_cast<uint8_t>(Route::kStored)) {
-    return Status::Corruption("unknown route " + std::to_string(route));
-  }
-  record.route = static_cast<Route>(route);
-  return record;
 }
 
 // --- LevelDB ---

@@ -33,15 +33,9 @@
 #include "server/base/mutex.h"
 #include "server/core/mail_item.h"
 #include "server/database.h"
+#include "server/store_records.h"
 
 namespace hail::server {
-
-struct ContactEntry {
-  uint64_t user_id = 0;  // the peer
-  protocol::Relation relation = protocol::Relation::kNone;
-  uint64_t since_unix = 0;
-  std::string request_text;  // set when relation is kPending
-};
 
 struct MailboxLimits {
   size_t per_recipient = 1000;

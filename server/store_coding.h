@@ -1,6 +1,7 @@
-// Helpers shared by the data dir's stores (AccountStore, ChatStore): key and
-// value bytes as std::string for LevelDB, LevelDB status mapping and synced
-// writes. Only store implementation files include this.
+// LevelDB glue shared by the data dir's stores (AccountStore, ChatStore):
+// key and value bytes as leveldb::Slice, LevelDB status mapping and synced
+// writes. The keys and values themselves are in server/store_records.h.
+// Only store implementation files include this.
 #ifndef HAIL_SERVER_STORE_CODING_H_
 #define HAIL_SERVER_STORE_CODING_H_
 
@@ -13,33 +14,13 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/byte_io.h"
 #include "protocol/status.h"
+#include "server/store_records.h"
 
 namespace hail::server::store {
 
-// Largest strings with a u8 and a u16 length prefix.
-inline constexpr size_t kMaxShortStringLength = 255;
-inline constexpr size_t kMaxLongStringLength = 65535;
-
-inline std::string ToString(const protocol::Bytes& bytes) {
-  return std::string(bytes.begin(), bytes.end());
-}
-
-inline protocol::ByteSpan AsSpan(std::string_view text) {
-  return protocol::ByteSpan(reinterpret_cast<const uint8_t*>(text.data()),
-                            text.size());
-}
-
 inline leveldb::Slice AsSlice(std::string_view text) {
   return leveldb::Slice(text.data(), text.size());
-}
-
-// Big-endian, as every integer in keys and values.
-inline std::string EncodeU64(uint64_t value) {
-  protocol::Bytes out;
-  protocol::ByteWriter(&out).U64(value);
-  return ToString(out);
 }
 
 // Maps a LevelDB failure to a local Status, prefixed with what was being

@@ -38,6 +38,8 @@ struct MailItem {
   uint8_t flag = 0;
   protocol::ItemId ref_id{};
   std::string text;
+
+  friend bool operator==(const MailItem&, const MailItem&) = default;
 };
 
 // What the server answered for (sender, message_id), kept for dedup.
@@ -47,6 +49,8 @@ struct SentRecord {
   protocol::Route route = protocol::Route::kStored;
   uint64_t conversation_seq = 0;
   uint64_t accepted_unix = 0;
+
+  friend bool operator==(const SentRecord&, const SentRecord&) = default;
 };
 
 // BLAKE2b-256 of (recipient id, text): what dedup compares.

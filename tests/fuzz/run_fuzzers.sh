@@ -22,7 +22,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -lt 1 ]]; then
 fi
 
 fuzzers=(fuzz_message fuzz_presession fuzz_secure_channel fuzz_dissect
-         fuzz_stream_framing fuzz_stun)
+         fuzz_stream_framing fuzz_stun fuzz_store_records)
 failed=()
 for fuzzer in "${fuzzers[@]}"; do
   binary=""

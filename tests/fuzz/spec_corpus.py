@@ -4,8 +4,9 @@
 usage: spec_corpus.py SPEC.md OUT_DIR
 
 Creates OUT_DIR/<fuzzer>/<seed> for fuzz_message, fuzz_presession,
-fuzz_stream_framing, fuzz_stun and fuzz_secure_channel (whose inputs start with a mode byte, see
-fuzz_secure_channel.cc). Exits non-zero when SPEC.md has no examples.
+fuzz_stream_framing, fuzz_stun, fuzz_secure_channel (whose inputs start with a mode byte, see
+fuzz_secure_channel.cc) and fuzz_store_records (whose inputs start with a decoder byte, see
+fuzz_store_records.cc). Exits non-zero when SPEC.md has no examples.
 """
 import os
 import re
@@ -16,7 +17,17 @@ NON_MESSAGE = {
     "HELLO_DATAGRAM", "COOKIE_DATAGRAM", "PRESESSION_REJECT_DATAGRAM",
     "ENET_CONNECT", "PLAIN_FRAME", "SEALED_FRAME", "TCP_RECORD",
     "TCP_CLOSE_RECORD", "STUN_BINDING_REQUEST", "STUN_BINDING_RESPONSE",
+    "USER_RECORD", "TOKEN_ENTRY", "CONTACT_ENTRY", "MAILBOX_ITEM",
+    "DEDUP_RECORD",
 }
+# Stored values (SPEC.md 14.2) and the byte that selects their decoder in
+# fuzz_store_records.cc.
+STORE_RECORDS = {
+    "USER_RECORD": 0, "TOKEN_ENTRY": 1, "CONTACT_ENTRY": 2,
+    "MAILBOX_ITEM": 3, "DEDUP_RECORD": 4,
+}
+STORE_U64_SELECTOR = 5
+STORE_U32_SELECTOR = 6
 DATAGRAMS = {
     "HELLO_DATAGRAM", "COOKIE_DATAGRAM", "PRESESSION_REJECT_DATAGRAM",
     "ENET_CONNECT",
@@ -41,7 +52,7 @@ def main():
 
     seeds = {"fuzz_message": {}, "fuzz_presession": {},
              "fuzz_secure_channel": {}, "fuzz_stream_framing": {},
-             "fuzz_stun": {}}
+             "fuzz_stun": {}, "fuzz_store_records": {}}
     for name, data in blocks.items():
         if name not in NON_MESSAGE:
             seeds["fuzz_message"][name] = data
@@ -76,6 +87,14 @@ def main():
                  "LOGOUT_REQUEST", "REGISTER_REQUEST"):
         story += bytes([0, len(blocks[name])]) + blocks[name]
     channel["sealed-story"] = story
+    records = seeds["fuzz_store_records"]
+    for name, selector in STORE_RECORDS.items():
+        records[name] = bytes([selector]) + blocks[name]
+    # meta/next_user_id = 10000 and meta/schema_version = 1.
+    records["next_user_id"] = (bytes([STORE_U64_SELECTOR]) +
+                               (10000).to_bytes(8, "big"))
+    records["schema_version"] = (bytes([STORE_U32_SELECTOR]) +
+                                 (1).to_bytes(4, "big"))
 
     for fuzzer, files in seeds.items():
         directory = os.path.join(sys.argv[2], fuzzer)

@@ -31,54 +31,19 @@
 #include "protocol/server_session.h"
 #include "protocol/stream_framing.h"
 #include "protocol/stun.h"
+#include "tests/support/spec_blocks.h"
 
 namespace hail::protocol {
 namespace {
 
 // --- Reading SPEC.md ---
 
-struct Block {
-  std::string info;  // e.g. "hex" or "kx"
-  std::string name;  // e.g. "LOGIN_REQUEST"
-  std::string text;  // the lines between the fences
-  int line = 0;      // 1-based line of the opening fence
-};
+using Block = hail::testing::SpecBlock;
+using hail::testing::BlocksWithInfo;
+using hail::testing::Lines;
+using hail::testing::ReadSpec;
 
-std::string ReadSpec() {
-  std::ifstream in(HAIL_SOURCE_DIR "/SPEC.md");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// Every fenced block whose info string is "<info> <NAME>".
-std::vector<Block> BlocksWithInfo(const std::string& spec,
-                                  const std::string& info) {
-  std::vector<Block> blocks;
-  std::vector<std::string> lines = Lines(spec);
-  const std::string opening = "```" + info + " ";
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].rfind(opening, 0) != 0) continue;
-    Block block;
-    block.info = info;
-    block.name = lines[i].substr(opening.size());
-    block.line = static_cast<int>(i + 1);
-    for (++i; i < lines.size() && lines[i] != "```"; ++i) {
-      block.text += lines[i] + "\n";
-    }
-    blocks.push_back(block);
-  }
-  return blocks;
-}
-
-class SpecExamplesTest : public testing::Test {
+class SpecExamplesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     ASSERT_GE(sodium_init(), 0);
@@ -276,6 +241,13 @@ const std::set<std::string>& OtherExampleNames() {
       "TCP_RECORD",
       "TCP_CLOSE_RECORD",
       "PROBE_DATAGRAM",
+      // Stored values (section 14.2), checked by
+      // tests/server/store_records_test.cc.
+      "USER_RECORD",
+      "TOKEN_ENTRY",
+      "CONTACT_ENTRY",
+      "MAILBOX_ITEM",
+      "DEDUP_RECORD",
   };
   return names;
 }

@@ -17,7 +17,6 @@ namespace hail::server {
 namespace {
 
 using protocol::Bytes;
-using protocol::ByteSpan;
 using protocol::Endpoint;
 
 // A fresh directory under the system temp dir, removed at the end.
@@ -292,62 +291,6 @@ TEST_F(AccountStoreTest, KeySchemaMatchesSpec) {
       db->Get(read, "usertoken/" + Raw("0000000000002710") + hash, &value)
           .ok());
   EXPECT_EQ(value, "");
-}
-
-TEST_F(AccountStoreTest, UserRecordEncodingMatchesGoldenBytes) {
-  UserRecord record;
-  record.user_id = 10000;
-  record.username = "alice";
-  record.password_hash = "$h";
-  record.created_unix = 1;
-  record.last_login.unix_time = 2;
-  record.last_login.observed = *Endpoint::Parse("1.2.3.4:5");
-  record.last_login.client_version = "v";
-  const std::string golden =
-      Raw("01"                // record version
-          "05 616c696365"     // username "alice"
-          "0002 2468"         // password hash "$h"
-          "0000000000000001"  // created_unix
-          "0000000000000002"  // last_login_unix
-          "04 01020304 0005"  // last observed 1.2.3.4:5
-          "00"                // last LAN: none
-          "01 76");           // client version "v"
-  Bytes encoded = EncodeUserRecord(record);
-  EXPECT_EQ(std::string(encoded.begin(), encoded.end()), golden);
-
-  Result<UserRecord> decoded = DecodeUserRecord(10000, encoded);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
-  EXPECT_EQ(decoded->username, "alice");
-  EXPECT_EQ(decoded->password_hash, "$h");
-  EXPECT_EQ(decoded->created_unix, 1u);
-  EXPECT_EQ(decoded->last_login.unix_time, 2u);
-  EXPECT_EQ(decoded->last_login.observed, record.last_login.observed);
-  EXPECT_TRUE(decoded->last_login.lan.empty());
-  EXPECT_EQ(decoded->last_login.client_version, "v");
-}
-
-TEST_F(AccountStoreTest, EveryTruncatedUserRecordIsCorruption) {
-  UserRecord record;
-  record.username = "alice";
-  record.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$salt$hash";
-  record.last_login.observed = *Endpoint::Parse("[2001:db8::1]:443");
-  record.last_login.lan = *Endpoint::Parse("192.168.1.2:5000");
-  record.last_login.client_version = "hail/1";
-  Bytes encoded = EncodeUserRecord(record);
-  for (size_t length = 0; length < encoded.size(); ++length) {
-    Result<UserRecord> decoded =
-        DecodeUserRecord(1, ByteSpan(encoded.data(), length));
-    EXPECT_EQ(decoded.status().code(), Status::Code::kCorruption)
-        << "prefix of " << length << " bytes";
-  }
-  Bytes trailing = encoded;
-  trailing.push_back(0);
-  EXPECT_EQ(DecodeUserRecord(1, trailing).status().code(),
-            Status::Code::kCorruption);
-  Bytes future = encoded;
-  future[0] = 2;
-  EXPECT_EQ(DecodeUserRecord(1, future).status().code(),
-            Status::Code::kCorruption);
 }
 
 TEST_F(AccountStoreTest, CorruptedUserValueIsCorruption) {
