@@ -100,7 +100,8 @@ std::string KannelGateway::SendsmsQuery(const ForwardJob& job,
   add("dlr-mask", std::to_string(kDeliveryReportMask));
   add("dlr-url", DeliveryReportUrl(config_.dlr_url, job.job_key));
   // Kannel has no idempotency key; `account` carries the job key into
-  // Kannel's access log (ACT) so an operator can match a resend.
+  // bearerbox's access log ("[ACT:<job_key>]") so an operator can match a
+  // resend after a crash between Kannel's answer and our bookkeeping.
   add("account", job.job_key);
   return query;
 }
