@@ -73,14 +73,29 @@ void HttpRequestCatcher::Serve(int connection) {
   }
   const size_t first_space = request.find(' ');
   const size_t second_space = request.find(' ', first_space + 1);
-  if (first_space != std::string::npos && second_space != std::string::npos) {
+  std::string answer;
+  std::chrono::milliseconds delay;
+  {
     std::lock_guard<std::mutex> lock(mutex_);
-    targets_.push_back(
-        request.substr(first_space + 1, second_space - first_space - 1));
+    if (first_space != std::string::npos && second_space != std::string::npos) {
+      targets_.push_back(
+          request.substr(first_space + 1, second_space - first_space - 1));
+    }
+    answer = "HTTP/1.1 " + std::to_string(status_) +
+             " Answer\r\nContent-Length: " + std::to_string(body_.size()) +
+             "\r\nConnection: close\r\n\r\n" + body_;
+    delay = delay_;
   }
-  static constexpr char kAnswer[] =
-      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-  ::send(connection, kAnswer, sizeof(kAnswer) - 1, MSG_NOSIGNAL);
+  std::this_thread::sleep_for(delay);
+  ::send(connection, answer.data(), answer.size(), MSG_NOSIGNAL);
+}
+
+void HttpRequestCatcher::set_answer(int status, std::string body,
+                                    std::chrono::milliseconds delay) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  status_ = status;
+  body_ = std::move(body);
+  delay_ = delay;
 }
 
 std::vector<std::string> HttpRequestCatcher::targets() const {

@@ -28,6 +28,10 @@ class HttpRequestCatcher {
   // "http://127.0.0.1:PORT"
   std::string base_url() const;
 
+  // From now on answer with this status and body, after `delay`.
+  void set_answer(int status, std::string body,
+                  std::chrono::milliseconds delay = {});
+
   std::vector<std::string> targets() const;
   // Polls until at least `count` requests came or `timeout` passes.
   std::vector<std::string> WaitForTargets(
@@ -41,7 +45,10 @@ class HttpRequestCatcher {
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
-  std::vector<std::string> targets_;  // guarded by mutex_
+  std::vector<std::string> targets_;   // guarded by mutex_
+  int status_ = 200;                   // guarded by mutex_
+  std::string body_;                   // guarded by mutex_
+  std::chrono::milliseconds delay_{};  // guarded by mutex_
   std::thread thread_;
 };
 
