@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 
+#include "server/forward/curl_handle.h"
 #include "server/forward/kannel_delivery_report.h"
 #include "server/forward/sms_text.h"
 #include "server/forward/url_coding.h"
@@ -17,16 +17,6 @@ namespace {
 
 // Longest smsbox answer body kept for GatewayAnswer::detail.
 constexpr size_t kMaxAnswerBytes = 512;
-
-struct CurlEasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 size_t CollectBody(char* data, size_t size, size_t count, void* user) {
   auto* body = static_cast<std::string*>(user);

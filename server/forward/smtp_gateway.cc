@@ -1,11 +1,11 @@
 #include "server/forward/smtp_gateway.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
-#include <memory>
-#include <mutex>
+
+#include "server/forward/curl_handle.h"
 
 namespace hail::server::forward {
 namespace {
@@ -23,24 +23,10 @@ size_t ReadUpload(char* buffer, size_t size, size_t count, void* user) {
   return n;
 }
 
-void GlobalInitOnce() {
-  // curl_global_init is not thread-safe; gateways start on several
-  // threads.
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-
 }  // namespace
 
 SmtpGateway::SmtpGateway(SmtpConfig config) : config_(std::move(config)) {
-  GlobalInitOnce();
+  InitCurlOnce();
 }
 
 GatewayAnswer SmtpGateway::Send(const ForwardJob& job) {
@@ -50,13 +36,13 @@ GatewayAnswer SmtpGateway::Send(const ForwardJob& job) {
     answer.detail = "not an address forwarding accepts";
     return answer;
   }
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  CurlEasy curl(curl_easy_init());
   if (!curl) {
     answer.detail = "curl_easy_init failed";
     return answer;
   }
   Upload upload{ComposeMail(job, config_.identity), 0};
-  std::unique_ptr<curl_slist, SlistDeleter> recipients(
+  CurlList recipients(
       curl_slist_append(nullptr, ("<" + job.address + ">").c_str()));
   CURL* c = curl.get();
   char error[CURL_ERROR_SIZE] = "";
