@@ -2,11 +2,17 @@
 // no modem: an accepted job stays in the send queue).
 #include "server/forward/hylafax_gateway.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "server/forward/tiff_pages.h"
 #include "tests/support/hylafax_fixture.h"
@@ -107,6 +113,22 @@ TEST_F(HylaFaxGatewayTest, SameJobKeySentTwiceIsQueuedOnce) {
   EXPECT_EQ(hylafax_.SendQueue().size(), 2u);
 }
 
+TEST_F(HylaFaxGatewayTest, AJobAlreadyDoneIsNotQueuedAgain) {
+  HylaFaxGateway gateway(Config());
+  GatewayAnswer first = gateway.Send(CjkJob("msg-done"));
+  ASSERT_EQ(first.kind, Kind::kAccepted) << first.detail;
+  ASSERT_TRUE(hylafax_.RemoveJob(first.detail, "hail"));
+  // The scheduler moves the removed job to doneq.
+  for (int poll = 0; poll < 200 && !hylafax_.SendQueue().empty(); ++poll) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(hylafax_.SendQueue().empty());
+  GatewayAnswer again = gateway.Send(CjkJob("msg-done"));
+  EXPECT_EQ(again.kind, Kind::kAccepted) << again.detail;
+  EXPECT_EQ(again.detail, first.detail);
+  EXPECT_TRUE(hylafax_.SendQueue().empty());
+}
+
 TEST_F(HylaFaxGatewayTest, OverlongMessageIsQueuedCutToThePageLimit) {
   HylaFaxConfig config = Config();
   config.render.max_pages = 1;
@@ -133,6 +155,28 @@ TEST_F(HylaFaxGatewayTest, HfaxdDownAnswersRetry) {
   EXPECT_NE(answer.detail.find("not reachable"), std::string::npos)
       << answer.detail;
   EXPECT_TRUE(hylafax_.SendQueue().empty());
+}
+
+TEST_F(HylaFaxGatewayTest, AServerThatNeverAnswersAnswersRetry) {
+  // Connections complete in the kernel's backlog, nobody ever speaks.
+  int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(
+      ::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(silent, 8), 0);
+  ASSERT_EQ(
+      ::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  HylaFaxConfig config = Config();
+  config.port = ntohs(address.sin_port);
+  config.timeout = std::chrono::milliseconds(1000);
+  GatewayAnswer answer = HylaFaxGateway(config).Send(CjkJob("msg-silent"));
+  ::close(silent);
+  EXPECT_EQ(answer.kind, Kind::kRetry) << answer.detail;
+  EXPECT_NE(answer.detail.find("timed out"), std::string::npos)
+      << answer.detail;
 }
 
 TEST_F(HylaFaxGatewayTest, ANumberThatIsNotE164IsRejected) {

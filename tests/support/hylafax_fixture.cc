@@ -251,6 +251,15 @@ std::string HylaFaxFixture::Faxstat(
   return hail::server::forward::RunProgram(run).out;
 }
 
+bool HylaFaxFixture::RemoveJob(const std::string& job_id,
+                               const std::string& user) const {
+  hail::server::forward::ProgramRun run;
+  run.argv = {"faxrm", "-h", server(), job_id};
+  run.environment = {"HOME=" + scratch().string(), "FAXUSER=" + user};
+  run.timeout = std::chrono::seconds(10);
+  return hail::server::forward::RunProgram(run).Succeeded();
+}
+
 std::vector<std::string> HylaFaxFixture::SendQueue() const {
   std::vector<std::string> jobs;
   std::error_code failed;

@@ -55,6 +55,9 @@ class HylaFaxFixture {
   // Runs faxstat against this server with `args` (e.g. {"-s"}); stdout.
   // Jobs are listed as "id|tag|number|state|owner".
   std::string Faxstat(const std::vector<std::string>& args) const;
+  // Removes a job as its owner `user` would (faxrm): HylaFAX moves it to
+  // doneq. True when faxrm says it did.
+  bool RemoveJob(const std::string& job_id, const std::string& user) const;
   // The job files in sendq (q<jobid>), sorted.
   std::vector<std::string> SendQueue() const;
   // The contents of sendq/q<job_id>; nullopt if there is none.
