@@ -1,10 +1,8 @@
 #include "tests/support/smtp_sink.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +10,8 @@
 #include <memory>
 #include <sstream>
 #include <thread>
+
+#include "server/forward/subprocess.h"
 
 namespace hail::testing {
 namespace {
@@ -42,35 +42,14 @@ bool Accepts(uint16_t port) {
 
 // Runs argv (no shell) and returns its stdout, or an error.
 Result<std::string> Capture(const std::vector<std::string>& argv) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return Status::IoError("pipe");
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fds[1], 1);
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, 2);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    std::vector<char*> args;
-    for (const std::string& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+  server::forward::ProgramRun run;
+  run.argv = argv;
+  run.timeout = std::chrono::seconds(30);
+  server::forward::ProgramResult result = server::forward::RunProgram(run);
+  if (!result.Succeeded()) {
+    return Status::IoError(argv[0] + ": " + result.Describe());
   }
-  close(pipe_fds[1]);
-  std::string out;
-  char buffer[4096];
-  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) {
-    out.append(buffer, static_cast<size_t>(n));
-  }
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Status::IoError(argv[0] + " failed");
-  }
-  return out;
+  return result.out;
 }
 
 std::string Unescape(const std::string& value) {
