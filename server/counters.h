@@ -53,6 +53,7 @@ struct Counters {
   std::atomic<uint64_t> peer_datagrams_wrong_source{0};
   std::atomic<uint64_t> peer_datagrams_bad_checksum{0};
   std::atomic<uint64_t> half_open_expired{0};
+  std::atomic<uint64_t> half_open_replaced{0};
   std::atomic<int64_t> peers_half_open{0};
   std::atomic<uint64_t> peerless_malformed{0};
   std::atomic<uint64_t> enet_service_errors{0};

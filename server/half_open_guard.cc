@@ -16,31 +16,32 @@ bool HalfOpenGuard::IsHalfOpen(const ENetPeer& peer) {
          peer.state == ENET_PEER_STATE_CONNECTION_SUCCEEDED;
 }
 
-HalfOpenGuard::Verdict HalfOpenGuard::Judge(const ENetHost* host,
-                                            const ENetAddress& from,
-                                            uint32_t connect_id) const {
+HalfOpenGuard::Judgement HalfOpenGuard::Judge(const ENetHost* host,
+                                              const ENetAddress& from,
+                                              uint32_t connect_id) const {
   size_t from_address = 0;
   size_t on_host = 0;
-  bool from_endpoint = false;
   for (size_t i = 0; i < host->peerCount; ++i) {
     const ENetPeer& peer = host->peers[i];
     if (peer.state == ENET_PEER_STATE_DISCONNECTED) continue;
     bool same_address = peer.address.host == from.host;
-    if (same_address && peer.address.port == from.port &&
-        peer.connectID == connect_id) {
-      return Verdict::kRetransmit;
+    bool same_endpoint = same_address && peer.address.port == from.port;
+    // ENet keeps the connect id as it came on the wire (big-endian).
+    if (same_endpoint && ENET_NET_TO_HOST_32(peer.connectID) == connect_id) {
+      return {Verdict::kRetransmit};
     }
     if (!IsHalfOpen(peer)) continue;
+    // One per address and port: this one takes its place, and the counts
+    // stay as they are.
+    if (same_endpoint) return {Verdict::kReplace, i};
     ++on_host;
     if (same_address) ++from_address;
-    if (same_address && peer.address.port == from.port) from_endpoint = true;
   }
-  if (from_endpoint) return Verdict::kOneAtATime;
   if (from_address >= limits_.per_address) {
-    return Verdict::kTooManyFromAddress;
+    return {Verdict::kTooManyFromAddress};
   }
-  if (on_host >= limits_.per_host) return Verdict::kTooManyOnHost;
-  return Verdict::kAdmit;
+  if (on_host >= limits_.per_host) return {Verdict::kTooManyOnHost};
+  return {Verdict::kAdmit};
 }
 
 size_t HalfOpenGuard::Sweep(ENetHost* host, uint64_t now_ms, size_t* expired) {

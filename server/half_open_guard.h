@@ -4,12 +4,15 @@
 // a cookie could otherwise make ENet allocate a peer slot per connect id.
 // One guard per ENet host, used on the host's loop thread only.
 //
-// A CONNECT that passed the cookie check is admitted only if its source
-// address and port have no half-open peer on the host, its IP address fewer
-// than `per_address`, and the host fewer than `per_host`; a retransmission
-// of a CONNECT that already has its peer always goes to ENet (which ignores
-// it). A half-open peer still waiting after `expire_ms` is reset (its slot
-// freed, nothing sent).
+// A CONNECT that passed the cookie check is admitted only if its IP
+// address has fewer than `per_address` half-open peers on the host and the
+// host fewer than `per_host`; a retransmission of a CONNECT that already
+// has its peer always goes to ENet (which ignores it). A source address and
+// port holds at most one half-open peer: a CONNECT from it with another
+// connect id replaces it (the client gave that connection up and started a
+// new one, SPEC.md 3.5.4), so retries are never refused and the count never
+// grows. A half-open peer still waiting after `expire_ms` is reset (its
+// slot freed, nothing sent).
 #ifndef HAIL_SERVER_HALF_OPEN_GUARD_H_
 #define HAIL_SERVER_HALF_OPEN_GUARD_H_
 
@@ -34,23 +37,28 @@ class HalfOpenGuard {
 
   enum class Verdict {
     kAdmit,               // a new half-open peer
+    kReplace,             // a new one instead of `stale_slot`'s: reset that
     kRetransmit,          // its peer exists: ENet ignores it
-    kOneAtATime,          // that address and port has one: dropped, counted
     kTooManyFromAddress,  // dropped and counted
     kTooManyOnHost,       // dropped and counted
+  };
+  struct Judgement {
+    Verdict verdict = Verdict::kAdmit;
+    size_t stale_slot = 0;  // kReplace: the half-open peer it replaces
   };
 
   explicit HalfOpenGuard(Limits limits) : limits_(limits) {}
 
-  // Judges a CONNECT with `connect_id` from `from` to `host`. Walks the
+  // Judges a CONNECT with `connect_id` (in host order, as
+  // enet_wire::ParsePeerlessConnect reads it) from `from` to `host`. Walks the
   // host's peer slots, for CONNECTs with a valid cookie only. Per-address
   // counts kept up to date instead would save little: ENet's own
   // enet_protocol_handle_connect walks every slot for each CONNECT it takes
   // (duplicates, peers per IP, a free slot), so this at most doubles a
   // walk that is already there, and both are small next to the handshake
   // that follows.
-  Verdict Judge(const ENetHost* host, const ENetAddress& from,
-                uint32_t connect_id) const;
+  Judgement Judge(const ENetHost* host, const ENetAddress& from,
+                  uint32_t connect_id) const;
   // Resets half-open peers older than expire_ms and returns how many are
   // half-open now; `expired` gets how many were reset. Call periodically.
   size_t Sweep(ENetHost* host, uint64_t now_ms, size_t* expired);

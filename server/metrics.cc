@@ -148,6 +148,12 @@ constexpr CounterField kCounterFields[] = {
      [](const Counters& c) {
        return static_cast<int64_t>(c.half_open_expired.load());
      }},
+    {"half_open_replaced", Metric::Kind::kCounter,
+     "half-open ENet connections replaced by a new CONNECT from the same "
+     "address and port",
+     [](const Counters& c) {
+       return static_cast<int64_t>(c.half_open_replaced.load());
+     }},
     {"peers_half_open", Metric::Kind::kGauge,
      "ENet connections admitted and not yet completed",
      [](const Counters& c) {

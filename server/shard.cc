@@ -548,14 +548,21 @@ int Shard::OnRawDatagram(ENetHost* host) {
     return 1;
   }
   // SPEC.md 4.3: a cookie does not buy a peer slot per connect id.
-  switch (SlotOf(host).half_open.Judge(host, from, connect->connect_id)) {
+  HalfOpenGuard::Judgement judged =
+      SlotOf(host).half_open.Judge(host, from, connect->connect_id);
+  switch (judged.verdict) {
     case HalfOpenGuard::Verdict::kRetransmit:
       return 0;  // ENet ignores it
-    case HalfOpenGuard::Verdict::kOneAtATime:
     case HalfOpenGuard::Verdict::kTooManyFromAddress:
     case HalfOpenGuard::Verdict::kTooManyOnHost:
       counters.connects_refused_half_open++;
       return 1;
+    case HalfOpenGuard::Verdict::kReplace:
+      // The client started over: no event was ever reported for the old
+      // one, and resetting it frees its slot without a word.
+      enet_peer_reset(&host->peers[judged.stale_slot]);
+      counters.half_open_replaced++;
+      break;
     case HalfOpenGuard::Verdict::kAdmit:
       break;
   }

@@ -10,12 +10,16 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "protocol/enet_wire.h"
 #include "protocol/error_code.h"
+#include "protocol/presession.h"
 #include "protocol/stream_framing.h"
 #include "server/config.h"
 #include "tests/integration/haild_process.h"
@@ -354,6 +358,58 @@ TEST_F(TcpFallbackTest,
             "(2 ENet connections)");
   EXPECT_GT(relay.dropped_to_client(), 0u);
   EXPECT_EQ(gina.Register("gina", "gina-password")->error, ErrorCode::kOk);
+}
+
+// Issue 10: a client whose first ENet connection got no VERIFY_CONNECT
+// starts a new one from the same address and port after 2 s; the server
+// still holds the abandoned half-open peer, and must take the new CONNECT
+// in its place rather than refuse it until the old one expires (which sent
+// such clients to TCP, and under loss stalled reconnection).
+TEST_F(TcpFallbackTest, NewEnetConnectionReplacesTheAbandonedHalfOpenOne) {
+  StartHaild();
+  UdpRelay relay(haild_->port());
+  // Everything from the server is dropped until the client's second
+  // connection (a second connect id) has gone out: the first never
+  // completes.
+  std::vector<uint32_t> connect_ids;
+  std::mutex mutex;
+  relay.set_drop_to_server([&](const std::vector<uint8_t>& datagram) {
+    auto connect = protocol::enet_wire::ParsePeerlessConnect(
+        protocol::ByteSpan(datagram.data(), datagram.size()), true);
+    std::lock_guard lock(mutex);
+    if (connect && std::find(connect_ids.begin(), connect_ids.end(),
+                             connect->connect_id) == connect_ids.end()) {
+      connect_ids.push_back(connect->connect_id);
+    }
+    return false;
+  });
+  relay.set_drop_to_client_filter([&](const std::vector<uint8_t>& datagram) {
+    bool presession = protocol::ClassifyDatagram(
+                          protocol::ByteSpan(datagram.data(), datagram.size()),
+                          false) == protocol::DatagramClass::kHail;
+    std::lock_guard lock(mutex);
+    return !presession && connect_ids.size() < 2;
+  });
+  client::ClientOptions options;
+  options.server_host = "127.0.0.1";
+  options.server_port = relay.port();
+  options.tcp_port = haild_->port();
+  options.home = dir_.path() / "hana";
+  TestClient hana(options);
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(hana->Connect().ok());
+  std::vector<client::ConnectProgress> progress;
+  std::string failure;
+  auto connected = AwaitConnected(hana, &progress, &failure, 8000);
+  long long elapsed = MsSince(started);
+  ASSERT_TRUE(connected) << failure;
+  EXPECT_EQ(connected->transport, TransportKind::kUdp);
+  EXPECT_LT(elapsed, 4000);
+  ASSERT_EQ(progress.size(), 1u);
+  EXPECT_EQ(progress[0].step, client::ConnectProgress::Step::kEnet);
+  EXPECT_EQ(haild_->Stat("half_open_replaced"), 1);
+  EXPECT_EQ(haild_->Stat("connects_refused_half_open"), 0);
+  EXPECT_EQ(hana.Register("hana", "hana-password")->error, ErrorCode::kOk);
 }
 
 TEST_F(TcpFallbackTest, UdpOnlyModeDoesNotFallBack) {

@@ -30,34 +30,51 @@ class HalfOpenGuardTest : public ::testing::Test {
   void Occupy(size_t i, ENetPeerState state, ENetAddress from, uint32_t id) {
     host_->peers[i].state = state;
     host_->peers[i].address = from;
-    host_->peers[i].connectID = id;
+    host_->peers[i].connectID = ENET_HOST_TO_NET_32(id);  // as ENet keeps it
   }
 
   ENetHost* host_ = nullptr;
 };
 
-TEST_F(HalfOpenGuardTest, OneHalfOpenConnectionPerSourceAddressAndPort) {
+TEST_F(HalfOpenGuardTest,
+       NewConnectFromAnAddressAndPortReplacesItsHalfOpenOne) {
   HalfOpenGuard guard({8, 16, 4000});
   ENetAddress a = Address("192.0.2.1", 5000);
-  EXPECT_EQ(guard.Judge(host_, a, 1), Verdict::kAdmit);
-  Occupy(0, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, a, 1);
-  EXPECT_EQ(guard.Judge(host_, a, 1), Verdict::kRetransmit);
-  EXPECT_EQ(guard.Judge(host_, a, 2), Verdict::kOneAtATime);
+  EXPECT_EQ(guard.Judge(host_, a, 1).verdict, Verdict::kAdmit);
+  Occupy(3, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, a, 1);
+  EXPECT_EQ(guard.Judge(host_, a, 1).verdict, Verdict::kRetransmit);
+  // A client retrying with a fresh connection is never refused: its new
+  // CONNECT takes the old one's place.
+  HalfOpenGuard::Judgement retry = guard.Judge(host_, a, 2);
+  EXPECT_EQ(retry.verdict, Verdict::kReplace);
+  EXPECT_EQ(retry.stale_slot, 3u);
   // Once it completes, the same address and port may open another.
-  Occupy(0, ENET_PEER_STATE_CONNECTED, a, 1);
-  EXPECT_EQ(guard.Judge(host_, a, 2), Verdict::kAdmit);
+  Occupy(3, ENET_PEER_STATE_CONNECTED, a, 1);
+  EXPECT_EQ(guard.Judge(host_, a, 2).verdict, Verdict::kAdmit);
+}
+
+TEST_F(HalfOpenGuardTest, ReplacingIsAllowedEvenWhenTheAddressIsAtItsLimit) {
+  HalfOpenGuard guard({2, 16, 4000});
+  ENetAddress a = Address("192.0.2.1", 5000);
+  Occupy(0, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, a, 1);
+  Occupy(1, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, Address("192.0.2.1", 5001),
+         1);
+  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.1", 5002), 1).verdict,
+            Verdict::kTooManyFromAddress);
+  EXPECT_EQ(guard.Judge(host_, a, 2).verdict, Verdict::kReplace);
 }
 
 TEST_F(HalfOpenGuardTest, EightHalfOpenConnectionsPerIpAddress) {
   HalfOpenGuard guard({8, 16, 4000});
   for (uint16_t i = 0; i < 8; ++i) {
     ENetAddress from = Address("192.0.2.1", static_cast<uint16_t>(6000 + i));
-    ASSERT_EQ(guard.Judge(host_, from, 7), Verdict::kAdmit);
+    ASSERT_EQ(guard.Judge(host_, from, 7).verdict, Verdict::kAdmit);
     Occupy(i, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, from, 7);
   }
-  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.1", 6100), 7),
+  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.1", 6100), 7).verdict,
             Verdict::kTooManyFromAddress);
-  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.2", 6100), 7), Verdict::kAdmit);
+  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.2", 6100), 7).verdict,
+            Verdict::kAdmit);
 }
 
 TEST_F(HalfOpenGuardTest, HostLimitLeavesTheRestForCompletedConnections) {
@@ -69,7 +86,7 @@ TEST_F(HalfOpenGuardTest, HostLimitLeavesTheRestForCompletedConnections) {
     Occupy(i, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, Address(ip.c_str(), 7000),
            9);
   }
-  EXPECT_EQ(guard.Judge(host_, Address("203.0.113.9", 7000), 9),
+  EXPECT_EQ(guard.Judge(host_, Address("203.0.113.9", 7000), 9).verdict,
             Verdict::kTooManyOnHost);
 }
 

@@ -410,6 +410,8 @@ Report CookieHolders(const Context& c) {
                                         connects, hosts.size()));
   r.Figure("refused (half-open limits)",
            std::to_string(change("connects_refused_half_open")));
+  r.Figure("replaced (a new connect id from the same address and port)",
+           std::to_string(change("half_open_replaced")));
   r.Figure("half-open peers at the peak sample", std::to_string(half_open));
   r.Figure("half-open peers left",
            fmt::format("{} after {:.1f} s", left, drained));
