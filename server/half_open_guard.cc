@@ -18,7 +18,8 @@ bool HalfOpenGuard::IsHalfOpen(const ENetPeer& peer) {
 
 HalfOpenGuard::Judgement HalfOpenGuard::Judge(const ENetHost* host,
                                               const ENetAddress& from,
-                                              uint32_t connect_id) const {
+                                              uint32_t connect_id,
+                                              uint64_t now_ms) const {
   size_t from_address = 0;
   size_t on_host = 0;
   for (size_t i = 0; i < host->peerCount; ++i) {
@@ -31,9 +32,15 @@ HalfOpenGuard::Judgement HalfOpenGuard::Judge(const ENetHost* host,
       return {Verdict::kRetransmit};
     }
     if (!IsHalfOpen(peer)) continue;
-    // One per address and port: this one takes its place, and the counts
-    // stay as they are.
-    if (same_endpoint) return {Verdict::kReplace, i};
+    // One per address and port: once it is old enough this one takes its
+    // place, and the counts stay as they are.
+    if (same_endpoint) {
+      bool old_enough = i < seen_.size() && seen_[i].since != 0 &&
+                        seen_[i].connect_id == peer.connectID &&
+                        now_ms - seen_[i].since >= limits_.replace_after_ms;
+      if (old_enough) return {Verdict::kReplace, i};
+      return {Verdict::kOneAtATime};
+    }
     ++on_host;
     if (same_address) ++from_address;
   }

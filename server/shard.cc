@@ -549,10 +549,11 @@ int Shard::OnRawDatagram(ENetHost* host) {
   }
   // SPEC.md 4.3: a cookie does not buy a peer slot per connect id.
   HalfOpenGuard::Judgement judged =
-      SlotOf(host).half_open.Judge(host, from, connect->connect_id);
+      SlotOf(host).half_open.Judge(host, from, connect->connect_id, now_ms_);
   switch (judged.verdict) {
     case HalfOpenGuard::Verdict::kRetransmit:
       return 0;  // ENet ignores it
+    case HalfOpenGuard::Verdict::kOneAtATime:
     case HalfOpenGuard::Verdict::kTooManyFromAddress:
     case HalfOpenGuard::Verdict::kTooManyOnHost:
       counters.connects_refused_half_open++;

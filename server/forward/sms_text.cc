@@ -51,6 +51,16 @@ std::vector<char32_t> DecodeUtf8(std::string_view utf8) {
   return out;
 }
 
+size_t UnitsOf(char32_t code) { return code > 0xFFFF ? 2 : 1; }
+
+size_t CapacityUnits(int max_messages) {
+  return max_messages == 1
+             ? kSinglePartUnits
+             : kConcatenatedPartUnits * static_cast<size_t>(max_messages);
+}
+
+}  // namespace
+
 void AppendUtf8(char32_t code, std::string& out) {
   if (code < 0x80) {
     out.push_back(static_cast<char>(code));
@@ -68,16 +78,6 @@ void AppendUtf8(char32_t code, std::string& out) {
     out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
   }
 }
-
-size_t UnitsOf(char32_t code) { return code > 0xFFFF ? 2 : 1; }
-
-size_t CapacityUnits(int max_messages) {
-  return max_messages == 1
-             ? kSinglePartUnits
-             : kConcatenatedPartUnits * static_cast<size_t>(max_messages);
-}
-
-}  // namespace
 
 size_t Utf16Units(std::string_view utf8) {
   size_t units = 0;

@@ -29,6 +29,9 @@ struct SmsText {
 // (a surrogate pair), else 1. Each invalid byte counts as one U+FFFD.
 size_t Utf16Units(std::string_view utf8);
 
+// Appends code point `code` (at most U+10FFFF) to `out` as UTF-8.
+void AppendUtf8(char32_t code, std::string& out);
+
 // How many parts Kannel splits a UCS-2 text of `units` code units into:
 // 1 up to kSinglePartUnits, else ceil(units / kConcatenatedPartUnits).
 int SmsPartsFor(size_t units);

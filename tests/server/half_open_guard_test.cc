@@ -37,61 +37,75 @@ class HalfOpenGuardTest : public ::testing::Test {
 };
 
 TEST_F(HalfOpenGuardTest,
-       NewConnectFromAnAddressAndPortReplacesItsHalfOpenOne) {
-  HalfOpenGuard guard({8, 16, 4000});
+       NewConnectReplacesAHalfOpenOneOfItsAddressAfterOneSecond) {
+  HalfOpenGuard guard({8, 16, 4000, 1000});
   ENetAddress a = Address("192.0.2.1", 5000);
-  EXPECT_EQ(guard.Judge(host_, a, 1).verdict, Verdict::kAdmit);
+  EXPECT_EQ(guard.Judge(host_, a, 1, 0).verdict, Verdict::kAdmit);
   Occupy(3, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, a, 1);
-  EXPECT_EQ(guard.Judge(host_, a, 1).verdict, Verdict::kRetransmit);
-  // A client retrying with a fresh connection is never refused: its new
-  // CONNECT takes the old one's place.
-  HalfOpenGuard::Judgement retry = guard.Judge(host_, a, 2);
+  size_t expired = 0;
+  guard.Sweep(host_, 100, &expired);
+  EXPECT_EQ(guard.Judge(host_, a, 1, 200).verdict, Verdict::kRetransmit);
+  // While it is young, another connection from the same socket waits its
+  // turn (ENet retransmits the CONNECT)...
+  EXPECT_EQ(guard.Judge(host_, a, 2, 1099).verdict, Verdict::kOneAtATime);
+  // ...and a client that gave it up and retries (after 2 s, SPEC 3.5.4)
+  // takes its place.
+  HalfOpenGuard::Judgement retry = guard.Judge(host_, a, 2, 1100);
   EXPECT_EQ(retry.verdict, Verdict::kReplace);
   EXPECT_EQ(retry.stale_slot, 3u);
   // Once it completes, the same address and port may open another.
   Occupy(3, ENET_PEER_STATE_CONNECTED, a, 1);
-  EXPECT_EQ(guard.Judge(host_, a, 2).verdict, Verdict::kAdmit);
+  EXPECT_EQ(guard.Judge(host_, a, 2, 1200).verdict, Verdict::kAdmit);
+}
+
+TEST_F(HalfOpenGuardTest, HalfOpenOneNotYetSweptIsNotReplaced) {
+  HalfOpenGuard guard({8, 16, 4000, 1000});
+  ENetAddress a = Address("192.0.2.1", 5000);
+  Occupy(0, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, a, 1);
+  EXPECT_EQ(guard.Judge(host_, a, 2, 5000).verdict, Verdict::kOneAtATime);
 }
 
 TEST_F(HalfOpenGuardTest, ReplacingIsAllowedEvenWhenTheAddressIsAtItsLimit) {
-  HalfOpenGuard guard({2, 16, 4000});
+  HalfOpenGuard guard({2, 16, 4000, 1000});
   ENetAddress a = Address("192.0.2.1", 5000);
   Occupy(0, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, a, 1);
   Occupy(1, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, Address("192.0.2.1", 5001),
          1);
-  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.1", 5002), 1).verdict,
+  size_t expired = 0;
+  guard.Sweep(host_, 100, &expired);
+  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.1", 5002), 1, 1500).verdict,
             Verdict::kTooManyFromAddress);
-  EXPECT_EQ(guard.Judge(host_, a, 2).verdict, Verdict::kReplace);
+  EXPECT_EQ(guard.Judge(host_, a, 2, 1500).verdict, Verdict::kReplace);
 }
 
 TEST_F(HalfOpenGuardTest, EightHalfOpenConnectionsPerIpAddress) {
-  HalfOpenGuard guard({8, 16, 4000});
+  HalfOpenGuard guard({8, 16, 4000, 1000});
   for (uint16_t i = 0; i < 8; ++i) {
     ENetAddress from = Address("192.0.2.1", static_cast<uint16_t>(6000 + i));
-    ASSERT_EQ(guard.Judge(host_, from, 7).verdict, Verdict::kAdmit);
+    ASSERT_EQ(guard.Judge(host_, from, 7, 0).verdict, Verdict::kAdmit);
     Occupy(i, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, from, 7);
   }
-  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.1", 6100), 7).verdict,
+  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.1", 6100), 7, 0).verdict,
             Verdict::kTooManyFromAddress);
-  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.2", 6100), 7).verdict,
+  EXPECT_EQ(guard.Judge(host_, Address("192.0.2.2", 6100), 7, 0).verdict,
             Verdict::kAdmit);
 }
 
 TEST_F(HalfOpenGuardTest, HostLimitLeavesTheRestForCompletedConnections) {
   EXPECT_EQ(HalfOpenGuard::PerHostLimit(4095), 1023u);
   EXPECT_EQ(HalfOpenGuard::PerHostLimit(32), 16u);
-  HalfOpenGuard guard({8, 16, 4000});
+  HalfOpenGuard guard({8, 16, 4000, 1000});
   for (uint16_t i = 0; i < 16; ++i) {
     std::string ip = "198.51.100." + std::to_string(i + 1);
     Occupy(i, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, Address(ip.c_str(), 7000),
            9);
   }
-  EXPECT_EQ(guard.Judge(host_, Address("203.0.113.9", 7000), 9).verdict,
+  EXPECT_EQ(guard.Judge(host_, Address("203.0.113.9", 7000), 9, 0).verdict,
             Verdict::kTooManyOnHost);
 }
 
 TEST_F(HalfOpenGuardTest, HalfOpenPeerIsResetAfterFourSeconds) {
-  HalfOpenGuard guard({8, 16, 4000});
+  HalfOpenGuard guard({8, 16, 4000, 1000});
   ENetAddress a = Address("192.0.2.1", 5000);
   Occupy(3, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, a, 1);
   Occupy(4, ENET_PEER_STATE_CONNECTED, Address("192.0.2.2", 5000), 2);
@@ -106,7 +120,7 @@ TEST_F(HalfOpenGuardTest, HalfOpenPeerIsResetAfterFourSeconds) {
 }
 
 TEST_F(HalfOpenGuardTest, ANewConnectionInTheSameSlotGetsItsOwnTime) {
-  HalfOpenGuard guard({8, 16, 4000});
+  HalfOpenGuard guard({8, 16, 4000, 1000});
   Occupy(3, ENET_PEER_STATE_ACKNOWLEDGING_CONNECT, Address("192.0.2.1", 5000),
          1);
   size_t expired = 0;

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "server/forward/sms_text.h"
 #include "server/forward/url_coding.h"
 
 namespace hail::testing {
@@ -80,24 +81,6 @@ std::string LastLines(const std::string& text, size_t count) {
     if (text[start] == '\n') ++seen;
   }
   return text.substr(start);
-}
-
-void AppendUtf8(char32_t code, std::string& out) {
-  if (code < 0x80) {
-    out.push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else if (code < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  }
 }
 
 std::vector<std::string_view> SplitSpaces(std::string_view text) {
@@ -167,7 +150,7 @@ std::optional<std::string> Utf16BeToUtf8(std::string_view bytes) {
     } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
       return std::nullopt;
     }
-    AppendUtf8(unit, out);
+    server::forward::AppendUtf8(unit, out);
   }
   return out;
 }
