@@ -33,9 +33,10 @@ struct ForwardJob {
   std::string sender;
   // The Hail username of the recipient (for the greeting, the subject).
   std::string recipient;
-  // The message text, UTF-8, as the sender wrote it (at most 16384 bytes).
-  // A gateway that cannot carry all of it cuts it at its documented limit
-  // and says so in the text it sends and in GatewayAnswer::cut.
+  // The message text, UTF-8, as the sender wrote it (1..4096 bytes,
+  // SPEC.md 11.34). A gateway that cannot carry all of it cuts it at its
+  // documented limit and says so in the text it sends and in
+  // GatewayAnswer::cut.
   std::string text;
   // When the sender sent it (Unix seconds, UTC).
   uint64_t sent_unix = 0;
