@@ -49,21 +49,6 @@ void Pause(int milliseconds) {
 
 }  // namespace
 
-uint16_t FreeTcpPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 HylaFaxFixture::HylaFaxFixture()
     : spool_(dir_.path() / "spool"), log_path_(dir_.path() / "daemons.log") {
   fs::create_directories(scratch());

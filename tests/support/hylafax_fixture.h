@@ -18,12 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/free_port.h"
 #include "tests/support/temp_dir.h"
 
 namespace hail::testing {
-
-// A TCP port on 127.0.0.1 that was free a moment ago.
-uint16_t FreeTcpPort();
 
 class HylaFaxFixture {
  public:

@@ -16,6 +16,7 @@
 
 #include "server/forward/sms_text.h"
 #include "server/forward/url_coding.h"
+#include "tests/support/free_port.h"
 
 namespace hail::testing {
 namespace {
@@ -26,23 +27,6 @@ constexpr char kFakesmsc[] = "/usr/lib/kannel/test/fakesmsc";
 constexpr char kStatusPassword[] = "hail-status";
 constexpr auto kStepTimeout = std::chrono::seconds(20);
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
-
-// A TCP port on 127.0.0.1 that was free a moment ago.
-uint16_t FreeTcpPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 size_t AppendBody(char* data, size_t size, size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);

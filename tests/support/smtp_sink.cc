@@ -12,21 +12,10 @@
 #include <thread>
 
 #include "server/forward/subprocess.h"
+#include "tests/support/free_port.h"
 
 namespace hail::testing {
 namespace {
-
-uint16_t PickFreeTcpPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 bool Accepts(uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -72,7 +61,7 @@ SmtpSink::SmtpSink(std::filesystem::path dir) : dir_(std::move(dir)) {
   for (const char* sub : {"tmp", "new", "cur"}) {
     std::filesystem::create_directories(dir_ / "maildir" / sub);
   }
-  port_ = PickFreeTcpPort();
+  port_ = FreeTcpPort();
 }
 
 SmtpSink::~SmtpSink() { Stop(); }
