@@ -296,6 +296,9 @@ std::optional<uint64_t> Client::StateDeadlineMs() const {
       return deadline_ms_;
     case State::kSecured: {
       std::optional<uint64_t> direct = NextDirectDeadlineMs();
+      if (std::optional<uint64_t> retry = outbox_.next_retry_ms()) {
+        direct = direct ? std::min(*direct, *retry) : *retry;
+      }
       if (enet_ == nullptr) return direct;
       // Liveness is checked against ENet's clock: look again soon.
       uint64_t liveness = SteadyNowMs() + kProbeIntervalMs / 4;
@@ -374,6 +377,7 @@ void Client::OnTimers(uint64_t now_ms) {
     case State::kSecured:
       if (CheckServerLiveness(now_ms)) break;
       OnDirectTimers(now_ms);
+      RetryRefusedMessages(now_ms);
       break;
     default:
       break;
@@ -825,14 +829,16 @@ void Client::OnReconnectResumed(const LoginResult& result) {
   reconnected.attempts = reconnect_.backoff.attempts();
   reconnected.transport = transport_->kind();
   reconnect_ = Reconnection{};
-  for (const protocol::SendMessage& message : outbox_.messages()) {
-    if (Status status = SendOutboxMessage(message); !status.ok()) {
+  // Also the ones refused for now: a new session judges them afresh.
+  for (const Outbox::Entry& entry : outbox_.entries()) {
+    if (Status status = SendOutboxMessage(entry.message); !status.ok()) {
       ScheduleReconnect(
           fmt::format("cannot resend messages: {}", status.message()));
       return;
     }
     ++reconnected.resent_messages;
   }
+  outbox_.MarkAllSent();
   // A new socket may have a new mapping.
   nat_report_.reset();
   nat_mapping_ = protocol::MappingBehaviour::kUnknown;

@@ -169,7 +169,10 @@ class Client {
     uint64_t frames_dropped = 0;       // bad frame, bad tag, replayed
     uint64_t unexpected_messages = 0;  // kinds a server must not send
     uint64_t unmatched_replies = 0;    // no request with that id and kind
-    uint64_t key_log_failures = 0;     // HAIL_KEYLOGFILE not writable
+    // Messages sent again in the session after a refusal for now
+    // (MAILBOX_FULL, SERVER_BUSY, INTERNAL; SPEC.md 10.3).
+    uint64_t messages_retried = 0;
+    uint64_t key_log_failures = 0;  // HAIL_KEYLOGFILE not writable
     // Items the server delivered again after they were reported.
     uint64_t duplicate_deliveries = 0;
     uint64_t reconnect_attempts = 0;
@@ -247,7 +250,10 @@ class Client {
   // random message id; a MessageAccepted with that id follows. The message
   // is kept until then, in memory and in $HAIL_HOME (client/outbox_file.h,
   // written before it is sent), and sent again with the same id after a
-  // reconnect or, by a later process, after its login. While reconnecting
+  // reconnect or, by a later process, after its login. A refusal for now
+  // (MAILBOX_FULL, SERVER_BUSY, INTERNAL) keeps it too: it is sent again in
+  // the session after 1 s, doubling up to 60 s, and each refusal is a
+  // MessageAccepted with kept_for_retry. While reconnecting
   // it is only queued. Errors: InvalidArgument when not
   // logged in (and not reconnecting) or for a bad name or text; IoError.
   Result<protocol::ItemId> SendMessage(std::string_view recipient,
@@ -274,7 +280,8 @@ class Client {
     nat_mapping_ = mapping;
   }
 
-  // Messages sent and not yet answered by MESSAGE_ACCEPTED.
+  // Messages sent and not yet finally answered by MESSAGE_ACCEPTED (those
+  // refused for now and waiting to be sent again included).
   size_t unaccepted_messages() const { return outbox_.size(); }
   // Of those, the ones an earlier run left and this login resent.
   size_t restored_unanswered() const { return restored_ids_.size(); }
@@ -363,6 +370,8 @@ class Client {
   void OnItem(uint64_t sender_id, const protocol::ItemId& item_id, Event event);
   Status SendItemAck(const protocol::ItemId& item_id, uint64_t sender_id);
   Status SendOutboxMessage(const protocol::SendMessage& message);
+  // Sends again the messages refused for now whose retry time has come.
+  void RetryRefusedMessages(uint64_t now_ms);
   // After a login: loads the messages an earlier run left in the outbox
   // file and sends those not held yet. Fills the result's outbox fields.
   void ResendStoredMessages(LoginResult* result);

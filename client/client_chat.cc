@@ -332,28 +332,52 @@ void Client::Handle(const protocol::PresenceUpdate& message) {
 }
 
 void Client::Handle(const protocol::MessageAccepted& message) {
+  MessageAccepted accepted;
+  accepted.message_id = message.message_id;
+  accepted.error = message.error;
+  accepted.path = ServerPath();
+  accepted.restored = restored_ids_.contains(message.message_id);
+  if (IsRetryableRefusal(message.error)) {
+    // Refused for now: held, with the same id, and sent again in this
+    // session after a delay (and by a later run from the file).
+    const Outbox::Entry* entry = outbox_.Find(message.message_id);
+    std::optional<uint64_t> delay =
+        entry == nullptr
+            ? std::nullopt
+            : outbox_.Defer(message.message_id, internal::SteadyNowMs(),
+                            randombytes_random());
+    if (!delay) {
+      ++counters_.unmatched_replies;
+      return;
+    }
+    restored_ids_.erase(message.message_id);  // the file keeps it
+    accepted.recipient = entry->message.recipient;
+    accepted.kept_for_retry = true;
+    accepted.retry_in_ms = *delay;
+    events_.push_back(std::move(accepted));
+    return;
+  }
   std::optional<protocol::SendMessage> sent = outbox_.Take(message.message_id);
   if (!sent) {
     // Answered before (a resend raced the first answer), or never ours.
     ++counters_.unmatched_replies;
     return;
   }
-  MessageAccepted accepted;
-  accepted.restored = restored_ids_.contains(message.message_id);
-  accepted.kept_for_retry = IsRetryableRefusal(message.error);
-  if (accepted.kept_for_retry) {
-    restored_ids_.erase(message.message_id);  // the file keeps it
-  } else {
-    ForgetStoredMessage(message.message_id);
-  }
-  accepted.message_id = message.message_id;
-  accepted.error = message.error;
+  ForgetStoredMessage(message.message_id);
   accepted.route = static_cast<protocol::Route>(message.route);
   accepted.seq = message.seq;
   accepted.accepted_unix = message.accepted_unix;
   accepted.recipient = std::move(sent->recipient);
-  accepted.path = ServerPath();
   events_.push_back(std::move(accepted));
+}
+
+void Client::RetryRefusedMessages(uint64_t now_ms) {
+  if (logged_in_username_.empty() || reconnect_.active) return;
+  for (const protocol::SendMessage& message : outbox_.TakeDue(now_ms)) {
+    ++counters_.messages_retried;
+    // A send that fails here is resent after the reconnection it leads to.
+    (void)SendOutboxMessage(message);
+  }
 }
 
 void Client::Handle(const protocol::MessageDeliver& message) {

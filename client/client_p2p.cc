@@ -495,10 +495,10 @@ void Client::FallBackToServer(uint64_t peer_id) {
       continue;
     }
     // The outbox still holds it; after a reconnect it is resent anyway.
-    for (const protocol::SendMessage& m : outbox_.messages()) {
-      if (m.message_id == it->first && can_send) {
+    for (const Outbox::Entry& entry : outbox_.entries()) {
+      if (entry.message.message_id == it->first && can_send) {
         ++counters_.direct_fallbacks;
-        SendOutboxMessage(m);
+        SendOutboxMessage(entry.message);
       }
     }
     it = direct_sent_.erase(it);

@@ -152,6 +152,7 @@ void AddMembers(JsonLine& line, const MessageAccepted& e) {
   line.AddBool("restored", e.restored);
   if (e.error != protocol::ErrorCode::kOk) {
     line.AddBool("kept_for_retry", e.kept_for_retry);
+    if (e.kept_for_retry) line.AddUnsigned("retry_in_ms", e.retry_in_ms);
   }
   if (e.error == protocol::ErrorCode::kOk) {
     line.AddString("route", RouteName(e.route));

@@ -143,9 +143,14 @@ std::optional<std::string> Describe(const MessageAccepted& e) {
   // A message an earlier run left unanswered, resent after this login.
   std::string earlier = e.restored ? " (queued earlier, resent)" : "";
   if (e.error != protocol::ErrorCode::kOk) {
-    return fmt::format(
-        "-> {}: not sent: {}{}{}", Safe(e.recipient), WireErrorName(e.error),
-        earlier, e.kept_for_retry ? "; kept, resent at the next login" : "");
+    std::string kept;
+    if (e.kept_for_retry) {
+      kept = e.retry_in_ms > 0 ? fmt::format("; kept, trying again in {} s",
+                                             (e.retry_in_ms + 999) / 1000)
+                               : "; kept, resent at the next login";
+    }
+    return fmt::format("-> {}: not sent: {}{}{}", Safe(e.recipient),
+                       WireErrorName(e.error), earlier, kept);
   }
   if (e.path == Path::kDirect) {
     return fmt::format("-> {}: delivered directly{}", Safe(e.recipient),

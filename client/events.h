@@ -225,9 +225,11 @@ struct MessageAccepted {
   // Sent by an earlier run of the client and resent after this login.
   bool restored = false;
   // A refusal that may succeed later (MAILBOX_FULL, SERVER_BUSY, INTERNAL):
-  // the message stays in $HAIL_HOME and is resent, same id, at the next
-  // login.
+  // the message is kept, in memory and in $HAIL_HOME, and sent again with
+  // the same id after `retry_in_ms` while the session lasts (another
+  // MessageAccepted follows), or after the next login.
   bool kept_for_retry = false;
+  uint64_t retry_in_ms = 0;
 };
 
 // A message for the receiver. Reported once per (sender_id, message_id)

@@ -51,16 +51,17 @@ TEST(EventJsonTest, MessageAcceptedNamesTheRouteOnlyWhenAccepted) {
             "\"error\":\"NOT_A_CONTACT\",\"restored\":false,"
             "\"kept_for_retry\":false}\n");
   // Issue #10: a resend of an earlier run's message, and a refusal that
-  // keeps the message for the next login.
+  // keeps the message and tries again in the session.
   MessageAccepted busy = refused;
   busy.error = protocol::ErrorCode::kMailboxFull;
   busy.restored = true;
   busy.kept_for_retry = true;
+  busy.retry_in_ms = 2000;
   EXPECT_EQ(EventJson(busy),
             "{\"event\":\"message_accepted\",\"message_id\":"
             "\"01010101010101010101010101010101\",\"recipient\":\"bob\","
             "\"error\":\"MAILBOX_FULL\",\"restored\":true,"
-            "\"kept_for_retry\":true}\n");
+            "\"kept_for_retry\":true,\"retry_in_ms\":2000}\n");
 }
 
 TEST(EventJsonTest, ContactAndPresenceEvents) {

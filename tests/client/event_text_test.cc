@@ -41,6 +41,10 @@ TEST(EventTextTest, AcceptanceSaysLiveOrStoredOrWhy) {
   EXPECT_EQ(*EventText(accepted), "-> bob: stored offline (#4)");
   accepted.error = protocol::ErrorCode::kMailboxFull;
   EXPECT_EQ(*EventText(accepted), "-> bob: not sent: MAILBOX_FULL");
+  accepted.kept_for_retry = true;
+  accepted.retry_in_ms = 1500;
+  EXPECT_EQ(*EventText(accepted),
+            "-> bob: not sent: MAILBOX_FULL; kept, trying again in 2 s");
 }
 
 TEST(EventTextTest, PresenceAndContactNotices) {

@@ -360,6 +360,61 @@ TEST_F(ChatTest, FullMailboxRefusesWithMailboxFullAndLosesNothing) {
     EXPECT_EQ(got[i].text, "note " + std::to_string(i + 1));
 }
 
+// Issue 10: a fast sender to a recipient whose mailbox is full lost those
+// messages until its next login. Now the client holds a message refused for
+// now and sends it again, same id, 1 s later and doubling, in the session.
+TEST_F(ChatTest,
+       Issue10MailboxFullMessageIsSentAgainInTheSessionOnceThereIsRoom) {
+  haild_->Stop();
+  StartHaild({"--mailbox-per-sender", "3"});
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  auto alice = LogIn("alice");
+  auto send = [&](const std::string& text) {
+    Result<protocol::ItemId> id = (*alice)->SendMessage("bob", text);
+    EXPECT_TRUE(id.ok());
+    return alice->WaitUntil<client::MessageAccepted>(
+        [&](const client::MessageAccepted& a) { return a.message_id == *id; });
+  };
+  for (int i = 1; i <= 3; ++i) {
+    auto stored = send("note " + std::to_string(i));
+    ASSERT_TRUE(stored);
+    ASSERT_EQ(stored->error, ErrorCode::kOk);
+  }
+  auto refused = send("note 4");
+  ASSERT_TRUE(refused);
+  ASSERT_EQ(refused->error, ErrorCode::kMailboxFull);
+  EXPECT_TRUE(refused->kept_for_retry);
+  EXPECT_GE(refused->retry_in_ms, 750u);
+  EXPECT_LE(refused->retry_in_ms, 1000u);
+  EXPECT_EQ((*alice)->unaccepted_messages(), 1u);
+
+  // bob logs in and takes the three (acknowledged automatically), which
+  // frees the mailbox; alice's client tries again by itself.
+  auto bob = LogIn("bob");
+  auto accepted = alice->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) {
+        return a.message_id == refused->message_id && a.error == ErrorCode::kOk;
+      },
+      30000);
+  ASSERT_TRUE(accepted) << haild_->log();
+  EXPECT_GE((*alice)->counters().messages_retried, 1u);
+  EXPECT_EQ((*alice)->unaccepted_messages(), 0u);
+  auto fourth = bob->WaitUntil<client::MessageReceived>(
+      [](const client::MessageReceived& m) { return m.text == "note 4"; });
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(fourth->message_id, refused->message_id);
+  bob->Drain(300);
+  std::multiset<std::string> others;
+  for (const client::MessageReceived& m : bob->Take<client::MessageReceived>())
+    others.insert(m.text);
+  EXPECT_EQ(others, (std::multiset<std::string>{"note 1", "note 2", "note 3"}))
+      << "each note arrives once";
+}
+
 TEST_F(ChatTest, StoredMessageSurvivesKillNineTwentyTimes) {
   constexpr int kRounds = 20;
   {

@@ -160,22 +160,31 @@ class P2pNatTest : public ::testing::Test {
     return p->WaitForLine(match, timeout_ms);
   }
 
-  // What one peer received of the other's texts "PREFIX-n".
+  // What one peer received of the other's texts "PREFIX-n", and what it
+  // saw of its own sends.
   struct Received {
     std::map<std::string, int> times;  // text -> reports
     std::map<std::string, int> paths;  // path -> reports
+    std::set<std::string> ids;         // message ids received
+    // Of its own sends: message ids answered OK, refusals for now (sent
+    // again by the client), and final refusals.
+    std::set<std::string> acked;
+    int refused_for_now = 0;
+    int refused = 0;
     int distinct() const { return static_cast<int>(times.size()); }
   };
 
   // Reads both peers' lines (so that neither blocks on a full pipe) until
   // `a` has `count` distinct texts from `b_prefix` and `b` from `a_prefix`
-  // (each side sends with its own prefix), or the time is up. Fails on a
-  // text reported twice.
+  // (each side sends with its own prefix), and with `await_answers` until
+  // each side also saw `count` of its sends answered OK, or the time is up.
+  // Fails on a text reported twice.
   static std::pair<Received, Received> ReceiveBoth(NsProcess* a,
                                                    const std::string& from_b,
                                                    NsProcess* b,
                                                    const std::string& from_a,
-                                                   int count, int timeout_ms) {
+                                                   int count, int timeout_ms,
+                                                   bool await_answers = false) {
     Received at_a, at_b;
     // Reads every line `p` has written so far; false if there was none.
     // Both sides are drained each turn: a peer whose stdout pipe fills up
@@ -184,18 +193,36 @@ class P2pNatTest : public ::testing::Test {
       bool any = false;
       while (std::optional<std::string> line = p->ReadLine(0)) {
         any = true;
+        if (IsEvent(*line, "message_accepted")) {
+          if (Field(*line, "error") == "OK") {
+            r->acked.insert(Field(*line, "message_id"));
+          } else if (Field(*line, "kept_for_retry") == "true") {
+            ++r->refused_for_now;
+          } else {
+            ++r->refused;
+          }
+          continue;
+        }
         if (!IsEvent(*line, "message_received")) continue;
         std::string text = Field(*line, "text");
         if (text.rfind(prefix + "-", 0) != 0) continue;
         ++r->times[text];
         ++r->paths[Field(*line, "path")];
+        r->ids.insert(Field(*line, "message_id"));
       }
       return any;
     };
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(timeout_ms);
-    while ((at_a.distinct() < count || at_b.distinct() < count) &&
-           std::chrono::steady_clock::now() < deadline) {
+    auto done = [&] {
+      auto size = [](const std::set<std::string>& s) {
+        return static_cast<int>(s.size());
+      };
+      return at_a.distinct() >= count && at_b.distinct() >= count &&
+             (!await_answers ||
+              (size(at_a.acked) >= count && size(at_b.acked) >= count));
+    };
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
       bool any = drain(a, from_b, &at_a);
       any = drain(b, from_a, &at_b) || any;
       if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -214,11 +241,12 @@ class P2pNatTest : public ::testing::Test {
                                                 NsProcess* bob, int count,
                                                 int window, int timeout_ms,
                                                 const std::string& a = "a",
-                                                const std::string& b = "b") {
+                                                const std::string& b = "b",
+                                                bool await_answers = false) {
     std::string n = std::to_string(count), w = std::to_string(window);
     EXPECT_TRUE(alice->WriteLine("send bob " + n + " " + a + " " + w));
     EXPECT_TRUE(bob->WriteLine("send alice " + n + " " + b + " " + w));
-    return ReceiveBoth(alice, b, bob, a, count, timeout_ms);
+    return ReceiveBoth(alice, b, bob, a, count, timeout_ms, await_answers);
   }
 
   static std::string ReadFile(const std::filesystem::path& path) {
@@ -326,13 +354,26 @@ TEST_F(P2pNatTest, LossOnThePathsToTheServerLosesAndDuplicatesNothing) {
     auto start = std::chrono::steady_clock::now();
     auto [at_alice, at_bob] =
         Exchange(alice, bob, count, window, std::max(120000, count * 200),
-                 "a" + tag, "b" + tag);
+                 "a" + tag, "b" + tag, /*await_answers=*/true);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     EXPECT_EQ(at_bob.distinct(), count) << tag << "% loss";
     EXPECT_EQ(at_alice.distinct(), count) << tag << "% loss";
     EXPECT_EQ(at_bob.paths["relay"], count);
+    // Jepsen-style: every message a sender saw acknowledged is held by its
+    // receiver, each sender saw all of its messages acknowledged in the end
+    // (refusals for now are retried), and nothing is held twice.
+    for (auto [sender, receiver] :
+         {std::pair{&at_alice, &at_bob}, std::pair{&at_bob, &at_alice}}) {
+      EXPECT_EQ(static_cast<int>(sender->acked.size()), count) << tag;
+      EXPECT_EQ(sender->refused, 0) << tag;
+      EXPECT_EQ(static_cast<int>(receiver->ids.size()), count) << tag;
+      for (const std::string& id : sender->acked) {
+        EXPECT_TRUE(receiver->ids.contains(id))
+            << tag << "% loss: acknowledged " << id << " never arrived";
+      }
+    }
     std::map<std::string, int64_t> after = haild_->Stats();
     auto delta = [&](const char* name) { return after[name] - before[name]; };
     // How the two sessions fared: reconnections, and every step a
@@ -355,12 +396,15 @@ TEST_F(P2pNatTest, LossOnThePathsToTheServerLosesAndDuplicatesNothing) {
                   steps.empty() ? " none" : steps.c_str());
     }
     std::printf(
-        "%s%% loss: %d and %d of %d messages received, none twice, "
+        "%s%% loss: %d and %d of %d messages received, none twice; %zu and "
+        "%zu acknowledged, all held; %d and %d refusals for now, retried; "
         "in %.1f s (window %d; haild: %lld live, %lld stored, %lld live "
         "deliveries stored for want of an ITEM_ACK, %lld sent from the "
         "mailbox, %lld sessions timed out)\n",
-        tag.c_str(), at_bob.distinct(), at_alice.distinct(), count, seconds,
-        window, static_cast<long long>(delta("messages_live")),
+        tag.c_str(), at_bob.distinct(), at_alice.distinct(), count,
+        at_alice.acked.size(), at_bob.acked.size(), at_alice.refused_for_now,
+        at_bob.refused_for_now, seconds, window,
+        static_cast<long long>(delta("messages_live")),
         static_cast<long long>(delta("messages_stored")),
         static_cast<long long>(delta("live_fallbacks_stored")),
         static_cast<long long>(delta("mailbox_items_sent")),

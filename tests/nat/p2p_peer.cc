@@ -129,7 +129,8 @@ int Run(int argc, char** argv) {
       if (login->error == hail::protocol::ErrorCode::kOk) step = Step::kReady;
     } else if (auto* accepted =
                    std::get_if<hail::client::MessageAccepted>(&*event)) {
-      if (unanswered[accepted->recipient] > 0) {
+      // A refusal for now is not an answer: the client sends it again.
+      if (!accepted->kept_for_retry && unanswered[accepted->recipient] > 0) {
         --unanswered[accepted->recipient];
       }
     } else if (std::holds_alternative<hail::client::ConnectFailed>(*event) ||
