@@ -124,6 +124,8 @@ struct GroupBatch {
   leveldb::DB* db;
   leveldb::WriteBatch batch;
   Overlay overlay;
+  // Items the batch adds to (or, negative, removes from) all mailboxes.
+  int64_t mailbox_items_delta = 0;
 };
 
 // One queued write's view of the store. Reads see LevelDB, then the group's
@@ -230,8 +232,11 @@ class WriteView {
   }
 
   // The recipient's counts are recounted from the data on next use (after
-  // bulk deletes that do not go through RemoveMailItem).
-  void ForgetCounts(uint64_t recipient) { forgotten_.push_back(recipient); }
+  // bulk deletes of `removed_items` that do not go through RemoveMailItem).
+  void ForgetCounts(uint64_t recipient, size_t removed_items) {
+    forgotten_.push_back(recipient);
+    removed_items_ += removed_items;
+  }
 
   bool empty() const { return staged_.empty(); }
 
@@ -246,7 +251,10 @@ class WriteView {
       group_->overlay[key] = std::move(value);
     }
     staged_.clear();
+    group_->mailbox_items_delta -= static_cast<int64_t>(removed_items_);
+    removed_items_ = 0;
     for (const CountChange& change : changes_) {
+      group_->mailbox_items_delta += change.step;
       auto it = counts_->find(change.recipient);
       // Not cached: a later load scans the group's overlay, change included.
       if (it == counts_->end()) continue;
@@ -336,6 +344,7 @@ class WriteView {
   Overlay staged_;
   std::vector<CountChange> changes_;
   std::vector<uint64_t> forgotten_;
+  size_t removed_items_ = 0;
 };
 
 // Stages `owner`'s side of a relation (kNone deletes it). An unchanged
@@ -395,6 +404,21 @@ ChatStore::ChatStore(Database* database, MailboxLimits limits,
                      Threading threading)
     : database_(database), limits_(limits), threading_(threading) {
   assert(database_ != nullptr);
+  // The mailbox-depth gauge starts from what is on disk: one pass over the
+  // index keys (small; the items themselves are not read).
+  {
+    Database::Handle db = database_->Acquire();
+    int64_t items = 0;
+    if (db.status().ok() &&
+        ScanCommitted(db.get(), store::kMailboxIndexPrefix,
+                      [&items](std::string_view, std::string_view) {
+                        ++items;
+                        return Status::Ok();
+                      })
+            .ok()) {
+      mailbox_items_.store(items, std::memory_order_relaxed);
+    }
+  }
   if (threading_ == Threading::kStoreThread) {
     thread_ = std::thread([this] { Run(); });
   } else {
@@ -495,6 +519,8 @@ void ChatStore::Commit(Group& group, CountCache& cache) {
         if (status.ok()) {
           written = carried > 0;
           unsynced_ = !sync;
+          mailbox_items_.fetch_add(batch.mailbox_items_delta,
+                                   std::memory_order_relaxed);
         } else {
           // Every answer of the group rests on state that is not durable.
           for (Status& each : statuses) {
@@ -870,13 +896,15 @@ void ChatStore::ForgetUser(uint64_t user, Done done) {
       if (key.size() != contact_prefix.size() + kU64Size) continue;
       view.Delete(ContactKey(KeyU64(key, contact_prefix.size()), user));
     }
+    size_t items = 0;
     for (const std::string& prefix :
          {MailboxPrefix(user), MailboxIndexPrefix(user), DedupPrefix(user),
           ConversationSeqPrefix(user)}) {
       status = DeleteAllUnder(view, prefix, &deleted);
       if (!status.ok()) return status;
+      if (prefix == MailboxIndexPrefix(user)) items = deleted.size();
     }
-    view.ForgetCounts(user);
+    view.ForgetCounts(user, items);
     return Status::Ok();
   };
   write->complete = std::move(done);

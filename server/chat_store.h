@@ -14,6 +14,7 @@
 #define HAIL_SERVER_CHAT_STORE_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -129,6 +130,11 @@ class ChatStore {
   // Batches written without a sync (only kBuffered writes in them).
   uint64_t buffered_batches_committed() const;
   uint64_t writes_committed() const;
+  // Items waiting in all mailboxes (messages, notices, receipts), as of the
+  // last durable write: counted at start, then kept by every write.
+  int64_t mailbox_items() const {
+    return mailbox_items_.load(std::memory_order_relaxed);
+  }
 
  private:
   // Implementation detail of the store thread.
@@ -157,6 +163,9 @@ class ChatStore {
   const Threading threading_;
   std::thread thread_;                         // kStoreThread only
   std::unique_ptr<CountCache> inline_counts_;  // kInline only
+  // Written by the committing thread (store thread, or the caller when
+  // inline); read by anyone.
+  std::atomic<int64_t> mailbox_items_{0};
 };
 
 }  // namespace hail::server

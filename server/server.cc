@@ -260,6 +260,11 @@ std::vector<Metric> Server::Metrics() const {
       chats_ ? chats_->batches_committed() : 0);
   add("store_writes", Kind::kCounter, "store writes committed",
       chats_ ? chats_->writes_committed() : 0);
+  add("mailbox_items", Kind::kGauge,
+      "items waiting in all mailboxes (messages, notices, receipts)",
+      chats_
+          ? static_cast<uint64_t>(std::max<int64_t>(chats_->mailbox_items(), 0))
+          : 0);
   add("store_buffered_batches", Kind::kCounter,
       "store batches committed without a sync",
       chats_ ? chats_->buffered_batches_committed() : 0);

@@ -73,6 +73,7 @@ TEST(MetricsEndpointTest, PrometheusScrapeShowsSessionsAndDrops) {
   EXPECT_EQ(Sample(body, "hail_cookies_sent_total"),
             haild.Stat("cookies_sent"));
   EXPECT_GT(Sample(body, "hail_data_dir_free_bytes"), 0);
+  EXPECT_EQ(Sample(body, "hail_mailbox_items"), 0);  // the depth, a gauge
   // Every figure of `haild --stats` is there, under the same value source.
   for (const auto& [name, value] : haild.Stats()) {
     bool found = Sample(body, "hail_" + name) >= 0 ||

@@ -687,6 +687,35 @@ TEST_F(ChatStoreTest, ExpireDropsEntriesPastRetentionAndFreesQuota) {
             ErrorCode::kOk);
 }
 
+// Issue 10: operators see the mailbox depth (haild's `mailbox_items`).
+TEST_F(ChatStoreTest,
+       MailboxItemsGaugeFollowsStoresAcksExpiryAndForgetAcrossARestart) {
+  ASSERT_TRUE(
+      SetRelations(kAlice, kBob, Relation::kAccepted, Relation::kAccepted)
+          .ok());
+  EXPECT_EQ(store_->mailbox_items(), 0);
+  ASSERT_TRUE(Accept(kAlice, kBob, Id(1)).status.ok());
+  ASSERT_TRUE(Accept(kAlice, kBob, Id(2)).status.ok());
+  ASSERT_TRUE(Accept(kBob, kAlice, Id(3)).status.ok());
+  ASSERT_TRUE(Accept(kAlice, kBob, Id(4), /*store=*/false).status.ok());
+  ASSERT_TRUE(
+      AppendNotice(kBob, Notice(MailItemKind::kReceipt, kAlice, Id(5), kNow))
+          .first.ok());
+  EXPECT_EQ(store_->mailbox_items(), 4);
+  // A repeated store of the same item changes nothing.
+  ASSERT_TRUE(Accept(kAlice, kBob, Id(1)).status.ok());
+  EXPECT_EQ(store_->mailbox_items(), 4);
+  ASSERT_TRUE(Acknowledge(kBob, Id(1), kAlice).first.ok());
+  EXPECT_EQ(store_->mailbox_items(), 3);
+
+  Reopen();  // counted again from the disk
+  EXPECT_EQ(store_->mailbox_items(), 3);
+  ASSERT_TRUE(Expire(kAlice, kNow + 31 * 86400).first.ok());
+  EXPECT_EQ(store_->mailbox_items(), 2);
+  ASSERT_TRUE(ForgetUser(kBob).ok());
+  EXPECT_EQ(store_->mailbox_items(), 0);
+}
+
 TEST_F(ChatStoreTest, ForgetUserDeletesContactsMailboxDedupAndSeqs) {
   ASSERT_TRUE(
       SetRelations(kBob, kAlice, Relation::kAccepted, Relation::kAccepted)
