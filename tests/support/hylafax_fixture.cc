@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -126,38 +125,17 @@ bool HylaFaxFixture::BuildSpool() {
   return true;
 }
 
-pid_t HylaFaxFixture::Spawn(const std::vector<std::string>& argv) {
-  int log_fd = ::open(log_path_.c_str(),
-                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  std::vector<std::string> strings = argv;
-  std::vector<char*> pointers;
-  for (std::string& text : strings) pointers.push_back(text.data());
-  pointers.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, pointers[0], &actions, &attributes, pointers.data(),
-                  environ) != 0) {
-    pid = -1;
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  ::close(log_fd);
-  return pid;
+bool HylaFaxFixture::Spawn(bench::ChildProcess& daemon,
+                           const std::vector<std::string>& argv) {
+  // hfaxd forks a child per client: its own group, killed with it.
+  bench::ChildProcess::Options options;
+  options.own_process_group = true;
+  return daemon.Start(argv, log_path_, options).ok();
 }
 
 bool HylaFaxFixture::Start() {
   if (!BuildSpool()) return false;
-  faxq_pid_ = Spawn({kFaxq, "-D", "-q", spool_.string()});
-  if (faxq_pid_ < 0) {
+  if (!Spawn(faxq_, {kFaxq, "-D", "-q", spool_.string()})) {
     error_ = "cannot start faxq";
     return false;
   }
@@ -165,14 +143,13 @@ bool HylaFaxFixture::Start() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = FreeTcpPort();
     // -l must come before -i, or hfaxd listens on every address.
-    hfaxd_pid_ = Spawn({kHfaxd, "-d", "-q", spool_.string(), "-l", "127.0.0.1",
-                        "-i", std::to_string(port_)});
-    if (hfaxd_pid_ < 0) {
+    if (!Spawn(hfaxd_, {kHfaxd, "-d", "-q", spool_.string(), "-l", "127.0.0.1",
+                        "-i", std::to_string(port_)})) {
       error_ = "cannot start hfaxd";
       return false;
     }
     if (WaitUntilReady()) return true;
-    Terminate(hfaxd_pid_);
+    hfaxd_.Stop(5000);
   }
   error_ += "\n" + log();
   return false;
@@ -182,14 +159,11 @@ bool HylaFaxFixture::WaitUntilReady() {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(faxq_pid_, &status, WNOHANG) == faxq_pid_) {
-      faxq_pid_ = -1;
+    if (faxq_.Exited()) {
       error_ = "faxq exited";
       return false;
     }
-    if (::waitpid(hfaxd_pid_, &status, WNOHANG) == hfaxd_pid_) {
-      hfaxd_pid_ = -1;
+    if (hfaxd_.Exited()) {
       error_ = "hfaxd exited";
       return false;
     }
@@ -200,30 +174,11 @@ bool HylaFaxFixture::WaitUntilReady() {
   return false;
 }
 
-void HylaFaxFixture::Terminate(pid_t& pid) {
-  if (pid <= 0) return;
-  ::kill(pid, SIGTERM);
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    Pause(20);
-  }
-  // A session child hfaxd forked for a client is in its process group.
-  ::kill(-pid, SIGKILL);
-  pid = -1;
-}
-
-void HylaFaxFixture::StopHfaxd() { Terminate(hfaxd_pid_); }
+void HylaFaxFixture::StopHfaxd() { hfaxd_.Stop(5000); }
 
 void HylaFaxFixture::Stop() {
-  Terminate(hfaxd_pid_);
-  Terminate(faxq_pid_);
+  hfaxd_.Stop(5000);
+  faxq_.Stop(5000);
 }
 
 std::string HylaFaxFixture::Faxstat(

@@ -20,6 +20,7 @@
 
 #include "tests/support/free_port.h"
 #include "tests/support/temp_dir.h"
+#include "tools/bench/child_process.h"
 
 namespace hail::testing {
 
@@ -69,16 +70,15 @@ class HylaFaxFixture {
 
  private:
   bool BuildSpool();
-  pid_t Spawn(const std::vector<std::string>& argv);
+  bool Spawn(bench::ChildProcess& daemon, const std::vector<std::string>& argv);
   bool WaitUntilReady();
-  static void Terminate(pid_t& pid);
 
   TempDir dir_;
   std::filesystem::path spool_;
   std::filesystem::path log_path_;
   uint16_t port_ = 0;
-  pid_t faxq_pid_ = -1;
-  pid_t hfaxd_pid_ = -1;
+  bench::ChildProcess faxq_;
+  bench::ChildProcess hfaxd_;
   std::string error_;
 };
 

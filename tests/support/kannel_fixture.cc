@@ -217,43 +217,25 @@ void KannelFixture::WriteConfig() const {
 
 bool KannelFixture::Spawn(Child& child, const std::vector<std::string>& argv,
                           int stdin_fd) {
-  const std::string log_path =
-      (dir_.path() / (std::string(child.name) + ".out")).string();
-  const std::string work_dir = dir_.path().string();
-  std::vector<char*> args;
-  for (const std::string& arg : argv) {
-    args.push_back(const_cast<char*>(arg.c_str()));
-  }
-  args.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    failure_ = std::string("fork failed for ") + child.name;
+  bench::ChildProcess::Options options;
+  options.stdin_fd = stdin_fd;
+  options.working_dir = dir_.path();
+  if (!child.process
+           .Start(argv, dir_.path() / (std::string(child.name) + ".out"),
+                  options)
+           .ok()) {
+    failure_ = std::string("cannot start ") + child.name;
     return false;
   }
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec.
-    const int log = ::open(log_path.c_str(),
-                           O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    const int in = stdin_fd >= 0 ? stdin_fd : ::open("/dev/null", O_RDONLY);
-    if (log < 0 || in < 0 || ::dup2(in, 0) < 0 || ::dup2(log, 1) < 0 ||
-        ::dup2(log, 2) < 0 || ::chdir(work_dir.c_str()) != 0) {
-      ::_exit(127);
-    }
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  child.pid = pid;
   return true;
 }
 
-bool KannelFixture::WaitUntil(const Child& child, const std::string& what,
+bool KannelFixture::WaitUntil(Child& child, const std::string& what,
                               bool (KannelFixture::*ready)() const) {
   const auto deadline = std::chrono::steady_clock::now() + kStepTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if ((this->*ready)()) return true;
-    int status = 0;
-    if (::waitpid(child.pid, &status, WNOHANG) == child.pid) {
-      const_cast<Child&>(child).pid = -1;
+    if (child.process.Exited()) {
       failure_ =
           std::string(child.name) + " exited before " + what + "\n" + LogTail();
       return false;
@@ -325,31 +307,14 @@ bool KannelFixture::Start() {
                               &KannelFixture::FakeSmscOnline);
 }
 
-void KannelFixture::StopChild(Child& child) {
-  if (child.pid <= 0) return;
-  ::kill(child.pid, SIGTERM);
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  int status = 0;
-  while (::waitpid(child.pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(child.pid, SIGKILL);
-      ::waitpid(child.pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  child.pid = -1;
-}
-
 void KannelFixture::Stop() {
   if (fakesmsc_stdin_ >= 0) {
     ::close(fakesmsc_stdin_);
     fakesmsc_stdin_ = -1;
   }
-  StopChild(fakesmsc_);
-  StopChild(smsbox_);
-  StopChild(bearerbox_);
+  for (Child* child : {&fakesmsc_, &smsbox_, &bearerbox_}) {
+    child->process.Stop(5000);
+  }
 }
 
 std::vector<FakeSmscMessage> KannelFixture::Received() const {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tests/support/temp_dir.h"
+#include "tools/bench/child_process.h"
 
 namespace hail::testing {
 
@@ -91,18 +92,18 @@ class KannelFixture {
 
  private:
   struct Child {
-    const char* name = "";
-    pid_t pid = -1;
+    explicit Child(const char* child_name) : name(child_name) {}
+    const char* name;
+    bench::ChildProcess process;
   };
 
   void WriteConfig() const;
   bool Spawn(Child& child, const std::vector<std::string>& argv, int stdin_fd);
-  bool WaitUntil(const Child& child, const std::string& what,
+  bool WaitUntil(Child& child, const std::string& what,
                  bool (KannelFixture::*ready)() const);
   bool StatusAnswers() const;
   bool SmsboxConnected() const;
   bool FakeSmscOnline() const;
-  void StopChild(Child& child);
   std::string LogTail() const;
 
   Options options_;

@@ -21,13 +21,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-[[noreturn]] void Exec(const std::vector<std::string>& argv) {
-  // A server must not outlive a bench that crashed.
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
+// argv as execv wants it; built before fork, since only async-signal-safe
+// calls may come between fork and exec.
+std::vector<char*> ExecArgs(const std::vector<std::string>& argv) {
   std::vector<char*> args;
-  for (const std::string& a : argv)
+  for (const std::string& a : argv) {
     args.push_back(const_cast<char*>(a.c_str()));
+  }
   args.push_back(nullptr);
+  return args;
+}
+
+[[noreturn]] void Exec(const std::vector<char*>& args) {
+  // A server must not outlive the process that started it.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
   execv(args[0], args.data());
   _exit(127);
 }
@@ -39,20 +46,35 @@ ChildProcess::~ChildProcess() {
 }
 
 Status ChildProcess::Start(const std::vector<std::string>& argv,
-                           const std::filesystem::path& log) {
+                           const std::filesystem::path& log,
+                           const Options& options) {
   int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Status::IoError("cannot open " + log.string());
+  int in = options.stdin_fd >= 0 ? options.stdin_fd
+                                 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    close(fd);
+    return Status::IoError("cannot open /dev/null");
+  }
+  std::vector<char*> args = ExecArgs(argv);
+  const std::string working_dir = options.working_dir.string();
   pid_ = fork();
   if (pid_ < 0) {
     close(fd);
+    if (in != options.stdin_fd) close(in);
     return Status::IoError("fork failed");
   }
   if (pid_ == 0) {
-    dup2(fd, 1);
-    dup2(fd, 2);
-    Exec(argv);
+    if (dup2(in, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
+        (!working_dir.empty() && chdir(working_dir.c_str()) != 0) ||
+        (options.own_process_group && setpgid(0, 0) != 0)) {
+      _exit(127);
+    }
+    Exec(args);
   }
+  own_process_group_ = options.own_process_group;
   close(fd);
+  if (in != options.stdin_fd) close(in);
   return Status::Ok();
 }
 
@@ -60,11 +82,12 @@ Result<uint16_t> ChildProcess::StartAndReadPort(
     const std::vector<std::string>& argv, int timeout_ms) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Status::IoError("pipe failed");
+  std::vector<char*> args = ExecArgs(argv);
   pid_ = fork();
   if (pid_ < 0) return Status::IoError("fork failed");
   if (pid_ == 0) {
     dup2(fds[1], 1);
-    Exec(argv);
+    Exec(args);
   }
   close(fds[1]);
   std::string line;
@@ -99,19 +122,24 @@ bool ChildProcess::Exited() {
 
 int ChildProcess::Stop(int grace_ms) {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
+  const pid_t pid = pid_;
+  pid_ = -1;
+  kill(pid, SIGTERM);
   int status = 0;
+  bool killed = false;
   auto deadline = Clock::now() + std::chrono::milliseconds(grace_ms);
-  while (waitpid(pid_, &status, WNOHANG) == 0) {
+  while (waitpid(pid, &status, WNOHANG) == 0) {
     if (Clock::now() > deadline) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      pid_ = -1;
-      return -1;
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      killed = true;
+      break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  pid_ = -1;
+  // Children the daemon forked are in its group (its id is the group's).
+  if (own_process_group_) kill(-pid, SIGKILL);
+  if (killed) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

@@ -1,7 +1,8 @@
-// A server process hail-bench starts and stops itself: haild (ready when it
-// answers a pre-session HELLO with a COOKIE) or the bench's own relay (ready
-// when it prints "ready PORT" on stdout). Stopped by its pid only: SIGTERM,
-// then SIGKILL after a grace period. Owned by the main thread.
+// A server process started and stopped by its pid: haild and the relay for
+// hail-bench (haild is ready when it answers a pre-session HELLO with a
+// COOKIE, the relay when it prints "ready PORT"), and the gateway daemons
+// the tests start (aiosmtpd, Kannel, HylaFAX). SIGTERM, then SIGKILL after
+// a grace period. Owned by the thread that started it.
 #ifndef HAIL_TOOLS_BENCH_CHILD_PROCESS_H_
 #define HAIL_TOOLS_BENCH_CHILD_PROCESS_H_
 
@@ -23,9 +24,21 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // Starts argv with stdout and stderr appended to `log`.
+  struct Options {
+    int stdin_fd = -1;                  // -1: /dev/null
+    std::filesystem::path working_dir;  // empty: this process's
+    // The child leads a new process group, and Stop also kills what is left
+    // of it (daemons that fork a child per client, such as hfaxd).
+    bool own_process_group = false;
+  };
+
+  // Starts argv (argv[0] a path) with stdout and stderr appended to `log`.
   Status Start(const std::vector<std::string>& argv,
-               const std::filesystem::path& log);
+               const std::filesystem::path& log, const Options& options);
+  Status Start(const std::vector<std::string>& argv,
+               const std::filesystem::path& log) {
+    return Start(argv, log, Options{});
+  }
   // Starts argv with stdout on a pipe and waits for the line "ready PORT";
   // returns PORT.
   Result<uint16_t> StartAndReadPort(const std::vector<std::string>& argv,
@@ -37,6 +50,7 @@ class ChildProcess {
 
  private:
   pid_t pid_ = -1;
+  bool own_process_group_ = false;
 };
 
 // Waits until a Hail server on 127.0.0.1:port answers a HELLO, while `child`
