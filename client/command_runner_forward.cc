@@ -3,12 +3,12 @@
 // (login, waiting, output) in command_runner.cc and command_runner_chat.cc.
 #include <fmt/format.h>
 
-#include <ctime>
 #include <vector>
 
 #include "client/command_runner.h"
 #include "client/event_json.h"
 #include "client/event_text.h"
+#include "client/forward_cli.h"
 #include "client/json_line.h"
 #include "protocol/forward_rules.h"
 
@@ -16,19 +16,6 @@ namespace hail::client {
 namespace {
 
 using Action = ForwardCommand::Action;
-
-// This machine's offset from UTC now, in minutes (0 when unknown).
-int16_t LocalUtcOffsetMinutes() {
-  std::time_t now = std::time(nullptr);
-  std::tm local{};
-  if (localtime_r(&now, &local) == nullptr) return 0;
-  long minutes = local.tm_gmtoff / 60;
-  if (minutes < protocol::kForwardMinUtcOffset ||
-      minutes > protocol::kForwardMaxUtcOffset) {
-    return 0;
-  }
-  return static_cast<int16_t>(minutes);
-}
 
 }  // namespace
 

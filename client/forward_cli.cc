@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <ctime>
 
 namespace hail::client {
 namespace {
@@ -210,6 +211,58 @@ Result<ForwardCommand> ParseForwardCommand(
       break;
   }
   return command;
+}
+
+Result<ForwardCommand> ParseForwardLine(std::string_view line) {
+  std::vector<std::string> words;
+  ForwardRuleOptions options;
+  std::vector<std::string> tokens;
+  size_t at = 0;
+  while (at < line.size()) {
+    size_t end = line.find_first_of(" \t", at);
+    if (end == std::string_view::npos) end = line.size();
+    if (end > at) tokens.emplace_back(line.substr(at, end - at));
+    at = end + 1;
+  }
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& token = tokens[i];
+    if (token == "--off") {
+      options.off = true;
+      continue;
+    }
+    std::optional<std::string>* value =
+        token == "--after"        ? &options.after
+        : token == "--quiet"      ? &options.quiet
+        : token == "--utc-offset" ? &options.utc_offset
+        : token == "--cap"        ? &options.cap
+        : token == "--contacts"   ? &options.contacts
+                                  : nullptr;
+    if (value == nullptr) {
+      if (token.starts_with("--")) {
+        return Status::InvalidArgument(
+            fmt::format("unknown option {} for forward", token));
+      }
+      words.push_back(token);
+      continue;
+    }
+    if (i + 1 == tokens.size()) {
+      return Status::InvalidArgument(fmt::format("{} needs a value", token));
+    }
+    *value = tokens[++i];
+  }
+  return ParseForwardCommand(words, options);
+}
+
+int16_t LocalUtcOffsetMinutes() {
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  if (localtime_r(&now, &local) == nullptr) return 0;
+  long minutes = local.tm_gmtoff / 60;
+  if (minutes < protocol::kForwardMinUtcOffset ||
+      minutes > protocol::kForwardMaxUtcOffset) {
+    return 0;
+  }
+  return static_cast<int16_t>(minutes);
 }
 
 }  // namespace hail::client

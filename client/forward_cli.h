@@ -52,6 +52,14 @@ struct ForwardCommand {
 Result<ForwardCommand> ParseForwardCommand(
     const std::vector<std::string>& words, const ForwardRuleOptions& options);
 
+// The same from one line of words, rule options inline (`hail chat`'s
+// "/forward rules sms --after 30 --off").
+Result<ForwardCommand> ParseForwardLine(std::string_view line);
+
+// This machine's offset from UTC now, in minutes (0 when unknown). Reads
+// the clock and the time zone.
+int16_t LocalUtcOffsetMinutes();
+
 // "HH:MM" (00:00..23:59) as a minute of the day.
 std::optional<uint16_t> ParseMinuteOfDay(std::string_view text);
 // "+HH:MM" or "-HH:MM" (at most 14:00) as minutes; "Z" and "0" are 0.

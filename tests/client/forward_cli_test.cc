@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "client/chat_command.h"
 #include "client/cli_options.h"
 #include "client/event_json.h"
 #include "client/event_text.h"
@@ -162,6 +163,29 @@ TEST(ForwardCliTest, HelpListsTheForwardActions) {
         "--utc-offset", "--contacts", "leaves Hail's encryption"}) {
     EXPECT_NE(help.find(part), std::string::npos) << part;
   }
+}
+
+TEST(ForwardCliTest, ChatForwardTakesTheSameWordsWithOptionsInline) {
+  ChatCommand command =
+      ParseChatLine("/forward rules sms --after 30 --cap 5 --off");
+  ASSERT_EQ(command.type, ChatCommand::Type::kForward) << command.error;
+  EXPECT_EQ(command.forward.action, Action::kRules);
+  EXPECT_EQ(command.forward.channel, ForwardChannel::kSms);
+  EXPECT_EQ(command.forward.rule.after_minutes, 30);
+  EXPECT_EQ(command.forward.rule.daily_cap, 5);
+  EXPECT_EQ(command.forward.rule.enabled, 0);
+
+  command = ParseChatLine("/forward add email bob@example.org");
+  ASSERT_EQ(command.type, ChatCommand::Type::kForward) << command.error;
+  EXPECT_EQ(command.forward.argument, "bob@example.org");
+  EXPECT_EQ(ParseChatLine("/forward list").forward.action, Action::kList);
+
+  for (const char* bad : {"/forward", "/forward rules sms --after",
+                          "/forward rules sms --later 5",
+                          "/forward verify sms 12", "/forward list --cap 3"}) {
+    EXPECT_EQ(ParseChatLine(bad).type, ChatCommand::Type::kInvalid) << bad;
+  }
+  EXPECT_NE(ChatHelpText().find("/forward ACTION"), std::string::npos);
 }
 
 MessageForwarded Notice(uint8_t state, std::string reason = "") {
