@@ -21,6 +21,7 @@ enum class Arguments : uint8_t {
   kNameOptionalText,  // /add NAME [TEXT]
   kNameText,          // /msg NAME TEXT
   kPresenceText,      // /status PRESENCE [TEXT]
+  kForward,           // /forward ACTION ...
 };
 
 struct CommandSpec {
@@ -31,7 +32,7 @@ struct CommandSpec {
   std::string_view summary;
 };
 
-constexpr std::array<CommandSpec, 11> kCommands = {{
+constexpr std::array<CommandSpec, 12> kCommands = {{
     {"msg", Type::kMsg, Arguments::kNameText, "/msg NAME TEXT",
      "send TEXT to NAME; plain lines then go to NAME too"},
     {"add", Type::kAdd, Arguments::kNameOptionalText, "/add NAME [TEXT]",
@@ -51,6 +52,9 @@ constexpr std::array<CommandSpec, 11> kCommands = {{
      "set your presence (online, away, busy, invisible) and status text"},
     {"who", Type::kWho, Arguments::kNone, "/who",
      "list your contacts with their presence"},
+    {"forward", Type::kForward, Arguments::kForward, "/forward ACTION ...",
+     "e-mail, SMS and fax forwarding of your offline messages: add, "
+     "verify, remove, rules, list (as `hail forward`; see hail --help)"},
     {"help", Type::kHelp, Arguments::kNone, "/help", "show this help"},
     {"quit", Type::kQuit, Arguments::kNone, "/quit", "log out and leave"},
 }};
@@ -124,6 +128,12 @@ ChatCommand ParseChatLine(std::string_view line) {
 
   if (spec->arguments == Arguments::kNone) {
     if (!rest.empty()) return usage();
+    return command;
+  }
+  if (spec->arguments == Arguments::kForward) {
+    Result<ForwardCommand> forward = ParseForwardLine(rest);
+    if (!forward.ok()) return Invalid(forward.status().message());
+    command.forward = *std::move(forward);
     return command;
   }
   std::string_view first = NextWord(&rest);

@@ -4,6 +4,7 @@
 //   /add NAME [TEXT]   /accept NAME   /deny NAME     /remove NAME
 //   /block NAME        /unblock NAME  /status PRESENCE [TEXT]
 //   /who               /msg NAME TEXT /help          /quit
+//   /forward ACTION ... (as `hail forward`, options inline)
 //   anything else not starting with '/' (or starting with "//", which
 //   stands for a single '/') is TEXT for the last /msg recipient.
 #ifndef HAIL_CLIENT_CHAT_COMMAND_H_
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "client/forward_cli.h"
 #include "protocol/contact_messages.h"
 
 namespace hail::client {
@@ -32,12 +34,14 @@ struct ChatCommand {
     kMsg,
     kHelp,
     kQuit,
+    kForward,  // `forward` says what
     kInvalid,  // `error` says what is wrong, for people
   };
   Type type = Type::kEmpty;
   std::string name;  // the NAME argument, canonical
   std::string text;  // TEXT: the rest of the line, inner spaces kept
   protocol::Presence presence = protocol::Presence::kOnline;  // /status
+  ForwardCommand forward;                                     // /forward
   std::string error;
 };
 

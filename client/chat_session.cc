@@ -10,6 +10,7 @@
 #include "client/event_text.h"
 #include "client/line_editor.h"
 #include "client/stop_signals.h"
+#include "protocol/forward_rules.h"
 
 namespace hail::client {
 namespace {
@@ -17,6 +18,47 @@ namespace {
 using protocol::ErrorCode;
 using protocol::Relation;
 using Type = ChatCommand::Type;
+
+// "add email", "rules sms", ...
+std::string ForwardActionText(const ForwardCommand& forward) {
+  std::string channel =
+      protocol::ForwardChannelName(static_cast<uint8_t>(forward.channel));
+  switch (forward.action) {
+    case ForwardCommand::Action::kAdd:
+      return "add " + channel;
+    case ForwardCommand::Action::kVerify:
+      return "verify " + channel;
+    case ForwardCommand::Action::kRemove:
+      return "remove " + channel;
+    case ForwardCommand::Action::kRules:
+      return "rules " + channel;
+    case ForwardCommand::Action::kList:
+      break;
+  }
+  return "list";
+}
+
+std::string ForwardConfirmation(const ForwardCommand& forward) {
+  auto value = static_cast<uint8_t>(forward.channel);
+  std::string label = protocol::ForwardChannelLabel(value);
+  switch (forward.action) {
+    case ForwardCommand::Action::kAdd:
+      return fmt::format(
+          "* {} forwarding address set; a code is on its way there: "
+          "/forward verify {} CODE",
+          label, protocol::ForwardChannelName(value));
+    case ForwardCommand::Action::kVerify:
+      return fmt::format("* {} forwarding address verified", label);
+    case ForwardCommand::Action::kRemove:
+      return fmt::format("* {} forwarding stopped and its address forgotten",
+                         label);
+    case ForwardCommand::Action::kRules:
+      return fmt::format("* {} forwarding rule set", label);
+    case ForwardCommand::Action::kList:
+      break;
+  }
+  return "* done";
+}
 
 // The typed command, as it is echoed in error messages.
 std::string Describe(const ChatCommand& command) {
@@ -35,6 +77,8 @@ std::string Describe(const ChatCommand& command) {
       return "/unblock " + command.name;
     case Type::kStatus:
       return "/status " + PresenceName(command.presence);
+    case Type::kForward:
+      return "/forward " + ForwardActionText(command.forward);
     default:
       return "the request";
   }
@@ -61,6 +105,8 @@ std::string Confirmation(const ChatCommand& command) {
                  : fmt::format("* you are {}: {}",
                                PresenceName(command.presence),
                                TerminalSafe(command.text));
+    case Type::kForward:
+      return ForwardConfirmation(command.forward);
     default:
       return "* done";
   }
@@ -185,11 +231,45 @@ void ChatSession::HandleCommand(const ChatCommand& command) {
     case Type::kWho:
       PrintWho();
       return;
+    case Type::kForward:
+      HandleForward(command);
+      return;
     case Type::kHelp:
       Print("Commands:\n" + ChatHelpText());
       return;
     case Type::kQuit:
       quit_ = true;
+      return;
+  }
+}
+
+void ChatSession::HandleForward(const ChatCommand& command) {
+  ForwardCommand forward = command.forward;
+  switch (forward.action) {
+    case ForwardCommand::Action::kAdd:
+      Request(client_.AddForwardAddress(forward.channel, forward.argument),
+              command, std::nullopt);
+      return;
+    case ForwardCommand::Action::kVerify:
+      Request(client_.VerifyForwardAddress(forward.channel, forward.argument),
+              command, std::nullopt);
+      return;
+    case ForwardCommand::Action::kRemove:
+      Request(client_.RemoveForwardAddress(forward.channel), command,
+              std::nullopt);
+      return;
+    case ForwardCommand::Action::kRules:
+      if (!forward.utc_offset_given) {
+        forward.rule.utc_offset_minutes = LocalUtcOffsetMinutes();
+      }
+      Request(client_.SetForwardRules(forward.channel, forward.rule), command,
+              std::nullopt);
+      return;
+    case ForwardCommand::Action::kList:
+      // The ForwardSetting events print themselves as they come.
+      if (Result<uint32_t> list = client_.RequestForwardList(); !list.ok()) {
+        Print(fmt::format("! /forward list: {}", list.status().message()));
+      }
       return;
   }
 }

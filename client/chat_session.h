@@ -45,6 +45,8 @@ class ChatSession {
   // Handles a typed line; returns whether to read another one.
   bool OnLine(std::optional<std::string> line);
   void HandleCommand(const ChatCommand& command);
+  // /forward: the extended-delivery settings requests.
+  void HandleForward(const ChatCommand& command);
   void OnEvent(const Event& event);
   void DrainEvents();
   void Print(std::string_view text);

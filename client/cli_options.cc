@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 #include <cstdint>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "client/display_names.h"
@@ -29,6 +30,7 @@ enum class Arguments : uint8_t {
   kContactText,      // NAME TEXT
   kContactOptText,   // NAME [TEXT]
   kPresenceOptText,  // PRESENCE [TEXT]
+  kForward,          // ACTION ...: see client/forward_cli.h
 };
 
 struct CommandSpec {
@@ -39,7 +41,7 @@ struct CommandSpec {
   std::string_view summary;
 };
 
-constexpr std::array<CommandSpec, 20> kCommands = {{
+constexpr std::array<CommandSpec, 21> kCommands = {{
     {Command::kRegister, "register", Arguments::kAccountName, "NAME",
      "create an account; prints its user id"},
     {Command::kLogin, "login", Arguments::kAccountName, "NAME",
@@ -79,6 +81,8 @@ constexpr std::array<CommandSpec, 20> kCommands = {{
      "stay logged in and print every event until SIGINT, SIGTERM or EOF"},
     {Command::kChat, "chat", Arguments::kNone, "",
      "interactive chat (the default when stdin is a terminal)"},
+    {Command::kForward, "forward", Arguments::kForward, "ACTION ...",
+     "e-mail, SMS and fax forwarding of offline messages (below)"},
 }};
 
 // Joins words[from..] with single spaces.
@@ -89,6 +93,28 @@ std::string JoinFrom(const std::vector<std::string>& words, size_t from) {
     text += words[i];
   }
   return text;
+}
+
+// The options of `hail forward rules` (client/forward_cli.h).
+po::options_description ForwardRuleOptionsDescription() {
+  po::options_description options("Options of hail forward rules");
+  options.add_options()  //
+      ("after", po::value<std::string>()->value_name("MIN"),
+       "forward a message unread this many minutes while you are offline "
+       "(1..1440, default 10)")  //
+      ("quiet", po::value<std::string>()->value_name("HH:MM-HH:MM"),
+       "forward nothing in these hours of your day (none: no quiet "
+       "hours, the default)")  //
+      ("utc-offset", po::value<std::string>()->value_name("+HH:MM"),
+       "your offset from UTC for quiet hours and caps (default: this "
+       "machine's)")  //
+      ("cap", po::value<std::string>()->value_name("N"),
+       "at most N forwarded messages a day on this channel (1..100, "
+       "default 10)")  //
+      ("contacts", po::value<std::string>()->value_name("all|NAME,NAME"),
+       "whose messages are forwarded (default all contacts)")  //
+      ("off", "keep the rule but forward nothing on this channel");
+  return options;
 }
 
 po::options_description GlobalOptions() {
@@ -139,6 +165,7 @@ CliParse ParseCommandLine(std::span<const char* const> args,
   po::options_description visible = GlobalOptions();
   po::options_description all;
   all.add(visible);
+  all.add(ForwardRuleOptionsDescription());
   all.add_options()("words", po::value<std::vector<std::string>>());
   po::positional_options_description positional;
   positional.add("words", -1);
@@ -239,11 +266,34 @@ CliParse ParseCommandLine(std::span<const char* const> args,
         fmt::format("unknown command '{}' (see --help)", words[0]));
   }
   options.command = spec->command;
+  ForwardRuleOptions rule_options;
+  for (auto [name, field] : {std::pair{"after", &rule_options.after},
+                             std::pair{"quiet", &rule_options.quiet},
+                             std::pair{"utc-offset", &rule_options.utc_offset},
+                             std::pair{"cap", &rule_options.cap},
+                             std::pair{"contacts", &rule_options.contacts}}) {
+    if (values.count(name)) *field = values[name].as<std::string>();
+  }
+  rule_options.off = values.count("off") > 0;
+  if (spec->arguments == Arguments::kForward) {
+    Result<ForwardCommand> forward = ParseForwardCommand(
+        std::vector<std::string>(words.begin() + 1, words.end()), rule_options);
+    if (!forward.ok()) return UsageError(forward.status().message());
+    options.forward = *std::move(forward);
+    parse.outcome = CliParse::Outcome::kRun;
+    return parse;
+  }
+  if (rule_options.any()) {
+    return UsageError(
+        "--after, --quiet, --utc-offset, --cap, --contacts and --off go with "
+        "hail forward rules only");
+  }
   size_t given = words.size() - 1;
   size_t minimum = 0;
   size_t maximum = 0;  // SIZE_MAX: the last argument is TEXT, any words
   switch (spec->arguments) {
     case Arguments::kNone:
+    case Arguments::kForward:  // parsed above
       break;
     case Arguments::kAccountName:
     case Arguments::kContact:
@@ -302,10 +352,14 @@ std::string HelpText() {
                             : fmt::format("{} {}", spec.name, spec.usage);
     text << fmt::format("  {:<24}{}\n", usage, spec.summary);
   }
+  text << "\nForwarding (CHANNEL is email, sms or fax; see SPEC.md 17: a "
+          "forwarded message\nleaves Hail's encryption):\n"
+       << kForwardUsage;
   text << "\nTEXT may be several words. The commands from add on log in as "
           "--user, $HAIL_USER or\nthe only user with a stored token for the "
           "server.\n";
   text << "\n" << GlobalOptions() << "\n";
+  text << ForwardRuleOptionsDescription() << "\n";
   text << "Environment:\n"
           "  HAIL_HOME            state directory (default ~/.hail): "
           "known_servers, tokens\n"

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "client/client.h"
+#include "client/forward_cli.h"
 #include "client/server_address.h"
 #include "client/transport.h"
 #include "protocol/messages.h"
@@ -40,6 +41,8 @@ enum class Command : uint8_t {
   kInbox,
   kListen,
   kChat,
+  // Extended delivery settings (SPEC.md 17): CliOptions::forward says what.
+  kForward,
 };
 
 // "register", "delete-account", ...
@@ -66,6 +69,8 @@ struct CliOptions {
   int timeout_seconds = kDefaultTimeoutSeconds;
   // --p2p; unset: direct links for listen and chat only (SPEC.md 16).
   std::optional<P2pPolicy> p2p;
+  // kForward: the action, its channel and arguments, or the new rule.
+  ForwardCommand forward;
 };
 
 struct CliParse {

@@ -246,6 +246,21 @@ class Client {
   Result<uint32_t> SetPresence(protocol::Presence presence,
                                std::string_view status_text);
 
+  // Extended delivery (SPEC.md section 17, client/client_forward.cc): the
+  // user's own forwarding addresses and rules. Each is answered by a
+  // RequestDone with its request id (RequestForwardList by ForwardSetting
+  // events and a ForwardListEnd instead, unless it fails). Errors as for the
+  // contact requests: InvalidArgument when not logged in or an argument
+  // breaks SPEC.md 17.2 or 17.4 (checked before sending), IoError.
+  Result<uint32_t> AddForwardAddress(protocol::ForwardChannel channel,
+                                     std::string_view address);
+  Result<uint32_t> VerifyForwardAddress(protocol::ForwardChannel channel,
+                                        std::string_view code);
+  Result<uint32_t> RemoveForwardAddress(protocol::ForwardChannel channel);
+  Result<uint32_t> SetForwardRules(protocol::ForwardChannel channel,
+                                   const protocol::ForwardRuleFields& rule);
+  Result<uint32_t> RequestForwardList();
+
   // Sends `text` (1..4096 bytes of UTF-8) to `recipient` and returns its new
   // random message id; a MessageAccepted with that id follows. The message
   // is kept until then, in memory and in $HAIL_HOME (client/outbox_file.h,
@@ -437,6 +452,9 @@ class Client {
   void Handle(const protocol::P2pOffer& message);
   void Handle(const protocol::P2pReady& message);
   void Handle(const protocol::P2pClosed& message);
+  void Handle(const protocol::ForwardEntry& message);
+  void Handle(const protocol::ForwardListEnd& message);
+  void Handle(const protocol::ForwardNotice& message);
 
   // Direct links (client_p2p.cc).
   struct DirectSend {

@@ -282,7 +282,9 @@ void Client::Handle(const protocol::RequestResult& message) {
   std::optional<PendingRequest> pending = TakePending(
       message.request_id,
       {Kind::kContactAdd, Kind::kContactAnswer, Kind::kContactRemove,
-       Kind::kContactBlock, Kind::kContactListRequest, Kind::kSetPresence});
+       Kind::kContactBlock, Kind::kContactListRequest, Kind::kSetPresence,
+       Kind::kForwardAddressAdd, Kind::kForwardAddressVerify,
+       Kind::kForwardAddressRemove, Kind::kForwardRulesSet});
   if (!pending) return;
   events_.push_back(
       RequestDone{message.request_id, pending->kind, message.error});

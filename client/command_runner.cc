@@ -133,6 +133,8 @@ ExitCode CommandRunner::Run() {
       return RunListen();
     case Command::kChat:
       return RunChat();
+    case Command::kForward:
+      return RunForward();
   }
   return Fail(ExitCode::kUsage, "unknown command");
 }

@@ -83,6 +83,9 @@ class CommandRunner {
   ExitCode RunInbox();
   ExitCode RunListen();
   ExitCode RunChat();
+  // Extended delivery settings (command_runner_forward.cc).
+  ExitCode RunForward();
+  ExitCode RunForwardList();
 
   // Settles the login user (--user, $HAIL_USER, the only stored token)
   // into options_.username, asks for the password when no token is

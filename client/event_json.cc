@@ -6,6 +6,7 @@
 #include "client/display_names.h"
 #include "client/json_line.h"
 #include "protocol/byte_io.h"
+#include "protocol/forward_rules.h"
 #include "protocol/handshake.h"
 #include "protocol/registry.h"
 
@@ -225,11 +226,57 @@ void AddMembers(JsonLine& line, const DirectLinkOffered& e) {
   line.AddUnsigned("session_id", e.session_id);
 }
 
+void AddMembers(JsonLine& line, const ForwardSetting& e) {
+  line.AddUnsigned("request_id", e.request_id);
+  line.AddString("channel", protocol::ForwardChannelName(e.channel));
+  line.AddString("address", e.address);
+  line.AddBool("verified", e.verified);
+  line.AddBool("enabled", e.rule.enabled != 0);
+  line.AddUnsigned("after_minutes", e.rule.after_minutes);
+  line.AddUnsigned("quiet_start", e.rule.quiet_start);
+  line.AddUnsigned("quiet_end", e.rule.quiet_end);
+  line.AddNumber("utc_offset_minutes", e.rule.utc_offset_minutes);
+  line.AddUnsigned("daily_cap", e.rule.daily_cap);
+  line.AddString("contacts_mode", e.rule.contacts_mode == 0   ? "all"
+                                  : e.rule.contacts_mode == 1 ? "list"
+                                                              : "unknown");
+  line.AddString("contacts", e.rule.contacts);
+}
+
+void AddMembers(JsonLine& line, const ForwardListEnd& e) {
+  line.AddUnsigned("request_id", e.request_id);
+  line.AddUnsigned("count", e.count);
+}
+
+std::string_view ForwardStateName(uint8_t state) {
+  switch (static_cast<protocol::ForwardState>(state)) {
+    case protocol::ForwardState::kHandedOver:
+      return "handed_over";
+    case protocol::ForwardState::kDelivered:
+      return "delivered";
+    case protocol::ForwardState::kFailed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+void AddMembers(JsonLine& line, const MessageForwarded& e) {
+  line.AddString("item_id", Hex(e.item_id));
+  line.AddString("message_id", Hex(e.message_id));
+  line.AddUnsigned("recipient_id", e.recipient_id);
+  line.AddString("recipient", e.recipient);
+  line.AddString("channel", protocol::ForwardChannelName(e.channel));
+  line.AddString("state", ForwardStateName(e.state));
+  line.AddUnsigned("state_value", e.state);
+  if (!e.reason.empty()) line.AddString("reason", e.reason);
+  line.AddUnsigned("state_unix", e.state_unix);
+}
+
 }  // namespace
 
 std::string_view EventJsonName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 30> kNames = {
+  static constexpr std::array<std::string_view, 33> kNames = {
       "connected",         "connect_failed",
       "identity_mismatch", "registered",
       "login_result",      "logged_out",
@@ -245,6 +292,8 @@ std::string_view EventJsonName(const Event& event) {
       "reconnected",       "reconnect_failed",
       "path_changed",      "direct_link_offered",
       "nat_report",        "connect_progress",
+      "forward_setting",   "forward_list_end",
+      "message_forwarded",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a JSON name");

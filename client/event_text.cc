@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "client/display_names.h"
+#include "protocol/forward_rules.h"
 #include "protocol/registry.h"
 
 namespace hail::client {
@@ -213,6 +214,64 @@ std::optional<std::string> Describe(const PathChanged& e) {
                      Safe(e.reason));
 }
 
+// Server text meant for one line: a newline in it could pose as a line of
+// hail's own output.
+std::string OneLine(std::string_view text) {
+  std::string safe = Safe(text);
+  for (char& c : safe) {
+    if (c == '\n') c = '?';
+  }
+  return safe;
+}
+
+std::optional<std::string> Describe(const ForwardSetting& e) {
+  std::string channel = protocol::ForwardChannelLabel(e.channel);
+  std::string address =
+      e.address.empty()
+          ? "no address"
+          : fmt::format("{} ({})", OneLine(e.address),
+                        e.verified ? "verified" : "not verified yet");
+  if (e.rule.enabled == 0) {
+    return fmt::format("* {}: {}; forwarding off", channel, address);
+  }
+  std::string quiet =
+      e.rule.quiet_start == e.rule.quiet_end
+          ? "no quiet hours"
+          : fmt::format("quiet {}-{}", MinuteOfDayText(e.rule.quiet_start),
+                        MinuteOfDayText(e.rule.quiet_end));
+  std::string contacts =
+      e.rule.contacts_mode == 0 ? "all contacts" : OneLine(e.rule.contacts);
+  return fmt::format(
+      "* {}: {}; forwarding after {} min offline, {} ({}), at most {} a "
+      "day, for {}",
+      channel, address, e.rule.after_minutes, quiet,
+      UtcOffsetText(e.rule.utc_offset_minutes), e.rule.daily_cap, contacts);
+}
+
+std::optional<std::string> Describe(const ForwardListEnd&) {
+  return std::nullopt;
+}
+
+std::optional<std::string> Describe(const MessageForwarded& e) {
+  std::string channel = protocol::ForwardChannelLabel(e.channel);
+  switch (static_cast<protocol::ForwardState>(e.state)) {
+    case protocol::ForwardState::kHandedOver:
+      return fmt::format("-> {}: forwarded by {} (left Hail's encryption)",
+                         Safe(e.recipient), channel);
+    case protocol::ForwardState::kDelivered:
+      return fmt::format(
+          "-> {}: forwarded by {}, delivered (left Hail's "
+          "encryption)",
+          Safe(e.recipient), channel);
+    case protocol::ForwardState::kFailed:
+      return fmt::format(
+          "-> {}: forwarding by {} failed: {}", Safe(e.recipient), channel,
+          e.reason.empty() ? "no reason given" : OneLine(e.reason));
+  }
+  return fmt::format("-> {}: forwarding by {}: state {}", Safe(e.recipient),
+                     channel, e.state);
+}
+
 std::optional<std::string> Describe(const DirectLinkOffered& e) {
   return fmt::format("* {} asks for a direct link (it reveals your IP address)",
                      Safe(e.username));
@@ -258,6 +317,16 @@ std::string TerminalSafe(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string MinuteOfDayText(uint16_t minute) {
+  return fmt::format("{:02}:{:02}", minute / 60, minute % 60);
+}
+
+std::string UtcOffsetText(int16_t minutes) {
+  int magnitude = minutes < 0 ? -minutes : minutes;
+  return fmt::format("UTC{}{:02}:{:02}", minutes < 0 ? '-' : '+',
+                     magnitude / 60, magnitude % 60);
 }
 
 std::string FormatWhen(uint64_t unix_seconds, uint64_t now_unix) {

@@ -27,6 +27,11 @@ std::string ConnectProgressText(const ConnectProgress& progress);
 // range) replaced by '?'. Invalid UTF-8 is kept as it is.
 std::string TerminalSafe(std::string_view text);
 
+// "07:30" for minute 450 of the day (forwarding quiet hours).
+std::string MinuteOfDayText(uint16_t minute);
+// "UTC+01:00", "UTC-05:30" for an offset in minutes.
+std::string UtcOffsetText(int16_t minutes);
+
 // "14:03" for a time today (local time), "2025-01-31 14:03" otherwise;
 // `now_unix` says what today is.
 std::string FormatWhen(uint64_t unix_seconds, uint64_t now_unix);

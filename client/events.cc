@@ -6,7 +6,7 @@ namespace hail::client {
 
 std::string_view EventName(const Event& event) {
   // In the order of the Event alternatives.
-  static constexpr std::array<std::string_view, 30> kNames = {
+  static constexpr std::array<std::string_view, 33> kNames = {
       "Connected",        "ConnectFailed",
       "IdentityMismatch", "Registered",
       "LoginResult",      "LoggedOut",
@@ -22,6 +22,8 @@ std::string_view EventName(const Event& event) {
       "Reconnected",      "ReconnectFailed",
       "PathChanged",      "DirectLinkOffered",
       "NatReport",        "ConnectProgress",
+      "ForwardSetting",   "ForwardListEnd",
+      "MessageForwarded",
   };
   static_assert(std::variant_size_v<Event> == kNames.size(),
                 "every Event alternative needs a name");
@@ -80,6 +82,9 @@ std::optional<ItemReference> AcknowledgementFor(const Event& event) {
   }
   if (const auto* receipt = std::get_if<DeliveryReceipt>(&event)) {
     return ItemReference{receipt->item_id, 0};
+  }
+  if (const auto* forwarded = std::get_if<MessageForwarded>(&event)) {
+    return ItemReference{forwarded->item_id, 0};
   }
   return std::nullopt;
 }

@@ -18,6 +18,7 @@
 #include "protocol/contact_messages.h"
 #include "protocol/endpoint.h"
 #include "protocol/error_code.h"
+#include "protocol/forward_messages.h"
 #include "protocol/kind.h"
 
 namespace hail::client {
@@ -311,21 +312,51 @@ struct NatReport {
   bool operator==(const NatReport&) const = default;
 };
 
-using Event =
-    std::variant<Connected, ConnectFailed, IdentityMismatch, Registered,
-                 LoginResult, LoggedOut, PasswordChanged, AccountDeleted,
-                 SessionInfo, Pong, ErrorReply, SessionEnded, Disconnected,
-                 RequestDone, ContactUpdated, ContactListEnd, ContactRequest,
-                 ContactAnswered, PresenceChanged, MessageAccepted,
-                 MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting,
-                 Reconnected, ReconnectFailed, PathChanged, DirectLinkOffered,
-                 NatReport, ConnectProgress>;
+// --- Extended delivery (SPEC.md section 17) ---
+
+// One channel of the user's own forwarding settings, in answer to
+// RequestForwardList (one per channel, then a ForwardListEnd).
+struct ForwardSetting {
+  uint32_t request_id = 0;
+  uint8_t channel = 0;  // protocol::ForwardChannel; others possible
+  std::string address;  // empty: the channel has none
+  bool verified = false;
+  protocol::ForwardRuleFields rule;
+};
+// Ends the answer to RequestForwardList.
+struct ForwardListEnd {
+  uint32_t request_id = 0;
+  uint32_t count = 0;
+};
+// One of the user's messages left Hail on a forwarding channel of its
+// recipient, or its state there changed (FORWARD_NOTICE). It names the
+// channel only, never the address.
+struct MessageForwarded {
+  protocol::ItemId item_id{};
+  protocol::ItemId message_id{};
+  uint64_t recipient_id = 0;
+  std::string recipient;
+  uint8_t channel = 0;  // protocol::ForwardChannel; others possible
+  uint8_t state = 0;    // protocol::ForwardState; others possible
+  std::string reason;   // kFailed: why (server text)
+  uint64_t state_unix = 0;
+};
+
+using Event = std::variant<
+    Connected, ConnectFailed, IdentityMismatch, Registered, LoginResult,
+    LoggedOut, PasswordChanged, AccountDeleted, SessionInfo, Pong, ErrorReply,
+    SessionEnded, Disconnected, RequestDone, ContactUpdated, ContactListEnd,
+    ContactRequest, ContactAnswered, PresenceChanged, MessageAccepted,
+    MessageReceived, DeliveryReceipt, MailboxEnd, Reconnecting, Reconnected,
+    ReconnectFailed, PathChanged, DirectLinkOffered, NatReport, ConnectProgress,
+    ForwardSetting, ForwardListEnd, MessageForwarded>;
 
 // What a mapping means for direct (peer-to-peer) links, for people.
 std::string_view NatMeaning(const NatReport& report);
 
 // What ITEM_ACK names for an item the server keeps until it is acknowledged
-// (MessageReceived, ContactRequest, ContactAnswered, DeliveryReceipt).
+// (MessageReceived, ContactRequest, ContactAnswered, DeliveryReceipt,
+// MessageForwarded).
 struct ItemReference {
   protocol::ItemId item_id{};
   uint64_t sender_id = 0;  // the message's sender; 0 for server notices

@@ -62,6 +62,16 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "NAT_UNSUITABLE";
     case ErrorCode::kUnavailable:
       return "UNAVAILABLE";
+    case ErrorCode::kInvalidAddress:
+      return "INVALID_ADDRESS";
+    case ErrorCode::kWrongCode:
+      return "WRONG_CODE";
+    case ErrorCode::kCodeExpired:
+      return "CODE_EXPIRED";
+    case ErrorCode::kNoAddress:
+      return "NO_ADDRESS";
+    case ErrorCode::kInvalidRules:
+      return "INVALID_RULES";
   }
   return "UNKNOWN";
 }

@@ -39,11 +39,16 @@ enum class ErrorCode : uint16_t {
   kP2pDeclined = 26,
   kNatUnsuitable = 27,
   kUnavailable = 28,
+  kInvalidAddress = 29,
+  kWrongCode = 30,
+  kCodeExpired = 31,
+  kNoAddress = 32,
+  kInvalidRules = 33,
 };
 
 // One past the highest defined code; codes at or above it are unknown (a
 // receiver treats them as a generic failure).
-inline constexpr uint16_t kErrorCodeEnd = 29;
+inline constexpr uint16_t kErrorCodeEnd = 34;
 
 // The SPEC.md name, e.g. "INVALID_CREDENTIALS"; "UNKNOWN" for codes outside
 // the list.

@@ -32,6 +32,10 @@ class FieldWriter {
   void U16(std::string_view, uint16_t& v) { writer_.U16(v); }
   void U32(std::string_view, uint32_t& v) { writer_.U32(v); }
   void U64(std::string_view, uint64_t& v) { writer_.U64(v); }
+  // Two's complement in a u16 (SPEC.md 2.2).
+  void I16(std::string_view, int16_t& v) {
+    writer_.U16(static_cast<uint16_t>(v));
+  }
   void Error(std::string_view, ErrorCode& v) {
     writer_.U16(static_cast<uint16_t>(v));
   }
@@ -68,6 +72,10 @@ class FieldReader {
   void U16(std::string_view, uint16_t& v) { reader_.U16(&v); }
   void U32(std::string_view, uint32_t& v) { reader_.U32(&v); }
   void U64(std::string_view, uint64_t& v) { reader_.U64(&v); }
+  void I16(std::string_view, int16_t& v) {
+    uint16_t raw = 0;
+    if (reader_.U16(&raw)) v = static_cast<int16_t>(raw);
+  }
   void Error(std::string_view, ErrorCode& v) {
     uint16_t raw = 0;
     if (reader_.U16(&raw)) v = static_cast<ErrorCode>(raw);
@@ -106,6 +114,7 @@ class FieldPrinter {
   void U16(std::string_view n, uint16_t& v) { Add(n, std::to_string(v)); }
   void U32(std::string_view n, uint32_t& v) { Add(n, std::to_string(v)); }
   void U64(std::string_view n, uint64_t& v) { Add(n, std::to_string(v)); }
+  void I16(std::string_view n, int16_t& v) { Add(n, std::to_string(v)); }
   void Error(std::string_view n, ErrorCode& v) {
     Add(n, std::string(ErrorCodeName(v)) + "(" +
                std::to_string(static_cast<uint16_t>(v)) + ")");

@@ -56,6 +56,14 @@ enum class Kind : uint16_t {
   kLinkHello = 0x0068,
   kDirectMessage = 0x0069,
   kDirectAck = 0x006a,
+  kForwardAddressAdd = 0x0070,
+  kForwardAddressVerify = 0x0071,
+  kForwardAddressRemove = 0x0072,
+  kForwardRulesSet = 0x0073,
+  kForwardListRequest = 0x0074,
+  kForwardEntry = 0x0075,
+  kForwardListEnd = 0x0076,
+  kForwardNotice = 0x0077,
 };
 
 using PublicKey = std::array<uint8_t, 32>;

@@ -310,6 +310,7 @@ struct SessionInfo {
 
 #include "protocol/chat_messages.h"
 #include "protocol/contact_messages.h"
+#include "protocol/forward_messages.h"
 #include "protocol/p2p_messages.h"
 
 namespace hail::protocol {
@@ -324,7 +325,9 @@ using Message = std::variant<
     ContactRequestNotice, ContactAnswerNotice, ContactListEnd, SetPresence,
     PresenceUpdate, SendMessage, MessageAccepted, MessageDeliver, ItemAck,
     DeliveryReceipt, MailboxEnd, P2pRequest, P2pOffer, P2pAnswer, P2pReady,
-    P2pClosed, LinkHello, DirectMessage, DirectAck>;
+    P2pClosed, LinkHello, DirectMessage, DirectAck, ForwardAddressAdd,
+    ForwardAddressVerify, ForwardAddressRemove, ForwardRulesSet,
+    ForwardListRequest, ForwardEntry, ForwardListEnd, ForwardNotice>;
 
 }  // namespace hail::protocol
 

@@ -18,6 +18,7 @@ class SizeBounds {
   void U16(std::string_view, uint16_t&) { Add(2, 2); }
   void U32(std::string_view, uint32_t&) { Add(4, 4); }
   void U64(std::string_view, uint64_t&) { Add(8, 8); }
+  void I16(std::string_view, int16_t&) { Add(2, 2); }
   void Error(std::string_view, ErrorCode&) { Add(2, 2); }
   template <size_t N>
   void Fixed(std::string_view, std::array<uint8_t, N>&,
@@ -121,8 +122,22 @@ const std::vector<KindInfo>& Table() {
         Info<LinkHello>("LINK_HELLO", kP2P, kSealed, kChannelControl),
         Info<DirectMessage>("DIRECT_MESSAGE", kP2P, kSealed, kChannelMessaging),
         Info<DirectAck>("DIRECT_ACK", kP2P, kSealed, kChannelMessaging),
+        Info<ForwardAddressAdd>("FORWARD_ADDRESS_ADD", kC2S, kSealed,
+                                kChannelControl),
+        Info<ForwardAddressVerify>("FORWARD_ADDRESS_VERIFY", kC2S, kSealed,
+                                   kChannelControl),
+        Info<ForwardAddressRemove>("FORWARD_ADDRESS_REMOVE", kC2S, kSealed,
+                                   kChannelControl),
+        Info<ForwardRulesSet>("FORWARD_RULES_SET", kC2S, kSealed,
+                              kChannelControl),
+        Info<ForwardListRequest>("FORWARD_LIST_REQUEST", kC2S, kSealed,
+                                 kChannelControl),
+        Info<ForwardEntry>("FORWARD_ENTRY", kS2C, kSealed, kChannelControl),
+        Info<ForwardListEnd>("FORWARD_LIST_END", kS2C, kSealed,
+                             kChannelControl),
+        Info<ForwardNotice>("FORWARD_NOTICE", kS2C, kSealed, kChannelMessaging),
     };
-    static_assert(std::variant_size_v<Message> == 46,
+    static_assert(std::variant_size_v<Message> == 54,
                   "every Message alternative needs a registry row");
     for (const KindInfo& info : t) {
       (void)info;

@@ -191,6 +191,11 @@ ServerSession::Output ServerSession::OnSealed(uint8_t channel, ByteSpan frame) {
     case Kind::kItemAck:
     case Kind::kP2pRequest:
     case Kind::kP2pAnswer:
+    case Kind::kForwardAddressAdd:
+    case Kind::kForwardAddressVerify:
+    case Kind::kForwardAddressRemove:
+    case Kind::kForwardRulesSet:
+    case Kind::kForwardListRequest:
       if (state_ != State::kLoggedIn) {
         return AnswerError(request_id, decoded.kind, ErrorCode::kBadState);
       }

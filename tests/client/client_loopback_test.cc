@@ -349,6 +349,28 @@ class FakeServer {
       bob.status_text = "lunch";
       Send(peer, session_->Seal(bob));
       Send(peer, session_->Seal(protocol::ContactListEnd{l->request_id, 1}));
+    } else if (const auto* add =
+                   std::get_if<protocol::ForwardAddressAdd>(&request)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      forward_address_ = add->address;
+      Send(peer, session_->Seal(
+                     protocol::RequestResult{add->request_id, ErrorCode::kOk}));
+    } else if (const auto* verify =
+                   std::get_if<protocol::ForwardAddressVerify>(&request)) {
+      ErrorCode error =
+          verify->code == "493027" ? ErrorCode::kOk : ErrorCode::kWrongCode;
+      Send(peer,
+           session_->Seal(protocol::RequestResult{verify->request_id, error}));
+    } else if (const auto* list =
+                   std::get_if<protocol::ForwardListRequest>(&request)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      protocol::ForwardEntry entry;
+      entry.request_id = list->request_id;
+      entry.channel = static_cast<uint8_t>(protocol::ForwardChannel::kEmail);
+      entry.address = forward_address_;
+      entry.verified = 1;
+      Send(peer, session_->Seal(entry));
+      Send(peer, session_->Seal(protocol::ForwardListEnd{list->request_id, 1}));
     }
   }
 
@@ -371,6 +393,7 @@ class FakeServer {
   uint64_t last_seq_ = 0;                                 // guarded by mutex_
   std::vector<protocol::SendMessage> received_messages_;  // guarded
   std::vector<protocol::ItemAck> acks_;                   // guarded
+  std::string forward_address_;                           // guarded
   std::deque<std::function<void()>> tasks_;               // guarded
   std::thread thread_;
 };
@@ -784,6 +807,80 @@ TEST_F(ClientLoopbackTest, ContactRequestsAreAnsweredByRequestDone) {
   ContactListEnd end = AwaitEvent<ContactListEnd>(client);
   EXPECT_EQ(end.request_id, *list);
   EXPECT_EQ(end.count, 1u);
+}
+
+// Issue 11: the forwarding settings requests and the sender's notice.
+TEST_F(ClientLoopbackTest, ForwardAddressIsAddedVerifiedAndListed) {
+  FakeServer server({});
+  Client client(OptionsFor(server));
+  LogIn(client);
+  EXPECT_EQ(
+      client
+          .AddForwardAddress(protocol::ForwardChannel::kSms, "bob@example.org")
+          .status()
+          .code(),
+      Status::Code::kInvalidArgument);
+  EXPECT_FALSE(
+      client.VerifyForwardAddress(protocol::ForwardChannel::kEmail, "12345")
+          .ok());
+  protocol::ForwardRuleFields bad_rule;
+  bad_rule.daily_cap = 0;
+  EXPECT_FALSE(
+      client.SetForwardRules(protocol::ForwardChannel::kEmail, bad_rule).ok());
+
+  Result<uint32_t> add = client.AddForwardAddress(
+      protocol::ForwardChannel::kEmail, "bob@example.org");
+  ASSERT_TRUE(add.ok());
+  RequestDone added = AwaitEvent<RequestDone>(client);
+  EXPECT_EQ(added.request_id, *add);
+  EXPECT_EQ(added.kind, protocol::Kind::kForwardAddressAdd);
+  EXPECT_EQ(added.error, protocol::ErrorCode::kOk);
+
+  Result<uint32_t> wrong =
+      client.VerifyForwardAddress(protocol::ForwardChannel::kEmail, "000000");
+  ASSERT_TRUE(wrong.ok());
+  RequestDone refused = AwaitEvent<RequestDone>(client);
+  EXPECT_EQ(refused.request_id, *wrong);
+  EXPECT_EQ(refused.kind, protocol::Kind::kForwardAddressVerify);
+  EXPECT_EQ(refused.error, protocol::ErrorCode::kWrongCode);
+  ASSERT_TRUE(
+      client.VerifyForwardAddress(protocol::ForwardChannel::kEmail, "493027")
+          .ok());
+  EXPECT_EQ(AwaitEvent<RequestDone>(client).error, protocol::ErrorCode::kOk);
+
+  Result<uint32_t> list = client.RequestForwardList();
+  ASSERT_TRUE(list.ok());
+  ForwardSetting setting = AwaitEvent<ForwardSetting>(client);
+  EXPECT_EQ(setting.request_id, *list);
+  EXPECT_EQ(setting.address, "bob@example.org");
+  EXPECT_TRUE(setting.verified);
+  ForwardListEnd end = AwaitEvent<ForwardListEnd>(client);
+  EXPECT_EQ(end.request_id, *list);
+  EXPECT_EQ(end.count, 1u);
+}
+
+TEST_F(ClientLoopbackTest, ForwardNoticeIsReportedAndAcknowledgedLikeAReceipt) {
+  FakeServer server({});
+  Client client(OptionsFor(server));  // auto_ack is the default
+  LogIn(client);
+  protocol::ForwardNotice notice;
+  notice.item_id = TestId(0x40);
+  notice.message_id = TestId(1);
+  notice.recipient_id = 10001;
+  notice.recipient = "bob";
+  notice.channel = static_cast<uint8_t>(protocol::ForwardChannel::kSms);
+  notice.state = static_cast<uint8_t>(protocol::ForwardState::kHandedOver);
+  notice.state_unix = 1764547920;
+  server.SendToClient(notice);
+  MessageForwarded forwarded = AwaitEvent<MessageForwarded>(client);
+  EXPECT_EQ(forwarded.item_id, TestId(0x40));
+  EXPECT_EQ(forwarded.message_id, TestId(1));
+  EXPECT_EQ(forwarded.recipient, "bob");
+  EXPECT_EQ(forwarded.channel, notice.channel);
+  EXPECT_EQ(forwarded.state, notice.state);
+  ASSERT_TRUE(PollUntil(client, [&] { return server.acks().size() == 1; }));
+  EXPECT_EQ(server.acks()[0].item_id, TestId(0x40));
+  EXPECT_EQ(server.acks()[0].sender_id, 0u);
 }
 
 TEST_F(ClientLoopbackTest, BadNamesAndTextsAreRefusedBeforeSending) {

@@ -97,6 +97,7 @@ TEST(RegistryTest, KindsUseTheChannelsOfTheSpec) {
       Kind::kDeliveryReceipt,      Kind::kMailboxEnd,
       Kind::kContactRequestNotice, Kind::kContactAnswerNotice,
       Kind::kDirectMessage,        Kind::kDirectAck,
+      Kind::kForwardNotice,
   };
   for (const KindInfo& info : AllKinds()) {
     EXPECT_EQ(info.channel,

@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include <memory>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "protocol/client_session.h"
@@ -358,6 +359,32 @@ TEST_F(ServerSessionTest, AliceLogsInAndUsesHerSession) {
   ExpectError(
       Send(RegisterRequest{10, "bob", "hunter2hunter2"}, kConnectedAtMs), 10,
       static_cast<uint16_t>(Kind::kRegisterRequest), ErrorCode::kBadState);
+}
+
+// Issue 11: the forwarding settings requests of SPEC.md 6.7 and 17.
+TEST_F(ServerSessionTest, ForwardRequestsNeedALoginAndThenReachTheServer) {
+  Handshake();
+  const std::vector<Message> requests = {
+      ForwardAddressAdd{7, 1, "bob@example.org"},
+      ForwardAddressVerify{8, 1, "493027"},
+      ForwardAddressRemove{9, 2},
+      ForwardRulesSet{10, 1, ForwardRuleFields{}},
+      ForwardListRequest{11},
+  };
+  for (const Message& request : requests) {
+    ServerSession::Output out = Send(request, kConnectedAtMs);
+    EXPECT_EQ(out.answered_error, ErrorCode::kBadState);
+    EXPECT_FALSE(out.request.has_value());
+  }
+  Send(LoginRequest{6, "bob", "correct horse", "hail-cli/0.1.0", {}},
+       kConnectedAtMs);
+  server_.AuthenticationFinished(true, 10001, "bob");
+  for (const Message& request : requests) {
+    ServerSession::Output out = Send(request, kConnectedAtMs);
+    ASSERT_TRUE(out.request.has_value());
+    EXPECT_EQ(KindOf(*out.request), KindOf(request));
+    EXPECT_TRUE(out.frames.empty());
+  }
 }
 
 TEST_F(ServerSessionTest, RegisterLeavesTheSessionLoggedOut) {

@@ -136,7 +136,7 @@ ServerHello ExampleServerHello() {
 Ping ExamplePing() { return Ping{kPingNonce}; }
 
 // 16 bytes counting up from `first`: 00 01 .. 0f for the message id, 10 ..
-// 1f, 20 .. 2f and 30 .. 3f for the server-chosen item ids.
+// 1f, 20 .. 2f, 30 .. 3f and 40 .. 4f for the server-chosen item ids.
 constexpr ItemId CountingId(uint8_t first) {
   ItemId id{};
   for (size_t i = 0; i < id.size(); ++i) {
@@ -151,6 +151,23 @@ constexpr ItemId kMessageId = CountingId(0x00);
 constexpr uint64_t kP2pSession = 0x1122334455667788;
 
 SessionKey ExampleP2pKey() { return Repeated<32>(0x55); }
+
+// Extended delivery (section 17): bob's e-mail address and rule.
+constexpr char kBobEmail[] = "bob@example.org";
+constexpr uint64_t kForwardedUnix = kLoginUnix + 720;  // 00:12:00
+
+ForwardRuleFields ExampleForwardRule() {
+  ForwardRuleFields rule;
+  rule.enabled = 1;
+  rule.after_minutes = 10;
+  rule.quiet_start = 22 * 60;
+  rule.quiet_end = 7 * 60;
+  rule.utc_offset_minutes = -300;
+  rule.daily_cap = 20;
+  rule.contacts_mode = static_cast<uint8_t>(ForwardContactsMode::kList);
+  rule.contacts = "alice,carol";
+  return rule;
+}
 
 P2pReady ExampleP2pReady() {
   P2pReady ready;
@@ -224,6 +241,22 @@ std::vector<Message> ExampleMessages() {
       LinkHello{kP2pSession, kUserId},
       DirectMessage{kMessageId, kSentUnix, kMessageText},
       DirectAck{kMessageId},
+      ForwardAddressAdd{
+          kRequestId, static_cast<uint8_t>(ForwardChannel::kEmail), kBobEmail},
+      ForwardAddressVerify{
+          kRequestId, static_cast<uint8_t>(ForwardChannel::kEmail), "493027"},
+      ForwardAddressRemove{kRequestId,
+                           static_cast<uint8_t>(ForwardChannel::kSms)},
+      ForwardRulesSet{kRequestId, static_cast<uint8_t>(ForwardChannel::kEmail),
+                      ExampleForwardRule()},
+      ForwardListRequest{kRequestId},
+      ForwardEntry{kRequestId, static_cast<uint8_t>(ForwardChannel::kEmail),
+                   kBobEmail, 1, ExampleForwardRule()},
+      ForwardListEnd{kRequestId, 3},
+      ForwardNotice{CountingId(0x40), kMessageId, kBobId, "bob",
+                    static_cast<uint8_t>(ForwardChannel::kEmail),
+                    static_cast<uint8_t>(ForwardState::kHandedOver), "",
+                    kForwardedUnix},
   };
 }
 

@@ -167,6 +167,48 @@ TEST_F(DissectorTest, PlainClientHelloAndSealedReplyDecryptWithKeys) {
   EXPECT_EQ(frame["fields"]["nonce"].text, "77");
 }
 
+// Issue 11: the extended-delivery kinds come out of the registry decoded,
+// the signed UTC offset as a negative number.
+TEST_F(DissectorTest, SealedForwardRulesAndNoticeAreDecodedFieldByField) {
+  AddKeys();
+  SendHello();
+  protocol::SecureChannel client(keys_, protocol::SecureChannel::Role::kClient);
+  protocol::ForwardRulesSet rules;
+  rules.request_id = 7;
+  rules.channel = 2;
+  rules.rule.enabled = 1;
+  rules.rule.utc_offset_minutes = -300;
+  rules.rule.contacts_mode = 1;
+  rules.rule.contacts = "alice,carol";
+  Bytes sealed = client.Seal(0, protocol::EncodeMessage(rules));
+  DatagramResult r = Feed(
+      packets::ToServer(packets::Enet(0, packets::SendReliable(0, 2, sealed))));
+  ASSERT_EQ(r.hail.size(), 1u);
+  EXPECT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.hail[0].kind, "FORWARD_RULES_SET");
+  Json json = Json::Parse(FormatJson(r, {}));
+  const Json& fields = json["hail"].array[0]["fields"];
+  EXPECT_EQ(fields["channel"].text, "2");
+  EXPECT_EQ(fields["utc_offset_minutes"].text, "-300");
+  EXPECT_EQ(fields["contacts"].text, "alice,carol");
+
+  protocol::SecureChannel server(keys_, protocol::SecureChannel::Role::kServer);
+  protocol::ForwardNotice notice;
+  notice.recipient = "bob";
+  notice.channel = 1;
+  notice.state = 3;
+  notice.reason = "number unreachable";
+  sealed = server.Seal(1, protocol::EncodeMessage(notice));
+  r = Feed(
+      packets::ToClient(packets::Enet(0, packets::SendReliable(1, 1, sealed))));
+  ASSERT_EQ(r.hail.size(), 1u);
+  EXPECT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.hail[0].kind, "FORWARD_NOTICE");
+  json = Json::Parse(FormatJson(r, {}));
+  EXPECT_EQ(json["hail"].array[0]["fields"]["reason"].text,
+            "number unreachable");
+}
+
 TEST_F(DissectorTest, SealedFrameWithoutKeysIsOpaqueButNotAnError) {
   SendHello();
   protocol::SecureChannel client(keys_, protocol::SecureChannel::Role::kClient);

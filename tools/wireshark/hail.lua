@@ -31,7 +31,8 @@ local enet = Proto("enet", "ENet 1.3 (Hail)")
 -- Tables from SPEC.md
 ----------------------------------------------------------------------------
 
--- SPEC.md 11.1: kind id -> name (all 38 kinds of v1).
+-- SPEC.md 11.1: kind id -> name (every kind of v1; tests/tools/
+-- wireshark_tables_test.cc checks this table against the registry).
 local KINDS = {
   [0x0001] = "CLIENT_HELLO",
   [0x0002] = "SERVER_HELLO",
@@ -71,9 +72,25 @@ local KINDS = {
   [0x0053] = "ITEM_ACK",
   [0x0054] = "DELIVERY_RECEIPT",
   [0x0055] = "MAILBOX_END",
+  [0x0060] = "P2P_REQUEST",
+  [0x0061] = "P2P_OFFER",
+  [0x0062] = "P2P_ANSWER",
+  [0x0063] = "P2P_READY",
+  [0x0064] = "P2P_CLOSED",
+  [0x0068] = "LINK_HELLO",
+  [0x0069] = "DIRECT_MESSAGE",
+  [0x006a] = "DIRECT_ACK",
+  [0x0070] = "FORWARD_ADDRESS_ADD",
+  [0x0071] = "FORWARD_ADDRESS_VERIFY",
+  [0x0072] = "FORWARD_ADDRESS_REMOVE",
+  [0x0073] = "FORWARD_RULES_SET",
+  [0x0074] = "FORWARD_LIST_REQUEST",
+  [0x0075] = "FORWARD_ENTRY",
+  [0x0076] = "FORWARD_LIST_END",
+  [0x0077] = "FORWARD_NOTICE",
 }
 
--- SPEC.md 12: error codes.
+-- SPEC.md 12: error codes (checked like KINDS).
 local ERRORS = {
   [0] = "OK", [1] = "MALFORMED", [2] = "UNKNOWN_KIND", [3] = "BAD_STATE",
   [4] = "UNSUPPORTED_VERSION", [5] = "INVALID_CREDENTIALS", [6] = "USERNAME_TAKEN",
@@ -83,7 +100,9 @@ local ERRORS = {
   [16] = "ACCOUNT_DELETED", [17] = "LOGGED_OUT", [18] = "USER_NOT_FOUND",
   [19] = "CONTACT_LIMIT", [20] = "NOT_A_CONTACT", [21] = "NO_SUCH_REQUEST",
   [22] = "INVALID_TEXT", [23] = "MAILBOX_FULL", [24] = "ID_REUSED",
-  [25] = "NOT_ALLOWED",
+  [25] = "NOT_ALLOWED", [26] = "P2P_DECLINED", [27] = "NAT_UNSUITABLE",
+  [28] = "UNAVAILABLE", [29] = "INVALID_ADDRESS", [30] = "WRONG_CODE",
+  [31] = "CODE_EXPIRED", [32] = "NO_ADDRESS", [33] = "INVALID_RULES",
 }
 
 -- SPEC.md 3.5: pre-session types and their exact sizes.
