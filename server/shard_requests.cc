@@ -120,6 +120,21 @@ void Shard::HandleRequest(PeerSession& s, protocol::Message request) {
           core_.P2pRequest(s.id, r, now_ms_);
         } else if constexpr (std::is_same_v<T, protocol::P2pAnswer>) {
           core_.P2pAnswer(s.id, r, now_ms_);
+        } else if constexpr (std::is_same_v<T, protocol::ForwardAddressAdd> ||
+                             std::is_same_v<T,
+                                            protocol::ForwardAddressVerify> ||
+                             std::is_same_v<T,
+                                            protocol::ForwardAddressRemove> ||
+                             std::is_same_v<T, protocol::ForwardRulesSet> ||
+                             std::is_same_v<T, protocol::ForwardListRequest>) {
+          // Extended delivery's settings (SPEC.md section 17) are not
+          // served by this haild yet: say so rather than stay silent.
+          protocol::ErrorMessage error;
+          error.request_id = r.request_id;
+          error.offending_kind = static_cast<uint16_t>(T::kKind);
+          error.error = protocol::ErrorCode::kUnknownKind;
+          Send(s, s.session.Seal(error));
+          shared_->counters->errors_answered++;
         }
       },
       request);

@@ -60,6 +60,17 @@ TEST_F(CliTest, RegisterThenLoginWithPasswordThenWithToken) {
   EXPECT_EQ(haild_->Stat("logins_resumed"), 2);
 }
 
+// Until haild serves extended delivery's settings (issue 11), a request for
+// them gets a clear answer at once instead of none (SPEC.md 2.6).
+TEST_F(CliTest, ForwardSettingsRequestIsAnsweredUnknownKindNotLeftUnanswered) {
+  ASSERT_EQ(Hail("c", {"register", "carol"}, "carol-password").exit_code, 0);
+  CommandResult list =
+      Hail("c", {"--user", "carol", "forward", "list"}, "carol-password");
+  EXPECT_EQ(list.exit_code, 1) << list.err;
+  EXPECT_NE(list.err.find("UNKNOWN_KIND"), std::string::npos) << list.err;
+  EXPECT_EQ(haild_->Stat("errors_answered"), 1);
+}
+
 TEST_F(CliTest, WrongPasswordAndUnknownUserExitOneWithTheSameError) {
   ASSERT_EQ(Hail("c", {"register", "carol"}, "carol-password").exit_code, 0);
   CommandResult wrong =
