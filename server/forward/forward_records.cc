@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "protocol/byte_io.h"
 #include "server/forward/forward_rules.h"
 
@@ -55,6 +57,18 @@ JobKey NewJobKey() {
 
 std::string JobKeyText(const JobKey& key) {
   return protocol::ToHex(ByteSpan(key));
+}
+
+std::optional<JobKey> ParseJobKeyText(std::string_view text) {
+  Bytes bytes;
+  JobKey key{};
+  if (text.size() != 2 * key.size() ||
+      text.find_first_of(" \t\r\n") != std::string_view::npos ||
+      !protocol::FromHex(text, &bytes)) {
+    return std::nullopt;
+  }
+  std::copy(bytes.begin(), bytes.end(), key.begin());
+  return key;
 }
 
 const char* JobStateName(JobState state) {

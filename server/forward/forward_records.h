@@ -19,6 +19,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,9 @@ using JobKey = std::array<uint8_t, 16>;
 
 JobKey NewJobKey();  // libsodium randombytes
 std::string JobKeyText(const JobKey& key);
+// The key a JobKeyText names (a delivery report's reference); nullopt for
+// anything but 32 hex digits.
+std::optional<JobKey> ParseJobKeyText(std::string_view text);
 
 // The life of a job (SPEC.md 14.2 draws it):
 //   queued -> sent       the gateway accepted it (kAccepted)

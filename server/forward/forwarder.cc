@@ -74,7 +74,12 @@ void Forwarder::OnJobQueued(Channel channel) {
   Wake();
 }
 
-void Forwarder::Wake() { wake_.SignalAll(); }
+void Forwarder::Wake() {
+  // Under the mutex: a worker scanning the store now is waiting (and so
+  // wakes) by the time the signal is given, never between scan and wait.
+  MutexLock lock(&mutex_);
+  wake_.SignalAll();
+}
 
 ForwardCounters Forwarder::counters() const {
   ForwardCounters out;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -255,6 +256,19 @@ TEST(ForwardRecordsTest, JobKeyTextIsThirtyTwoLowercaseHexDigits) {
   for (char c : text) {
     EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << text;
   }
+}
+
+TEST(ForwardRecordsTest, JobKeyTextParsesBackOnlyWhenWellFormed) {
+  const JobKey key = NewJobKey();
+  EXPECT_EQ(ParseJobKeyText(JobKeyText(key)), std::optional<JobKey>(key));
+  std::string upper = JobKeyText(FilledKey(0xab));
+  for (char& c : upper) c = static_cast<char>(std::toupper(c));
+  EXPECT_EQ(ParseJobKeyText(upper), std::optional<JobKey>(FilledKey(0xab)));
+  EXPECT_FALSE(ParseJobKeyText(""));
+  EXPECT_FALSE(ParseJobKeyText(JobKeyText(key).substr(1)));
+  EXPECT_FALSE(ParseJobKeyText(JobKeyText(key) + "00"));
+  EXPECT_FALSE(ParseJobKeyText(std::string(32, 'g')));
+  EXPECT_FALSE(ParseJobKeyText(" " + JobKeyText(key).substr(1)));
 }
 
 TEST(ForwardRecordsTest, NewJobWritesAreTheJobAndBothIndexKeys) {

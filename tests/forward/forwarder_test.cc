@@ -191,6 +191,34 @@ TEST_F(ForwarderTest, QueuedJobArrivesOnceInUtf8AndIsRecordedSent) {
   EXPECT_EQ(EmailCounters().retried, 0u);
 }
 
+TEST_F(ForwarderTest, DeliveryReportMovesASentJobToDeliveredOrFailed) {
+  ASSERT_TRUE(sink_.Start({}).ok());
+  StartForwarder();
+  const JobRecord arrives = Job(kAlice, "alice", "will arrive");
+  const JobRecord bounces = Job(kAlice, "alice", "will bounce");
+  Queue(arrives);
+  Queue(bounces);
+  ASSERT_TRUE(WaitForState(arrives.job_key, JobState::kSent));
+  ASSERT_TRUE(WaitForState(bounces.job_key, JobState::kSent));
+  forwarder_->Stop();
+  EXPECT_EQ(*forwarder_->ApplyDeliveryReport(arrives.job_key, true, "ok"),
+            true);
+  EXPECT_EQ(*forwarder_->ApplyDeliveryReport(bounces.job_key, false,
+                                             "absent subscriber"),
+            true);
+  EXPECT_EQ(Stored(arrives.job_key).state, JobState::kDelivered);
+  EXPECT_EQ(Stored(bounces.job_key).state, JobState::kFailed);
+  EXPECT_EQ(Stored(bounces.job_key).detail, "absent subscriber");
+  // A final state stays final; an unknown key changes nothing.
+  EXPECT_EQ(*forwarder_->ApplyDeliveryReport(bounces.job_key, true, "late"),
+            false);
+  EXPECT_EQ(*forwarder_->ApplyDeliveryReport(NewJobKey(), true, "?"), false);
+  EXPECT_EQ(EmailCounters().delivered, 1u);
+  EXPECT_EQ(EmailCounters().failed, 1u);
+  EXPECT_EQ(Outcomes().back(),
+            (std::pair<JobKey, JobState>{bounces.job_key, JobState::kFailed}));
+}
+
 TEST_F(ForwarderTest, ServerThatIsDownGetsTheJobOnceAfterItStarts) {
   StartForwarder();  // nothing listens on the sink's port yet
   const JobRecord job = Job(kAlice, "alice", "while you were away");
