@@ -75,9 +75,10 @@ void Forwarder::OnJobQueued(Channel channel) {
 }
 
 void Forwarder::Wake() {
-  // Under the mutex: a worker scanning the store now is waiting (and so
-  // wakes) by the time the signal is given, never between scan and wait.
-  MutexLock lock(&mutex_);
+  {
+    MutexLock lock(&mutex_);
+    ++wake_generation_;
+  }
   wake_.SignalAll();
 }
 
@@ -135,46 +136,64 @@ uint64_t Forwarder::RetryDelaySeconds(uint16_t attempts) const {
 void Forwarder::RunWorker(size_t index) {
   const std::string name = "hail-forward-" + std::to_string(index);
   pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
-  mutex_.Lock();
-  while (!stopping_) {
+  for (;;) {
+    uint64_t seen_generation;
+    {
+      MutexLock lock(&mutex_);
+      if (stopping_) return;
+      seen_generation = wake_generation_;
+    }
     Pick pick = PickJob();
-    if (!pick.job) {
-      if (pick.wait.count() > 0) wake_.WaitFor(pick.wait);
+    if (pick.job) {
+      HandOver(*pick.job);
+      MutexLock lock(&mutex_);
+      in_flight_.erase(pick.job->job_key);
+      // Another worker may be waiting for this job's due entry to leave.
+      ++wake_generation_;
+      wake_.SignalAll();
       continue;
     }
-    mutex_.Unlock();
-    HandOver(*pick.job);
-    mutex_.Lock();
-    in_flight_.erase(pick.job->job_key);
-    // Another worker may wait for this job's due entry to leave.
-    wake_.SignalAll();
+    MutexLock lock(&mutex_);
+    if (!stopping_ && wake_generation_ == seen_generation &&
+        pick.wait.count() > 0) {
+      wake_.WaitFor(pick.wait);
+    }
   }
-  mutex_.Unlock();
 }
 
 Forwarder::Pick Forwarder::PickJob() {
   Pick pick;
   pick.wait = options_.idle_scan;
   const uint64_t now = Now();
-  const uint64_t now_ms = SteadyMs();
-  std::erase_if(held_until_ms_,
-                [now_ms](const auto& held) { return held.second <= now_ms; });
-  Result<std::vector<JobRecord>> due = store_->DueJobs(
-      now, in_flight_.size() + held_until_ms_.size() + kScanBatch);
+  size_t skipped = 0;
+  {
+    MutexLock lock(&mutex_);
+    const uint64_t now_ms = SteadyMs();
+    std::erase_if(held_until_ms_,
+                  [now_ms](const auto& held) { return held.second <= now_ms; });
+    skipped = in_flight_.size() + held_until_ms_.size();
+  }
+  Result<std::vector<JobRecord>> due =
+      store_->DueJobs(now, skipped + kScanBatch);
   if (!due.ok()) return pick;  // a read error: look again after idle_scan
   for (JobRecord& job : *due) {
-    if (in_flight_.contains(job.job_key) ||
-        held_until_ms_.contains(job.job_key)) {
-      continue;
-    }
     uint64_t retry_after_ms = 0;
-    if (!TakeTokens(job, &retry_after_ms)) {
-      Defer(job, retry_after_ms);
-      continue;
+    {
+      MutexLock lock(&mutex_);
+      if (in_flight_.contains(job.job_key) ||
+          held_until_ms_.contains(job.job_key)) {
+        continue;
+      }
+      // Claimed either way: to hand over, or to defer.
+      in_flight_.insert(job.job_key);
+      if (TakeTokens(job, &retry_after_ms)) {
+        pick.job = std::move(job);
+        return pick;
+      }
     }
-    in_flight_.insert(job.job_key);
-    pick.job = std::move(job);
-    return pick;
+    Defer(job, retry_after_ms);
+    MutexLock lock(&mutex_);
+    in_flight_.erase(job.job_key);
   }
   Result<std::optional<uint64_t>> earliest = store_->EarliestDue();
   if (earliest.ok() && *earliest && **earliest > now) {
@@ -210,6 +229,7 @@ void Forwarder::Defer(const JobRecord& job, uint64_t delay_ms) {
                            record->quiet_end, record->utc_offset_minutes);
       });
   if (!deferred.ok()) {
+    MutexLock lock(&mutex_);
     held_until_ms_[job.job_key] = SteadyMs() + delay_seconds * 1000;
     return;
   }

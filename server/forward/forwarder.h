@@ -143,11 +143,14 @@ class Forwarder {
   };
 
   void RunWorker(size_t index);  // each worker thread
-  Pick PickJob() REQUIRES(mutex_);
+  // Reads the due index without holding mutex_ (which is never held while
+  // the database is used), then claims a job under it.
+  Pick PickJob() EXCLUDES(mutex_);
   // Takes a token from the job's buckets; else how long until both have.
   bool TakeTokens(const JobRecord& job, uint64_t* retry_after_ms)
       REQUIRES(mutex_);
-  void Defer(const JobRecord& job, uint64_t delay_ms) REQUIRES(mutex_);
+  // Moves a job claimed by this worker to when its buckets have a token.
+  void Defer(const JobRecord& job, uint64_t delay_ms) EXCLUDES(mutex_);
   // Hands `job` to its gateway and records the outcome; a worker thread.
   void HandOver(const JobRecord& job);
   // Rewrites the stored job with `change` applied if it is still in one of
@@ -182,9 +185,14 @@ class Forwarder {
   OwnerThread owner_;  // Start, Stop and threads_ belong to it
   std::vector<std::thread> threads_;
 
-  Mutex mutex_;  // the workers' scheduling state
+  // The workers' scheduling state. Never held while the database is used
+  // (a caller may Wake while holding a Database::Handle).
+  Mutex mutex_;
   CondVar wake_{&mutex_};
   bool stopping_ GUARDED_BY(mutex_) = false;
+  // Counts wakes, so a worker that scanned before a wake does not sleep
+  // through it.
+  uint64_t wake_generation_ GUARDED_BY(mutex_) = 0;
   std::set<JobKey> in_flight_ GUARDED_BY(mutex_);
   // Jobs whose outcome could not be written (the database takes no
   // writes): not taken again before the SteadyMs value, so an accepted
@@ -194,7 +202,7 @@ class Forwarder {
   RateLimiter channel_limiter_ GUARDED_BY(mutex_);
 
   // Serializes read-modify-writes of jobs (outcomes, deferrals,
-  // cancellations). Order: mutex_ before write_mutex_, never the reverse.
+  // cancellations). Never taken together with mutex_.
   Mutex write_mutex_;
 
   std::array<std::array<std::atomic<uint64_t>, kCounterKinds>, kChannelCount>
