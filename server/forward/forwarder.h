@@ -22,11 +22,15 @@
 //
 // Threading: the worker threads are the Forwarder's own and never a
 // network loop. Start and Stop belong to the thread that owns the
-// Forwarder (checked); Wake, OnJobQueued, the Cancel* calls,
-// ApplyDeliveryReport and counters may be called from any thread that may
-// wait for a disk sync (not a network loop: hand them to a worker pool).
-// The outcome callback runs on a worker thread, or on the cancelling
-// thread for cancellations; it must not call back into the Forwarder.
+// Forwarder (checked, OwnerThread). Wake, OnJobQueued and counters are
+// cheap (a short mutex or atomics, never the disk) and may be called from
+// any thread, a network loop included, also while holding a
+// Database::Handle. The Cancel* calls and ApplyDeliveryReport wait for a
+// disk sync: any thread but a network loop (hand them to a worker pool).
+// The outcome callback runs after every durable change of state (sent,
+// delivered, failed, cancelled; not for a retry or a deferral) on the
+// worker thread that made it, or on the thread that cancelled or applied a
+// report; it must not call back into the Forwarder except Wake.
 #ifndef HAIL_SERVER_FORWARD_FORWARDER_H_
 #define HAIL_SERVER_FORWARD_FORWARDER_H_
 
