@@ -304,6 +304,22 @@ TEST_F(ForwarderTest, CancelledJobsAreNeverHandedOver) {
   EXPECT_EQ(cancelled_reports, 3u);
 }
 
+TEST_F(ForwarderTest, RetryIsMovedPastTheRecipientsQuietHours) {
+  StartForwarder();  // the server is down: the first hand-over is retried
+  JobRecord job = Job(kAlice, "alice", "at night");
+  // Quiet hours from this minute for an hour (UTC): the job was due just
+  // before them, its retry would fall inside.
+  const uint16_t minute = static_cast<uint16_t>(job.due_unix % 86400 / 60);
+  job.quiet_start = minute;
+  job.quiet_end = static_cast<uint16_t>((minute + 60) % 1440);
+  Queue(job);
+  ASSERT_TRUE(WaitUntil([&] { return Stored(job.job_key).attempts >= 1; }));
+  const JobRecord retried = Stored(job.job_key);
+  EXPECT_EQ(retried.state, JobState::kQueued);
+  EXPECT_EQ(retried.due_unix, job.due_unix - job.due_unix % 60 + 3600);
+  forwarder_->Stop();
+}
+
 TEST_F(ForwarderTest, RejectedJobFailsWithTheGatewaysReason) {
   ASSERT_TRUE(sink_.Start({}).ok());
   StartForwarder();
