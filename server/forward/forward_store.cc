@@ -208,22 +208,32 @@ Status ForwardStore::ReplaceJob(const JobRecord& before,
   return db.Write(SyncedWrite(), &batch, "update forward job");
 }
 
-Status ForwardStore::ForgetUser(uint64_t user) {
+Result<std::vector<std::string>> ForwardStore::ForgetUserKeys(
+    uint64_t user) const {
   Database::Handle db = database_->Acquire();
   if (!db.ok()) return db.status();
   Result<std::vector<JobKey>> keys = UserJobKeys(db, user);
   if (!keys.ok()) return keys.status();
-  leveldb::WriteBatch batch;
-  batch.Delete(AsSlice(SettingsKey(user)));
+  std::vector<std::string> deletes = {SettingsKey(user)};
   for (const JobKey& key : *keys) {
     Result<std::optional<JobRecord>> job = ReadJob(db, key);
     if (!job.ok()) return job.status();
     if (*job && (*job)->state == JobState::kQueued) {
-      batch.Delete(AsSlice(DueKey((*job)->due_unix, key)));
+      deletes.push_back(DueKey((*job)->due_unix, key));
     }
-    batch.Delete(AsSlice(JobKeyOf(key)));
-    batch.Delete(AsSlice(UserJobKey(user, key)));
+    deletes.push_back(JobKeyOf(key));
+    deletes.push_back(UserJobKey(user, key));
   }
+  return deletes;
+}
+
+Status ForwardStore::ForgetUser(uint64_t user) {
+  Result<std::vector<std::string>> deletes = ForgetUserKeys(user);
+  if (!deletes.ok()) return deletes.status();
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
+  leveldb::WriteBatch batch;
+  for (const std::string& key : *deletes) batch.Delete(AsSlice(key));
   return db.Write(SyncedWrite(), &batch, "forget forward user");
 }
 

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "protocol/status.h"
@@ -68,6 +69,9 @@ class ForwardStore {
   // Deletes the user's settings and every job addressed to it (account
   // deletion: addresses are kept no longer than the account).
   Status ForgetUser(uint64_t user);
+  // The keys ForgetUser deletes, as of now, for a caller that deletes them
+  // in its own account-deletion batch instead.
+  Result<std::vector<std::string>> ForgetUserKeys(uint64_t user) const;
   // Deletes the jobs of `recipient` that ended (sent, delivered, failed,
   // cancelled) before `before_unix` (their updated_unix).
   Result<size_t> PurgeFinished(uint64_t recipient, uint64_t before_unix);

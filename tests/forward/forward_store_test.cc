@@ -153,6 +153,10 @@ TEST_F(ForwardStoreTest, ForgottenUserLeavesNoSettingsJobsOrIndexes) {
   Create(Job(kBob, kCarol, Channel::kSms, kNow + 5));
   const JobRecord carols = Job(kCarol, kAlice, Channel::kEmail, kNow);
   Create(carols);
+  Result<std::vector<std::string>> keys = store_->ForgetUserKeys(kBob);
+  ASSERT_TRUE(keys.ok());
+  // Settings, and job, due and user keys of both queued jobs.
+  EXPECT_EQ(keys->size(), 7u);
   ASSERT_TRUE(store_->ForgetUser(kBob).ok());
   EXPECT_FALSE(store_->LoadSettings(kBob)->has_value());
   EXPECT_TRUE(store_->JobsOf(kBob)->empty());
