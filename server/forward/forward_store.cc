@@ -117,8 +117,8 @@ Result<std::vector<JobRecord>> ForwardStore::JobsOf(uint64_t recipient) const {
   return jobs;
 }
 
-Result<std::vector<JobRecord>> ForwardStore::DueJobs(uint64_t now_unix,
-                                                     size_t limit) const {
+Result<std::vector<JobRecord>> ForwardStore::DueJobs(
+    uint64_t now_unix, size_t limit, std::vector<std::string>* damaged) const {
   Database::Handle db = database_->Acquire();
   if (!db.ok()) return db.status();
   std::unique_ptr<leveldb::Iterator> it(
@@ -136,6 +136,10 @@ Result<std::vector<JobRecord>> ForwardStore::DueJobs(uint64_t now_unix,
     }
     if (due > now_unix) break;
     Result<std::optional<JobRecord>> job = ReadJob(db, key);
+    if (!job.ok() && job.status().code() == Status::Code::kCorruption) {
+      if (damaged != nullptr) damaged->push_back(it->key().ToString());
+      continue;
+    }
     if (!job.ok()) return job.status();
     // An index entry without a queued job would be a bug in ReplaceJob;
     // skipping it keeps one damaged entry from stopping the outbox.
@@ -187,6 +191,27 @@ Status ForwardStore::SaveSettings(uint64_t user,
   leveldb::WriteBatch batch;
   batch.Put(AsSlice(SettingsKey(user)), AsSlice(*value));
   return db.Write(SyncedWrite(), &batch, "save forward settings");
+}
+
+Result<size_t> ForwardStore::RemoveDueKeys(
+    const std::vector<std::string>& due_keys) {
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
+  leveldb::WriteBatch batch;
+  size_t present = 0;
+  for (const std::string& key : due_keys) {
+    assert(key.starts_with(kDuePrefix));
+    std::optional<std::string> value;
+    Status read = Get(db, key, &value);
+    if (!read.ok()) return read;
+    if (!value) continue;
+    batch.Delete(AsSlice(key));
+    ++present;
+  }
+  if (present == 0) return present;
+  Status written = db.Write(SyncedWrite(), &batch, "drop damaged forward jobs");
+  if (!written.ok()) return written;
+  return present;
 }
 
 Status ForwardStore::ReplaceJob(const JobRecord& before,

@@ -50,8 +50,12 @@ class ForwardStore {
   // Every job of `recipient`, in job key order.
   Result<std::vector<JobRecord>> JobsOf(uint64_t recipient) const;
   // Queued jobs whose due time is at or before now_unix, earliest first,
-  // at most `limit`.
-  Result<std::vector<JobRecord>> DueJobs(uint64_t now_unix, size_t limit) const;
+  // at most `limit`. A job whose stored value does not decode is left out
+  // and, with `damaged`, its fwddue/ key listed there (RemoveDueKeys), so
+  // one damaged record cannot stop the outbox.
+  Result<std::vector<JobRecord>> DueJobs(
+      uint64_t now_unix, size_t limit,
+      std::vector<std::string>* damaged = nullptr) const;
   // The due time of the earliest queued job; nullopt when none is queued.
   Result<std::optional<uint64_t>> EarliestDue() const;
   // The recipient's jobs per channel (e-mail, SMS, fax) that are not
@@ -66,6 +70,9 @@ class ForwardStore {
   // Replaces the job `before` (as read) by `after` (same key, recipient and
   // due index kept consistent: a fwddue/ key exactly while queued).
   Status ReplaceJob(const JobRecord& before, const JobRecord& after);
+  // Deletes fwddue/ keys (of jobs whose record is damaged); the fwdjob/
+  // values stay for the operator to look at. How many were there.
+  Result<size_t> RemoveDueKeys(const std::vector<std::string>& due_keys);
   // Deletes the user's settings and every job addressed to it (account
   // deletion: addresses are kept no longer than the account).
   Status ForgetUser(uint64_t user);

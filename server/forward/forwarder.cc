@@ -95,6 +95,7 @@ ForwardCounters Forwarder::counters() const {
     channel.cancelled = in[kCancelledCount].load();
     channel.delivered = in[kDeliveredCount].load();
   }
+  out.damaged = damaged_.load();
   return out;
 }
 
@@ -173,8 +174,15 @@ Forwarder::Pick Forwarder::PickJob() {
                   [now_ms](const auto& held) { return held.second <= now_ms; });
     skipped = in_flight_.size() + held_until_ms_.size();
   }
+  std::vector<std::string> damaged;
   Result<std::vector<JobRecord>> due =
-      store_->DueJobs(now, skipped + kScanBatch);
+      store_->DueJobs(now, skipped + kScanBatch, &damaged);
+  if (!damaged.empty()) {
+    // Under write_mutex_: two workers that both saw the record count it once.
+    MutexLock lock(&write_mutex_);
+    Result<size_t> removed = store_->RemoveDueKeys(damaged);
+    if (removed.ok()) damaged_ += *removed;
+  }
   if (!due.ok()) return pick;  // a read error: look again after idle_scan
   for (JobRecord& job : *due) {
     uint64_t retry_after_ms = 0;

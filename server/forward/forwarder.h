@@ -92,6 +92,9 @@ struct ForwardCounters {
     uint64_t cancelled = 0;  // by CancelJobs / CancelJobsFromSender
     uint64_t delivered = 0;  // delivery reports that it arrived
   };
+  // Due jobs whose stored record did not decode (damaged data): taken out
+  // of the due index, never handed over.
+  uint64_t damaged = 0;
   std::array<Channel, kChannelCount> channels;
 };
 
@@ -211,6 +214,7 @@ class Forwarder {
 
   std::array<std::array<std::atomic<uint64_t>, kCounterKinds>, kChannelCount>
       counters_{};
+  std::atomic<uint64_t> damaged_{0};
 };
 
 }  // namespace hail::server::forward

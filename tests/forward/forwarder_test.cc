@@ -320,6 +320,27 @@ TEST_F(ForwarderTest, RetryIsMovedPastTheRecipientsQuietHours) {
   forwarder_->Stop();
 }
 
+TEST_F(ForwarderTest, DamagedJobRecordIsTakenOutAndTheOthersStillGo) {
+  ASSERT_TRUE(sink_.Start({}).ok());
+  const JobRecord damaged = Job(kAlice, "alice", "bit rot");
+  Queue(damaged);
+  {
+    // Its value no longer decodes (an unknown version).
+    leveldb::WriteBatch batch;
+    batch.Put(JobKeyOf(damaged.job_key), std::string("\x09", 1));
+    Database::Handle db = database_->Acquire();
+    ASSERT_TRUE(db.Write(store::SyncedWrite(), &batch, "test").ok());
+  }
+  StartForwarder();
+  const JobRecord good = Job(kAlice, "alice", "fine");
+  Queue(good);
+  ASSERT_TRUE(WaitForState(good.job_key, JobState::kSent));
+  ASSERT_TRUE(WaitUntil([&] { return forwarder_->counters().damaged == 1; }));
+  forwarder_->Stop();
+  EXPECT_FALSE(store_->EarliestDue()->has_value());
+  EXPECT_EQ(sink_.Messages().size(), 1u);
+}
+
 TEST_F(ForwarderTest, RejectedJobFailsWithTheGatewaysReason) {
   ASSERT_TRUE(sink_.Start({}).ok());
   StartForwarder();
