@@ -12,10 +12,12 @@
 #include <string_view>
 
 #include "protocol/status.h"
+#include "server/forward/forward_records.h"
 #include "server/store_records.h"
 
 namespace {
 
+namespace forward = hail::server::forward;
 namespace store = hail::server::store;
 using hail::Result;
 using hail::Status;
@@ -110,15 +112,40 @@ void FuzzU32Value(std::string_view value) {
   Check(store::EncodeU32(*decoded) == value);
 }
 
+// fwdset/ (SPEC.md 14.2, extended delivery).
+void FuzzForwardSettings(std::string_view value) {
+  Result<forward::ForwardSettings> decoded =
+      forward::DecodeForwardSettings(value);
+  if (!Accepted(decoded)) return;
+  Result<std::string> encoded = forward::EncodeForwardSettings(*decoded);
+  Check(encoded.ok() && *encoded == value);
+  Result<forward::ForwardSettings> again =
+      forward::DecodeForwardSettings(*encoded);
+  Check(again.ok() && *again == *decoded);
+}
+
+// fwdjob/.
+void FuzzForwardJob(std::string_view value) {
+  forward::JobKey key;
+  key.fill(0x22);
+  Result<forward::JobRecord> decoded = forward::DecodeJobRecord(key, value);
+  if (!Accepted(decoded)) return;
+  Check(decoded->job_key == key);
+  Result<std::string> encoded = forward::EncodeJobRecord(*decoded);
+  Check(encoded.ok() && *encoded == value);
+  Result<forward::JobRecord> again = forward::DecodeJobRecord(key, *encoded);
+  Check(again.ok() && *again == *decoded);
+}
+
 }  // namespace
 
-// Input: selector u8 (taken modulo 7), then the stored value. The seeds
+// Input: selector u8 (taken modulo 9), then the stored value. The seeds
 // (spec_corpus.py) are SPEC.md 14.2's examples behind their selector.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view value(reinterpret_cast<const char*>(data) + 1,
                                size - 1);
-  switch (data[0] % 7) {
+  switch (data[0] % 9) {
     case 0:
       FuzzUserRecord(value);
       break;
@@ -139,6 +166,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 6:
       FuzzU32Value(value);
+      break;
+    case 7:
+      FuzzForwardSettings(value);
+      break;
+    case 8:
+      FuzzForwardJob(value);
       break;
   }
   return 0;

@@ -281,6 +281,10 @@ const std::set<std::string>& OtherExampleNames() {
       "CONTACT_ENTRY",
       "MAILBOX_ITEM",
       "DEDUP_RECORD",
+      // Extended-delivery records (section 14.2), checked by
+      // tests/forward/forward_records_test.cc.
+      "FORWARD_SETTINGS",
+      "FORWARD_JOB",
   };
   return names;
 }
