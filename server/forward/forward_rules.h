@@ -20,7 +20,7 @@
 
 namespace hail::server::forward {
 
-inline constexpr size_t kCodeDigits = 6;
+inline constexpr size_t kCodeDigits = protocol::kForwardCodeLength;
 inline constexpr uint64_t kCodeLifetimeSeconds = 30 * 60;
 inline constexpr uint8_t kMaxWrongCodeTries = 5;
 

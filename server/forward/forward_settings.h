@@ -48,20 +48,18 @@ struct ForwardAddress {
                          const ForwardAddress&) = default;
 };
 
-enum class ContactsMode : uint8_t {
-  kAll = 0,   // every accepted contact
-  kList = 1,  // only the accepted contacts in ForwardRule::contacts
-};
+using ContactsMode = protocol::ForwardContactsMode;
 
-// Bounds of a rule; ValidateSettings (forward_rules.h) enforces them.
-inline constexpr uint16_t kMinAfterMinutes = 1;
-inline constexpr uint16_t kMaxAfterMinutes = 1440;
-inline constexpr uint16_t kMinutesPerDay = 1440;
-inline constexpr uint8_t kMinDailyCap = 1;
-inline constexpr uint8_t kMaxDailyCap = 100;
-inline constexpr int16_t kMinUtcOffsetMinutes = -840;
-inline constexpr int16_t kMaxUtcOffsetMinutes = 840;
-inline constexpr size_t kMaxRuleContacts = 64;
+// Bounds of a rule (SPEC.md 17.4, the protocol's numbers);
+// ValidateSettings (forward_rules.h) enforces them.
+inline constexpr uint16_t kMinAfterMinutes = protocol::kForwardMinAfterMinutes;
+inline constexpr uint16_t kMaxAfterMinutes = protocol::kForwardMaxAfterMinutes;
+inline constexpr uint16_t kMinutesPerDay = protocol::kMinutesPerDay;
+inline constexpr uint8_t kMinDailyCap = protocol::kForwardMinDailyCap;
+inline constexpr uint8_t kMaxDailyCap = protocol::kForwardMaxDailyCap;
+inline constexpr int16_t kMinUtcOffsetMinutes = protocol::kForwardMinUtcOffset;
+inline constexpr int16_t kMaxUtcOffsetMinutes = protocol::kForwardMaxUtcOffset;
+inline constexpr size_t kMaxRuleContacts = protocol::kForwardMaxContacts;
 
 struct ForwardRule {
   bool enabled = false;

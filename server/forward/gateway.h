@@ -13,11 +13,17 @@
 #include <cstdint>
 #include <string>
 
+#include "protocol/forward_rules.h"
+
 namespace hail::server::forward {
 
-enum class Channel : uint8_t { kEmail = 1, kSms = 2, kFax = 3 };
+// The channels of SPEC.md 17.1, as the protocol numbers them.
+using Channel = protocol::ForwardChannel;
 
-const char* ChannelName(Channel channel);  // "email", "sms", "fax"
+// "email", "sms", "fax".
+inline std::string ChannelName(Channel channel) {
+  return protocol::ForwardChannelName(static_cast<uint8_t>(channel));
+}
 
 // One forwarded message on one channel.
 struct ForwardJob {
