@@ -49,6 +49,7 @@ using store::MailboxIndexKey;
 using store::MailboxIndexPrefix;
 using store::MailboxKey;
 using store::MailboxPrefix;
+using store::ReadKey;
 using store::SyncedWrite;
 
 using protocol::ItemId;
@@ -68,21 +69,6 @@ bool OlderThan(uint64_t then, uint64_t now, uint64_t window) {
 }
 
 // --- LevelDB ---
-
-// Reads one key of the committed state: nullopt in *value when absent.
-Status ReadKey(leveldb::DB* db, std::string_view key,
-               std::optional<std::string>* value) {
-  std::string found;
-  leveldb::Status status =
-      db->Get(leveldb::ReadOptions(), AsSlice(key), &found);
-  if (status.IsNotFound()) {
-    value->reset();
-    return Status::Ok();
-  }
-  if (!status.ok()) return FromLevelDb(status, "read");
-  *value = std::move(found);
-  return Status::Ok();
-}
 
 // Calls visit(key, value) for every committed key under `prefix`, in key
 // order, until it returns a non-ok Status.

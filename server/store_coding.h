@@ -1,16 +1,19 @@
-// LevelDB glue shared by the data dir's stores (AccountStore, ChatStore):
+// LevelDB glue shared by the data dir's stores (AccountStore, ChatStore,
+// ForwardStore):
 // key and value bytes as leveldb::Slice, LevelDB status mapping and synced
 // writes. The keys and values themselves are in server/store_records.h.
 // Only store implementation files include this.
 #ifndef HAIL_SERVER_STORE_CODING_H_
 #define HAIL_SERVER_STORE_CODING_H_
 
+#include <leveldb/db.h>
 #include <leveldb/options.h>
 #include <leveldb/slice.h>
 #include <leveldb/status.h>
 
 #include <cassert>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +35,23 @@ inline Status FromLevelDb(const leveldb::Status& status,
   if (status.IsNotFound()) return Status::NotFound(std::move(message));
   if (status.IsCorruption()) return Status::Corruption(std::move(message));
   return Status::IoError(std::move(message));
+}
+
+// Reads one key of the committed state: nullopt in *value when absent.
+// `what` prefixes a failure's message.
+inline Status ReadKey(leveldb::DB* db, std::string_view key,
+                      std::optional<std::string>* value,
+                      std::string_view what = "read") {
+  std::string found;
+  leveldb::Status status =
+      db->Get(leveldb::ReadOptions(), AsSlice(key), &found);
+  if (status.IsNotFound()) {
+    value->reset();
+    return Status::Ok();
+  }
+  if (!status.ok()) return FromLevelDb(status, what);
+  *value = std::move(found);
+  return Status::Ok();
 }
 
 // Every state-changing write is synced: acknowledged means on disk.

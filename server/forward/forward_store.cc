@@ -22,16 +22,7 @@ namespace {
 
 Status Get(Database::Handle& db, const std::string& key,
            std::optional<std::string>* value) {
-  std::string found;
-  leveldb::Status status =
-      db->Get(leveldb::ReadOptions(), AsSlice(key), &found);
-  if (status.IsNotFound()) {
-    value->reset();
-    return Status::Ok();
-  }
-  if (!status.ok()) return FromLevelDb(status, "read forward record");
-  *value = std::move(found);
-  return Status::Ok();
+  return store::ReadKey(db.get(), key, value, "read forward record");
 }
 
 Result<std::optional<JobRecord>> ReadJob(Database::Handle& db,
