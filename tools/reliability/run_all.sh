@@ -13,6 +13,8 @@ OUT=${1:-reliability-results}
 mkdir -p "$OUT"
 export HAIL_CRASH_CYCLES=${HAIL_CRASH_CYCLES:-1000}
 export HAIL_LOSS_MESSAGES=${HAIL_LOSS_MESSAGES:-100000}
+export HAIL_LOSS_WINDOW=${HAIL_LOSS_WINDOW:-128}
+export HAIL_ONESHOT_SENDS=${HAIL_ONESHOT_SENDS:-100}
 export HAIL_BLACKOUT_SECONDS=${HAIL_BLACKOUT_SECONDS:-60}
 FUZZ_SECONDS=${HAIL_FUZZ_SECONDS:-600}
 
@@ -39,13 +41,15 @@ run() {
   local name=$1 binary=$2 filter=$3
   echo "== $name" | tee -a "$OUT/faults.txt"
   "$BUILD/tests/$binary" --gtest_filter="$filter" 2>&1 |
-    grep -E "cycles:|loss:|blackout:|OK \]|FAILED" | tee -a "$OUT/faults.txt"
+    grep -E "cycles:|loss|blackout:|OK \]|FAILED" | tee -a "$OUT/faults.txt"
 }
 run "kill -9 during mailbox writes ($HAIL_CRASH_CYCLES cycles)" chat_test \
   '*KillNineDuringAStreamOfMailboxWrites*'
 run "10% and 30% loss ($HAIL_LOSS_MESSAGES messages each way)" p2p_nat_test \
   '*LossOnThePathsToTheServer*'
 run "blackout ($HAIL_BLACKOUT_SECONDS s)" p2p_nat_test '*BlackoutOfOneSide*'
+run "one-shot sends at 30% loss ($HAIL_ONESHOT_SENDS)" p2p_nat_test \
+  '*OneShotSendsUnderThirtyPercentLoss*'
 run "full disk" chat_test 'DiskFullTest.*'
 
 # 3. Fuzzers, FUZZ_SECONDS each, on a clang build with -DHAIL_FUZZ=ON.
