@@ -329,6 +329,20 @@ using Message = std::variant<
     ForwardAddressVerify, ForwardAddressRemove, ForwardRulesSet,
     ForwardListRequest, ForwardEntry, ForwardListEnd, ForwardNotice>;
 
+// The request_id of a request (or the answer that echoes it); 0 for a
+// message without one.
+inline uint32_t RequestIdOf(const Message& message) {
+  return std::visit(
+      [](const auto& m) -> uint32_t {
+        if constexpr (requires { m.request_id; }) {
+          return m.request_id;
+        } else {
+          return 0;
+        }
+      },
+      message);
+}
+
 }  // namespace hail::protocol
 
 #endif  // HAIL_PROTOCOL_MESSAGES_H_

@@ -6,18 +6,6 @@
 namespace hail::protocol {
 namespace {
 
-uint32_t RequestIdOf(const Message& message) {
-  return std::visit(
-      [](const auto& m) -> uint32_t {
-        if constexpr (requires { m.request_id; }) {
-          return m.request_id;
-        } else {
-          return 0;
-        }
-      },
-      message);
-}
-
 OutgoingFrame PlainFrame(const Message& message) {
   OutgoingFrame frame;
   frame.bytes.push_back(kFramePlain);

@@ -114,8 +114,16 @@ ForwardService::ForwardService(
   for (const auto& gateway : gateways) {
     offered_[forward::ChannelIndex(gateway->channel())] = true;
   }
+  forward::ForwarderOptions forwarder = options_.forwarder;
+  forwarder.on_retry = [logger](const JobRecord& job) {
+    logger->Info(
+        "forward: job {} of user {} by {}: try {} failed ({}), next at {}",
+        forward::JobKeyText(job.job_key), job.recipient,
+        forward::ChannelName(job.channel), job.attempts, job.detail,
+        job.due_unix);
+  };
   forwarder_ = std::make_unique<forward::Forwarder>(
-      &store_, std::move(gateways), options_.forwarder,
+      &store_, std::move(gateways), std::move(forwarder),
       [this](const JobRecord& job, JobState state) { OnOutcome(job, state); });
 }
 
@@ -390,9 +398,10 @@ bool ForwardService::DeliveryReport(std::string_view target) {
 
 namespace {
 
-// The recipient's jobs per channel due on `local_day`, not cancelled (the
-// daily cap), as the write that stores the message sees them: jobs made
-// earlier in the same group commit count too.
+// The recipient's message jobs per channel due on `local_day`, not
+// cancelled (the daily cap counts messages, SPEC.md 17.4; codes do not), as the
+// write that stores the message sees them: jobs made earlier in the same group
+// commit count too.
 Result<std::array<uint32_t, forward::kChannelCount>> JobsOnDay(
     const MailboxForwarding::Reader& reader, uint64_t recipient,
     int16_t utc_offset_minutes, int64_t local_day) {
@@ -412,6 +421,7 @@ Result<std::array<uint32_t, forward::kChannelCount>> JobsOnDay(
     Result<JobRecord> job = forward::DecodeJobRecord(key, *value);
     if (!job.ok()) continue;  // a damaged job does not stop forwarding
     if (job->state == JobState::kCancelled) continue;
+    if (job->sender == 0) continue;  // a verification code, not a message
     if (forward::LocalDay(job->due_unix, utc_offset_minutes) != local_day) {
       continue;
     }
@@ -496,18 +506,24 @@ Result<MailboxForwarding::Extra> ForwardService::OnMessageStored(
   std::vector<JobRecord> jobs =
       forward::NewJobsForMessage(settings, decisions, message);
   if (jobs.empty()) return extra;
-  std::vector<Channel> channels;
   for (const JobRecord& job : jobs) {
     Result<std::vector<forward::KeyValue>> writes = forward::NewJobWrites(job);
     if (!writes.ok()) return writes.status();
     for (forward::KeyValue& write : *writes) {
       extra.puts.emplace_back(std::move(write.key), std::move(write.value));
     }
-    channels.push_back(job.channel);
   }
   forward::Forwarder* forwarder = forwarder_.get();
-  extra.after_commit = [forwarder, channels = std::move(channels)] {
-    for (Channel channel : channels) forwarder->OnJobQueued(channel);
+  Logger* logger = logger_;
+  extra.after_commit = [forwarder, logger, jobs = std::move(jobs)] {
+    for (const JobRecord& job : jobs) {
+      forwarder->OnJobQueued(job.channel);
+      logger->Info(
+          "forward: job {} queued: message of user {} to user {} by {}, due at "
+          "{}",
+          forward::JobKeyText(job.job_key), job.sender, job.recipient,
+          forward::ChannelName(job.channel), job.due_unix);
+    }
   };
   return extra;
 }
@@ -521,9 +537,9 @@ void ForwardService::OnOutcome(const JobRecord& job, JobState state) {
                   channel, forward::JobStateName(state), job.detail);
     return;
   }
-  logger_->Info("forward: message of user {} to user {} by {}: {} {}",
-                job.sender, job.recipient, channel,
-                forward::JobStateName(state), job.detail);
+  logger_->Info("forward: job {} (message of user {} to user {}) by {}: {} {}",
+                forward::JobKeyText(job.job_key), job.sender, job.recipient,
+                channel, forward::JobStateName(state), job.detail);
   protocol::ForwardState notice_state;
   switch (state) {
     case JobState::kSent:

@@ -62,15 +62,7 @@ void Shard::OnContactRequest(PeerSession& s, const protocol::Message& request) {
   ContactService* contacts = shared_->contacts;
   uint64_t me = s.session.user_id();
   std::string my_name = s.session.username();
-  uint32_t request_id = std::visit(
-      [](const auto& m) -> uint32_t {
-        if constexpr (requires { m.request_id; }) {
-          return m.request_id;
-        } else {
-          return 0;
-        }
-      },
-      request);
+  uint32_t request_id = protocol::RequestIdOf(request);
   ForwardService* forward = shared_->forward;
   auto work = [contacts, forward, me, my_name, request] {
     uint64_t now = UnixNow();

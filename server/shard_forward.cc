@@ -50,15 +50,7 @@ ForwardAnswer Serve(ForwardService* forward, uint64_t me,
 }  // namespace
 
 void Shard::OnForwardRequest(PeerSession& s, const protocol::Message& request) {
-  const uint32_t request_id = std::visit(
-      [](const auto& m) -> uint32_t {
-        if constexpr (requires { m.request_id; }) {
-          return m.request_id;
-        } else {
-          return 0;
-        }
-      },
-      request);
+  const uint32_t request_id = protocol::RequestIdOf(request);
   const bool is_list =
       std::holds_alternative<protocol::ForwardListRequest>(request);
   auto reply = [this, request_id, is_list](PeerSession& session,

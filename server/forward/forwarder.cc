@@ -312,7 +312,11 @@ void Forwarder::HandOver(const JobRecord& job) {
   }
   if (!*outcome) return;  // cancelled meanwhile and not accepted
   Count(job.channel, counter);
-  if ((*outcome)->state != JobState::kQueued) Report(**outcome);
+  if ((*outcome)->state != JobState::kQueued) {
+    Report(**outcome);
+  } else if (options_.on_retry) {
+    options_.on_retry(**outcome);
+  }
 }
 
 Result<std::optional<JobRecord>> Forwarder::Transition(

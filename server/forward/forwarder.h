@@ -79,6 +79,9 @@ struct ForwarderOptions {
   std::chrono::milliseconds idle_scan{1000};
   // Unix seconds now; the system clock when empty (tests may shift it).
   std::function<uint64_t()> now_unix;
+  // Runs on the worker after a "try later" answer was recorded (the job is
+  // queued again, due later): for the operator's log. May be empty.
+  std::function<void(const JobRecord& job)> on_retry;
 };
 
 // What --stats prints, per channel (index: ChannelIndex).
