@@ -40,13 +40,13 @@ TEST_F(ForwardEmailTest, AddedAddressGetsOneCodeMailAndOnlyThatCodeVerifies) {
 
   std::string wrong = code;
   wrong[5] = wrong[5] == '9' ? '0' : static_cast<char>(wrong[5] + 1);
-  EXPECT_EQ(Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kEmail,
-                                                      wrong)),
-            ErrorCode::kWrongCode);
+  EXPECT_EQ(
+      Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kEmail, wrong)),
+      ErrorCode::kWrongCode);
   EXPECT_FALSE(ForwardList(*bob).at(0).verified);
-  EXPECT_EQ(Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kEmail,
-                                                      code)),
-            ErrorCode::kOk);
+  EXPECT_EQ(
+      Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kEmail, code)),
+      ErrorCode::kOk);
 
   list = ForwardList(*bob);
   ASSERT_EQ(list.size(), 3u);

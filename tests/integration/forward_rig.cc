@@ -45,14 +45,11 @@ ForwardRig::ForwardRig()
 ForwardRig::~ForwardRig() { haild_->Kill(); }
 
 void ForwardRig::StartHaild(const std::vector<std::string>& flags) {
-  std::vector<std::string> args = {"--auth-burst-per-ip",
-                                   "200",
-                                   "--auth-rate-per-ip",
-                                   "50",
-                                   "--forward-retry-seconds",
-                                   "1",
-                                   "--forward-server-name",
-                                   std::string(kServerName)};
+  std::vector<std::string> args = {
+      "--auth-burst-per-ip",     "200",
+      "--auth-rate-per-ip",      "50",
+      "--forward-retry-seconds", "1",
+      "--forward-server-name",   std::string(kServerName)};
   args.insert(args.end(), flags.begin(), flags.end());
   ASSERT_TRUE(haild_->Start(args)) << haild_->log();
 }
@@ -108,8 +105,7 @@ ErrorCode ForwardRig::Answer(TestClient& client, Result<uint32_t> request) {
     std::vector<client::ErrorReply> errors = client.Take<client::ErrorReply>();
     for (const client::ErrorReply& error : errors) {
       if (error.request_id == id) {
-        ADD_FAILURE() << "answered ERROR code "
-                      << static_cast<int>(error.code);
+        ADD_FAILURE() << "answered ERROR code " << static_cast<int>(error.code);
       }
     }
     return ErrorCode::kInternal;
@@ -127,7 +123,8 @@ std::vector<client::ForwardSetting> ForwardRig::ForwardList(
           [id](const client::ForwardListEnd& e) { return e.request_id == id; });
   if (!end) return {};
   std::vector<client::ForwardSetting> settings;
-  for (const client::ForwardSetting& s : client.Take<client::ForwardSetting>()) {
+  for (const client::ForwardSetting& s :
+       client.Take<client::ForwardSetting>()) {
     if (s.request_id == id) settings.push_back(s);
   }
   EXPECT_EQ(settings.size(), end->count);
@@ -265,8 +262,9 @@ void ForwardEmailRig::SetUpRecipient(TestClient& alice, const std::string& name,
   std::unique_ptr<TestClient> recipient = LogIn(name);
   ASSERT_NO_FATAL_FAILURE(Befriend(alice, "alice", *recipient, name));
   ASSERT_NO_FATAL_FAILURE(VerifyEmail(*recipient, name, address));
-  ASSERT_EQ(Answer(*recipient, (*recipient)->SetForwardRules(
-                                   protocol::ForwardChannel::kEmail, rule)),
+  ASSERT_EQ(Answer(*recipient, (*recipient)
+                                   ->SetForwardRules(
+                                       protocol::ForwardChannel::kEmail, rule)),
             ErrorCode::kOk);
   ASSERT_NO_FATAL_FAILURE(LogOut(recipient));
 }

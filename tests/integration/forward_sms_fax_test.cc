@@ -65,9 +65,9 @@ TEST_F(ForwardSmsFaxTest, SmsCodeVerifiesTheNumberAndTheMessageIsDelivered) {
   {
     std::unique_ptr<TestClient> bob = LogIn("bob");
     ASSERT_NO_FATAL_FAILURE(Befriend(*alice, "alice", *bob, "bob"));
-    ASSERT_EQ(Answer(*bob, (*bob)->AddForwardAddress(ForwardChannel::kSms,
-                                                     kMobile)),
-              ErrorCode::kOk);
+    ASSERT_EQ(
+        Answer(*bob, (*bob)->AddForwardAddress(ForwardChannel::kSms, kMobile)),
+        ErrorCode::kOk);
     std::vector<FakeSmscMessage> received =
         kannel.WaitForReceived(1, kForwardTimeout);
     ASSERT_EQ(received.size(), 1u) << haild_->log();
@@ -75,9 +75,9 @@ TEST_F(ForwardSmsFaxTest, SmsCodeVerifiesTheNumberAndTheMessageIsDelivered) {
     EXPECT_EQ(received[0].sender, "Hail");
     std::optional<std::string> code = FindCode(SmsText(received[0]), "bob");
     ASSERT_TRUE(code) << SmsText(received[0]);
-    ASSERT_EQ(Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kSms,
-                                                        *code)),
-              ErrorCode::kOk);
+    ASSERT_EQ(
+        Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kSms, *code)),
+        ErrorCode::kOk);
     std::vector<client::ForwardSetting> list = ForwardList(*bob);
     ASSERT_EQ(list.size(), 3u);
     EXPECT_EQ(list[1].address, kMobile);
@@ -114,7 +114,8 @@ TEST_F(ForwardSmsFaxTest, SmsCodeVerifiesTheNumberAndTheMessageIsDelivered) {
   EXPECT_EQ(kannel.Received().size(), 2u);
 }
 
-TEST_F(ForwardSmsFaxTest, FaxCodeIsQueuedAsPagesAndAnUnverifiedNumberGetsNoMore) {
+TEST_F(ForwardSmsFaxTest,
+       FaxCodeIsQueuedAsPagesAndAnUnverifiedNumberGetsNoMore) {
   const std::string why = HylaFaxFixture::Unavailable();
   if (!why.empty()) GTEST_SKIP() << why;
   HylaFaxFixture hylafax;
@@ -141,8 +142,7 @@ TEST_F(ForwardSmsFaxTest, FaxCodeIsQueuedAsPagesAndAnUnverifiedNumberGetsNoMore)
     EXPECT_NE(listing.find(std::string("|") + kFaxNumber + "|"),
               std::string::npos)
         << listing;
-    std::vector<std::filesystem::path> documents =
-        hylafax.JobDocuments(job_id);
+    std::vector<std::filesystem::path> documents = hylafax.JobDocuments(job_id);
     ASSERT_EQ(documents.size(), 1u);
     std::optional<std::vector<server::forward::TiffPage>> pages =
         server::forward::ReadTiffPages(ReadAll(documents[0]));
