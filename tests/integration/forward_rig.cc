@@ -97,20 +97,25 @@ ErrorCode ForwardRig::Answer(TestClient& client, Result<uint32_t> request) {
     return ErrorCode::kInternal;
   }
   const uint32_t id = *request;
-  std::optional<client::RequestDone> done =
-      client.WaitUntil<client::RequestDone>(
-          [id](const client::RequestDone& d) { return d.request_id == id; });
-  if (!done) {
-    // An ERROR instead (e.g. UNKNOWN_KIND from a haild without forwarding).
-    std::vector<client::ErrorReply> errors = client.Take<client::ErrorReply>();
-    for (const client::ErrorReply& error : errors) {
-      if (error.request_id == id) {
-        ADD_FAILURE() << "answered ERROR code " << static_cast<int>(error.code);
-      }
+  // REQUEST_RESULT, or an ERROR (UNKNOWN_KIND from a haild without
+  // forwarding, BAD_STATE) for the same request.
+  const auto deadline = std::chrono::steady_clock::now() + kForwardTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const client::RequestDone& done : client.Take<client::RequestDone>()) {
+      if (done.request_id == id) return done.error;
+      client.Keep(done);
     }
-    return ErrorCode::kInternal;
+    for (const client::ErrorReply& error : client.Take<client::ErrorReply>()) {
+      if (error.request_id == id) {
+        ADD_FAILURE() << "answered ERROR " << ErrorCodeName(error.code);
+        return error.code;
+      }
+      client.Keep(error);
+    }
+    client.Drain(20);
   }
-  return done->error;
+  ADD_FAILURE() << "no answer to request " << id;
+  return ErrorCode::kInternal;
 }
 
 std::vector<client::ForwardSetting> ForwardRig::ForwardList(

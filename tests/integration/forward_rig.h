@@ -68,8 +68,9 @@ class ForwardRig : public ::testing::Test {
   void Befriend(TestClient& a, const std::string& a_name, TestClient& b,
                 const std::string& b_name);
 
-  // Waits for the RequestDone that answers `request`; kInternal stands for
-  // "no answer" (or a request the client refused to send).
+  // Waits for the RequestDone that answers `request` and returns its code.
+  // An ERROR for it is a test failure (its code is returned); kInternal
+  // with a failure when there is no answer or the client refused to send.
   protocol::ErrorCode Answer(TestClient& client, Result<uint32_t> request);
   // The user's settings (FORWARD_LIST): one entry per channel, in order;
   // empty when the list did not end.
