@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <map>
+#include <string>
 
 #include "tests/integration/forward_rig.h"
 
@@ -58,8 +60,25 @@ TEST_F(ForwardEmailTest, AddedAddressGetsOneCodeMailAndOnlyThatCodeVerifies) {
   EXPECT_EQ(list[2].address, "");
   // Verifying sends nothing more.
   EXPECT_EQ(Stat("forward_email_queued"), 1);
+  EXPECT_EQ(Stat("forward_email_cancelled"), 0);
   EXPECT_EQ(Stat("forward_email_sent"), 1);
   EXPECT_EQ(sink_.Messages().size(), 1u);
+}
+
+TEST_F(ForwardEmailTest, StatsReportEveryForwardingCounter) {
+  ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
+  std::map<std::string, int64_t> stats = haild_->Stats();
+  for (const char* channel : {"email", "sms", "fax"}) {
+    for (const char* counter : {"queued", "sent", "retried", "deferred",
+                                "failed", "cancelled", "delivered"}) {
+      const std::string name =
+          std::string("forward_") + channel + "_" + counter;
+      ASSERT_TRUE(stats.contains(name)) << name;
+      EXPECT_EQ(stats[name], 0) << name;
+    }
+  }
+  ASSERT_TRUE(stats.contains("forward_notices_dropped"));
+  EXPECT_EQ(stats["forward_notices_dropped"], 0);
 }
 
 TEST_F(ForwardEmailTest, OfflineMessageIsMailedOnceInUtf8AndTheSenderIsTold) {
@@ -94,6 +113,7 @@ TEST_F(ForwardEmailTest, OfflineMessageIsMailedOnceInUtf8AndTheSenderIsTold) {
   EXPECT_EQ(Stat("forward_email_queued"), 2);
   EXPECT_TRUE(StatStays("forward_email_sent", 2, 2000));
   EXPECT_EQ(Stat("forward_email_failed"), 0);
+  EXPECT_EQ(Stat("forward_notices_dropped"), 0);
   EXPECT_EQ(sink_.Messages().size(), 2u);
 
   // Forwarding leaves the message in Bob's mailbox.
