@@ -23,6 +23,30 @@ using protocol::ForwardState;
 
 class ForwardEmailTest : public ForwardEmailRig {};
 
+// The rig's reader of code texts (what the other tests rely on).
+TEST(ForwardCodeTextTest, FindCodeReadsTheCodeOfTheContractTextOnly) {
+  EXPECT_EQ(FindCode("Hail code 493027 for bob on hail.test. Unexpected? "
+                     "Ignore it.",
+                     "bob"),
+            "493027");
+  EXPECT_EQ(FindCode("x\nHail code 000123 for bob on\nhail.test.\n"
+                     "Unexpected? Ignore it.\n",
+                     "bob"),
+            "000123");
+  EXPECT_FALSE(
+      FindCode("Hail code 493027 for carol on hail.test. "
+               "Unexpected? Ignore it.",
+               "bob"));
+  EXPECT_FALSE(
+      FindCode("Hail code 49302 for bob on hail.test. Unexpected? "
+               "Ignore it.",
+               "bob"));
+  EXPECT_FALSE(
+      FindCode("Hail code 493027 for bob on hailXtest. Unexpected? "
+               "Ignore it.",
+               "bob"));
+}
+
 TEST_F(ForwardEmailTest, AddedAddressGetsOneCodeMailAndOnlyThatCodeVerifies) {
   ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
   std::unique_ptr<TestClient> bob = LogIn("bob");

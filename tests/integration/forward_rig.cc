@@ -11,10 +11,12 @@ using protocol::ErrorCode;
 
 std::optional<std::string> FindCode(std::string_view text,
                                     std::string_view user) {
-  const std::regex pattern(
-      "Hail code ([0-9]{6}) for " + std::string(user) + " on " +
-      std::regex_replace(std::string(kServerName), std::regex("\\."), "\\.") +
-      "\\. Unexpected\\? Ignore it\\.");
+  // Words may be wrapped onto the next line (a mail body, a fax page).
+  std::string server =
+      std::regex_replace(std::string(kServerName), std::regex("\\."), "\\.");
+  const std::regex pattern("Hail\\s+code\\s+([0-9]{6})\\s+for\\s+" +
+                           std::string(user) + "\\s+on\\s+" + server +
+                           "\\.\\s+Unexpected\\?\\s+Ignore\\s+it\\.");
   std::match_results<std::string_view::const_iterator> match;
   if (!std::regex_search(text.begin(), text.end(), match, pattern)) {
     return std::nullopt;
