@@ -190,7 +190,8 @@ Result<std::string> AdminRequest(const std::filesystem::path& path,
 }
 
 std::string MetricsHttpReply(const std::string& request_line,
-                             const std::function<std::string()>& metrics) {
+                             const std::function<std::string()>& metrics,
+                             const HttpCallback& callback) {
   auto reply = [](std::string_view status, std::string_view type,
                   const std::string& body) {
     return "HTTP/1.1 " + std::string(status) +
@@ -207,6 +208,15 @@ std::string MetricsHttpReply(const std::string& request_line,
   }
   if (method != "GET") {
     return reply("405 Method Not Allowed", "text/plain", "GET only\n");
+  }
+  if (callback.handle && !callback.path.empty()) {
+    std::string_view path = std::string_view(target).substr(
+        0, std::min(target.find('?'), target.size()));
+    if (path == callback.path) {
+      return callback.handle(target)
+                 ? reply("200 OK", "text/plain", "ok\n")
+                 : reply("400 Bad Request", "text/plain", "not understood\n");
+    }
   }
   if (target != "/metrics") {
     return reply("404 Not Found", "text/plain", "try /metrics\n");

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "protocol/endpoint.h"
@@ -55,11 +56,19 @@ class AdminSocket {
 Result<std::string> AdminRequest(const std::filesystem::path& path,
                                  const std::string& command);
 
+// A callback served beside the metrics: GET of `path` (with any query)
+// goes to `handle` with the request target; true answers 200, false 400.
+struct HttpCallback {
+  std::string path;
+  std::function<bool(std::string_view target)> handle;
+};
+
 // The HTTP reply to `request_line` for a Prometheus scrape: the text of
-// `metrics()` for GET /metrics, 404 for any other path, 405 for any other
-// method.
+// `metrics()` for GET /metrics, the callback's answer for its path (Kannel's
+// delivery reports), 404 for any other path, 405 for any other method.
 std::string MetricsHttpReply(const std::string& request_line,
-                             const std::function<std::string()>& metrics);
+                             const std::function<std::string()>& metrics,
+                             const HttpCallback& callback = {});
 
 // The "stats" reply, a flat JSON object of integers, as a map.
 std::map<std::string, int64_t> ParseStatsLine(const std::string& json);

@@ -117,14 +117,15 @@ struct GroupBatch {
 // One queued write's view of the store. Reads see LevelDB, then the group's
 // earlier writes, then this write's own staged mutations. Mutations stay
 // staged until Commit, so a write that fails halfway leaves no trace.
-class WriteView {
+class WriteView : public MailboxForwarding::Reader {
  public:
   WriteView(GroupBatch* group, MailboxCountCache* counts)
       : group_(group), counts_(counts) {}
   WriteView(const WriteView&) = delete;
   WriteView& operator=(const WriteView&) = delete;
 
-  Status Get(std::string_view key, std::optional<std::string>* value) const {
+  Status Get(std::string_view key,
+             std::optional<std::string>* value) const override {
     if (auto it = staged_.find(key); it != staged_.end()) {
       *value = it->second;
       return Status::Ok();
@@ -138,7 +139,7 @@ class WriteView {
 
   // Every key under `prefix` with its value, as this write sees them.
   Status Scan(std::string_view prefix,
-              std::map<std::string, std::string>* out) const {
+              std::map<std::string, std::string>* out) const override {
     return ScanWith(prefix, /*include_staged=*/true, out);
   }
 
@@ -368,6 +369,36 @@ Status DeleteAllUnder(WriteView& view, std::string_view prefix,
   if (!scanned.ok()) return scanned;
   for (const auto& entry : *deleted) view.Delete(entry.first);
   return Status::Ok();
+}
+
+// Stages what `forwarding` adds to the write that just appended `item`
+// (a message) to `recipient`'s mailbox; `after_commit` gets what runs once
+// it is durable. Nothing when there is no forwarding or the item was there
+// already (AppendMailItem set no mailbox_seq).
+Status StageForwarding(MailboxForwarding* forwarding, WriteView& view,
+                       uint64_t recipient, const MailItem& item,
+                       uint64_t now_unix,
+                       std::shared_ptr<std::function<void()>> after_commit) {
+  if (forwarding == nullptr || item.mailbox_seq == 0) return Status::Ok();
+  Result<MailboxForwarding::Extra> extra =
+      forwarding->OnMessageStored(view, recipient, item, now_unix);
+  if (!extra.ok()) return extra.status();
+  for (auto& [key, value] : extra->puts) {
+    view.Put(std::move(key), std::move(value));
+  }
+  *after_commit = std::move(extra->after_commit);
+  return Status::Ok();
+}
+
+// Runs `after_commit` (if set) when the write it belongs to is durable.
+std::function<void(Status)> ThenForwarded(
+    std::function<void(Status)> done,
+    std::shared_ptr<std::function<void()>> after_commit) {
+  return [done = std::move(done),
+          after_commit = std::move(after_commit)](Status status) {
+    if (status.ok() && *after_commit) (*after_commit)();
+    if (done) done(std::move(status));
+  };
 }
 
 }  // namespace
@@ -673,12 +704,16 @@ void ChatStore::AcceptMessage(uint64_t sender, uint64_t recipient,
                               SentRecord record, std::optional<MailItem> store,
                               uint64_t now_unix,
                               std::function<void(Status, AcceptOutcome)> done,
-                              Durability durability, bool per_sender_quota) {
+                              Durability durability, bool per_sender_quota,
+                              bool forwardable) {
   auto outcome = std::make_shared<AcceptOutcome>();
+  auto forwarded = std::make_shared<std::function<void()>>();
+  MailboxForwarding* forwarding = forwardable ? forwarding_ : nullptr;
   auto write = std::make_unique<PendingWrite>();
   write->durability = durability;
   write->apply = [sender, recipient, message_id, record = std::move(record),
                   store = std::move(store), now_unix, outcome, per_sender_quota,
+                  forwarding, forwarded,
                   limits = limits_](WriteView& view) mutable {
     std::optional<std::string> earlier;
     Status looked = view.Get(DedupKey(sender, message_id), &earlier);
@@ -729,26 +764,40 @@ void ChatStore::AcceptMessage(uint64_t sender, uint64_t recipient,
       item.sender_id = sender;
       item.conversation_seq = seq;
       if (item.accepted_unix == 0) item.accepted_unix = now_unix;
+      item.mailbox_seq = 0;
       Status stored = view.AppendMailItem(recipient, &item);
+      if (!stored.ok()) return stored;
+      stored = StageForwarding(forwarding, view, recipient, item, now_unix,
+                               forwarded);
       if (!stored.ok()) return stored;
     }
     outcome->error = protocol::ErrorCode::kOk;
     outcome->conversation_seq = seq;
     return Status::Ok();
   };
-  write->complete = [outcome, done = std::move(done)](Status status) {
-    if (done) done(std::move(status), *outcome);
-  };
+  write->complete = ThenForwarded(
+      [outcome, done = std::move(done)](Status status) {
+        if (done) done(std::move(status), *outcome);
+      },
+      forwarded);
   Enqueue(std::move(write));
 }
 
-void ChatStore::StoreAccepted(uint64_t recipient, MailItem item, Done done) {
+void ChatStore::StoreAccepted(uint64_t recipient, MailItem item, Done done,
+                              bool forwardable) {
+  auto forwarded = std::make_shared<std::function<void()>>();
+  MailboxForwarding* forwarding = forwardable ? forwarding_ : nullptr;
   auto write = std::make_unique<PendingWrite>();
-  write->apply = [recipient, item = std::move(item)](WriteView& view) mutable {
+  write->apply = [recipient, item = std::move(item), forwarding,
+                  forwarded](WriteView& view) mutable {
     if (item.kind != MailItemKind::kMessage) {
       return Status::InvalidArgument("StoreAccepted takes messages only");
     }
+    item.mailbox_seq = 0;
     Status stored = view.AppendMailItem(recipient, &item);
+    if (!stored.ok()) return stored;
+    stored = StageForwarding(forwarding, view, recipient, item,
+                             item.accepted_unix, forwarded);
     if (!stored.ok()) return stored;
 
     std::string dedup_key = DedupKey(item.sender_id, item.item_id);
@@ -764,7 +813,7 @@ void ChatStore::StoreAccepted(uint64_t recipient, MailItem item, Done done) {
     }
     return Status::Ok();
   };
-  write->complete = std::move(done);
+  write->complete = ThenForwarded(std::move(done), forwarded);
   Enqueue(std::move(write));
 }
 

@@ -18,12 +18,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "protocol/chat_messages.h"
@@ -37,6 +39,37 @@
 #include "server/store_records.h"
 
 namespace hail::server {
+
+// Extended delivery's part in a mailbox write (SPEC.md 14.2): asked inside
+// the write that stores a message for a recipient who is offline which
+// records go into the same synced batch (forward jobs), so that the message
+// and its jobs are durable together or not at all.
+class MailboxForwarding {
+ public:
+  // The store as the write sees it: LevelDB, then the writes before it in
+  // the same group commit. (A Database::Handle is held meanwhile, so the
+  // forwarding must read through this and never acquire its own.)
+  class Reader {
+   public:
+    virtual ~Reader() = default;
+    virtual Status Get(std::string_view key,
+                       std::optional<std::string>* value) const = 0;
+    // Every key under `prefix` with its value, in key order.
+    virtual Status Scan(std::string_view prefix,
+                        std::map<std::string, std::string>* out) const = 0;
+  };
+  virtual ~MailboxForwarding() = default;
+  struct Extra {
+    std::vector<std::pair<std::string, std::string>> puts;
+    // Runs on the store thread once the batch carrying `puts` is durable.
+    std::function<void()> after_commit;
+  };
+  // On the store thread (never a network loop), for `item` (a message)
+  // just appended to `recipient`'s mailbox. A failure fails the write.
+  virtual Result<Extra> OnMessageStored(const Reader& store, uint64_t recipient,
+                                        const MailItem& item,
+                                        uint64_t now_unix) = 0;
+};
 
 struct MailboxLimits {
   size_t per_recipient = 1000;
@@ -57,6 +90,12 @@ class ChatStore {
   ~ChatStore();  // finishes queued writes, then stops the store thread
   ChatStore(const ChatStore&) = delete;
   ChatStore& operator=(const ChatStore&) = delete;
+
+  // Asked about every message stored with `forwardable` (below); set
+  // before the first write, outliving this store. Null: none.
+  void set_forwarding(MailboxForwarding* forwarding) {
+    forwarding_ = forwarding;
+  }
 
   // --- reads, any thread ---
   Result<std::vector<ContactEntry>> ListContacts(uint64_t owner) const;
@@ -101,10 +140,13 @@ class ChatStore {
                      std::optional<MailItem> store, uint64_t now_unix,
                      std::function<void(Status, AcceptOutcome)> done,
                      Durability durability = Durability::kSynced,
-                     bool per_sender_quota = true);
+                     bool per_sender_quota = true, bool forwardable = false);
   // Updates the route of an accepted message (a live delivery that fell back
   // to the mailbox) and stores it. Ignores quotas: it was already accepted.
-  void StoreAccepted(uint64_t recipient, MailItem item, Done done);
+  // `forwardable` (here and above): the recipient is offline, so the
+  // stored message may be forwarded (MailboxForwarding).
+  void StoreAccepted(uint64_t recipient, MailItem item, Done done,
+                     bool forwardable = false);
   // Appends a notice (request, answer, receipt). Dropped with kMailboxFull
   // only when the recipient's mailbox is at its total limit.
   void AppendNotice(uint64_t recipient, MailItem item,
@@ -148,6 +190,7 @@ class ChatStore {
   void Commit(Group& group, CountCache& counts);
 
   Database* const database_;
+  MailboxForwarding* forwarding_ = nullptr;
   MailboxLimits limits_;
   mutable Mutex mutex_;
   CondVar wake_{&mutex_};

@@ -106,6 +106,52 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
       "text or json")("log-level",
                       po::value(&log_level)->default_value(log_level),
                       "debug, info, warn or error");
+  ForwardConfig& f = c.forward;
+  po::options_description forwarding(
+      "extended delivery (SPEC.md 17): a channel is offered when its gateway "
+      "is set");
+  forwarding.add_options()(
+      "forward-smtp-url", po::value(&f.smtp_url),
+      "e-mail: the SMTP server, smtp://HOST:PORT (STARTTLS when offered) or "
+      "smtps://HOST:PORT")("forward-smtp-from", po::value(&f.smtp_from),
+                           "e-mail: the From address of forwarded mail")(
+      "forward-smtp-user", po::value(&f.smtp_user), "e-mail: AUTH user")(
+      "forward-smtp-password", po::value(&f.smtp_password),
+      "e-mail: AUTH password")(
+      "forward-smtp-require-tls", po::bool_switch(&f.smtp_require_tls),
+      "e-mail: send nothing to a server that does not offer STARTTLS")(
+      "forward-smtp-ca-file", po::value(&f.smtp_ca_file),
+      "e-mail: CA certificates (PEM) for the server's certificate")(
+      "forward-smtp-insecure", po::bool_switch(&f.smtp_insecure),
+      "TEST RIGS ONLY: do not check the SMTP server's certificate")(
+      "forward-kannel-url", po::value(&f.kannel_url),
+      "SMS: Kannel smsbox's sendsms URL, http://HOST:PORT/cgi-bin/sendsms")(
+      "forward-kannel-user", po::value(&f.kannel_user),
+      "SMS: the sendsms-user")(
+      "forward-kannel-password", po::value(&f.kannel_password),
+      "SMS: its password")("forward-kannel-from", po::value(&f.kannel_from),
+                           "SMS: the sender id shown on the phone")(
+      "forward-kannel-max-messages", po::value(&f.kannel_max_messages),
+      "SMS: parts per message, equal to the sendsms-user's max-messages")(
+      "forward-dlr-url", po::value(&f.dlr_url),
+      "SMS: where Kannel sends delivery reports (default: "
+      "http://<--metrics-listen>/kannel/dlr)")(
+      "forward-hylafax-port", po::value(&f.hylafax_port),
+      "fax: hfaxd's client port (0: no fax)")(
+      "forward-hylafax-host", po::value(&f.hylafax_host), "fax: hfaxd's host")(
+      "forward-hylafax-user", po::value(&f.hylafax_user),
+      "fax: the hfaxd login")("forward-sendfax", po::value(&f.sendfax),
+                              "fax: the sendfax program")(
+      "forward-faxstat", po::value(&f.faxstat), "fax: the faxstat program")(
+      "forward-fax-max-pages", po::value(&f.fax_max_pages),
+      "fax: pages per forwarded message at most")(
+      "forward-retry-seconds", po::value(&f.retry_seconds),
+      "first wait after a gateway said 'try later' (doubles to 30 min)")(
+      "forward-server-name", po::value(&f.server_name),
+      "the server's name in verification code texts")(
+      "forward-clock-skew-seconds", po::value(&f.clock_skew_seconds),
+      "TEST RIGS ONLY: the forwarding workers' clock runs this far ahead");
+  settings.add(forwarding);
   po::options_description all;
   all.add(general).add(settings);
 
@@ -213,6 +259,13 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv) {
     c.log_level = Logger::Level::kError;
   } else {
     return fail("--log-level must be debug, info, warn or error");
+  }
+  if (f.kannel_max_messages < 1 || f.fax_max_pages < 1 || f.retry_seconds < 1 ||
+      f.server_name.empty() || f.hylafax_port < 0 || f.hylafax_port > 65535) {
+    return fail(
+        "--forward-kannel-max-messages, --forward-fax-max-pages and "
+        "--forward-retry-seconds must be >= 1, --forward-server-name set, "
+        "--forward-hylafax-port 0..65535");
   }
   if (vm.count("show-user")) c.show_user = show_user;
   if (const char* key_log = std::getenv("HAIL_KEYLOGFILE")) {

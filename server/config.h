@@ -16,6 +16,35 @@ namespace hail::server {
 
 inline constexpr uint16_t kDefaultPort = 4000;
 
+// Extended delivery's gateways (SPEC.md 17.1): a channel is offered when
+// its gateway is configured (the SMTP URL, the sendsms URL, the hfaxd port).
+struct ForwardConfig {
+  std::string smtp_url;  // smtp://host:port or smtps://host:port
+  std::string smtp_from = "hail@localhost.localdomain";
+  std::string smtp_user;
+  std::string smtp_password;
+  bool smtp_require_tls = false;
+  std::string smtp_ca_file;
+  bool smtp_insecure = false;  // no certificate check (test rigs)
+  std::string kannel_url;      // smsbox's sendsms URL
+  std::string kannel_user;
+  std::string kannel_password;
+  std::string kannel_from = "Hail";
+  int kannel_max_messages = 3;
+  // Kannel's DLR callbacks; default: /kannel/dlr on --metrics-listen.
+  std::string dlr_url;
+  int hylafax_port = 0;  // 0: no fax
+  std::string hylafax_host = "127.0.0.1";
+  std::string hylafax_user = "hail";
+  std::string sendfax = "sendfax";
+  std::string faxstat = "faxstat";
+  int fax_max_pages = 5;
+  unsigned retry_seconds = 30;  // first backoff after "try later"
+  std::string server_name = "hail";
+  // Test rigs only: the forwarding workers' clock runs this far ahead.
+  unsigned clock_skew_seconds = 0;
+};
+
 struct Config {
   std::filesystem::path data_dir = "hail-data";
   protocol::Endpoint listen = protocol::Endpoint::Ipv4(0, kDefaultPort);
@@ -50,6 +79,7 @@ struct Config {
   Logger::Format log_format = Logger::Format::kText;
   Logger::Level log_level = Logger::Level::kInfo;
   std::string key_log_path;  // from HAIL_KEYLOGFILE
+  ForwardConfig forward;
 
   // One-shot modes instead of serving.
   bool print_fingerprint = false;

@@ -100,6 +100,8 @@ struct Counters {
   // Receipts sent live and stored because their ITEM_ACK did not come.
   std::atomic<uint64_t> receipt_fallbacks_stored{0};
   std::atomic<uint64_t> notices_dropped{0};
+  // Of those, FORWARD_NOTICEs (SPEC.md 17.7): a full mailbox of the sender.
+  std::atomic<uint64_t> forward_notices_dropped{0};
   std::atomic<uint64_t> mailbox_expired{0};
   // Direct-link rendezvous (shard_p2p.cc).
   std::atomic<uint64_t> p2p_requests{0};

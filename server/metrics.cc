@@ -341,6 +341,11 @@ constexpr CounterField kCounterFields[] = {
      [](const Counters& c) {
        return static_cast<int64_t>(c.notices_dropped.load());
      }},
+    {"forward_notices_dropped", Metric::Kind::kCounter,
+     "FORWARD_NOTICEs that could not be stored (the sender's mailbox full)",
+     [](const Counters& c) {
+       return static_cast<int64_t>(c.forward_notices_dropped.load());
+     }},
     {"mailbox_expired", Metric::Kind::kCounter,
      "mailbox items expired (30 days)",
      [](const Counters& c) {

@@ -6,6 +6,8 @@
 #include "nat/address_class.h"
 #include "protocol/account_rules.h"
 #include "protocol/text.h"
+#include "server/forward/kannel_delivery_report.h"
+#include "server/forward_service.h"
 #include "server/metrics.h"
 #include "server/port_check.h"
 #include "server/stun_responder.h"
@@ -70,6 +72,8 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.chats_ = std::make_unique<ChatStore>(s.store_->database(), mailbox);
   s.contacts_ =
       std::make_unique<ContactService>(s.store_.get(), s.chats_.get());
+  Status forwarding = s.StartForwarding();
+  if (!forwarding.ok()) return forwarding;
   s.contact_worker_ =
       std::make_unique<WorkerPool>(1, kContactQueue, "hail-contacts");
   s.io_workers_ = std::make_unique<WorkerPool>(kIoThreads, kIoQueue, "hail-io");
@@ -103,6 +107,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.contact_worker = s.contact_worker_.get();
   s.shared_.io_workers = s.io_workers_.get();
   s.shared_.directory = &s.directory_;
+  s.shared_.forward = s.forward_.get();
   s.shared_.counters = &s.counters_;
   s.shared_.logger = logger;
   s.shared_.key_log = s.key_log_.get();
@@ -153,8 +158,12 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   if (config.metrics_listen) {
     Result<std::unique_ptr<AdminSocket>> metrics = AdminSocket::ListenTcp(
         *config.metrics_listen, [self](const std::string& request_line) {
-          return MetricsHttpReply(request_line,
-                                  [self] { return self->PrometheusText(); });
+          return MetricsHttpReply(
+              request_line, [self] { return self->PrometheusText(); },
+              {std::string(forward::kDeliveryReportPath),
+               [self](std::string_view target) {
+                 return self->forward_->DeliveryReport(target);
+               }});
         });
     if (!metrics.ok()) return metrics.status();
     s.metrics_ = std::move(*metrics);
@@ -163,6 +172,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
     logger->Info("metrics on http://{}/metrics", at.ToString());
   }
   for (auto& shard : s.shards_) shard->Start();
+  s.forward_->Start();
   logger->Info(
       "haild listening on udp {} and {} (STUN-only port: {}) with {} loop "
       "thread(s) of {} ENet host(s) x {} peers, {} hash thread(s); data dir "
@@ -175,6 +185,42 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
       config.hash_threads, config.data_dir.string(),
       protocol::Fingerprint(s.identity_.public_key));
   return server;
+}
+
+Status Server::StartForwarding() {
+  Result<std::vector<std::unique_ptr<forward::Gateway>>> gateways =
+      MakeForwardGateways(config_.forward, config_.metrics_listen);
+  if (!gateways.ok()) return gateways.status();
+  for (const auto& gateway : *gateways) {
+    logger_->Info("forwarding by {} is offered",
+                  forward::ChannelName(gateway->channel()));
+  }
+  ForwardServiceOptions options;
+  options.server_name = config_.forward.server_name;
+  options.forwarder.retry_first =
+      std::chrono::seconds(config_.forward.retry_seconds);
+  options.forwarder.retry_max =
+      std::max(options.forwarder.retry_max, options.forwarder.retry_first);
+  if (uint64_t skew = config_.forward.clock_skew_seconds; skew != 0) {
+    logger_->Warn("forwarding clock runs {} s ahead (test rigs only)", skew);
+    options.forwarder.now_unix = [skew] { return UnixNow() + skew; };
+  }
+  SharedState* shared = &shared_;
+  forward_ = std::make_unique<ForwardService>(
+      store_->database(), store_.get(), std::move(*gateways),
+      std::move(options), logger_, [shared](uint64_t sender, MailItem notice) {
+        // Stored for the sender and sent on when they are online, like a
+        // delivery receipt (SPEC.md 17.7).
+        core::StoreRequest request;
+        request.kind = core::StoreRequest::Kind::kReceipt;
+        request.loop = 0;
+        request.recipient = sender;
+        request.item = std::move(notice);
+        request.send_now = true;
+        Shard::RunStore(shared, std::move(request));
+      });
+  chats_->set_forwarding(forward_.get());
+  return Status::Ok();
 }
 
 Status Server::StartStun() {
@@ -222,6 +268,9 @@ void Server::Shutdown() {
   if (workers_) workers_->Shutdown();
   if (contact_worker_) contact_worker_->Shutdown();
   if (io_workers_) io_workers_->Shutdown();
+  // Hand-overs in progress finish and record their outcome; queued jobs
+  // wait in the store for the next start.
+  if (forward_) forward_->Stop();
   // Queued writes complete before the shards their callbacks post to go.
   if (chats_) chats_->Flush();
   shards_.clear();
@@ -282,6 +331,7 @@ std::vector<Metric> Server::Metrics() const {
       database != nullptr ? database->recoveries() : 0);
   add("p2p_pending", Kind::kGauge, "direct-link rendezvous in progress",
       p2p_broker_ ? p2p_broker_->pending() : 0);
+  AddForwardMetrics(&metrics);
   struct statvfs fs;
   uint64_t free_bytes = 0;
   if (::statvfs(config_.data_dir.c_str(), &fs) == 0) {
@@ -290,6 +340,43 @@ std::vector<Metric> Server::Metrics() const {
   add("data_dir_free_bytes", Kind::kGauge,
       "bytes free for haild on the data directory's file system", free_bytes);
   return metrics;
+}
+
+void Server::AddForwardMetrics(std::vector<Metric>* metrics) const {
+  if (!forward_) return;
+  // Names live as long as the process: Metric holds views.
+  static const auto* const names = [] {
+    auto* table = new std::vector<std::string>;
+    for (size_t i = 0; i < forward::kChannelCount; ++i) {
+      std::string channel = forward::ChannelName(forward::ChannelAt(i));
+      for (const char* what : {"queued", "sent", "retried", "deferred",
+                               "failed", "cancelled", "delivered"}) {
+        table->push_back("forward_" + channel + "_" + what);
+      }
+    }
+    return table;
+  }();
+  static constexpr const char* kHelp[] = {
+      "forward jobs queued (the message's write is durable)",
+      "forward jobs the gateway accepted",
+      "hand-overs answered 'try later' (the job waits and goes again)",
+      "forward jobs held back by a rate limit",
+      "forward jobs given up, rejected, or reported undelivered",
+      "forward jobs cancelled (login, read, block, address or rule change)",
+      "forward jobs reported delivered (SMS delivery reports)"};
+  forward::ForwardCounters counters = forward_->counters();
+  size_t n = 0;
+  for (const forward::ForwardCounters::Channel& c : counters.channels) {
+    for (uint64_t value : {c.queued, c.sent, c.retried, c.deferred, c.failed,
+                           c.cancelled, c.delivered}) {
+      metrics->push_back(Metric{(*names)[n], Metric::Kind::kCounter,
+                                kHelp[n % 7], static_cast<int64_t>(value)});
+      ++n;
+    }
+  }
+  metrics->push_back(Metric{"forward_damaged_jobs", Metric::Kind::kCounter,
+                            "due forward jobs whose record did not decode",
+                            static_cast<int64_t>(counters.damaged)});
 }
 
 std::string Server::StatsJson() const { return RenderStatsJson(Metrics()); }

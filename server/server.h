@@ -17,6 +17,7 @@
 #include "server/contact_service.h"
 #include "server/counters.h"
 #include "server/data_dir.h"
+#include "server/forward_service.h"
 #include "server/logger.h"
 #include "server/metrics.h"
 #include "server/p2p_broker.h"
@@ -58,6 +59,11 @@ class Server {
  private:
   // Binds the alternate STUN port (config) and sets shared_.stun.
   Status StartStun();
+  // Makes the gateways and the ForwardService, and lets the chat store ask
+  // it about stored messages.
+  Status StartForwarding();
+  // The forwarding counters per channel (forward_email_sent, ...).
+  void AddForwardMetrics(std::vector<Metric>* metrics) const;
   Server(const Config& config, Logger* logger);
   std::string AdminCommand(const std::string& command) const;
 
@@ -70,6 +76,9 @@ class Server {
   std::unique_ptr<AccountStore> store_;
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<WorkerPool> workers_;
+  // Declared before chats_, which asks it about every stored message: it
+  // outlives the store.
+  std::unique_ptr<ForwardService> forward_;
   std::unique_ptr<ChatStore> chats_;
   std::unique_ptr<ContactService> contacts_;
   std::unique_ptr<WorkerPool> contact_worker_;

@@ -285,7 +285,10 @@ void Shard::Post(core::Envelope envelope) {
 }
 
 void Shard::Store(core::StoreRequest request) {
-  SharedState* shared = shared_;
+  RunStore(shared_, std::move(request));
+}
+
+void Shard::RunStore(SharedState* shared, core::StoreRequest request) {
   RunStoreRequest(
       shared->chats, std::move(request), [shared](core::StoreDone done) {
         uint32_t loop =

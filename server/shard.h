@@ -64,6 +64,10 @@ class Shard : private core::Effects {
   void BeginDrain();
   void Join();
   size_t sessions() const { return session_count_.load(); }
+  // Thread-safe: runs a store request for a core and hands its StoreDone
+  // to the loop the core says (LoopCore::CompletionLoop). Also for work
+  // that starts off the loops (a FORWARD_NOTICE to store and deliver).
+  static void RunStore(SharedState* shared, core::StoreRequest request);
 
  private:
   // Login facts kept for SESSION_INFO.
@@ -164,6 +168,10 @@ class Shard : private core::Effects {
   // around the core's decisions.
   void LoadLoginState(PeerSession& s, const core::SessionAddress& address);
   void OnContactRequest(PeerSession& s, const protocol::Message& request);
+  // Extended delivery's settings requests (shard_forward.cc).
+  void OnForwardRequest(PeerSession& s, const protocol::Message& request);
+  // ITEM_ACK of a message: forward jobs for it not yet handed over end.
+  void ForwardedMessageRead(PeerSession& s, const protocol::ItemAck& r);
   void OnSendMessage(PeerSession& s, const protocol::SendMessage& r);
   // The session leaves the core (presence offline, live deliveries stored).
   void EndLogin(PeerSession& s);

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "protocol/account_rules.h"
+#include "server/forward_service.h"
 #include "server/shard.h"
 #include "server/store_bridge.h"
 
@@ -22,7 +23,10 @@ void Shard::LoadLoginState(PeerSession& s,
     Result<core::LoginSnapshot> snapshot = core::LoginSnapshot{};
     size_t expired = 0;
   };
-  auto work = [chats, contacts, me] {
+  ForwardService* forward = shared_->forward;
+  auto work = [chats, contacts, forward, me] {
+    // Logged in: jobs for messages waiting here stop (SPEC.md 17.6).
+    if (forward != nullptr) forward->LoggedIn(me);
     Loaded loaded;
     loaded.snapshot =
         LoadLoginSnapshot(chats, contacts, me, UnixNow(), &loaded.expired);
@@ -67,7 +71,8 @@ void Shard::OnContactRequest(PeerSession& s, const protocol::Message& request) {
         }
       },
       request);
-  auto work = [contacts, me, my_name, request] {
+  ForwardService* forward = shared_->forward;
+  auto work = [contacts, forward, me, my_name, request] {
     uint64_t now = UnixNow();
     if (auto* add = std::get_if<protocol::ContactAdd>(&request)) {
       return contacts->Add(me, my_name, add->username, add->text, now);
@@ -76,12 +81,23 @@ void Shard::OnContactRequest(PeerSession& s, const protocol::Message& request) {
       return contacts->Answer(me, my_name, answer->username,
                               answer->accept != 0, now);
     }
+    ContactChange change;
+    bool stops_forwarding = true;
     if (auto* remove = std::get_if<protocol::ContactRemove>(&request)) {
-      return contacts->Remove(me, my_name, remove->username, now);
+      change = contacts->Remove(me, my_name, remove->username, now);
+    } else {
+      const auto& block = std::get<protocol::ContactBlock>(request);
+      stops_forwarding = block.blocked != 0;
+      change =
+          contacts->Block(me, my_name, block.username, block.blocked != 0, now);
     }
-    const auto& block = std::get<protocol::ContactBlock>(request);
-    return contacts->Block(me, my_name, block.username, block.blocked != 0,
-                           now);
+    // Blocked or removed: their messages are no longer forwarded, and
+    // jobs not yet handed over end at once (SPEC.md 17.6).
+    if (stops_forwarding && change.error == ErrorCode::kOk &&
+        forward != nullptr) {
+      forward->StoppedForwardingFrom(me, change.peer);
+    }
+    return change;
   };
   Offload<ContactChange>(
       shared_->contact_worker, work,

@@ -4,6 +4,7 @@
 
 #include "nat/address_class.h"
 #include "protocol/account_rules.h"
+#include "server/forward_service.h"
 #include "server/shard.h"
 
 namespace hail::server {
@@ -116,6 +117,7 @@ void Shard::HandleRequest(PeerSession& s, protocol::Message request) {
           OnSendMessage(s, r);
         } else if constexpr (std::is_same_v<T, protocol::ItemAck>) {
           core_.ItemAck(s.id, r, UnixNow());
+          if (r.sender_id != 0) ForwardedMessageRead(s, r);
         } else if constexpr (std::is_same_v<T, protocol::P2pRequest>) {
           core_.P2pRequest(s.id, r, now_ms_);
         } else if constexpr (std::is_same_v<T, protocol::P2pAnswer>) {
@@ -127,14 +129,7 @@ void Shard::HandleRequest(PeerSession& s, protocol::Message request) {
                                             protocol::ForwardAddressRemove> ||
                              std::is_same_v<T, protocol::ForwardRulesSet> ||
                              std::is_same_v<T, protocol::ForwardListRequest>) {
-          // Extended delivery's settings (SPEC.md section 17) are not
-          // served by this haild yet: say so rather than stay silent.
-          protocol::ErrorMessage error;
-          error.request_id = r.request_id;
-          error.offending_kind = static_cast<uint16_t>(T::kKind);
-          error.error = protocol::ErrorCode::kUnknownKind;
-          Send(s, s.session.Seal(error));
-          shared_->counters->errors_answered++;
+          OnForwardRequest(s, request);
         }
       },
       request);
@@ -367,9 +362,14 @@ void Shard::OnDeleteAccount(PeerSession& s,
   uint64_t user_id = s.session.user_id();
   Offload<ErrorCode>(
       shared_->workers,
-      [accounts, guard, ticket, account, ip, user_id, password = r.password] {
+      [accounts, guard, ticket, account, ip, user_id, password = r.password,
+       forward = shared_->forward] {
         ErrorCode error = accounts->DeleteAccount(user_id, password);
         guard->Finish(ticket, account, ip, OutcomeOf(error));
+        // Addresses and forward jobs go with the account (SPEC.md 17.2).
+        if (error == ErrorCode::kOk && forward != nullptr) {
+          forward->ForgetUser(user_id);
+        }
         return error;
       },
       [answer](PeerSession& session, ErrorCode error) {

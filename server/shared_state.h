@@ -25,6 +25,7 @@
 namespace hail::server {
 
 class Shard;
+class ForwardService;
 class P2pBroker;
 class StunResponder;
 
@@ -56,6 +57,9 @@ struct SharedState {
   // Store reads for the loops (login state, dedup lookups).
   WorkerPool* io_workers = nullptr;
   core::Directory* directory = nullptr;
+  // Extended delivery (SPEC.md 17): settings requests and cancellations,
+  // BLOCKING (contacts thread, io workers).
+  ForwardService* forward = nullptr;
   Counters* counters = nullptr;
   Logger* logger = nullptr;
   KeyLogWriter* key_log = nullptr;  // null unless HAIL_KEYLOGFILE is set

@@ -38,14 +38,15 @@ void RunStoreRequest(ChatStore* chats, StoreRequest request,
     case StoreRequest::Kind::kAcceptStored:
       chats->AcceptMessage(sender, r.recipient, r.item.item_id, r.record,
                            r.item, r.record.accepted_unix, accepted,
-                           ChatStore::Durability::kSynced, r.per_sender_quota);
+                           ChatStore::Durability::kSynced, r.per_sender_quota,
+                           r.forwardable);
       return;
     case StoreRequest::Kind::kAcceptBlocked:
       chats->AcceptMessage(sender, r.recipient, r.item.item_id, r.record,
                            std::nullopt, r.record.accepted_unix, accepted);
       return;
     case StoreRequest::Kind::kStoreAfterLive:
-      chats->StoreAccepted(r.recipient, r.item, written);
+      chats->StoreAccepted(r.recipient, r.item, written, r.forwardable);
       return;
     case StoreRequest::Kind::kReceipt:
       chats->AppendNotice(

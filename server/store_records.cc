@@ -275,7 +275,7 @@ Result<MailItem> DecodeMailItem(uint64_t mailbox_seq, std::string_view value) {
                               std::to_string(mailbox_seq));
   }
   if (kind < static_cast<uint8_t>(MailItemKind::kMessage) ||
-      kind > static_cast<uint8_t>(MailItemKind::kReceipt)) {
+      kind > static_cast<uint8_t>(MailItemKind::kForwardNotice)) {
     return Status::Corruption("unknown mailbox item kind " +
                               std::to_string(kind));
   }

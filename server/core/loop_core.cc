@@ -186,7 +186,7 @@ void LoopCore::Ended(uint64_t session, uint64_t now_ms) {
   size_t accepting = 0;
   for (auto& [key, pending] : s.pending_live) {
     if (pending.deadline_ms != 0) {
-      StoreAfterLive(s.user, pending.item);
+      StoreAfterLive(s.user, pending.item, /*recipient_gone=*/true);
     } else {
       ++accepting;
     }
@@ -485,6 +485,19 @@ void LoopCore::SendMailItem(Session& s, const MailItem& item,
            protocol::DeliveryReceipt{item.item_id, item.ref_id, item.sender_id,
                                      item.sender_name, item.accepted_unix});
       return;
+    case MailItemKind::kForwardNotice: {
+      protocol::ForwardNotice notice;
+      notice.item_id = item.item_id;
+      notice.message_id = item.ref_id;
+      notice.recipient_id = item.sender_id;
+      notice.recipient = item.sender_name;
+      notice.channel = item.flag;
+      notice.state = static_cast<uint8_t>(item.conversation_seq);
+      notice.reason = item.text;
+      notice.state_unix = item.accepted_unix;
+      Send(s, std::move(notice));
+      return;
+    }
   }
 }
 
@@ -589,6 +602,7 @@ void LoopCore::Accept(Session& sender, const protocol::SendMessage& r,
   request.item = std::move(item);
   request.record = std::move(record);
   request.send_now = true;
+  request.forwardable = true;  // offline: the recipient's rules may apply
   effects_->Store(std::move(request));
 }
 
@@ -647,10 +661,12 @@ void LoopCore::StoreReceipt(uint64_t owner, MailItem receipt, bool send_now,
   effects_->Store(std::move(request));
 }
 
-void LoopCore::StoreAfterLive(uint64_t recipient, const MailItem& item) {
+void LoopCore::StoreAfterLive(uint64_t recipient, const MailItem& item,
+                              bool recipient_gone) {
   services_.counters->live_fallbacks_stored++;
   StoreRequest request;
   request.kind = StoreRequest::Kind::kStoreAfterLive;
+  request.forwardable = recipient_gone;
   request.loop = loop_;
   request.recipient = recipient;
   request.item = item;
@@ -702,7 +718,7 @@ void LoopCore::AcceptedAfterEnd(const StoreDone& done) {
     // Into the mailbox, as part of the ended session's hand-over.
     MailItem live = request.item;
     live.conversation_seq = done.conversation_seq;
-    StoreAfterLive(request.recipient, live);
+    StoreAfterLive(request.recipient, live, /*recipient_gone=*/true);
   }
   auto departed =
       departed_.find({request.session.session, request.session.generation});
@@ -741,7 +757,7 @@ void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
       if (pending == r->pending_live.end()) {
         MailItem live = item;
         live.conversation_seq = done.conversation_seq;
-        StoreAfterLive(request.recipient, live);
+        StoreAfterLive(request.recipient, live, /*recipient_gone=*/false);
         return;
       }
       // The item moves from the request into the pending delivery.
@@ -800,7 +816,12 @@ void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
                                     item.conversation_seq));
       return;
     case StoreRequest::Kind::kReceipt: {
-      if (done.error != ErrorCode::kOk) services_.counters->notices_dropped++;
+      if (done.error != ErrorCode::kOk) {
+        services_.counters->notices_dropped++;
+        if (item.kind == MailItemKind::kForwardNotice) {
+          services_.counters->forward_notices_dropped++;
+        }
+      }
       if (!request.send_now) return;
       if (request.live_answer) {
         PostToUser(request.recipient, Frames{{*request.live_answer}});
@@ -877,7 +898,7 @@ void LoopCore::Tick(uint64_t now_ms) {
       MailItem item = std::move(it->second.item);
       it = s.pending_live.erase(it);
       s.unacked_stored[item.sender_id].insert(item.item_id);
-      StoreAfterLive(s.user, item);
+      StoreAfterLive(s.user, item, /*recipient_gone=*/false);
     }
     // Receipts too; this session had them, so they wait for the next one
     // (or this one's late ITEM_ACK, which deletes them).

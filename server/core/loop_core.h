@@ -219,7 +219,9 @@ class LoopCore {
   // Answers the sender from a duplicate's record; false if none.
   bool AnsweredAsDuplicate(const StoreDone& done);
   void RouteMessage(Session& r, MailItem item, SentRecord record);
-  void StoreAfterLive(uint64_t recipient, const MailItem& item);
+  // `recipient_gone`: its session ended, so the message may be forwarded.
+  void StoreAfterLive(uint64_t recipient, const MailItem& item,
+                      bool recipient_gone);
   // A session that ended is done with what it held: the directory hears
   // it, and the user's session waiting for it reads its mailbox.
   void FinishHandover(uint64_t user, const SessionAddress& gone);

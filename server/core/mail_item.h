@@ -18,6 +18,7 @@ enum class MailItemKind : uint8_t {
   kContactRequest = 2,
   kContactAnswer = 3,
   kReceipt = 4,
+  kForwardNotice = 5,
 };
 
 // One mailbox entry. Which fields mean what depends on `kind`:
@@ -27,6 +28,10 @@ enum class MailItemKind : uint8_t {
 //   kContactAnswer:  item_id random, sender = answerer, flag = accepted
 //   kReceipt:        item_id random, sender = recipient of the message,
 //                    ref_id = the message id, accepted_unix = delivered time
+//   kForwardNotice:  item_id random, sender = recipient of the message,
+//                    ref_id = the message id, flag = channel,
+//                    conversation_seq = state (SPEC.md 11.55),
+//                    accepted_unix = state time, text = failure reason
 struct MailItem {
   uint64_t mailbox_seq = 0;  // set by the store: order within the mailbox
   MailItemKind kind = MailItemKind::kMessage;

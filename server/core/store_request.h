@@ -49,6 +49,9 @@ struct StoreRequest {
   // kAcceptStored: false for a message stored only to keep a logged-in
   // recipient's conversation in order (SPEC.md 10.10).
   bool per_sender_quota = true;
+  // kAcceptStored, kStoreAfterLive: the recipient is offline, so the
+  // message may be forwarded by the recipient's rules (SPEC.md 17.4).
+  bool forwardable = false;
   std::optional<protocol::MessageAccepted> live_answer;
 
   bool synced() const {

@@ -95,6 +95,7 @@ ForwardJob ToGatewayJob(const JobRecord& record) {
   job.recipient = record.recipient_name;
   job.text = record.text;
   job.sent_unix = record.accepted_unix;
+  job.is_code = record.sender == 0;  // the server's code job
   return job;
 }
 

@@ -184,6 +184,20 @@ Status ForwardStore::SaveSettings(uint64_t user,
   return db.Write(SyncedWrite(), &batch, "save forward settings");
 }
 
+Status ForwardStore::SaveSettingsWithJob(uint64_t user,
+                                         const ForwardSettings& settings,
+                                         const JobRecord& code_job) {
+  Result<std::string> value = EncodeForwardSettings(settings);
+  if (!value.ok()) return value.status();
+  leveldb::WriteBatch batch;
+  batch.Put(AsSlice(SettingsKey(user)), AsSlice(*value));
+  Status job = AppendJobToBatch(&batch, code_job);
+  if (!job.ok()) return job;
+  Database::Handle db = database_->Acquire();
+  if (!db.ok()) return db.status();
+  return db.Write(SyncedWrite(), &batch, "save forward settings and code");
+}
+
 Result<size_t> ForwardStore::RemoveDueKeys(
     const std::vector<std::string>& due_keys) {
   Database::Handle db = database_->Acquire();

@@ -67,6 +67,10 @@ class ForwardStore {
   // --- writes, synced ---
   // Stores `settings` (InvalidArgument when ValidateSettings fails).
   Status SaveSettings(uint64_t user, const ForwardSettings& settings);
+  // The same, and the queued job `code_job` (a verification code) in the
+  // same synced batch: the code is sent exactly when it is stored.
+  Status SaveSettingsWithJob(uint64_t user, const ForwardSettings& settings,
+                             const JobRecord& code_job);
   // Replaces the job `before` (as read) by `after` (same key, recipient and
   // due index kept consistent: a fwddue/ key exactly while queued).
   Status ReplaceJob(const JobRecord& before, const JobRecord& after);

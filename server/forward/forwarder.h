@@ -134,6 +134,9 @@ class Forwarder {
   Result<size_t> CancelJobsFromSender(uint64_t recipient, uint64_t sender);
   Result<size_t> CancelJobsForMessage(uint64_t recipient, uint64_t sender,
                                       const protocol::ItemId& message_id);
+  // The recipient's queued jobs that `match` selects.
+  Result<size_t> CancelWhere(
+      uint64_t recipient, const std::function<bool(const JobRecord&)>& match);
 
   // A delivery report for a sent job (Kannel's DLR): delivered, or failed
   // with `detail`. False when there is no such job or it is not sent.
@@ -166,8 +169,6 @@ class Forwarder {
   Result<std::optional<JobRecord>> Transition(
       const JobKey& key, std::set<JobState> from,
       const std::function<void(JobRecord*)>& change);
-  Result<size_t> CancelWhere(
-      uint64_t recipient, const std::function<bool(const JobRecord&)>& match);
   uint64_t RetryDelaySeconds(uint16_t attempts) const;
   uint64_t Now() const;
   static uint64_t SteadyMs();

@@ -46,6 +46,9 @@ struct ForwardJob {
   std::string text;
   // When the sender sent it (Unix seconds, UTC).
   uint64_t sent_unix = 0;
+  // A verification code from the server (SPEC.md 17.3), not a message:
+  // `sender` is the server's name and `text` the code's text.
+  bool is_code = false;
 };
 
 struct GatewayAnswer {

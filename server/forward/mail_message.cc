@@ -162,22 +162,36 @@ std::string ComposeMail(const ForwardJob& job, const MailIdentity& identity) {
   std::string when =
       fmt::format("{}-{:02}-{:02} {:02}:{:02} UTC", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
-  std::string body = fmt::format(
-      "{} wrote to you ({}) on Hail, {}:\n\n{}\n\n-- \n"
-      "Forwarded by Hail because this message waited while you were "
-      "offline.\n"
-      "This copy left Hail's encrypted connections. The message stays in "
-      "your\n"
-      "Hail mailbox until you read it there. Replies to this e-mail are not "
-      "read.\n",
-      job.sender, job.recipient, when, job.text);
+  std::string body =
+      job.is_code
+          ? fmt::format(
+                "{}\n\nSomeone asked the Hail server {} to forward offline "
+                "messages of the Hail user {} to this address. If that was "
+                "not you, ignore this e-mail: nothing else is sent here "
+                "unless the code is typed into Hail.\n",
+                job.text, job.sender, job.recipient)
+          : fmt::format(
+                "{} wrote to you ({}) on Hail, {}:\n\n{}\n\n-- \n"
+                "Forwarded by Hail because this message waited while you were "
+                "offline.\n"
+                "This copy left Hail's encrypted connections. The message "
+                "stays in "
+                "your\n"
+                "Hail mailbox until you read it there. Replies to this e-mail "
+                "are not "
+                "read.\n",
+                job.sender, job.recipient, when, job.text);
   std::string out;
   out += "Date: " + MailDate(job.sent_unix) + "\r\n";
-  out += "From: " + EncodeHeaderText(job.sender + " via Hail") + " <" +
-         identity.from_address + ">\r\n";
+  out += "From: " +
+         EncodeHeaderText(job.is_code ? std::string("Hail")
+                                      : job.sender + " via Hail") +
+         " <" + identity.from_address + ">\r\n";
   out += "To: <" + job.address + ">\r\n";
   out += "Subject: " +
-         EncodeHeaderText(job.sender + " on Hail: " + Snippet(job.text)) +
+         EncodeHeaderText(job.is_code
+                              ? job.text
+                              : job.sender + " on Hail: " + Snippet(job.text)) +
          "\r\n";
   out += "Message-ID: <" + job.job_key + "@" + Domain(identity) + ">\r\n";
   out += "Auto-Submitted: auto-generated\r\n";

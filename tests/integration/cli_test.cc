@@ -60,15 +60,34 @@ TEST_F(CliTest, RegisterThenLoginWithPasswordThenWithToken) {
   EXPECT_EQ(haild_->Stat("logins_resumed"), 2);
 }
 
-// Until haild serves extended delivery's settings (issue 11), a request for
-// them gets a clear answer at once instead of none (SPEC.md 2.6).
-TEST_F(CliTest, ForwardSettingsRequestIsAnsweredUnknownKindNotLeftUnanswered) {
+TEST_F(CliTest, ForwardListShowsEveryChannelWithoutAddressForANewUser) {
   ASSERT_EQ(Hail("c", {"register", "carol"}, "carol-password").exit_code, 0);
   CommandResult list =
       Hail("c", {"--user", "carol", "forward", "list"}, "carol-password");
-  EXPECT_EQ(list.exit_code, 1) << list.err;
-  EXPECT_NE(list.err.find("UNKNOWN_KIND"), std::string::npos) << list.err;
-  EXPECT_EQ(haild_->Stat("errors_answered"), 1);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("e-mail: no address; forwarding off"),
+            std::string::npos)
+      << list.out;
+  EXPECT_NE(list.out.find("SMS: no address; forwarding off"), std::string::npos)
+      << list.out;
+  EXPECT_NE(list.out.find("fax: no address; forwarding off"), std::string::npos)
+      << list.out;
+}
+
+TEST_F(CliTest, ForwardAddressForAChannelWithoutGatewayIsKeptAndListed) {
+  // This haild offers no gateway: settings are kept, nothing is sent
+  // (SPEC.md 17.1).
+  ASSERT_EQ(Hail("c", {"register", "carol"}, "carol-password").exit_code, 0);
+  CommandResult add =
+      Hail("c", {"--user", "carol", "forward", "add", "sms", "+4915112345678"},
+           "carol-password");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  CommandResult list =
+      Hail("c", {"--user", "carol", "forward", "list"}, "carol-password");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("SMS: +4915112345678 (not verified yet)"),
+            std::string::npos)
+      << list.out;
 }
 
 TEST_F(CliTest, WrongPasswordAndUnknownUserExitOneWithTheSameError) {

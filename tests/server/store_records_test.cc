@@ -305,11 +305,25 @@ TEST(StoreRecordsTest, TruncatedMailItemIsRejected) {
 
 TEST(StoreRecordsTest, MailItemOfUnknownKindIsRejected) {
   std::string value = SpecExample("MAILBOX_ITEM");
-  for (uint8_t kind : {0, 5, 255}) {
+  for (uint8_t kind : {0, 6, 255}) {
     value[0] = static_cast<char>(kind);
     EXPECT_EQ(DecodeMailItemStatus(value).code(), Status::Code::kCorruption)
         << +kind;
   }
+}
+
+TEST(StoreRecordsTest, ForwardNoticeItemRoundTripsWithStateChannelAndReason) {
+  MailItem notice = SpecMailItem();
+  notice.kind = MailItemKind::kForwardNotice;
+  notice.conversation_seq = 3;  // FAILED
+  notice.flag = 2;              // SMS
+  notice.text = "number unreachable";
+  Result<std::string> value = EncodeMailItem(notice);
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(static_cast<uint8_t>((*value)[0]), 5);
+  Result<MailItem> decoded = DecodeMailItem(notice.mailbox_seq, *value);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(*decoded, notice);
 }
 
 TEST(StoreRecordsTest, OverlongMailItemFieldsAreNotEncoded) {
