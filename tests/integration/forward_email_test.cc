@@ -106,6 +106,48 @@ TEST_F(ForwardEmailTest, StatsReportEveryForwardingCounter) {
   EXPECT_EQ(stats["forward_notices_dropped"], 0);
 }
 
+// This aiosmtpd refuses MAIL before STARTTLS: a delivery proves TLS.
+TEST_F(ForwardEmailTest, CodeMailTravelsOverStartTlsTrustingTheCaFile) {
+  sink_.Stop();
+  ASSERT_TRUE(sink_.Start({.starttls = true}).ok());
+  std::vector<std::string> flags = EmailFlags(0);
+  flags.insert(flags.end(),
+               {"--forward-smtp-require-tls", "--forward-smtp-ca-file",
+                sink_.certificate().string()});
+  ASSERT_NO_FATAL_FAILURE(StartHaild(flags));
+  std::unique_ptr<TestClient> bob = LogIn("bob");
+  std::string code;
+  ASSERT_NO_FATAL_FAILURE(AddEmail(*bob, "bob", "bob@example.org", &code));
+  EXPECT_EQ(Stat("forward_email_sent"), 1);
+}
+
+TEST_F(ForwardEmailTest, UntrustedCertificateHoldsTheCodeUntilInsecureIsSet) {
+  sink_.Stop();
+  ASSERT_TRUE(sink_.Start({.starttls = true}).ok());
+  ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
+  {
+    std::unique_ptr<TestClient> bob = LogIn("bob");
+    ASSERT_EQ(Answer(*bob, (*bob)->AddForwardAddress(ForwardChannel::kEmail,
+                                                     "bob@example.org")),
+              ErrorCode::kOk);
+    // The system CAs do not know the sink's certificate: retried, never
+    // sent in the clear.
+    EXPECT_GE(WaitForStat("forward_email_retried", 1), 1) << haild_->log();
+    EXPECT_EQ(Stat("forward_email_sent"), 0);
+    EXPECT_EQ(Stat("forward_email_failed"), 0);
+    EXPECT_TRUE(sink_.Messages().empty());
+  }
+  // The operator opts out of the check: the stored code job goes out.
+  ASSERT_EQ(haild_->Stop(), 0) << haild_->log();
+  std::vector<std::string> flags = EmailFlags(0);
+  flags.push_back("--forward-smtp-insecure");
+  ASSERT_NO_FATAL_FAILURE(StartHaild(flags));
+  std::vector<SmtpSink::Message> mails = WaitForMails(1);
+  ASSERT_EQ(mails.size(), 1u) << haild_->log();
+  EXPECT_TRUE(FindCode(mails[0]["body"], "bob")) << mails[0]["body"];
+  EXPECT_EQ(Stat("forward_email_sent"), 1);
+}
+
 TEST_F(ForwardEmailTest, OfflineMessageIsMailedOnceInUtf8AndTheSenderIsTold) {
   ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(120)));
   std::unique_ptr<TestClient> alice = LogIn("alice");
