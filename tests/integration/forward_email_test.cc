@@ -83,11 +83,55 @@ TEST_F(ForwardEmailTest, AddedAddressGetsOneCodeMailAndOnlyThatCodeVerifies) {
   EXPECT_EQ(list[1].address, "");
   EXPECT_EQ(list[2].channel, static_cast<uint8_t>(ForwardChannel::kFax));
   EXPECT_EQ(list[2].address, "");
+  // A rule never set shows the defaults (SPEC.md 11.53).
+  EXPECT_EQ(list[1].rule.enabled, 0);
+  EXPECT_EQ(list[1].rule.after_minutes, 10);
+  EXPECT_EQ(list[1].rule.quiet_start, list[1].rule.quiet_end);
+  EXPECT_EQ(list[1].rule.daily_cap, 10);
+  EXPECT_EQ(list[1].rule.contacts_mode, 0);
   // Verifying sends nothing more.
   EXPECT_EQ(Stat("forward_email_queued"), 1);
   EXPECT_EQ(Stat("forward_email_cancelled"), 0);
   EXPECT_EQ(Stat("forward_email_sent"), 1);
   EXPECT_EQ(sink_.Messages().size(), 1u);
+}
+
+TEST_F(ForwardEmailTest,
+       FifthWrongCodeVoidsTheCodeAndAChannelWithoutAddressSaysSo) {
+  ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
+  std::unique_ptr<TestClient> bob = LogIn("bob");
+  EXPECT_EQ(Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kEmail,
+                                                      "123456")),
+            ErrorCode::kNoAddress);
+  std::string code;
+  ASSERT_NO_FATAL_FAILURE(AddEmail(*bob, "bob", "bob@example.org", &code));
+  std::string wrong = code;
+  wrong[2] = wrong[2] == '9' ? '0' : static_cast<char>(wrong[2] + 1);
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    EXPECT_EQ(Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kEmail,
+                                                        wrong)),
+              ErrorCode::kWrongCode)
+        << "attempt " << attempt;
+  }
+  EXPECT_EQ(
+      Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kEmail, code)),
+      ErrorCode::kCodeExpired);
+  EXPECT_FALSE(ForwardList(*bob).at(0).verified);
+}
+
+TEST_F(ForwardEmailTest, FourthCodeToOneAddressInADayIsThrottled) {
+  ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
+  std::unique_ptr<TestClient> bob = LogIn("bob");
+  for (int round = 1; round <= 3; ++round) {
+    std::string code;
+    ASSERT_NO_FATAL_FAILURE(AddEmail(*bob, "bob", "bob@example.org", &code))
+        << "round " << round;
+  }
+  EXPECT_EQ(Answer(*bob, (*bob)->AddForwardAddress(ForwardChannel::kEmail,
+                                                   "bob@example.org")),
+            ErrorCode::kThrottled);
+  EXPECT_TRUE(StatStays("forward_email_queued", 3, 1000));
+  EXPECT_EQ(sink_.Messages().size(), 3u);
 }
 
 TEST_F(ForwardEmailTest, StatsReportEveryForwardingCounter) {

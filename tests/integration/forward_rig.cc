@@ -238,20 +238,24 @@ std::vector<SmtpSink::Message> ForwardEmailRig::MailsWith(
 
 void ForwardEmailRig::AddEmail(TestClient& user, const std::string& name,
                                const std::string& address, std::string* code) {
-  const size_t before = sink_.Messages().size();
+  std::set<std::string> seen;  // Message-IDs of the mails already there
+  for (SmtpSink::Message& mail : sink_.Messages()) {
+    seen.insert(mail["message-id"]);
+  }
   ASSERT_EQ(Answer(user, user->AddForwardAddress(
                              protocol::ForwardChannel::kEmail, address)),
             ErrorCode::kOk);
-  std::vector<SmtpSink::Message> mails = WaitForMails(before + 1);
-  ASSERT_EQ(mails.size(), before + 1) << haild_->log();
-  std::optional<std::string> found;
+  std::vector<SmtpSink::Message> mails = WaitForMails(seen.size() + 1);
+  ASSERT_EQ(mails.size(), seen.size() + 1) << haild_->log();
   for (SmtpSink::Message& mail : mails) {
-    if (mail["to"].find(address) == std::string::npos) continue;
+    if (seen.contains(mail["message-id"])) continue;
+    EXPECT_NE(mail["to"].find(address), std::string::npos) << mail["to"];
     std::optional<std::string> in_mail = FindCode(mail["body"], name);
-    if (in_mail) found = in_mail;
+    ASSERT_TRUE(in_mail) << "no code for " << name << " in " << mail["body"];
+    *code = *in_mail;
+    return;
   }
-  ASSERT_TRUE(found) << "no code mail for " << name << " to " << address;
-  *code = *found;
+  FAIL() << "the new mail repeats a Message-ID";
 }
 
 void ForwardEmailRig::VerifyEmail(TestClient& user, const std::string& name,
