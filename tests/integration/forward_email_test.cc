@@ -1,11 +1,13 @@
 // Issue 11, extended delivery by e-mail through the real haild and a real
-// SMTP server (aiosmtpd writing a Maildir): the verification code, the
-// seed story (Bob offline, Alice writes, the mail arrives once and Alice is
-// told), and who is never forwarded to: an unverified address, a blocked
-// sender, quiet hours and the daily cap. Skewing the forwarding clock by
-// 120 s makes a rule's after_minutes=1 due at once. "Nothing happened"
-// checks use a control recipient (Carol) whose mail proves the workers ran
-// past the moment in question, then watch the counters a little longer.
+// SMTP server (aiosmtpd writing a Maildir): the verification code and its
+// rules (wrong codes, throttling, STARTTLS), the seed story (Bob offline,
+// Alice writes, the mail arrives once and Alice is told), and who is never
+// forwarded to: an unverified address, a blocked sender, a contact the
+// rule does not list, quiet hours and the daily cap. Skewing the
+// forwarding clock by 120 s makes a rule's after_minutes=1 due at once.
+// "Nothing happened" checks use a control recipient (Carol) whose mail
+// proves the workers ran past the moment in question, then watch the
+// counters a little longer.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -315,6 +317,43 @@ TEST_F(ForwardEmailTest, BlockedSendersMessageIsNeitherStoredNorForwarded) {
   for (const client::Event& event : bob->others()) {
     EXPECT_FALSE(std::holds_alternative<client::MessageReceived>(event));
   }
+}
+
+TEST_F(ForwardEmailTest, RuleForListedContactsForwardsOnlyTheirMessages) {
+  ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(120)));
+  std::unique_ptr<TestClient> alice = LogIn("alice");
+  std::unique_ptr<TestClient> carol = LogIn("carol");
+  {
+    std::unique_ptr<TestClient> bob = LogIn("bob");
+    ASSERT_NO_FATAL_FAILURE(Befriend(*alice, "alice", *bob, "bob"));
+    ASSERT_NO_FATAL_FAILURE(Befriend(*carol, "carol", *bob, "bob"));
+    ASSERT_NO_FATAL_FAILURE(VerifyEmail(*bob, "bob", "bob@example.org"));
+    protocol::ForwardRuleFields listed = EnabledRule(1);
+    listed.contacts_mode =
+        static_cast<uint8_t>(protocol::ForwardContactsMode::kList);
+    listed.contacts = "nobody";
+    EXPECT_EQ(
+        Answer(*bob, (*bob)->SetForwardRules(ForwardChannel::kEmail, listed)),
+        ErrorCode::kUserNotFound);
+    listed.contacts = "Carol";
+    ASSERT_EQ(
+        Answer(*bob, (*bob)->SetForwardRules(ForwardChannel::kEmail, listed)),
+        ErrorCode::kOk);
+    EXPECT_EQ(ForwardList(*bob).at(0).rule.contacts, "carol");
+    ASSERT_NO_FATAL_FAILURE(LogOut(bob));
+  }
+
+  protocol::ItemId from_alice{}, from_carol{};
+  ASSERT_NO_FATAL_FAILURE(
+      Send(*alice, "bob", "words of an unlisted contact", &from_alice));
+  ASSERT_NO_FATAL_FAILURE(
+      Send(*carol, "bob", "words of a listed contact", &from_carol));
+  ASSERT_TRUE(WaitForNotice(*carol, from_carol, ForwardState::kHandedOver));
+
+  EXPECT_EQ(MailsWith("words of a listed contact").size(), 1u);
+  EXPECT_TRUE(MailsWith("words of an unlisted contact").empty());
+  EXPECT_EQ(Stat("forward_email_queued"), 2);  // the code, Carol's message
+  EXPECT_TRUE(StatStays("forward_email_sent", 2, 1500));
 }
 
 // The offset that makes the local time 02:00 now, within -12:00..+12:00.

@@ -1,7 +1,8 @@
 // Issue 11, extended delivery by e-mail when things go wrong, through the
 // real haild and a real SMTP server (aiosmtpd): the mail server is down
 // when the message is due, the recipient logs in before it is due, and
-// haild is killed (-9) between the decision to forward and the hand-over.
+// haild is killed (-9) between the decision to forward and the hand-over,
+// and an address is replaced while its code waits for the mail server.
 // Each time the mail arrives exactly once, or not at all when cancelled.
 #include <gtest/gtest.h>
 
@@ -107,6 +108,40 @@ TEST_F(ForwardRecoveryTest, KillBetweenDecisionAndHandOverMailsItOnceAfter) {
   EXPECT_EQ(notice->recipient, "bob");
   EXPECT_TRUE(StatStays("forward_email_sent", 1, 1500));
   EXPECT_EQ(sink_.Messages().size(), 2u);
+}
+
+// SPEC.md 17.2: a new address replaces the old one at once, and a code
+// not yet handed over for the old one is cancelled (login does not cancel
+// codes, so only the replacement can have done it).
+TEST_F(ForwardRecoveryTest, ReplacedAddressNeverGetsItsPendingCode) {
+  ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
+  std::unique_ptr<TestClient> bob = LogIn("bob");
+  sink_.Stop();
+  ASSERT_EQ(
+      Answer(*bob, (*bob)->AddForwardAddress(protocol::ForwardChannel::kEmail,
+                                             "old@example.org")),
+      ErrorCode::kOk);
+  ASSERT_GE(WaitForStat("forward_email_retried", 1), 1) << haild_->log();
+  ASSERT_EQ(
+      Answer(*bob, (*bob)->AddForwardAddress(protocol::ForwardChannel::kEmail,
+                                             "new@example.org")),
+      ErrorCode::kOk);
+  EXPECT_EQ(WaitForStat("forward_email_cancelled", 1), 1);
+
+  const Status restarted = sink_.Start({});
+  ASSERT_TRUE(restarted.ok()) << restarted.message();
+  std::vector<SmtpSink::Message> mails = WaitForMails(1);
+  ASSERT_EQ(mails.size(), 1u) << haild_->log();
+  EXPECT_NE(mails[0]["to"].find("new@example.org"), std::string::npos)
+      << mails[0]["to"];
+  std::optional<std::string> code = FindCode(mails[0]["body"], "bob");
+  ASSERT_TRUE(code) << mails[0]["body"];
+  EXPECT_TRUE(StatStays("forward_email_sent", 1, 1500));
+  EXPECT_EQ(sink_.Messages().size(), 1u);
+  EXPECT_EQ(Answer(*bob, (*bob)->VerifyForwardAddress(
+                             protocol::ForwardChannel::kEmail, *code)),
+            ErrorCode::kOk);
+  EXPECT_EQ(ForwardList(*bob).at(0).address, "new@example.org");
 }
 
 }  // namespace
