@@ -5,7 +5,11 @@
 // and an address is replaced while its code waits for the mail server.
 // Each time the mail arrives exactly once, or not at all when cancelled.
 #include <gtest/gtest.h>
+#include <leveldb/db.h>
 
+#include <memory>
+
+#include "server/forward/forward_records.h"
 #include "tests/integration/forward_rig.h"
 
 namespace hail::testing {
@@ -15,6 +19,51 @@ using protocol::ErrorCode;
 using protocol::ForwardState;
 
 class ForwardRecoveryTest : public ForwardEmailRig {};
+
+// How many keys of the data dir's LevelDB start with `prefix` (haild
+// stopped: the operator's view of the records).
+size_t KeysUnder(const std::filesystem::path& data_dir,
+                 const std::string& prefix) {
+  leveldb::DB* raw = nullptr;
+  leveldb::Status opened =
+      leveldb::DB::Open(leveldb::Options(), (data_dir / "db").string(), &raw);
+  EXPECT_TRUE(opened.ok()) << opened.ToString();
+  if (!opened.ok()) return 0;
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::unique_ptr<leveldb::Iterator> it(
+      db->NewIterator(leveldb::ReadOptions()));
+  size_t count = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_F(ForwardRecoveryTest, DeletedAccountTakesItsAddressesRulesAndJobs) {
+  ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
+  std::unique_ptr<TestClient> alice = LogIn("alice");
+  ASSERT_NO_FATAL_FAILURE(
+      SetUpRecipient(*alice, "bob", "bob@example.org", EnabledRule(60)));
+  protocol::ItemId id{};
+  ASSERT_NO_FATAL_FAILURE(Send(*alice, "bob", "due in an hour", &id));
+  EXPECT_EQ(WaitForStat("forward_email_queued", 2), 2);  // code, message
+  {
+    std::unique_ptr<TestClient> bob = LogIn("bob");
+    ASSERT_TRUE((*bob)->DeleteAccount("bob-password").ok());
+    std::optional<client::AccountDeleted> deleted =
+        bob->WaitFor<client::AccountDeleted>();
+    ASSERT_TRUE(deleted);
+    ASSERT_EQ(deleted->error, ErrorCode::kOk);
+  }
+  ASSERT_EQ(haild_->Stop(), 0);
+  // Nothing of bob's forwarding is left: settings, jobs and both indexes.
+  for (std::string_view prefix :
+       {server::forward::kSettingsPrefix, server::forward::kJobPrefix,
+        server::forward::kDuePrefix, server::forward::kUserJobPrefix}) {
+    EXPECT_EQ(KeysUnder(haild_->data_dir(), std::string(prefix)), 0u) << prefix;
+  }
+}
 
 TEST_F(ForwardRecoveryTest, MailServerDownWhenDueGetsTheMailOnceItIsBack) {
   ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(120)));

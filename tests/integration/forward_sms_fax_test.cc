@@ -2,16 +2,19 @@
 // a real Kannel (bearerbox, smsbox, fakesmsc) carries the code and the
 // message, and its delivery reports come back to haild's --metrics-listen
 // listener (/kannel/dlr). Fax: a real HylaFAX (faxq, hfaxd) queues the
-// code as rendered pages. A fax code cannot be read back without OCR, so
-// the test rig cannot verify a fax number; the fax test stops at what an
-// unverified number gets: the code and nothing else.
+// code as rendered pages. A fax code cannot be read back without OCR: one
+// test stops at what an unverified number gets (the code and nothing else);
+// the other reads the pending code as the operator can, from the stopped
+// haild's database, to verify the number and forward a message by fax.
 #include <gtest/gtest.h>
+#include <leveldb/db.h>
 
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <thread>
 
+#include "server/forward/forward_records.h"
 #include "server/forward/tiff_pages.h"
 #include "tests/integration/forward_rig.h"
 #include "tests/support/free_port.h"
@@ -198,6 +201,98 @@ TEST_F(ForwardSmsFaxTest,
   EXPECT_TRUE(StatStays("forward_fax_sent", 1, 2000));
   EXPECT_EQ(Stat("forward_fax_queued"), 1);
   EXPECT_EQ(hylafax.SendQueue().size(), 1u);
+}
+
+// The code pending for `user`'s fax number, read from the data dir's
+// LevelDB while haild is stopped (what the operator can do; SPEC.md 17.2).
+std::string PendingFaxCode(const std::filesystem::path& data_dir,
+                           uint64_t user) {
+  leveldb::DB* raw = nullptr;
+  leveldb::Options options;
+  options.create_if_missing = false;
+  leveldb::Status opened =
+      leveldb::DB::Open(options, (data_dir / "db").string(), &raw);
+  EXPECT_TRUE(opened.ok()) << opened.ToString();
+  if (!opened.ok()) return "";
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::string value;
+  leveldb::Status read = db->Get(leveldb::ReadOptions(),
+                                 server::forward::SettingsKey(user), &value);
+  EXPECT_TRUE(read.ok()) << read.ToString();
+  Result<server::forward::ForwardSettings> settings =
+      server::forward::DecodeForwardSettings(value);
+  EXPECT_TRUE(settings.ok());
+  if (!settings.ok()) return "";
+  const auto& fax = settings->of(server::forward::Channel::kFax);
+  EXPECT_TRUE(fax.address && fax.address->pending);
+  if (!fax.address || !fax.address->pending) return "";
+  return fax.address->pending->digits;
+}
+
+TEST_F(ForwardSmsFaxTest, FaxMessageToAVerifiedNumberIsQueuedOnceAsG3Pages) {
+  const std::string why = HylaFaxFixture::Unavailable();
+  if (!why.empty()) GTEST_SKIP() << why;
+  HylaFaxFixture hylafax;
+  ASSERT_TRUE(hylafax.Start()) << hylafax.error();
+  const std::vector<std::string> flags = {
+      "--forward-hylafax-port",       std::to_string(hylafax.port()),
+      "--forward-hylafax-host",       "127.0.0.1",
+      "--forward-hylafax-user",       "hail",
+      "--forward-clock-skew-seconds", "120"};
+  ASSERT_NO_FATAL_FAILURE(StartHaild(flags));
+  {
+    std::unique_ptr<TestClient> alice = LogIn("alice");
+    std::unique_ptr<TestClient> bob = LogIn("bob");
+    ASSERT_NO_FATAL_FAILURE(Befriend(*alice, "alice", *bob, "bob"));
+    ASSERT_EQ(Answer(*bob, (*bob)->AddForwardAddress(ForwardChannel::kFax,
+                                                     kFaxNumber)),
+              ErrorCode::kOk);
+    ASSERT_EQ(WaitForStat("forward_fax_sent", 1), 1) << haild_->log();
+  }
+  const std::string user_line = haild_->AdminCommand("user bob");
+  const size_t at = user_line.find("\"user_id\":");
+  ASSERT_NE(at, std::string::npos) << user_line;
+  const uint64_t bob_id = std::stoull(user_line.substr(at + 10));
+  ASSERT_EQ(haild_->Stop(), 0);
+  const std::string code = PendingFaxCode(haild_->data_dir(), bob_id);
+  ASSERT_EQ(code.size(), 6u);
+  ASSERT_NO_FATAL_FAILURE(StartHaild(flags));
+
+  std::unique_ptr<TestClient> alice = LogIn("alice");
+  {
+    std::unique_ptr<TestClient> bob = LogIn("bob");
+    ASSERT_EQ(
+        Answer(*bob, (*bob)->VerifyForwardAddress(ForwardChannel::kFax, code)),
+        ErrorCode::kOk);
+    ASSERT_EQ(Answer(*bob, (*bob)->SetForwardRules(ForwardChannel::kFax,
+                                                   EnabledRule(1))),
+              ErrorCode::kOk);
+    ASSERT_NO_FATAL_FAILURE(LogOut(bob));
+  }
+  protocol::ItemId id{};
+  ASSERT_NO_FATAL_FAILURE(Send(*alice, "bob", "Fax für Bob: 你好", &id));
+  std::optional<client::MessageForwarded> notice =
+      WaitForNotice(*alice, id, ForwardState::kHandedOver);
+  ASSERT_TRUE(notice) << haild_->log();
+  EXPECT_EQ(notice->channel, static_cast<uint8_t>(ForwardChannel::kFax));
+  EXPECT_EQ(notice->recipient, "bob");
+  // This haild's counters start at the restart: the message fax only.
+  // HylaFAX holds the code fax and the message fax, each once.
+  EXPECT_EQ(Stat("forward_fax_sent"), 1);
+  EXPECT_TRUE(StatStays("forward_fax_sent", 1, 1500));
+  std::vector<std::string> queue = hylafax.SendQueue();
+  ASSERT_EQ(queue.size(), 2u);
+  const std::string listing = hylafax.Faxstat({"-s"});
+  for (const std::string& entry : queue) {
+    const std::string job_id = entry.substr(1);
+    EXPECT_NE(listing.find("\n" + job_id + "|"), std::string::npos) << listing;
+    std::vector<std::filesystem::path> documents = hylafax.JobDocuments(job_id);
+    ASSERT_EQ(documents.size(), 1u);
+    std::optional<std::vector<server::forward::TiffPage>> pages =
+        server::forward::ReadTiffPages(ReadAll(documents[0]));
+    ASSERT_TRUE(pages) << documents[0];
+    EXPECT_TRUE(server::forward::IsFaxG3(*pages));
+  }
 }
 
 }  // namespace
