@@ -150,16 +150,25 @@ Result<ForwardSettings> ForwardService::LoadOrDefault(uint64_t user) {
   return loaded->value_or(ForwardSettings{});
 }
 
-bool ForwardService::TakeCodeBudget(uint64_t user, const std::string& address,
-                                    uint64_t now_unix) {
-  MutexLock lock(&budget_mutex_);
-  std::deque<uint64_t>& mine = codes_per_user_[user];
-  std::deque<uint64_t>& theirs = codes_per_address_[address];
-  if (!Room(&mine, kCodesPerUser, now_unix) ||
-      !Room(&theirs, kCodesPerAddress, now_unix)) {
-    return false;
+Result<bool> ForwardService::TakeCodeBudget(uint64_t user,
+                                            const std::string& address,
+                                            uint64_t now_unix) {
+  // Per user: the code jobs on record (durable, so a restart does not
+  // refill the budget). Requests of one user run one at a time (the
+  // contacts thread), so the count cannot race its own write.
+  Result<std::vector<JobRecord>> jobs = store_.JobsOf(user);
+  if (!jobs.ok()) return jobs.status();
+  size_t recent = 0;
+  for (const JobRecord& job : *jobs) {
+    if (job.sender == 0 && job.accepted_unix + kCodeWindowSeconds > now_unix) {
+      ++recent;
+    }
   }
-  mine.push_back(now_unix);
+  if (recent >= kCodesPerUser) return false;
+  // Per address, whoever asks: in memory (a restart forgets it).
+  MutexLock lock(&budget_mutex_);
+  std::deque<uint64_t>& theirs = codes_per_address_[address];
+  if (!Room(&theirs, kCodesPerAddress, now_unix)) return false;
   theirs.push_back(now_unix);
   return true;
 }
@@ -177,7 +186,9 @@ ErrorCode ForwardService::AddAddress(uint64_t user,
   Result<ForwardSettings> settings = LoadOrDefault(user);
   if (!settings.ok()) return Written(settings.status());
   const uint64_t now = Now();
-  if (!TakeCodeBudget(user, address, now)) return ErrorCode::kThrottled;
+  Result<bool> budget = TakeCodeBudget(user, address, now);
+  if (!budget.ok()) return Written(budget.status());
+  if (!*budget) return ErrorCode::kThrottled;
   // The old address receives nothing more (SPEC.md 17.2).
   Result<size_t> cancelled = forwarder_->CancelJobs(user, which);
   if (!cancelled.ok()) return Written(cancelled.status());

@@ -104,10 +104,10 @@ class ForwardService : public MailboxForwarding {
   bool OffersAny() const { return offered_[0] || offered_[1] || offered_[2]; }
 
  private:
-  // The code budgets of SPEC.md 17.3; true and counted when one more code
-  // may go to `address` for `user` now.
-  bool TakeCodeBudget(uint64_t user, const std::string& address,
-                      uint64_t now_unix);
+  // The code budgets of SPEC.md 17.3: true (and counted) when one more
+  // code may go to `address` for `user` now.
+  Result<bool> TakeCodeBudget(uint64_t user, const std::string& address,
+                              uint64_t now_unix);
   void OnOutcome(const forward::JobRecord& job, forward::JobState state);
   Result<forward::ForwardSettings> LoadOrDefault(uint64_t user);
   uint64_t Now() const;
@@ -120,12 +120,10 @@ class ForwardService : public MailboxForwarding {
   forward::ForwardStore store_;
   std::unique_ptr<forward::Forwarder> forwarder_;
 
-  // Code sends in the last 24 hours, per user and per address (SPEC.md
-  // 17.3). In memory: a restart forgets them (the budget is a brake on
-  // abuse, the codes themselves are durable jobs).
+  // Codes sent to each address in the last 24 hours, whoever asked
+  // (SPEC.md 17.3). In memory: a restart forgets them. (The per-user
+  // budget counts the durable code jobs instead.)
   Mutex budget_mutex_;
-  std::map<uint64_t, std::deque<uint64_t>> codes_per_user_
-      GUARDED_BY(budget_mutex_);
   std::map<std::string, std::deque<uint64_t>> codes_per_address_
       GUARDED_BY(budget_mutex_);
 };

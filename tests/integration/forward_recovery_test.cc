@@ -40,6 +40,27 @@ size_t KeysUnder(const std::filesystem::path& data_dir,
   return count;
 }
 
+TEST_F(ForwardRecoveryTest, SixthCodeForOneUserInADayIsThrottledAfterARestart) {
+  ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
+  {
+    std::unique_ptr<TestClient> bob = LogIn("bob");
+    for (int i = 1; i <= 5; ++i) {
+      std::string code;
+      ASSERT_NO_FATAL_FAILURE(AddEmail(
+          *bob, "bob", "bob" + std::to_string(i) + "@example.org", &code));
+    }
+  }
+  ASSERT_EQ(haild_->Stop(), 0);
+  ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
+  std::unique_ptr<TestClient> bob = LogIn("bob");
+  EXPECT_EQ(
+      Answer(*bob, (*bob)->AddForwardAddress(protocol::ForwardChannel::kEmail,
+                                             "bob6@example.org")),
+      ErrorCode::kThrottled);
+  EXPECT_EQ(Stat("forward_email_queued"), 0);
+  EXPECT_EQ(sink_.Messages().size(), 5u);
+}
+
 TEST_F(ForwardRecoveryTest, DeletedAccountTakesItsAddressesRulesAndJobs) {
   ASSERT_NO_FATAL_FAILURE(StartHaild(EmailFlags(0)));
   std::unique_ptr<TestClient> alice = LogIn("alice");
