@@ -76,6 +76,24 @@ std::string ReadAll(const std::filesystem::path& path) {
 
 class ForwardSmsFaxTest : public ForwardRig {};
 
+// HylaFAX lists the job `job_id` (faxstat -s) for kFaxNumber, and it
+// carries one document: G3 TIFF pages.
+void ExpectQueuedAsG3(const HylaFaxFixture& hylafax,
+                      const std::string& job_id) {
+  const std::string listing = hylafax.Faxstat({"-s"});
+  const size_t line = listing.find("\n" + job_id + "|");
+  ASSERT_NE(line, std::string::npos) << listing;
+  EXPECT_NE(listing.find(std::string("|") + kFaxNumber + "|", line),
+            std::string::npos)
+      << listing;
+  std::vector<std::filesystem::path> documents = hylafax.JobDocuments(job_id);
+  ASSERT_EQ(documents.size(), 1u);
+  std::optional<std::vector<server::forward::TiffPage>> pages =
+      server::forward::ReadTiffPages(ReadAll(documents[0]));
+  ASSERT_TRUE(pages) << documents[0];
+  EXPECT_TRUE(server::forward::IsFaxG3(*pages));
+}
+
 TEST_F(ForwardSmsFaxTest, SmsCodeVerifiesTheNumberAndTheMessageIsDelivered) {
   for (const char* program : {"/usr/sbin/bearerbox", "/usr/sbin/smsbox",
                               "/usr/lib/kannel/test/fakesmsc"}) {
@@ -170,18 +188,7 @@ TEST_F(ForwardSmsFaxTest,
     std::vector<std::string> queue = hylafax.SendQueue();
     ASSERT_EQ(queue.size(), 1u);
     ASSERT_EQ(queue[0].rfind("q", 0), 0u) << queue[0];
-    const std::string job_id = queue[0].substr(1);
-    const std::string listing = hylafax.Faxstat({"-s"});
-    EXPECT_NE(listing.find("\n" + job_id + "|"), std::string::npos) << listing;
-    EXPECT_NE(listing.find(std::string("|") + kFaxNumber + "|"),
-              std::string::npos)
-        << listing;
-    std::vector<std::filesystem::path> documents = hylafax.JobDocuments(job_id);
-    ASSERT_EQ(documents.size(), 1u);
-    std::optional<std::vector<server::forward::TiffPage>> pages =
-        server::forward::ReadTiffPages(ReadAll(documents[0]));
-    ASSERT_TRUE(pages) << documents[0];
-    EXPECT_TRUE(server::forward::IsFaxG3(*pages));
+    ASSERT_NO_FATAL_FAILURE(ExpectQueuedAsG3(hylafax, queue[0].substr(1)));
 
     std::vector<client::ForwardSetting> list = ForwardList(*bob);
     ASSERT_EQ(list.size(), 3u);
@@ -282,16 +289,8 @@ TEST_F(ForwardSmsFaxTest, FaxMessageToAVerifiedNumberIsQueuedOnceAsG3Pages) {
   EXPECT_TRUE(StatStays("forward_fax_sent", 1, 1500));
   std::vector<std::string> queue = hylafax.SendQueue();
   ASSERT_EQ(queue.size(), 2u);
-  const std::string listing = hylafax.Faxstat({"-s"});
   for (const std::string& entry : queue) {
-    const std::string job_id = entry.substr(1);
-    EXPECT_NE(listing.find("\n" + job_id + "|"), std::string::npos) << listing;
-    std::vector<std::filesystem::path> documents = hylafax.JobDocuments(job_id);
-    ASSERT_EQ(documents.size(), 1u);
-    std::optional<std::vector<server::forward::TiffPage>> pages =
-        server::forward::ReadTiffPages(ReadAll(documents[0]));
-    ASSERT_TRUE(pages) << documents[0];
-    EXPECT_TRUE(server::forward::IsFaxG3(*pages));
+    ASSERT_NO_FATAL_FAILURE(ExpectQueuedAsG3(hylafax, entry.substr(1)));
   }
 }
 

@@ -87,6 +87,35 @@ TEST_F(ConfigTest, HelpAndVersionExitZeroWithText) {
   EXPECT_EQ(version.output.rfind("haild ", 0), 0u);
 }
 
+TEST_F(ConfigTest, ForwardingGatewaysComeFromTheConfigFileToo) {
+  std::ofstream(path_) << "forward-smtp-url = smtp://127.0.0.1:2525\n"
+                       << "forward-smtp-from = hail@example.org\n"
+                       << "forward-kannel-url = "
+                          "http://127.0.0.1:13013/cgi-bin/sendsms\n"
+                       << "forward-kannel-max-messages = 4\n"
+                       << "forward-hylafax-port = 4559\n"
+                       << "forward-retry-seconds = 5\n";
+  ParsedCommandLine parsed = Parse(
+      {"--config", path_.string(), "--forward-server-name", "hail.example"});
+  ASSERT_EQ(parsed.action, ParsedCommandLine::Action::kRun) << parsed.output;
+  const ForwardConfig& f = parsed.config.forward;
+  EXPECT_EQ(f.smtp_url, "smtp://127.0.0.1:2525");
+  EXPECT_EQ(f.smtp_from, "hail@example.org");
+  EXPECT_EQ(f.kannel_url, "http://127.0.0.1:13013/cgi-bin/sendsms");
+  EXPECT_EQ(f.kannel_max_messages, 4);
+  EXPECT_EQ(f.hylafax_port, 4559);
+  EXPECT_EQ(f.retry_seconds, 5u);
+  EXPECT_EQ(f.server_name, "hail.example");
+  EXPECT_EQ(f.clock_skew_seconds, 0u);
+}
+
+TEST_F(ConfigTest, NoGatewayIsConfiguredByDefault) {
+  const ForwardConfig& f = Parse({}).config.forward;
+  EXPECT_TRUE(f.smtp_url.empty());
+  EXPECT_TRUE(f.kannel_url.empty());
+  EXPECT_EQ(f.hylafax_port, 0);
+}
+
 TEST_F(ConfigTest, BadValuesAreUsageErrors) {
   EXPECT_EQ(Parse({"--listen", "nowhere"}).action,
             ParsedCommandLine::Action::kExitUsage);
@@ -97,6 +126,10 @@ TEST_F(ConfigTest, BadValuesAreUsageErrors) {
   EXPECT_EQ(Parse({"--no-such-flag"}).action,
             ParsedCommandLine::Action::kExitUsage);
   EXPECT_EQ(Parse({"--config", "/nonexistent/haild.ini"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+  EXPECT_EQ(Parse({"--forward-retry-seconds", "0"}).action,
+            ParsedCommandLine::Action::kExitUsage);
+  EXPECT_EQ(Parse({"--forward-hylafax-port", "70000"}).action,
             ParsedCommandLine::Action::kExitUsage);
 }
 
