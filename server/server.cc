@@ -173,6 +173,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   }
   for (auto& shard : s.shards_) shard->Start();
   s.forward_->Start();
+  s.started_ = true;
   logger->Info(
       "haild listening on udp {} and {} (STUN-only port: {}) with {} loop "
       "thread(s) of {} ENet host(s) x {} peers, {} hash thread(s); data dir "
@@ -274,7 +275,8 @@ void Server::Shutdown() {
   // Queued writes complete before the shards their callbacks post to go.
   if (chats_) chats_->Flush();
   shards_.clear();
-  if (logger_ && store_) logger_->Info("haild stopped");
+  // A haild that never started says why (main) and not that it stopped.
+  if (logger_ && started_) logger_->Info("haild stopped");
 }
 
 protocol::Endpoint Server::bound() const {

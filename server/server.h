@@ -99,6 +99,7 @@ class Server {
   std::unique_ptr<AdminSocket> admin_;
   std::unique_ptr<AdminSocket> metrics_;  // Prometheus, when configured
   bool shut_down_ = false;
+  bool started_ = false;  // Start got through: serving
 };
 
 }  // namespace hail::server

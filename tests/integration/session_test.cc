@@ -48,6 +48,9 @@ TEST(PortTest, SecondHaildOnTheSameUdpPortRefusesToStart) {
                               " is already in use by another process"),
             std::string::npos)
       << second.log();
+  // It never served, so it does not say it stopped (issue 12).
+  EXPECT_EQ(second.log().find("haild stopped"), std::string::npos)
+      << second.log();
   // The first one still serves.
   TestClient c(dir.path() / "home", port);
   EXPECT_TRUE(c.Connect()) << first.log();
