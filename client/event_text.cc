@@ -166,7 +166,7 @@ std::optional<std::string> Describe(const MessageAccepted& e) {
 std::optional<std::string> Describe(const MessageReceived& e) {
   return fmt::format("[{}] {}{}: {}", FormatWhen(e.accepted_unix, UnixNow()),
                      Safe(e.sender), e.from_mailbox ? " (stored)" : "",
-                     Safe(e.text));
+                     MessageTextSafe(e.text));
 }
 
 std::optional<std::string> Describe(const DeliveryReceipt& e) {
@@ -214,22 +214,12 @@ std::optional<std::string> Describe(const PathChanged& e) {
                      Safe(e.reason));
 }
 
-// Server text meant for one line: a newline in it could pose as a line of
-// hail's own output.
-std::string OneLine(std::string_view text) {
-  std::string safe = Safe(text);
-  for (char& c : safe) {
-    if (c == '\n') c = '?';
-  }
-  return safe;
-}
-
 std::optional<std::string> Describe(const ForwardSetting& e) {
   std::string channel = protocol::ForwardChannelLabel(e.channel);
   std::string address =
       e.address.empty()
           ? "no address"
-          : fmt::format("{} ({})", OneLine(e.address),
+          : fmt::format("{} ({})", Safe(e.address),
                         e.verified ? "verified" : "not verified yet");
   if (e.rule.enabled == 0) {
     return fmt::format("* {}: {}; forwarding off", channel, address);
@@ -240,7 +230,7 @@ std::optional<std::string> Describe(const ForwardSetting& e) {
           : fmt::format("quiet {}-{}", MinuteOfDayText(e.rule.quiet_start),
                         MinuteOfDayText(e.rule.quiet_end));
   std::string contacts =
-      e.rule.contacts_mode == 0 ? "all contacts" : OneLine(e.rule.contacts);
+      e.rule.contacts_mode == 0 ? "all contacts" : Safe(e.rule.contacts);
   return fmt::format(
       "* {}: {}; forwarding after {} min offline, {} ({}), at most {} a "
       "day, for {}",
@@ -264,9 +254,9 @@ std::optional<std::string> Describe(const MessageForwarded& e) {
           "encryption)",
           Safe(e.recipient), channel);
     case protocol::ForwardState::kFailed:
-      return fmt::format(
-          "-> {}: forwarding by {} failed: {}", Safe(e.recipient), channel,
-          e.reason.empty() ? "no reason given" : OneLine(e.reason));
+      return fmt::format("-> {}: forwarding by {} failed: {}",
+                         Safe(e.recipient), channel,
+                         e.reason.empty() ? "no reason given" : Safe(e.reason));
   }
   return fmt::format("-> {}: forwarding by {}: state {}", Safe(e.recipient),
                      channel, e.state);
@@ -303,9 +293,7 @@ std::string TerminalSafe(std::string_view text) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     auto byte = static_cast<unsigned char>(text[i]);
-    if (byte == '\n') {
-      out += '\n';
-    } else if (byte < 0x20 || byte == 0x7f) {
+    if (byte < 0x20 || byte == 0x7f) {
       out += '?';
     } else if (byte == 0xc2 && i + 1 < text.size() &&
                static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
@@ -317,6 +305,19 @@ std::string TerminalSafe(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string MessageTextSafe(std::string_view text) {
+  std::string out;
+  size_t start = 0;
+  for (;;) {
+    size_t end = text.find('\n', start);
+    out += TerminalSafe(text.substr(start, end - start));
+    if (end == std::string_view::npos) return out;
+    out += "\n";
+    out += kContinuation;
+    start = end + 1;
+  }
 }
 
 std::string MinuteOfDayText(uint16_t minute) {

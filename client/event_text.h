@@ -1,7 +1,10 @@
 // How `hail` describes events for people (`hail chat`, `hail listen`
 // without --json, `hail inbox`): one line each, starting with "[time]" for
-// messages and "*" for notices. Text from other users passes through
-// TerminalSafe first, so it cannot move the cursor or change colours.
+// messages, "->" for what became of one's own messages and "*" for
+// notices. Text from other users passes through TerminalSafe first, so it
+// cannot move the cursor, change colours or start a line of its own that
+// would pass for hail's output; only a message's text keeps its lines,
+// each after the first behind kContinuation (MessageTextSafe).
 #ifndef HAIL_CLIENT_EVENT_TEXT_H_
 #define HAIL_CLIENT_EVENT_TEXT_H_
 
@@ -23,9 +26,18 @@ std::optional<std::string> EventText(const Event& event);
 // "waiting for the server's COOKIE (attempt 2)".
 std::string ConnectProgressText(const ConnectProgress& progress);
 
-// `text` with every control character but newline (C0, DEL and the C1
-// range) replaced by '?'. Invalid UTF-8 is kept as it is.
+// `text` on one line: every control character (C0 with newline, DEL and
+// the C1 range) replaced by '?'. Invalid UTF-8 is kept as it is.
 std::string TerminalSafe(std::string_view text);
+
+// What starts each line of a message after its first: no line of hail's
+// own output starts so.
+inline constexpr std::string_view kContinuation = "  | ";
+
+// A message's text for the terminal: TerminalSafe line by line, lines after
+// the first behind kContinuation, so "hi\n[11:45] alice: fake" cannot pass
+// for a second message.
+std::string MessageTextSafe(std::string_view text);
 
 // "07:30" for minute 450 of the day (forwarding quiet hours).
 std::string MinuteOfDayText(uint16_t minute);

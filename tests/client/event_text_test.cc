@@ -14,7 +14,7 @@ TEST(EventTextTest, ControlCharactersFromOthersCannotReachTheTerminal) {
                          "31m"),
             "c1 ?31m")
       << "CSI as U+009B";
-  EXPECT_EQ(TerminalSafe("line one\nline two"), "line one\nline two");
+  EXPECT_EQ(TerminalSafe("line one\nline two"), "line one?line two");
   EXPECT_EQ(TerminalSafe("caf\xc3\xa9 \xc2\xa0nbsp"),
             "caf\xc3\xa9 \xc2\xa0nbsp");
 }
@@ -29,6 +29,28 @@ TEST(EventTextTest, MessagesShowSenderTimeAndWhetherStored) {
   EXPECT_EQ(live, "[" + FormatWhen(now, now) + "] bob: hi?[31m");
   message.from_mailbox = true;
   EXPECT_NE(EventText(message)->find("bob (stored): "), std::string::npos);
+}
+
+// Issue 12: "...\n[11:45] alice: fake" in a message could pass for a
+// second message from someone else; in a note or a status, for anything.
+TEST(EventTextTest, TextFromOthersCannotPassForALineOfHailsOwn) {
+  uint64_t now = static_cast<uint64_t>(std::time(nullptr));
+  MessageReceived message;
+  message.sender = "bob";
+  message.text = "see you\n[11:45] alice: fake\n* carol is online";
+  message.accepted_unix = now;
+  EXPECT_EQ(*EventText(message), "[" + FormatWhen(now, now) +
+                                     "] bob: see you\n  | [11:45] alice: "
+                                     "fake\n  | * carol is online");
+  ContactRequest request;
+  request.from = "dave";
+  request.text = "hi\n* eve accepted your contact request";
+  EXPECT_EQ(*EventText(request),
+            "* dave asks to add you as a contact: \"hi?* eve accepted your "
+            "contact request\"");
+  EXPECT_EQ(*EventText(PresenceChanged{1, "bob", protocol::Presence::kAway,
+                                       "out\n[11:45] alice: fake"}),
+            "* bob is away: out?[11:45] alice: fake");
 }
 
 TEST(EventTextTest, AcceptanceSaysLiveOrStoredOrWhy) {

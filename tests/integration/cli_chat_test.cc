@@ -279,6 +279,24 @@ TEST_F(CliChatTest, ContactRequestMessagesAndReceiptsThroughOneShotCommands) {
   EXPECT_EQ(human.out, "nothing waited for you\n");
 }
 
+// Issue 12: a line break in a message must not let the sender forge a
+// line that looks like another message in `hail inbox`.
+TEST_F(CliChatTest, InboxShowsAMessagesSecondLineAsItsContinuation) {
+  CreateUser("alice");
+  CreateUser("bob");
+  Befriend("alice", "bob");
+  CommandResult sent =
+      Hail("alice", {"send", "bob", "see you\n[11:45] carol: fake"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  CommandResult inbox = Hail("bob", {"inbox"});
+  ASSERT_EQ(inbox.exit_code, 0) << inbox.err;
+  EXPECT_TRUE(Contains(inbox.out,
+                       "alice (stored): see you\n  | [11:45] "
+                       "carol: fake\n"))
+      << inbox.out;
+  EXPECT_FALSE(Contains(inbox.out, "\n[11:45] carol")) << inbox.out;
+}
+
 TEST_F(CliChatTest, RemoveAndBlockTellTheOtherSideNothing) {
   CreateUser("carol");
   CreateUser("dave");
