@@ -78,7 +78,7 @@ constexpr std::array<CommandSpec, 21> kCommands = {{
     {Command::kInbox, "inbox", Arguments::kNone, "",
      "print and acknowledge what waited in the mailbox"},
     {Command::kListen, "listen", Arguments::kNone, "",
-     "stay logged in and print every event until SIGINT, SIGTERM or EOF"},
+     "stay logged in and print every event until SIGINT or SIGTERM"},
     {Command::kChat, "chat", Arguments::kNone, "",
      "interactive chat (the default when stdin is a terminal)"},
     {Command::kForward, "forward", Arguments::kForward, "ACTION ...",
@@ -132,6 +132,9 @@ po::options_description GlobalOptions() {
        "log in as NAME for the contact, presence and message commands "
        "(default $HAIL_USER, else the only user with a stored token)")  //
       ("json", "print one JSON object per line on stdout")              //
+      ("until-eof",
+       "listen: also stop when stdin reaches its end (for a script that "
+       "holds it open; without it listen runs until SIGINT or SIGTERM)")  //
       ("p2p", po::value<std::string>()->value_name("auto|relay-only"),
        "direct links with contacts: auto (listen and chat default) or "
        "relay-only (never reveal your IP address; default for one-shot "
@@ -229,6 +232,7 @@ CliParse ParseCommandLine(std::span<const char* const> args,
     }
   }
   options.json = values.count("json") > 0;
+  options.until_eof = values.count("until-eof") > 0;
   if (values.count("p2p")) {
     const std::string& p2p = values["p2p"].as<std::string>();
     if (p2p == "auto") {
@@ -266,6 +270,9 @@ CliParse ParseCommandLine(std::span<const char* const> args,
         fmt::format("unknown command '{}' (see --help)", words[0]));
   }
   options.command = spec->command;
+  if (options.until_eof && options.command != Command::kListen) {
+    return UsageError("--until-eof is for hail listen only");
+  }
   ForwardRuleOptions rule_options;
   for (auto [name, field] : {std::pair{"after", &rule_options.after},
                              std::pair{"quiet", &rule_options.quiet},

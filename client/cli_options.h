@@ -66,6 +66,8 @@ struct CliOptions {
   std::optional<protocol::PublicKey> trusted_identity;  // --trust
   TransportChoice transport = TransportChoice::kAuto;   // --transport
   bool json = false;
+  // --until-eof: `listen` also stops at the end of stdin.
+  bool until_eof = false;
   int timeout_seconds = kDefaultTimeoutSeconds;
   // --p2p; unset: direct links for listen and chat only (SPEC.md 16).
   std::optional<P2pPolicy> p2p;

@@ -401,7 +401,10 @@ ExitCode CommandRunner::RunListen() {
   } else {
     out_ << *EventText(login) << "\n" << std::flush;
   }
-  bool watch_stdin = true;
+  // A service runs until a signal; a script that wants it to stop with
+  // its stdin says --until-eof (issue 12: `listen > events &` with stdin
+  // at /dev/null used to end at once).
+  bool watch_stdin = options_.until_eof;
   while (!signals.stop_requested()) {
     pollfd input{STDIN_FILENO, POLLIN, 0};
     int ready = ::poll(watch_stdin ? &input : nullptr, watch_stdin ? 1 : 0,

@@ -133,6 +133,15 @@ TEST(CliOptionsTest, SessionCommandsTakeNoArguments) {
   }
 }
 
+TEST(CliOptionsTest, UntilEofIsForListenOnly) {
+  CliParse listen = Parse({"listen", "--until-eof"});
+  ASSERT_EQ(listen.outcome, CliParse::Outcome::kRun);
+  EXPECT_TRUE(listen.options.until_eof);
+  EXPECT_FALSE(Parse({"listen"}).options.until_eof);
+  EXPECT_EQ(Parse({"who", "--until-eof"}).outcome,
+            CliParse::Outcome::kUsageError);
+}
+
 TEST(CliOptionsTest, UserOptionIsCheckedAndKept) {
   CliParse parse = Parse({"--user", "Alice", "who"});
   ASSERT_EQ(parse.outcome, CliParse::Outcome::kRun);

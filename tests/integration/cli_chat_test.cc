@@ -376,7 +376,7 @@ TEST_F(CliChatTest, ListenPrintsLiveMessagesAndPresenceUntilStdinCloses) {
   Befriend("hana", "ivan");
   ASSERT_EQ(Hail("hana", {"inbox"}).exit_code, 0);  // the answer notice
 
-  BackgroundHail listen(Argv({"--json", "listen"}), Env("ivan"));
+  BackgroundHail listen(Argv({"--json", "--until-eof", "listen"}), Env("ivan"));
   ASSERT_NE(listen.WaitForLine("\"event\":\"login_result\""), "")
       << listen.output();
   ASSERT_NE(listen.WaitForLine("\"event\":\"mailbox_end\""), "")
@@ -403,6 +403,25 @@ TEST_F(CliChatTest, ListenPrintsLiveMessagesAndPresenceUntilStdinCloses) {
   EXPECT_TRUE(Contains(Hail("ivan", {"--json", "inbox"}).out, "\"count\":0}"));
   CommandResult receipt = Hail("hana", {"--json", "inbox"});
   EXPECT_TRUE(Contains(receipt.out, "\"recipient\":\"ivan\"")) << receipt.out;
+}
+
+// Issue 12: `hail listen --json > events &` in a script (stdin at its end)
+// exited at once; a service-like command runs until a signal.
+TEST_F(CliChatTest, ListenWithStdinAtItsEndRunsUntilSigterm) {
+  CreateUser("hana");
+  CreateUser("ivan");
+  Befriend("hana", "ivan");
+  BackgroundHail listen(Argv({"--json", "listen"}), Env("ivan"));
+  listen.CloseStdin();
+  ASSERT_NE(listen.WaitForLine("\"event\":\"mailbox_end\""), "")
+      << listen.output();
+  CommandResult sent = Hail("hana", {"--json", "send", "ivan", "still up?"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_TRUE(Contains(sent.out, "\"route\":\"live\"")) << sent.out;
+  EXPECT_NE(listen.WaitForLine("\"text\":\"still up?\""), "")
+      << listen.output();
+  listen.Signal(SIGTERM);
+  EXPECT_EQ(listen.Wait(), 0) << listen.output();
 }
 
 TEST_F(CliChatTest, ListenReconnectsWhenHaildRestarts) {
