@@ -166,9 +166,15 @@ ExitCode CommandRunner::RunRegister() {
     return ServerError("registration", registered.error,
                        registered.retry_after_ms);
   }
+  // Leave a usable login, as `hail login` does: the token is stored, so
+  // the next command needs neither --user nor the password (issue 12).
+  LoginResult login;
+  if (std::optional<ExitCode> failed = LogIn(password, &login)) {
+    return *failed;
+  }
   EmitResult({{"user id", "user_id", std::to_string(registered.user_id), true},
               {"username", "username", registered.username}});
-  CloseAndDrain();
+  LogOutAndClose();
   return ExitCode::kOk;
 }
 

@@ -32,32 +32,30 @@ class CliTest : public ::testing::Test {
   std::unique_ptr<HaildProcess> haild_;
 };
 
-TEST_F(CliTest, RegisterThenLoginWithPasswordThenWithToken) {
+TEST_F(CliTest, RegisterLogsInOnceAndLeavesATokenForTheNextCommands) {
   CommandResult reg = Hail("alice", {"register", "Alice"}, "alice-password");
   ASSERT_EQ(reg.exit_code, 0) << reg.err;
   EXPECT_NE(reg.out.find("10000"), std::string::npos) << reg.out;
   EXPECT_NE(reg.out.find("alice"), std::string::npos);
   ASSERT_EQ(Hail("bob", {"register", "bob"}, "bob-password").exit_code, 0);
+  EXPECT_EQ(haild_->Stat("logins_password"), 2);  // one per registration
 
-  CommandResult login =
-      Hail("alice", {"--json", "login", "alice"}, "alice-password");
+  // No password, no --user: the token stored by register is enough
+  // (issue 12: the next command said "no user to log in as").
+  CommandResult login = Hail("alice", {"--json", "login", "alice"});
   ASSERT_EQ(login.exit_code, 0) << login.err;
   EXPECT_NE(login.out.find("\"ok\":true"), std::string::npos) << login.out;
-  EXPECT_NE(login.out.find("\"resumed\":false"), std::string::npos);
-
-  // No password this time: the stored resumption token is enough.
-  CommandResult resumed = Hail("alice", {"--json", "login", "alice"});
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_NE(resumed.out.find("\"resumed\":true"), std::string::npos)
-      << resumed.out;
+  EXPECT_NE(login.out.find("\"resumed\":true"), std::string::npos) << login.out;
+  CommandResult who = Hail("alice", {"--json", "who"});
+  EXPECT_EQ(who.exit_code, 0) << who.err;
 
   CommandResult whoami = Hail("alice", {"--json", "whoami", "alice"});
   ASSERT_EQ(whoami.exit_code, 0) << whoami.err;
   EXPECT_NE(whoami.out.find("\"username\":\"alice\""), std::string::npos);
   EXPECT_NE(whoami.out.find("\"observed_endpoint\":\"127.0.0.1:"),
             std::string::npos);
-  EXPECT_EQ(haild_->Stat("logins_password"), 1);
-  EXPECT_EQ(haild_->Stat("logins_resumed"), 2);
+  EXPECT_EQ(haild_->Stat("logins_password"), 2);
+  EXPECT_EQ(haild_->Stat("logins_resumed"), 3);
 }
 
 TEST_F(CliTest, ForwardListShowsEveryChannelWithoutAddressForANewUser) {
@@ -92,10 +90,11 @@ TEST_F(CliTest, ForwardAddressForAChannelWithoutGatewayIsKeptAndListed) {
 
 TEST_F(CliTest, WrongPasswordAndUnknownUserExitOneWithTheSameError) {
   ASSERT_EQ(Hail("c", {"register", "carol"}, "carol-password").exit_code, 0);
+  // From another home: no token there, so the password is checked.
   CommandResult wrong =
-      Hail("c", {"--json", "login", "carol"}, "wrong-password");
+      Hail("c2", {"--json", "login", "carol"}, "wrong-password");
   CommandResult unknown =
-      Hail("c", {"--json", "login", "nobody"}, "carol-password");
+      Hail("c2", {"--json", "login", "nobody"}, "carol-password");
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(wrong.out.find("INVALID_CREDENTIALS"), std::string::npos)
@@ -114,7 +113,9 @@ TEST_F(CliTest, ChangedServerIdentityIsRefusedWithExitFour) {
   EXPECT_EQ(refused.exit_code, 4);
   EXPECT_NE(refused.err.find(std::string(64, 'a')), std::string::npos)
       << refused.err;
-  EXPECT_EQ(haild_->Stat("logins_password"), 0);
+  // Only the registration's login: the refused one sent nothing.
+  EXPECT_EQ(haild_->Stat("logins_password"), 1);
+  EXPECT_EQ(haild_->Stat("logins_resumed"), 0);
 }
 
 TEST_F(CliTest, FingerprintMatchesWhatTheOperatorPrints) {
