@@ -555,6 +555,9 @@ class Client {
   protocol::MappingBehaviour nat_mapping_ =
       protocol::MappingBehaviour::kUnknown;
   std::map<uint64_t, DirectPeer> direct_;  // by contact user id
+  // This user's side of each relation, from CONTACT_UPDATE (the list at
+  // login and every change): tells a request already answered.
+  std::map<uint64_t, protocol::Relation> relations_;
   std::map<protocol::ItemId, DirectSend> direct_sent_;
   DeliveryDedup dedup_;
   std::deque<Event> events_;

@@ -292,6 +292,7 @@ void Client::Handle(const protocol::RequestResult& message) {
 
 void Client::Handle(const protocol::ContactUpdate& message) {
   auto relation = static_cast<protocol::Relation>(message.relation);
+  relations_[message.user_id] = relation;
   NoteContact(message.user_id, message.username,
               relation == protocol::Relation::kAccepted &&
                   static_cast<protocol::Presence>(message.presence) !=
@@ -312,10 +313,16 @@ void Client::Handle(const protocol::ContactListEnd& message) {
 }
 
 void Client::Handle(const protocol::ContactRequestNotice& message) {
-  OnItem(
-      0, message.item_id,
-      ContactRequest{message.item_id, message.from_user_id,
-                     message.from_username, message.text, message.sent_unix});
+  ContactRequest request{message.item_id, message.from_user_id,
+                         message.from_username, message.text,
+                         message.sent_unix};
+  // The notice waits in the mailbox until acknowledged; the request it
+  // tells of may have been answered meanwhile (accepted from another
+  // command, say): then this user's relation is no longer PENDING.
+  auto known = relations_.find(message.from_user_id);
+  request.answered = known != relations_.end() &&
+                     known->second != protocol::Relation::kPending;
+  OnItem(0, message.item_id, std::move(request));
 }
 
 void Client::Handle(const protocol::ContactAnswerNotice& message) {

@@ -129,6 +129,7 @@ void AddMembers(JsonLine& line, const ContactRequest& e) {
   line.AddString("from", e.from);
   line.AddString("text", e.text);
   line.AddUnsigned("sent_unix", e.sent_unix);
+  line.AddBool("answered", e.answered);
 }
 
 void AddMembers(JsonLine& line, const ContactAnswered& e) {

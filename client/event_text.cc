@@ -125,8 +125,11 @@ std::optional<std::string> Describe(const ContactListEnd& e) {
 
 std::optional<std::string> Describe(const ContactRequest& e) {
   std::string text =
-      fmt::format("* {} asks to add you as a contact", Safe(e.from));
+      e.answered
+          ? fmt::format("* {} asked to add you as a contact", Safe(e.from))
+          : fmt::format("* {} asks to add you as a contact", Safe(e.from));
   if (!e.text.empty()) text += fmt::format(": \"{}\"", Safe(e.text));
+  if (e.answered) text += " (answered already)";
   return text;
 }
 

@@ -166,6 +166,9 @@ struct ContactRequest {
   std::string from;  // username
   std::string text;
   uint64_t sent_unix = 0;
+  // This user answered it already (its contact list no longer shows the
+  // request as pending): a record, not a question.
+  bool answered = false;
 };
 
 // The answer to the receiver's own contact request.

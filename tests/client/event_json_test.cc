@@ -90,7 +90,8 @@ TEST(EventJsonTest, NoticesAndReceiptsCarryTheirItemIds) {
   EXPECT_EQ(EventJson(request),
             "{\"event\":\"contact_request\",\"item_id\":"
             "\"02020202020202020202020202020202\",\"from_user_id\":10003,"
-            "\"from\":\"dave\",\"text\":\"it's me\",\"sent_unix\":100}\n");
+            "\"from\":\"dave\",\"text\":\"it's me\",\"sent_unix\":100,"
+            "\"answered\":false}\n");
   ContactAnswered answer{Id(3), 10003, "dave", false, 200};
   EXPECT_EQ(EventJson(answer),
             "{\"event\":\"contact_answered\",\"item_id\":"

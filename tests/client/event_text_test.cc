@@ -81,6 +81,10 @@ TEST(EventTextTest, PresenceAndContactNotices) {
   request.text = "hello";
   EXPECT_EQ(*EventText(request),
             "* dave asks to add you as a contact: \"hello\"");
+  request.answered = true;  // accepted meanwhile (issue 12)
+  EXPECT_EQ(*EventText(request),
+            "* dave asked to add you as a contact: \"hello\" (answered "
+            "already)");
   ContactAnswered answer;
   answer.user = "dave";
   answer.accepted = true;

@@ -297,6 +297,21 @@ TEST_F(CliChatTest, InboxShowsAMessagesSecondLineAsItsContinuation) {
   EXPECT_FALSE(Contains(inbox.out, "\n[11:45] carol")) << inbox.out;
 }
 
+// Issue 12: a request accepted with `hail accept` still showed in the
+// next `hail inbox` as a question.
+TEST_F(CliChatTest, InboxShowsAnAcceptedRequestAsAnsweredNotPending) {
+  CreateUser("alice");
+  CreateUser("bob");
+  Befriend("alice", "bob");
+  CommandResult inbox = Hail("bob", {"inbox"});
+  ASSERT_EQ(inbox.exit_code, 0) << inbox.err;
+  EXPECT_TRUE(Contains(inbox.out,
+                       "* alice asked to add you as a contact "
+                       "(answered already)"))
+      << inbox.out;
+  EXPECT_FALSE(Contains(inbox.out, "asks to add you")) << inbox.out;
+}
+
 TEST_F(CliChatTest, RemoveAndBlockTellTheOtherSideNothing) {
   CreateUser("carol");
   CreateUser("dave");
