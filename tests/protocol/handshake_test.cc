@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <cctype>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -242,6 +243,24 @@ TEST_F(HandshakeTest, FingerprintIsPrefixAndLowercaseHex) {
   EXPECT_EQ(text.size(), 8u + 64u);
   EXPECT_EQ(text.substr(8), ToHex(key));
   EXPECT_EQ(ParseFingerprint(text), key);
+}
+
+// SPEC.md 6.6: uppercase digits name the same key; the prefix is lowercase.
+TEST_F(HandshakeTest, FingerprintWithUppercaseDigitsNamesTheSameKey) {
+  std::string good = Fingerprint(identity_.public_key);
+  std::string upper = good;
+  for (size_t i = 8; i < upper.size(); ++i) {
+    upper[i] =
+        static_cast<char>(std::toupper(static_cast<unsigned char>(upper[i])));
+  }
+  ASSERT_NE(upper, good);
+  EXPECT_EQ(ParseFingerprint(upper), identity_.public_key);
+  std::string prefix = good;
+  for (size_t i = 0; i < 8; ++i) {
+    prefix[i] =
+        static_cast<char>(std::toupper(static_cast<unsigned char>(prefix[i])));
+  }
+  EXPECT_FALSE(ParseFingerprint(prefix).has_value());
 }
 
 TEST_F(HandshakeTest, FingerprintParseRejectsMalformedText) {
