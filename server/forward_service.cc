@@ -133,10 +133,6 @@ void ForwardService::Start() { forwarder_->Start(); }
 
 void ForwardService::Stop() { forwarder_->Stop(); }
 
-bool ForwardService::Offers(Channel channel) const {
-  return offered_[forward::ChannelIndex(channel)];
-}
-
 uint64_t ForwardService::Now() const {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::seconds>(

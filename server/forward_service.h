@@ -99,8 +99,7 @@ class ForwardService : public MailboxForwarding {
                                 uint64_t now_unix) override;
 
   forward::ForwardCounters counters() const { return forwarder_->counters(); }
-  // Whether `channel` has a gateway; whether any has.
-  bool Offers(forward::Channel channel) const;
+  // Whether any channel has a gateway.
   bool OffersAny() const { return offered_[0] || offered_[1] || offered_[2]; }
 
  private:
