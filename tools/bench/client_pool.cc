@@ -217,6 +217,13 @@ uint32_t ClientPool::ReadyCount(const Selector& which) const {
   return n;
 }
 
+void ClientPool::AskContacts() {
+  contacts_wanted_ = true;
+  for (auto& c : clients_) {
+    if (c->state() == SimClient::State::kReady) c->FixContacts();
+  }
+}
+
 uint32_t ClientPool::ConnectedCount() const {
   uint32_t n = 0;
   for (const auto& c : clients_) n += c->peer() != nullptr ? 1 : 0;

@@ -124,7 +124,11 @@ class ClientPool {
   // Sends one stamped message sender -> recipient (global indices).
   void SendFrom(uint32_t sender, uint32_t recipient, int64_t now_ns);
 
-  void set_contacts_wanted(bool wanted) { contacts_wanted_ = wanted; }
+  // Starts the contact setup: from now on every ready client asks its
+  // mates. Called once every client has logged in, so that no request
+  // goes to a mate that has not registered yet (USER_NOT_FOUND on a fresh
+  // bench state). The pool's own thread.
+  void AskContacts();
   // While true, a server-side disconnect is not an error (restarts).
   void set_expect_disconnect(bool expect) { expect_disconnect_ = expect; }
 

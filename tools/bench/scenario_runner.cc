@@ -198,6 +198,7 @@ bool ScenarioRunner::Login(const ClientPool::Selector& which,
 bool ScenarioRunner::SetUpContacts() {
   Clock::time_point deadline = Deadline();
   return Parallel("contacts", [&](ClientPool& pool) {
+    pool.AskContacts();
     uint32_t want = pool.Count(kEveryone);
     return pool.RunUntil(
         [&] { return pool.ContactsCompleteCount(kEveryone) == want; },
@@ -412,7 +413,6 @@ static double MessageWindow(
 Status ScenarioRunner::Chat(Report* report, bool closed_loop) {
   if (Status s = MakePools(PoolMode::kHail, port_, RandomU64()); !s.ok())
     return s;
-  for (auto& pool : pools_) pool->set_contacts_wanted(true);
   Clock::time_point start = Clock::now();
   if (!Login(kEveryone, "login")) return Status::Ok();
   report->login_s = SecondsSince(start);
@@ -481,7 +481,6 @@ Status ScenarioRunner::Baseline(Report* report, bool closed_loop) {
 Status ScenarioRunner::Offline(Report* report) {
   if (Status s = MakePools(PoolMode::kHail, port_, RandomU64()); !s.ok())
     return s;
-  for (auto& pool : pools_) pool->set_contacts_wanted(true);
   uint32_t g = options_.group_size;
   uint32_t n = options_.clients;
   // In each group the first half sends, the second half is offline.

@@ -63,6 +63,9 @@ class SimClient {
 
   // Sends one bench message (stamped text) to group mate `recipient`.
   void SendChat(uint32_t recipient, const std::string& text);
+  // Asks the group mates it must ask and answers those who asked (once
+  // contacts are wanted: after every client has registered).
+  void FixContacts();
   // True when every group mate's relation is ACCEPTED.
   bool contacts_complete() const;
   // True when every group mate `mates` selects shows OFFLINE to this client.
@@ -84,7 +87,6 @@ class SimClient {
   void Retry(uint32_t after_ms);
   void Fail(const std::string& why);
   void MaybeReady();
-  void FixContacts();
   Mate* MateByName(const std::string& username);
   void OnRelayPacket(protocol::ByteSpan packet);
   void OnDeliver(const protocol::MessageDeliver& deliver);
