@@ -341,6 +341,9 @@ Result<std::vector<protocol::ForwardEntry>> ForwardService::List(
 // --- cancellations ---
 
 void ForwardService::LoggedIn(uint64_t user) {
+  // No gateway: nothing can be handed over, and queued jobs fail by
+  // themselves ("no <channel> gateway"); a login pays no scan for them.
+  if (!OffersAny()) return;
   Result<size_t> cancelled = forwarder_->CancelWhere(
       user, [](const JobRecord& job) { return job.sender != 0; });
   if (!cancelled.ok()) {
