@@ -95,4 +95,8 @@ OutgoingFrame ClientSession::Seal(const Message& message) {
   return SealMessage(*channel_, message);
 }
 
+OutgoingFrame ClientSession::SealBytes(uint8_t channel, ByteSpan plaintext) {
+  return OutgoingFrame{channel, channel_->Seal(channel, plaintext)};
+}
+
 }  // namespace hail::protocol

@@ -47,6 +47,10 @@ class ClientSession {
   Output OnPacket(uint8_t channel, ByteSpan packet);
   // REQUIRES: state() == kSecured.
   OutgoingFrame Seal(const Message& message);
+  // Seals `plaintext` (kind + body, as given, however malformed) on
+  // `channel`: for tools that must put exact bytes on the wire, such as
+  // hail-conform. REQUIRES: state() == kSecured.
+  OutgoingFrame SealBytes(uint8_t channel, ByteSpan plaintext);
 
   State state() const { return state_; }
   Failure failure() const { return failure_; }

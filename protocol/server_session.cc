@@ -226,7 +226,16 @@ OutgoingFrame SealMessage(SecureChannel& channel, const Message& message) {
   return frame;
 }
 
+OutgoingFrame ServerSession::SealBytes(uint8_t channel, ByteSpan plaintext) {
+  return OutgoingFrame{channel, channel_->Seal(channel, plaintext)};
+}
+
 OutgoingFrame ServerSession::Seal(const Message& message) {
+  if (send_fault_ != nullptr) {
+    Message changed = message;
+    send_fault_->Change(changed);
+    return SealMessage(*channel_, changed);
+  }
   return SealMessage(*channel_, message);
 }
 

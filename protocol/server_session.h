@@ -47,6 +47,16 @@ struct OutgoingFrame {
 // an empty frame, and spends no counter, when EncodeMessage refuses it.
 OutgoingFrame SealMessage(SecureChannel& channel, const Message& message);
 
+// A test seam: a deliberately broken server (tests/conform/faulty_haild.cc)
+// changes what its sessions send, so that a conformance checker can be shown
+// to catch it. The reference server never sets one.
+class SendFault {
+ public:
+  virtual ~SendFault() = default;
+  // Called with every message a session is about to seal; may change it.
+  virtual void Change(Message& message) const = 0;
+};
+
 class ServerSession {
  public:
   enum class State : uint8_t {
@@ -82,6 +92,10 @@ class ServerSession {
 
   // Seals `message` for sending. REQUIRES: the handshake is complete.
   OutgoingFrame Seal(const Message& message);
+  // Seals `plaintext` (kind + body, however malformed) on `channel`: for
+  // tools that must put exact bytes on the wire (hail-conform --client).
+  // REQUIRES: the handshake is complete.
+  OutgoingFrame SealBytes(uint8_t channel, ByteSpan plaintext);
 
   // Application transitions after it has answered a request.
   void AuthenticationFinished(bool logged_in, uint64_t user_id,
@@ -89,6 +103,8 @@ class ServerSession {
   void AccountOperationFinished();  // change password / delete finished
   void LoggedOut(uint64_t now_ms);
   void Close() { state_ = State::kClosed; }
+  // Tests only (SendFault); `fault` must outlive the session.
+  void set_send_fault(const SendFault* fault) { send_fault_ = fault; }
 
   State state() const { return state_; }
   uint64_t user_id() const { return user_id_; }
@@ -106,6 +122,7 @@ class ServerSession {
   bool account_operation_in_flight_ = false;
   uint64_t user_id_ = 0;
   std::string username_;
+  const SendFault* send_fault_ = nullptr;
 };
 
 std::string_view ServerSessionStateName(ServerSession::State state);

@@ -36,7 +36,8 @@ Server::Server(const Config& config, Logger* logger)
     : config_(config), logger_(logger) {}
 
 Result<std::unique_ptr<Server>> Server::Start(const Config& config,
-                                              Logger* logger) {
+                                              Logger* logger,
+                                              const FaultPlan* faults) {
   if (sodium_init() < 0) return Status::IoError("libsodium failed to start");
   std::unique_ptr<Server> server(new Server(config, logger));
   Server& s = *server;
@@ -109,6 +110,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.directory = &s.directory_;
   s.shared_.forward = s.forward_.get();
   s.shared_.counters = &s.counters_;
+  s.shared_.faults = faults;
   s.shared_.logger = logger;
   s.shared_.key_log = s.key_log_.get();
   s.shared_.auth_per_ip = s.auth_per_ip_.get();

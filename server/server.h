@@ -32,8 +32,10 @@ class Server {
  public:
   // Opens everything and starts serving. Fails (without side effects beyond
   // creating the data dir) when the data dir is held by another haild.
-  static Result<std::unique_ptr<Server>> Start(const Config& config,
-                                               Logger* logger);
+  // `faults`: tests only (server/fault_plan.h); must outlive the server.
+  static Result<std::unique_ptr<Server>> Start(
+      const Config& config, Logger* logger,
+      const FaultPlan* faults = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -384,6 +384,7 @@ void Shard::OnConnect(ENetPeer* peer) {
       id, std::make_unique<EnetLink>(peer, &SlotOf(peer->host).dirty),
       shared_->identity, now_ms_);
   s->observed = ToEndpoint(peer->address);
+  s->session.set_send_fault(shared_->faults);
   peer->data = s.get();
   sessions_.emplace(id, std::move(s));
   session_count_ = sessions_.size();
@@ -417,7 +418,16 @@ void Shard::Apply(PeerSession& s, ServerSession::Output out) {
   if (out.key_log_line && shared_->key_log) {
     shared_->key_log->Append(*out.key_log_line);
   }
-  for (const protocol::OutgoingFrame& frame : out.frames) Send(s, frame);
+  for (const protocol::OutgoingFrame& frame : out.frames) {
+    if (shared_->faults && !frame.bytes.empty() &&
+        frame.bytes[0] == protocol::kFramePlain) {
+      protocol::OutgoingFrame changed = frame;
+      shared_->faults->ChangeHandshakeFrame(changed.bytes);
+      Send(s, changed);
+      continue;
+    }
+    Send(s, frame);
+  }
   if (out.close) {
     Forget(s);
     s.link->CloseLater(*out.close);
@@ -489,7 +499,9 @@ int Shard::OnRawDatagram(ENetHost* host) {
         if (hello->version != protocol::kPresessionVersion) {
           protocol::PresessionRejectDatagram reject;
           reject.client_nonce = hello->client_nonce;
-          raw.SendRaw(from, protocol::EncodePresessionReject(reject));
+          protocol::Bytes reply = protocol::EncodePresessionReject(reject);
+          if (shared_->faults) shared_->faults->ChangePresessionReply(reply);
+          raw.SendRaw(from, reply);
           counters.presession_rejects_sent++;
           return 1;
         }
@@ -498,6 +510,7 @@ int Shard::OnRawDatagram(ENetHost* host) {
         cookie.cookie = shared_->cookies->Mint(source, UnixNow());
         protocol::Bytes reply = protocol::EncodeCookie(cookie);
         static_assert(protocol::kCookieSize <= protocol::kHelloSize);
+        if (shared_->faults) shared_->faults->ChangePresessionReply(reply);
         raw.SendRaw(from, reply);
         counters.cookies_sent++;
         return 1;
@@ -546,7 +559,8 @@ int Shard::OnRawDatagram(ENetHost* host) {
     return 1;
   }
   if (draining_ ||
-      !shared_->cookies->Verify(source, connect->data, UnixNow())) {
+      (!shared_->cookies->Verify(source, connect->data, UnixNow()) &&
+       !(shared_->faults && shared_->faults->AdmitsAnyCookie()))) {
     counters.connects_rejected++;
     return 1;
   }
@@ -606,6 +620,7 @@ uint64_t Shard::OnTcpOpened(const protocol::Endpoint& observed) {
       id, std::make_unique<TcpLink>(tcp_.get(), id), shared_->identity,
       now_ms_);
   s->observed = observed;
+  s->session.set_send_fault(shared_->faults);
   sessions_.emplace(id, std::move(s));
   session_count_ = sessions_.size();
   return id;

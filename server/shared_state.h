@@ -16,6 +16,7 @@
 #include "server/contact_service.h"
 #include "server/core/directory.h"
 #include "server/counters.h"
+#include "server/fault_plan.h"
 #include "server/logger.h"
 #include "server/password_guard.h"
 #include "server/rate_limiter.h"
@@ -71,6 +72,8 @@ struct SharedState {
   P2pBroker* p2p_broker = nullptr;
   TcpIpCounter* tcp_per_ip = nullptr;  // TCP connections per source IP
   StunResponder* stun = nullptr;
+  // Tests only: the rules a haild-faulty breaks (server/fault_plan.h).
+  const FaultPlan* faults = nullptr;
   std::vector<Shard*> shards;  // set before any shard starts; read-only after
 };
 

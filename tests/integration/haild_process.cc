@@ -88,7 +88,8 @@ HaildProcess::~HaildProcess() {
 bool HaildProcess::Start(const std::vector<std::string>& extra_args,
                          const std::map<std::string, std::string>& env) {
   std::vector<std::string> args = {
-      HAILD_PATH, "--data-dir", data_dir_.string(), "--listen",
+      binary_.empty() ? std::string(HAILD_PATH) : binary_, "--data-dir",
+      data_dir_.string(), "--listen",
       placement_.host + ":" + std::to_string(port_)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   // The multi-loop runs of the suite (tests/CMakeLists.txt) set this; a

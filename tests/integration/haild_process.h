@@ -76,10 +76,13 @@ class HaildProcess {
            ":" + std::to_string(port_);
   }
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  // Runs another build of haild (set before Start), e.g. haild-faulty.
+  void set_binary(std::string path) { binary_ = std::move(path); }
 
  private:
   std::filesystem::path data_dir_;
   uint16_t port_;
+  std::string binary_;  // empty: the haild of this build
   HaildPlacement placement_;
   pid_t pid_ = -1;
   std::filesystem::path log_path_;
