@@ -148,7 +148,7 @@ constexpr ItemId CountingId(uint8_t first) {
 
 constexpr ItemId kMessageId = CountingId(0x00);
 
-// Direct links (section 16): alice is the connector of this rendezvous.
+// Direct links (section 15): alice is the connector of this rendezvous.
 constexpr uint64_t kP2pSession = 0x1122334455667788;
 
 SessionKey ExampleP2pKey() { return Repeated<32>(0x55); }

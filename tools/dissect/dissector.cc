@@ -213,7 +213,7 @@ DatagramResult Dissector::Dissect(const CapturedFrame& frame) {
     result.to_server = side == ServerSide::kToServer;
     switch (protocol::ClassifyDatagram(link.payload)) {
       case protocol::DatagramClass::kHail:
-        // Between clients only PROBEs belong to Hail (section 16.4).
+        // Between clients only PROBEs belong to Hail (section 15.4).
         if (!involves_server && !protocol::PeekProbeSession(link.payload)) {
           break;
         }
@@ -304,7 +304,7 @@ void Dissector::LearnServer(const LinkResult& link) {
     case protocol::DatagramClass::kStun:
       return;
   }
-  // Direct links open with an ENet CONNECT too (section 16.5): not between
+  // Direct links open with an ENet CONNECT too (section 15.5): not between
   // endpoints that exchanged PROBEs, nor naming a logged link session.
   if (links_.count(PairOf(link.source, link.destination))) return;
   enet_wire::Datagram datagram =
@@ -361,7 +361,7 @@ void Dissector::DissectProbe(const LinkResult& link, PresessionView* view,
                              DatagramResult* result) {
   ByteSpan payload = link.payload;
   assert(payload.size() == protocol::kProbeSize);
-  // Offsets of SPEC.md section 16.4; magic, type, version and size are
+  // Offsets of SPEC.md section 15.4; magic, type, version and size are
   // already checked.
   ByteReader r(payload.subspan(6));
   uint64_t session_id = 0;
@@ -421,7 +421,7 @@ Dissector::Connection* Dissector::FindLinkConnection(const LinkResult& link,
   EndpointPair pair = PairOf(link.source, link.destination);
   auto path = links_.find(pair);
   // A CONNECT names the session by the low 32 bits of its id and makes its
-  // sender the connector (section 16.5).
+  // sender the connector (section 15.5).
   enet_wire::Datagram datagram =
       enet_wire::ParseDatagram(link.payload, options_.enet_crc);
   for (const enet_wire::Command& c : datagram.commands) {
@@ -860,7 +860,7 @@ void Dissector::DecodePlaintext(ByteSpan plaintext, bool sealed,
                hail->kind + " on channel " + std::to_string(hail->channel) +
                    " (registry: " + std::to_string(info->channel) + ")");
   }
-  // A direct link carries only peer-to-peer kinds (section 16.6), and a
+  // A direct link carries only peer-to-peer kinds (section 15.6), and a
   // server session never does.
   bool right_direction =
       connection->direct_link

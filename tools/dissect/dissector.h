@@ -11,7 +11,7 @@
 // its destination, a COOKIE or REJECT its source, an ENet CONNECT (not of a
 // direct link) its destination and a VERIFY_CONNECT its source; until one
 // was seen, port kDefaultServerPort is taken for the server. A direct link
-// (SPEC.md section 16) is a connection between two other endpoints, recognised
+// (SPEC.md section 15) is a connection between two other endpoints, recognised
 // once a PROBE between them, or an ENet CONNECT whose data names a logged link
 // session, was seen; its connector plays the client's part (it seals with
 // client_to_server). A TCP connection to or from the server (port, or learnt
