@@ -69,7 +69,7 @@ struct CliOptions {
   // --until-eof: `listen` also stops at the end of stdin.
   bool until_eof = false;
   int timeout_seconds = kDefaultTimeoutSeconds;
-  // --p2p; unset: direct links for listen and chat only (SPEC.md 16).
+  // --p2p; unset: direct links for listen and chat only (SPEC.md 15).
   std::optional<P2pPolicy> p2p;
   // kForward: the action, its channel and arguments, or the new rule.
   ForwardCommand forward;

@@ -663,7 +663,7 @@ void Client::OnHandshakeFailed() {
 void Client::OnDisconnected(uint32_t data, std::string reason) {
   State before = state_;
   TransportKind kind = transport_->kind();
-  // Disconnect data is not authenticated (SPEC.md 4.8, 15.3): whether to
+  // Disconnect data is not authenticated (SPEC.md 4.8, 16.3): whether to
   // resume depends only on SESSION_ENDED, which clears resume_username_
   // when the end is final.
   if (before != State::kClosing &&

@@ -49,7 +49,7 @@ uint64_t UnknownPeerKey(const std::string& username) {
   return kUnknownPeerBit | (std::hash<std::string>{}(username) >> 1);
 }
 
-// How long the server keeps an offer open (SPEC.md 16.2).
+// How long the server keeps an offer open (SPEC.md 15.2).
 constexpr uint64_t P2pBrokerAnswerWindowMs() { return 15'000; }
 
 }  // namespace

@@ -24,7 +24,7 @@
 
 namespace hail::nat {
 
-// The wire enum of SPEC.md section 16 (P2P_REQUEST's `mapping`): kUnknown
+// The wire enum of SPEC.md section 15 (P2P_REQUEST's `mapping`): kUnknown
 // when no second answer came to compare with, kEndpointIndependent for the
 // same public endpoint towards both server ports, kEndpointDependent for a
 // new one per destination (symmetric).

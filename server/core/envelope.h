@@ -67,7 +67,7 @@ struct ContactNews {
   ContactChange change;
 };
 
-// Direct-link rendezvous (SPEC.md 16.2): an offer for the target, and the
+// Direct-link rendezvous (SPEC.md 15.2): an offer for the target, and the
 // go-ahead for the requester once the peer consented.
 struct P2pOfferFor {
   Rendezvous rendezvous;

@@ -2,7 +2,7 @@
 // the loop owns (contacts as they see them, presence, live deliveries
 // waiting for ITEM_ACK, stored items not yet acknowledged), and every
 // decision about messages, presence, session replacement and direct-link
-// rendezvous (SPEC.md 7.11, 8, 9, 10, 16.2). Events and `now` go in; what
+// rendezvous (SPEC.md 7.11, 8, 9, 10, 15.2). Events and `now` go in; what
 // to do comes out through Effects: frames for its own sessions, envelopes
 // for other loops, store requests, sessions to end. It opens no socket,
 // reads no clock and touches no store, so a simulator can drive many cores

@@ -1,4 +1,4 @@
-// LoopCore: rendezvous for direct links (SPEC.md 16.2). A logged-in user
+// LoopCore: rendezvous for direct links (SPEC.md 15.2). A logged-in user
 // asks for a link with an accepted contact, the contact's client answers,
 // and only after that consent does either side learn the other's
 // endpoints. Refusals never say more than the contact's presence already

@@ -126,7 +126,7 @@ class FakeServer {
     });
   }
   // Disconnects with `code` as the disconnect data but no SESSION_ENDED:
-  // what a forged ENet DISCONNECT looks like to the client (SPEC.md 15.3).
+  // what a forged ENet DISCONNECT looks like to the client (SPEC.md 16.3).
   void DisconnectWithUnauthenticatedCode(protocol::ErrorCode code) {
     Post([this, code] {
       if (peer_ == nullptr) return;

@@ -29,6 +29,7 @@
 #include "protocol/registry.h"
 #include "protocol/secure_channel.h"
 #include "protocol/server_session.h"
+#include "protocol/spec_blocks.h"
 #include "protocol/stream_framing.h"
 #include "protocol/stun.h"
 #include "tests/support/spec_blocks.h"
@@ -147,7 +148,7 @@ constexpr ItemId CountingId(uint8_t first) {
 
 constexpr ItemId kMessageId = CountingId(0x00);
 
-// Direct links (section 16): alice is the connector of this rendezvous.
+// Direct links (section 15): alice is the connector of this rendezvous.
 constexpr uint64_t kP2pSession = 0x1122334455667788;
 
 SessionKey ExampleP2pKey() { return Repeated<32>(0x55); }
@@ -828,16 +829,12 @@ TEST_F(SpecExamplesTest, EveryShorterPrefixOfTheSealedFrameExampleFailsToOpen) {
 // --- Key derivation, key log and fingerprint ---
 
 std::map<std::string, Bytes> KeyValueBlock(const Block& block) {
-  std::map<std::string, Bytes> values;
-  for (const std::string& line : Lines(block.text)) {
-    std::istringstream in(line);
-    std::string key, hex;
-    if (!(in >> key >> hex)) continue;
-    Bytes bytes;
-    EXPECT_TRUE(FromHex(hex, &bytes)) << line;
-    values[key] = bytes;
-  }
-  return values;
+  std::optional<std::vector<std::pair<std::string, Bytes>>> values =
+      SpecBlockValues(block);
+  EXPECT_TRUE(values) << "SPEC.md line " << block.line << ": " << block.name
+                      << " has a line that is not <name> <hex>";
+  if (!values) return {};
+  return std::map<std::string, Bytes>(values->begin(), values->end());
 }
 
 template <size_t N>

@@ -566,6 +566,24 @@ TEST_F(DissectCaptureTest, WithKeyLogEveryRegistryKindDecodesWithoutErrors) {
   RecordProperty("retransmissions", retransmissions);
 }
 
+// Issue 12: the scenario's haild runs on a free port, not 4000; the HELLOs,
+// COOKIEs and CONNECTs name it, so without --port every datagram decodes
+// exactly as when the port is given.
+TEST_F(DissectCaptureTest, WithoutPortTheServerIsLearntFromTheTraffic) {
+  ASSERT_NE(port_, 4000);
+  CommandResult told = Dissect({"--json", "--keylog", KeyLog().string()});
+  CommandResult learnt =
+      DissectCapture(Pcap(), {"--json", "--keylog", KeyLog().string()});
+  ASSERT_EQ(told.exit_code, 0) << told.err;
+  ASSERT_EQ(learnt.exit_code, 0) << learnt.err;
+  EXPECT_NE(learnt.out.find("\"LOGIN_REQUEST\""), std::string::npos);
+  EXPECT_EQ(learnt.out, told.out);
+  // And --port still overrides: a wrong one decodes no Hail frame.
+  CommandResult wrong = DissectCapture(
+      Pcap(), port_ + 1, {"--json", "--keylog", KeyLog().string()});
+  EXPECT_EQ(wrong.out.find("\"LOGIN_REQUEST\""), std::string::npos);
+}
+
 TEST_F(DissectCaptureTest, ShowSecretsRevealsPasswords) {
   CommandResult r =
       Dissect({"--keylog", KeyLog().string(), "--show-secrets", "-V"});

@@ -81,14 +81,20 @@ class Tcpdump {
 };
 
 #ifdef HAIL_DISSECT_PATH
-// hail-dissect on `pcap`, with Hail on `port`, plus `extra` arguments.
+// hail-dissect on `pcap`, plus `extra` arguments.
 inline CommandResult DissectCapture(const std::filesystem::path& pcap,
-                                    uint16_t port,
                                     const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {HAIL_DISSECT_PATH, "-r", pcap.string(),
-                                   "--port", std::to_string(port)};
+  std::vector<std::string> argv = {HAIL_DISSECT_PATH, "-r", pcap.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return RunCommand(argv, {}, 60000);
+}
+
+// The same, told that Hail is on `port` (--port).
+inline CommandResult DissectCapture(const std::filesystem::path& pcap,
+                                    uint16_t port,
+                                    std::vector<std::string> extra) {
+  extra.insert(extra.begin(), {"--port", std::to_string(port)});
+  return DissectCapture(pcap, extra);
 }
 #endif
 

@@ -290,7 +290,7 @@ def hx(s):
 
 SPEC_HELLO = hx("48 41 49 4c 01 01 01 23 45 67 89 ab cd ef" + " 00" * 50)
 SPEC_COOKIE = hx("48 41 49 4c 02 01 01 23 45 67 89 ab cd ef b1 61 03 8d 00 3c")
-# SPEC.md 16.4: the connector's first PROBE of the 16.3 worked example.
+# SPEC.md 15.4: the connector's first PROBE of the 15.3 worked example.
 SPEC_PROBE = hx("48 41 49 4c 04 01 11 22 33 44 55 66 77 88 01 00 00 00 00 00"
                 " 4d 37 3d dc e4 44 fe fd fa 25 ea f9 98 8c a3 2c")
 SPEC_REJECT = hx("48 41 49 4c 03 01 01 23 45 67 89 ab cd ef 00 04")

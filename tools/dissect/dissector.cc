@@ -199,25 +199,21 @@ DatagramResult Dissector::Dissect(const CapturedFrame& frame) {
     AddProblem(&result, ProblemKind::kMalformed, link.error);
   }
   if (link.status == LinkResult::Status::kTcp &&
-      (link.source.port == options_.server_port ||
-       link.destination.port == options_.server_port)) {
+      SideOf(link.source, link.destination) != ServerSide::kNeither) {
     DissectTcp(link, &result);
   }
   if (link.status == LinkResult::Status::kUdp) {
     result.source = link.source.ToString();
     result.destination = link.destination.ToString();
     result.length = link.payload.size();
-    bool involves_server = true;
-    if (link.destination.port == options_.server_port) {
-      result.to_server = true;
-    } else if (link.source.port == options_.server_port) {
-      result.to_server = false;
-    } else {
-      involves_server = false;  // a direct link, or not Hail traffic
-    }
+    if (!options_.server_port) LearnServer(link);
+    ServerSide side = SideOf(link.source, link.destination);
+    // Otherwise a direct link, or not Hail traffic.
+    bool involves_server = side != ServerSide::kNeither;
+    result.to_server = side == ServerSide::kToServer;
     switch (protocol::ClassifyDatagram(link.payload)) {
       case protocol::DatagramClass::kHail:
-        // Between clients only PROBEs belong to Hail (section 16.4).
+        // Between clients only PROBEs belong to Hail (section 15.4).
         if (!involves_server && !protocol::PeekProbeSession(link.payload)) {
           break;
         }
@@ -266,6 +262,67 @@ DatagramResult Dissector::Dissect(const CapturedFrame& frame) {
   return result;
 }
 
+Dissector::ServerSide Dissector::SideOf(const UdpEndpoint& source,
+                                        const UdpEndpoint& destination) const {
+  if (options_.server_port) {
+    if (destination.port == *options_.server_port) return ServerSide::kToServer;
+    if (source.port == *options_.server_port) return ServerSide::kFromServer;
+    return ServerSide::kNeither;
+  }
+  auto known = [this](const UdpEndpoint& endpoint) {
+    return std::find(servers_.begin(), servers_.end(), endpoint) !=
+           servers_.end();
+  };
+  if (known(destination)) return ServerSide::kToServer;
+  if (known(source)) return ServerSide::kFromServer;
+  if (destination.port == kDefaultServerPort) return ServerSide::kToServer;
+  if (source.port == kDefaultServerPort) return ServerSide::kFromServer;
+  return ServerSide::kNeither;
+}
+
+void Dissector::AddServer(const UdpEndpoint& server) {
+  if (std::find(servers_.begin(), servers_.end(), server) != servers_.end()) {
+    return;
+  }
+  if (servers_.size() >= kMaxConnections) servers_.erase(servers_.begin());
+  servers_.push_back(server);
+}
+
+void Dissector::LearnServer(const LinkResult& link) {
+  ByteSpan payload = link.payload;
+  switch (protocol::ClassifyDatagram(payload)) {
+    case protocol::DatagramClass::kHail:
+      if (protocol::DecodeHello(payload)) {
+        AddServer(link.destination);
+      } else if (protocol::DecodeCookie(payload) ||
+                 protocol::DecodePresessionReject(payload)) {
+        AddServer(link.source);
+      }
+      return;
+    case protocol::DatagramClass::kEnet:
+      break;
+    case protocol::DatagramClass::kStun:
+      return;
+  }
+  // Direct links open with an ENet CONNECT too (section 15.5): not between
+  // endpoints that exchanged PROBEs, nor naming a logged link session.
+  if (links_.count(PairOf(link.source, link.destination))) return;
+  enet_wire::Datagram datagram =
+      enet_wire::ParseDatagram(payload, options_.enet_crc);
+  for (const enet_wire::Command& c : datagram.commands) {
+    if (c.type == CommandType::kVerifyConnect) {
+      AddServer(link.source);
+      return;
+    }
+    if (c.type != CommandType::kConnect) continue;
+    for (const auto& [session_id, keys] : link_keys_) {
+      if (static_cast<uint32_t>(session_id) == c.data) return;
+    }
+    AddServer(link.destination);
+    return;
+  }
+}
+
 void Dissector::DissectPresession(const LinkResult& link,
                                   DatagramResult* result) {
   ByteSpan payload = link.payload;
@@ -304,7 +361,7 @@ void Dissector::DissectProbe(const LinkResult& link, PresessionView* view,
                              DatagramResult* result) {
   ByteSpan payload = link.payload;
   assert(payload.size() == protocol::kProbeSize);
-  // Offsets of SPEC.md section 16.4; magic, type, version and size are
+  // Offsets of SPEC.md section 15.4; magic, type, version and size are
   // already checked.
   ByteReader r(payload.subspan(6));
   uint64_t session_id = 0;
@@ -364,7 +421,7 @@ Dissector::Connection* Dissector::FindLinkConnection(const LinkResult& link,
   EndpointPair pair = PairOf(link.source, link.destination);
   auto path = links_.find(pair);
   // A CONNECT names the session by the low 32 bits of its id and makes its
-  // sender the connector (section 16.5).
+  // sender the connector (section 15.5).
   enet_wire::Datagram datagram =
       enet_wire::ParseDatagram(link.payload, options_.enet_crc);
   for (const enet_wire::Command& c : datagram.commands) {
@@ -483,7 +540,8 @@ void Dissector::DissectTcp(const LinkResult& link, DatagramResult* result) {
   result->source = link.source.ToString();
   result->destination = link.destination.ToString();
   result->length = link.payload.size();
-  result->to_server = link.destination.port == options_.server_port;
+  result->to_server =
+      SideOf(link.source, link.destination) == ServerSide::kToServer;
   ConnectionKey key = result->to_server
                           ? ConnectionKey{link.source, link.destination}
                           : ConnectionKey{link.destination, link.source};
@@ -802,7 +860,7 @@ void Dissector::DecodePlaintext(ByteSpan plaintext, bool sealed,
                hail->kind + " on channel " + std::to_string(hail->channel) +
                    " (registry: " + std::to_string(info->channel) + ")");
   }
-  // A direct link carries only peer-to-peer kinds (section 16.6), and a
+  // A direct link carries only peer-to-peer kinds (section 15.6), and a
   // server session never does.
   bool right_direction =
       connection->direct_link

@@ -5,17 +5,21 @@
 // retransmissions) and incomplete fragment sets. No clock, no files, no
 // printing; pcap reading and output live in pcap_source.h and the printers.
 //
-// A connection is (client endpoint, server endpoint); the server is whichever
-// side uses Options::server_port. A direct link (SPEC.md section 16) is a
-// connection between two other endpoints, recognised once a PROBE between
-// them, or an ENet CONNECT whose data names a logged link session, was seen;
-// its connector plays the client's part (it seals with client_to_server).
-// A TCP connection to or from the server port is the TCP fallback (SPEC.md
-// 3.8): each direction is put back in order (TcpStreamReassembler), split
-// into records, and each record's frame decoded like an ENet packet's; the
-// records a segment completes are reported with that segment.
-// Every problem found is reported in the result, classified, and counted;
-// nothing in the input is trusted.
+// A connection is (client endpoint, server endpoint). The server is whichever
+// side uses Options::server_port when that is given; otherwise it is learnt
+// from the traffic, as the Wireshark plugin does: a pre-session HELLO names
+// its destination, a COOKIE or REJECT its source, an ENet CONNECT (not of a
+// direct link) its destination and a VERIFY_CONNECT its source; until one
+// was seen, port kDefaultServerPort is taken for the server. A direct link
+// (SPEC.md section 15) is a connection between two other endpoints, recognised
+// once a PROBE between them, or an ENet CONNECT whose data names a logged link
+// session, was seen; its connector plays the client's part (it seals with
+// client_to_server). A TCP connection to or from the server (port, or learnt
+// endpoint) is the TCP fallback (SPEC.md 3.8): each direction is put back in
+// order (TcpStreamReassembler), split into records, and each record's frame
+// decoded like an ENet packet's; the records a segment completes are reported
+// with that segment. Every problem found is reported in the result, classified,
+// and counted; nothing in the input is trusted.
 #ifndef HAIL_TOOLS_DISSECT_DISSECTOR_H_
 #define HAIL_TOOLS_DISSECT_DISSECTOR_H_
 
@@ -162,8 +166,11 @@ std::vector<Field> CommandFields(const protocol::enet_wire::Command& command);
 
 class Dissector {
  public:
+  // SPEC.md 3.1.
+  static constexpr uint16_t kDefaultServerPort = 4000;
   struct Options {
-    uint16_t server_port = 4000;
+    // The server's port (hail-dissect --port); unset: learnt, see above.
+    std::optional<uint16_t> server_port;
     // A key log was given: SEALED frames that cannot be opened are
     // problems (kUndecryptable), not just opaque.
     bool expect_keys = false;
@@ -243,6 +250,16 @@ class Dissector {
   };
   using EndpointPair = std::pair<UdpEndpoint, UdpEndpoint>;  // lower first
 
+  // Which way a datagram or segment between `source` and `destination`
+  // goes relative to the server.
+  enum class ServerSide : uint8_t { kToServer, kFromServer, kNeither };
+  ServerSide SideOf(const UdpEndpoint& source,
+                    const UdpEndpoint& destination) const;
+  // Without Options::server_port: remembers the server endpoint a UDP
+  // datagram names (see the top of this file).
+  void LearnServer(const LinkResult& link);
+  void AddServer(const UdpEndpoint& server);
+
   void DissectPresession(const LinkResult& link, DatagramResult* result);
   void DissectProbe(const LinkResult& link, PresessionView* view,
                     DatagramResult* result);
@@ -273,6 +290,8 @@ class Dissector {
   std::map<protocol::PublicKey, protocol::SessionKeys> keys_;
   std::map<uint64_t, protocol::LinkKeys> link_keys_;  // by session_id
   std::map<EndpointPair, LinkPath> links_;            // at most kMaxConnections
+  // Learnt server endpoints, at most kMaxConnections (oldest forgotten).
+  std::vector<UdpEndpoint> servers_;
   std::map<ConnectionKey, Connection> connections_;
   std::vector<ConnectionKey> connection_order_;  // oldest first
   std::map<ConnectionKey, TcpConnection> tcp_connections_;

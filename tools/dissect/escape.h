@@ -1,4 +1,4 @@
-// Makes untrusted capture bytes safe to print (SPEC.md section 15: nothing a
+// Makes untrusted capture bytes safe to print (SPEC.md section 16: nothing a
 // peer sends may drive the reader's terminal or break a JSON consumer).
 #ifndef HAIL_TOOLS_DISSECT_ESCAPE_H_
 #define HAIL_TOOLS_DISSECT_ESCAPE_H_

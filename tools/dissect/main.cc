@@ -39,7 +39,9 @@ constexpr char kUsage[] =
     "  -r FILE         read a pcap or pcapng file ('-' for stdin)\n"
     "  -i IFACE        capture live on IFACE (needs privileges)\n"
     "  -f BPF          capture filter for -i (default \"udp or tcp\")\n"
-    "  --port N        the Hail server's UDP port (default 4000)\n"
+    "  --port N        the Hail server's port (default: learnt from the\n"
+    "                  HELLO, COOKIE or ENet CONNECT that names it, else "
+    "4000)\n"
     "  --keylog FILE   HAIL_KEYLOGFILE to decrypt SEALED frames\n"
     "  --show-secrets  show passwords and tokens instead of <secret>\n"
     "  --no-enet-crc   ENet headers carry no CRC32 field (Hail hosts always\n"
@@ -53,7 +55,7 @@ struct Options {
   std::string file;
   std::string interface;
   std::string filter = "udp or tcp";
-  uint16_t port = 4000;
+  std::optional<uint16_t> port;  // unset: learnt from the traffic
   std::string keylog;
   bool show_secrets = false;
   bool enet_crc = true;

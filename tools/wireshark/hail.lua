@@ -110,7 +110,7 @@ local PRESESSION = {
   [1] = { name = "HELLO", size = 64 },
   [2] = { name = "COOKIE", size = 20 },
   [3] = { name = "REJECT", size = 16 },
-  [4] = { name = "PROBE", size = 36 },  -- client to client (SPEC.md 16.4)
+  [4] = { name = "PROBE", size = 36 },  -- client to client (SPEC.md 15.4)
 }
 
 -- /usr/include/enet/protocol.h: command numbers, names and fixed sizes
