@@ -271,7 +271,8 @@ void LoopCore::Deliver(Session& s, Envelope envelope, uint64_t now_ms) {
           if (p.item.kind == MailItemKind::kMessage) {
             s.unacked_stored[p.item.sender_id].insert(p.item.item_id);
           }
-          SendMailItem(s, p.item, /*from_mailbox=*/false);
+          // It is in the mailbox as it is sent (SPEC.md 10.7).
+          SendMailItem(s, p.item, /*from_mailbox=*/true);
         } else if constexpr (std::is_same_v<T, LiveReceipt>) {
           services_.counters->receipts_sent++;
           if (p.answer) Send(s, *p.answer);
@@ -797,7 +798,7 @@ void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
       } else if (r != nullptr) {
         r->unacked_stored[sender].insert(stored.item_id);
         if (r->items_sent.insert({sender, stored.item_id}).second) {
-          SendMailItem(*r, stored, /*from_mailbox=*/false);
+          SendMailItem(*r, stored, /*from_mailbox=*/true);
         }
       } else {
         PostToUser(request.recipient, StoredItem{std::move(stored)});

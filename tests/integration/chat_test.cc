@@ -305,6 +305,48 @@ TEST_F(ChatTest, MessageResentWithItsIdAfterReconnectIsNotDuplicated) {
   EXPECT_EQ(got[0].message_id, *id);
 }
 
+// Issue 12: a message stored because an earlier one was pending and then
+// sent at once to the logged-in recipient came with from_mailbox 0, though
+// the server had it in the mailbox when it sent it (SPEC.md 10.7).
+TEST_F(ChatTest, Issue12MessageStoredBehindAPendingOneArrivesFromTheMailbox) {
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  ASSERT_EQ(haild_->WaitForStatAtMost("users_online", 0, 40000), 0);
+  auto alice = LogIn("alice");
+  auto first = (*alice)->SendMessage("bob", "first, while you were away");
+  ASSERT_TRUE(first.ok());
+  auto stored = alice->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) { return a.message_id == *first; });
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->route, Route::kStored);
+
+  // Bob takes the first from his mailbox but does not acknowledge it: it
+  // stays pending, so the next one is stored too and sent on at once.
+  client::ClientOptions options;
+  options.server_port = haild_->port();
+  options.home = dir_.path() / "bob";
+  options.auto_ack = false;
+  TestClient bob(options);
+  ASSERT_TRUE(bob.Connect());
+  ASSERT_EQ(bob.Resume("bob")->error, ErrorCode::kOk);
+  ASSERT_TRUE(bob.WaitFor<client::MailboxEnd>());
+  ASSERT_EQ(bob.Take<client::MessageReceived>().size(), 1u);
+
+  auto second = (*alice)->SendMessage("bob", "second, while you are here");
+  ASSERT_TRUE(second.ok());
+  auto got = bob.WaitUntil<client::MessageReceived>(
+      [&](const client::MessageReceived& m) { return m.message_id == *second; });
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(got->from_mailbox);
+  auto answer = alice->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) { return a.message_id == *second; });
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->route, Route::kStored);
+}
+
 TEST_F(ChatTest, UnknownUsersAndSelfAreRefusedWithDefinedErrors) {
   auto dave = LogIn("dave");
   ASSERT_TRUE((*dave)->SendMessage("nobody-at-all", "hello?").ok());
