@@ -425,6 +425,21 @@ void LoopCore::OnContactNews(Session& s, const ContactChange& change) {
   if (change.peer_side_changed) {
     view.mine = change.peer_relation;
     SendContactUpdate(s, me, view);
+    if (change.now_accepted && view.SeesPresence()) {
+      // The one who accepted, for the one who asked (SPEC.md 8.4): its
+      // presence as contacts see it, unless a newer one was shown already.
+      Directory::Seen seen = services_.directory->Look(me);
+      if (seen.version >= view.presence_version) {
+        view.presence_version = seen.version;
+        protocol::PresenceUpdate update;
+        update.user_id = me;
+        update.username = change.my_name;
+        update.presence = static_cast<uint8_t>(seen.presence);
+        update.status_text = std::move(seen.status_text);
+        services_.counters->presence_updates_sent++;
+        Send(s, update);
+      }
+    }
   } else if (change.now_apart) {
     // Told nothing about why: the user just looks offline.
     protocol::PresenceUpdate offline;

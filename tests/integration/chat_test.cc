@@ -305,6 +305,35 @@ TEST_F(ChatTest, MessageResentWithItsIdAfterReconnectIsNotDuplicated) {
   EXPECT_EQ(got[0].message_id, *id);
 }
 
+// Issue 12: SPEC.md 8.4 has both sides of an accepted request get the other's
+// PRESENCE_UPDATE; only the one who accepted did, the one who asked learned
+// the other's presence only from its CONTACT_UPDATE.
+TEST_F(ChatTest, Issue12AskerGetsThePresenceOfTheOneWhoAcceptsAtOnce) {
+  auto alice = LogIn("alice");
+  auto bob = LogIn("bob");
+  ASSERT_TRUE((*bob)->SetPresence(Presence::kBusy, "in a meeting").ok());
+  ASSERT_EQ(bob->WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+  Befriend(*alice, "alice", *bob, "bob");
+  auto seen = alice->WaitUntil<client::PresenceChanged>(
+      [](const client::PresenceChanged& p) { return p.username == "bob"; });
+  ASSERT_TRUE(seen) << "the asker got no PRESENCE_UPDATE";
+  EXPECT_EQ(seen->presence, Presence::kBusy);
+  EXPECT_EQ(seen->status, "in a meeting");
+  EXPECT_TRUE(bob->WaitUntil<client::PresenceChanged>(
+      PresenceOf("alice", Presence::kOnline)));
+
+  // Invisible, the one who accepts shows as offline (SPEC.md 9.1).
+  auto carol = LogIn("carol");
+  ASSERT_TRUE((*carol)->SetPresence(Presence::kInvisible, "hiding").ok());
+  ASSERT_EQ(carol->WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+  Befriend(*alice, "alice", *carol, "carol");
+  auto hidden = alice->WaitUntil<client::PresenceChanged>(
+      [](const client::PresenceChanged& p) { return p.username == "carol"; });
+  ASSERT_TRUE(hidden) << "the asker got no PRESENCE_UPDATE";
+  EXPECT_EQ(hidden->presence, Presence::kOffline);
+  EXPECT_EQ(hidden->status, "");
+}
+
 // Issue 12: a message stored because an earlier one was pending and then
 // sent at once to the logged-in recipient came with from_mailbox 0, though
 // the server had it in the mailbox when it sent it (SPEC.md 10.7).
