@@ -367,13 +367,108 @@ TEST_F(ChatTest, Issue12MessageStoredBehindAPendingOneArrivesFromTheMailbox) {
   auto second = (*alice)->SendMessage("bob", "second, while you are here");
   ASSERT_TRUE(second.ok());
   auto got = bob.WaitUntil<client::MessageReceived>(
-      [&](const client::MessageReceived& m) { return m.message_id == *second; });
+      [&](const client::MessageReceived& m) {
+        return m.message_id == *second;
+      });
   ASSERT_TRUE(got);
   EXPECT_TRUE(got->from_mailbox);
   auto answer = alice->WaitUntil<client::MessageAccepted>(
-      [&](const client::MessageAccepted& a) { return a.message_id == *second; });
+      [&](const client::MessageAccepted& a) {
+        return a.message_id == *second;
+      });
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->route, Route::kStored);
+}
+
+// Issue 12: a resend of a message whose live delivery still waited for the
+// recipient's ITEM_ACK was answered LIVE at once, and the original STORED
+// 3 s later: two answers for one message id, and a LIVE the recipient never
+// acknowledged (SPEC.md 10.1). Now the resend gets no answer of its own: the
+// original's decision is the one answer, sent to the sender's new session.
+class UndecidedResendTest : public ChatTest {
+ protected:
+  // alice sends to bob, whose client keeps the message without
+  // acknowledging it; alice's session ends before any answer, and her next
+  // login resends the message with its id while bob still has not
+  // acknowledged it.
+  void SendAndResendWhileUndecided() {
+    {
+      auto alice = LogIn("alice");
+      auto bob = LogIn("bob");
+      Befriend(*alice, "alice", *bob, "bob");
+    }
+    ASSERT_EQ(haild_->WaitForStatAtMost("users_online", 0, 40000), 0);
+    client::ClientOptions options;
+    options.server_port = haild_->port();
+    options.home = dir_.path() / "bob";
+    options.auto_ack = false;
+    bob_ = std::make_unique<TestClient>(options);
+    ASSERT_TRUE(bob_->Connect());
+    ASSERT_EQ(bob_->Resume("bob")->error, ErrorCode::kOk);
+    ASSERT_TRUE(bob_->WaitFor<client::MailboxEnd>());
+    {
+      auto alice = LogIn("alice");
+      auto id = (*alice)->SendMessage("bob", "are you there?");
+      ASSERT_TRUE(id.ok());
+      id_ = *id;
+      auto got = bob_->WaitUntil<client::MessageReceived>(
+          [&](const client::MessageReceived& m) {
+            return m.message_id == id_;
+          });
+      ASSERT_TRUE(got);
+      EXPECT_FALSE(got->from_mailbox);
+      alice_id_ = got->sender_id;
+      EXPECT_TRUE(alice->Take<client::MessageAccepted>().empty());
+      // alice's client ends; its outbox keeps the unanswered message.
+    }
+    alice_ = LogIn("alice");  // resends it after the login
+    ASSERT_EQ(haild_->WaitForStat("messages_deduplicated", 1), 1);
+    // The resend came while bob's 3 s were running (else this tests nothing).
+    ASSERT_EQ(haild_->Stat("live_fallbacks_stored"), 0);
+  }
+
+  // Every answer alice's new session got for the message, after `ms` more.
+  std::vector<client::MessageAccepted> AnswersAfter(int ms) {
+    alice_->Drain(ms);
+    std::vector<client::MessageAccepted> answers;
+    for (const client::MessageAccepted& a :
+         alice_->Take<client::MessageAccepted>()) {
+      if (a.message_id == id_) answers.push_back(a);
+    }
+    return answers;
+  }
+
+  std::unique_ptr<TestClient> bob_;
+  std::unique_ptr<TestClient> alice_;
+  protocol::ItemId id_{};
+  uint64_t alice_id_ = 0;
+};
+
+TEST_F(UndecidedResendTest,
+       Issue12ResendBeforeTheRecipientAcksIsAnsweredOnceStoredAfterTheWait) {
+  SendAndResendWhileUndecided();
+  // Bob never acknowledges: after 3 s the mailbox decides, STORED, once.
+  auto answer = alice_->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) { return a.message_id == id_; });
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->error, ErrorCode::kOk);
+  EXPECT_EQ(answer->route, Route::kStored) << "LIVE, never acknowledged";
+  EXPECT_TRUE(AnswersAfter(500).empty()) << "a second answer";
+  EXPECT_EQ((*alice_)->unaccepted_messages(), 0u);
+}
+
+TEST_F(UndecidedResendTest,
+       Issue12ResendBeforeTheRecipientAcksIsAnsweredOnceLiveWhenItAcks) {
+  SendAndResendWhileUndecided();
+  ASSERT_TRUE((*bob_)->AcknowledgeItem(id_, alice_id_).ok());
+  auto answer = alice_->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) { return a.message_id == id_; });
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->error, ErrorCode::kOk);
+  EXPECT_EQ(answer->route, Route::kLive);
+  EXPECT_TRUE(alice_->WaitUntil<client::DeliveryReceipt>(
+      [&](const client::DeliveryReceipt& r) { return r.message_id == id_; }));
+  EXPECT_TRUE(AnswersAfter(500).empty()) << "a second answer";
 }
 
 TEST_F(ChatTest, UnknownUsersAndSelfAreRefusedWithDefinedErrors) {
