@@ -581,6 +581,65 @@ TEST_F(ChatTest,
       << "each note arrives once";
 }
 
+// Issue 12: SPEC.md 10.3 says whether a message refused for now counts as
+// unanswered at the next login: it does. A MAILBOX_FULL message a client
+// left in its outbox is resent by the next run after its login, with its id,
+// and judged afresh.
+TEST_F(ChatTest, Issue12MessageRefusedMailboxFullIsResentByTheNextLogin) {
+  haild_->Stop();
+  StartHaild({"--mailbox-per-sender", "1"});
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  ASSERT_EQ(haild_->WaitForStatAtMost("users_online", 0, 40000), 0);
+  protocol::ItemId refused_id{};
+  {
+    auto alice = LogIn("alice");
+    auto first = (*alice)->SendMessage("bob", "fills the mailbox");
+    ASSERT_TRUE(first.ok());
+    auto stored = alice->WaitUntil<client::MessageAccepted>(
+        [&](const client::MessageAccepted& a) {
+          return a.message_id == *first;
+        });
+    ASSERT_TRUE(stored);
+    ASSERT_EQ(stored->error, ErrorCode::kOk);
+    auto second = (*alice)->SendMessage("bob", "refused for now");
+    ASSERT_TRUE(second.ok());
+    refused_id = *second;
+    auto refused = alice->WaitUntil<client::MessageAccepted>(
+        [&](const client::MessageAccepted& a) {
+          return a.message_id == *second;
+        });
+    ASSERT_TRUE(refused);
+    ASSERT_EQ(refused->error, ErrorCode::kMailboxFull);
+    EXPECT_TRUE(refused->kept_for_retry);
+  }  // alice's client ends with the message unanswered in its outbox
+  {
+    int64_t acks = haild_->Stat("items_acknowledged");
+    auto bob = LogIn("bob");  // takes (and acknowledges) the first
+    ASSERT_EQ(bob->Take<client::MessageReceived>().size(), 1u);
+    ASSERT_GE(haild_->WaitForStat("items_acknowledged", acks + 1), acks + 1);
+  }
+  ASSERT_EQ(haild_->WaitForStatAtMost("users_online", 0, 40000), 0);
+  auto alice = LogIn("alice");
+  auto accepted = alice->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) {
+        return a.message_id == refused_id;
+      });
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->error, ErrorCode::kOk);
+  EXPECT_EQ(accepted->route, Route::kStored);
+  EXPECT_TRUE(accepted->restored);
+  EXPECT_EQ((*alice)->unaccepted_messages(), 0u);
+  auto bob = LogIn("bob");
+  auto got = bob->Take<client::MessageReceived>();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].message_id, refused_id);
+  EXPECT_EQ(got[0].text, "refused for now");
+}
+
 TEST_F(ChatTest, StoredMessageSurvivesKillNineTwentyTimes) {
   constexpr int kRounds = 20;
   {
