@@ -108,6 +108,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config,
   s.shared_.contact_worker = s.contact_worker_.get();
   s.shared_.io_workers = s.io_workers_.get();
   s.shared_.directory = &s.directory_;
+  s.shared_.undecided = &s.undecided_;
   s.shared_.forward = s.forward_.get();
   s.shared_.counters = &s.counters_;
   s.shared_.faults = faults;

@@ -86,6 +86,7 @@ class Server {
   std::unique_ptr<WorkerPool> contact_worker_;
   std::unique_ptr<WorkerPool> io_workers_;
   core::Directory directory_;
+  core::UndecidedMessages undecided_;
   std::unique_ptr<KeyLogWriter> key_log_;
   std::unique_ptr<LockedRateLimiter> auth_per_ip_;
   std::unique_ptr<LockedRateLimiter> resume_per_ip_;

@@ -71,6 +71,7 @@ namespace {
 core::CoreServices ServicesOf(const SharedState* shared) {
   core::CoreServices services;
   services.directory = shared->directory;
+  services.undecided = shared->undecided;
   services.counters = shared->counters;
   services.p2p_broker = shared->p2p_broker;
   services.p2p_per_pair = shared->p2p_per_pair;

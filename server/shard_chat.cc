@@ -127,8 +127,14 @@ void Shard::OnSendMessage(PeerSession& s, const protocol::SendMessage& r) {
   AccountService* accounts = shared_->accounts;
   uint64_t me = s.session.user_id();
   protocol::ItemId message_id = r.message_id;
-  auto work = [chats, accounts, me, message_id, name = *name] {
-    return LookupMessage(accounts, chats, me, name, message_id, UnixNow());
+  core::UndecidedMessages* undecided = shared_->undecided;
+  auto work = [chats, accounts, undecided, me, message_id, name = *name] {
+    // Asked before the read: a record read after a decision is final.
+    bool was_undecided = undecided->IsOpen(me, message_id);
+    core::MessageLookup lookup =
+        LookupMessage(accounts, chats, me, name, message_id, UnixNow());
+    lookup.undecided = was_undecided;
+    return lookup;
   };
   auto done = [this, request = r](PeerSession& session,
                                   core::MessageLookup lookup) {

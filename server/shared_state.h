@@ -15,6 +15,7 @@
 #include "server/config.h"
 #include "server/contact_service.h"
 #include "server/core/directory.h"
+#include "server/core/undecided_messages.h"
 #include "server/counters.h"
 #include "server/fault_plan.h"
 #include "server/logger.h"
@@ -58,6 +59,8 @@ struct SharedState {
   // Store reads for the loops (login state, dedup lookups).
   WorkerPool* io_workers = nullptr;
   core::Directory* directory = nullptr;
+  // Live deliveries whose answer is not decided (SPEC.md 10.5).
+  core::UndecidedMessages* undecided = nullptr;
   // Extended delivery (SPEC.md 17): settings requests and cancellations,
   // BLOCKING (contacts thread, io workers).
   ForwardService* forward = nullptr;

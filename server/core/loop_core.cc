@@ -271,7 +271,8 @@ void LoopCore::Deliver(Session& s, Envelope envelope, uint64_t now_ms) {
           if (p.item.kind == MailItemKind::kMessage) {
             s.unacked_stored[p.item.sender_id].insert(p.item.item_id);
           }
-          SendMailItem(s, p.item, /*from_mailbox=*/false);
+          // It is in the mailbox as it is sent (SPEC.md 10.7).
+          SendMailItem(s, p.item, /*from_mailbox=*/true);
         } else if constexpr (std::is_same_v<T, LiveReceipt>) {
           services_.counters->receipts_sent++;
           if (p.answer) Send(s, *p.answer);
@@ -424,6 +425,21 @@ void LoopCore::OnContactNews(Session& s, const ContactChange& change) {
   if (change.peer_side_changed) {
     view.mine = change.peer_relation;
     SendContactUpdate(s, me, view);
+    if (change.now_accepted && view.SeesPresence()) {
+      // The one who accepted, for the one who asked (SPEC.md 8.4): its
+      // presence as contacts see it, unless a newer one was shown already.
+      Directory::Seen seen = services_.directory->Look(me);
+      if (seen.version >= view.presence_version) {
+        view.presence_version = seen.version;
+        protocol::PresenceUpdate update;
+        update.user_id = me;
+        update.username = change.my_name;
+        update.presence = static_cast<uint8_t>(seen.presence);
+        update.status_text = std::move(seen.status_text);
+        services_.counters->presence_updates_sent++;
+        Send(s, update);
+      }
+    }
   } else if (change.now_apart) {
     // Told nothing about why: the user just looks offline.
     protocol::PresenceUpdate offline;
@@ -533,6 +549,12 @@ void LoopCore::SendMessage(uint64_t session, const protocol::SendMessage& r,
     if (sent.recipient_id != lookup.recipient || sent.content_hash != hash) {
       return refuse(ErrorCode::kIdReused);
     }
+    if (lookup.undecided ||
+        services_.undecided->IsOpen(s->user, r.message_id)) {
+      // Delivered live and not decided yet (before or after the read): its
+      // decision answers the sender's session then, this one (SPEC.md 10.5).
+      return;
+    }
     Send(*s, protocol::MessageAccepted{
                  r.message_id, ErrorCode::kOk, static_cast<uint8_t>(sent.route),
                  sent.conversation_seq, sent.accepted_unix});
@@ -582,6 +604,7 @@ void LoopCore::Accept(Session& sender, const protocol::SendMessage& r,
   StoreRequest request;
   request.loop = loop_;
   request.recipient = recipient;
+  request.undecided = services_.undecided->IsOpen(s->user, r.message_id);
   if (theirs == Relation::kBlocked) {
     // Accepted and dropped: the sender cannot tell (SPEC.md 10.11).
     request.kind = StoreRequest::Kind::kAcceptBlocked;
@@ -607,10 +630,24 @@ void LoopCore::Accept(Session& sender, const protocol::SendMessage& r,
 }
 
 void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
+  auto key = std::make_pair(item.sender_id, item.item_id);
+  if (auto in_flight = r.pending_live.find(key);
+      in_flight != r.pending_live.end()) {
+    // A resend of a message on its way live to this very session: its one
+    // answer comes with the ITEM_ACK or the fallback (SPEC.md 10.5).
+    services_.counters->messages_deduplicated++;
+    if (in_flight->second.content_hash != record.content_hash) {
+      services_.counters->messages_refused++;
+      AnswerSender(item.sender_id, Refusal(item.item_id, ErrorCode::kIdReused));
+    }
+    return;
+  }
   StoreRequest request;
   request.loop = loop_;
   request.recipient = r.user;
   if (HasPendingFrom(r, item.sender_id)) {
+    request.undecided =
+        services_.undecided->IsOpen(item.sender_id, item.item_id);
     // Something older from this sender waits in the mailbox: the mailbox
     // keeps the conversation in order (SPEC.md 10.6). Open from now on, and
     // sent from here once stored, so that nothing later overtakes it.
@@ -627,9 +664,16 @@ void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
     request.kind = StoreRequest::Kind::kAcceptLive;
     request.session = r.address;
     record.route = protocol::Route::kLive;
+    // Undecided from now on, unless it already was (a resend while the
+    // original is on its way to an earlier session of the recipient).
+    request.opened_undecided =
+        services_.undecided->Open(item.sender_id, item.item_id);
+    request.undecided = !request.opened_undecided;
     // Waits for its seq, then for ITEM_ACK (or the mailbox, after 3 s);
     // the item comes back with the seq.
-    r.pending_live[{item.sender_id, item.item_id}] = PendingLive{};
+    PendingLive& pending = r.pending_live[key];
+    pending = PendingLive{};
+    pending.content_hash = record.content_hash;
   }
   request.item = std::move(item);
   request.record = std::move(record);
@@ -673,6 +717,12 @@ void LoopCore::StoreAfterLive(uint64_t recipient, const MailItem& item,
   effects_->Store(std::move(request));
 }
 
+void LoopCore::DecideIfOpened(const StoreRequest& request) {
+  if (request.opened_undecided) {
+    services_.undecided->Decide(request.item.sender_id, request.item.item_id);
+  }
+}
+
 bool LoopCore::AnsweredAsDuplicate(const StoreDone& done) {
   if (!done.duplicate) return false;
   const StoreRequest& request = done.request;
@@ -683,6 +733,12 @@ bool LoopCore::AnsweredAsDuplicate(const StoreDone& done) {
     services_.counters->messages_refused++;
     AnswerSender(request.item.sender_id,
                  Refusal(request.item.item_id, ErrorCode::kIdReused));
+  } else if (request.undecided ||
+             (!request.opened_undecided &&
+              services_.undecided->IsOpen(request.item.sender_id,
+                                          request.item.item_id))) {
+    // The original is delivered live and undecided (when this request was
+    // made, or since): its decision is the one answer (SPEC.md 10.5).
   } else {
     AnswerSender(request.item.sender_id,
                  protocol::MessageAccepted{request.item.item_id, ErrorCode::kOk,
@@ -710,7 +766,9 @@ void LoopCore::AcceptedAfterEnd(const StoreDone& done) {
   const StoreRequest& request = done.request;
   if (AnsweredAsDuplicate(done)) {
     // Nothing was accepted.
+    DecideIfOpened(request);
   } else if (done.error != ErrorCode::kOk) {
+    DecideIfOpened(request);
     services_.counters->messages_refused++;
     AnswerSender(request.item.sender_id,
                  Refusal(request.item.item_id, done.error));
@@ -745,10 +803,12 @@ void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
       if (done.duplicate) {
         r->pending_live.erase(key);
         AnsweredAsDuplicate(done);
+        DecideIfOpened(request);
         return;
       }
       if (done.error != ErrorCode::kOk) {
         r->pending_live.erase(key);
+        DecideIfOpened(request);
         services_.counters->messages_refused++;
         AnswerSender(sender, Refusal(item.item_id, done.error));
         return;
@@ -797,7 +857,7 @@ void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
       } else if (r != nullptr) {
         r->unacked_stored[sender].insert(stored.item_id);
         if (r->items_sent.insert({sender, stored.item_id}).second) {
-          SendMailItem(*r, stored, /*from_mailbox=*/false);
+          SendMailItem(*r, stored, /*from_mailbox=*/true);
         }
       } else {
         PostToUser(request.recipient, StoredItem{std::move(stored)});
@@ -811,6 +871,8 @@ void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
                                     done.conversation_seq));
       return;
     case StoreRequest::Kind::kStoreAfterLive:
+      // Decided: STORED, now that the record says so (SPEC.md 10.5).
+      services_.undecided->Decide(sender, item.item_id);
       if (done.error != ErrorCode::kOk) return;
       AnswerSender(sender, Accepted(item, protocol::Route::kStored,
                                     item.conversation_seq));
@@ -862,6 +924,7 @@ void LoopCore::ItemAck(uint64_t session, const protocol::ItemAck& r,
     MailItem receipt =
         MakeReceipt(item.item_id, s->user, s->username, now_unix);
     s->pending_live.erase(pending);
+    services_.undecided->Decide(sender, answer.message_id);
     SendReceipt(sender, std::move(receipt), answer);
     return;
   }

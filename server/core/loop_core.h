@@ -35,6 +35,7 @@
 #include "server/core/mail_item.h"
 #include "server/core/session_address.h"
 #include "server/core/store_request.h"
+#include "server/core/undecided_messages.h"
 #include "server/counters.h"
 #include "server/p2p_broker.h"
 #include "server/rate_limiter.h"
@@ -65,6 +66,7 @@ class Effects {
 // Shared services of every core (all thread-safe, outliving the cores).
 struct CoreServices {
   Directory* directory = nullptr;
+  UndecidedMessages* undecided = nullptr;
   Counters* counters = nullptr;
   P2pBroker* p2p_broker = nullptr;
   LockedRateLimiter* p2p_per_pair = nullptr;
@@ -106,6 +108,8 @@ struct MessageLookup {
   std::optional<SentRecord> sent;
   protocol::Relation mine = protocol::Relation::kNone;
   protocol::Relation theirs = protocol::Relation::kNone;
+  // The message was undecided (UndecidedMessages) before the read.
+  bool undecided = false;
 };
 
 class LoopCore {
@@ -177,6 +181,8 @@ class LoopCore {
   struct PendingLive {
     MailItem item;
     uint64_t deadline_ms = 0;  // 0: not sent yet (accepting)
+    // Its SentRecord::content_hash, to tell a resend from a reused id.
+    std::array<uint8_t, 32> content_hash{};
   };
   struct Session {
     SessionAddress address;
@@ -218,6 +224,9 @@ class LoopCore {
               std::array<uint8_t, 32> hash, uint64_t now_unix);
   // Answers the sender from a duplicate's record; false if none.
   bool AnsweredAsDuplicate(const StoreDone& done);
+  // A request that opened its message in UndecidedMessages and accepted
+  // nothing (a duplicate, a refusal) closes it again.
+  void DecideIfOpened(const StoreRequest& request);
   void RouteMessage(Session& r, MailItem item, SentRecord record);
   // `recipient_gone`: its session ended, so the message may be forwarded.
   void StoreAfterLive(uint64_t recipient, const MailItem& item,

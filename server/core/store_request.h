@@ -53,6 +53,13 @@ struct StoreRequest {
   // message may be forwarded by the recipient's rules (SPEC.md 17.4).
   bool forwardable = false;
   std::optional<protocol::MessageAccepted> live_answer;
+  // The accepts: the message was delivered live and undecided
+  // (UndecidedMessages) when this request was made, so a duplicate gets no
+  // answer of its own; the decision answers (SPEC.md 10.5).
+  bool undecided = false;
+  // kAcceptLive: this request opened the message in UndecidedMessages, so
+  // whatever ends it decides it.
+  bool opened_undecided = false;
 
   bool synced() const {
     return kind != Kind::kAcceptLive && kind != Kind::kAcknowledge;

@@ -305,6 +305,172 @@ TEST_F(ChatTest, MessageResentWithItsIdAfterReconnectIsNotDuplicated) {
   EXPECT_EQ(got[0].message_id, *id);
 }
 
+// Issue 12: SPEC.md 8.4 has both sides of an accepted request get the other's
+// PRESENCE_UPDATE; only the one who accepted did, the one who asked learned
+// the other's presence only from its CONTACT_UPDATE.
+TEST_F(ChatTest, Issue12AskerGetsThePresenceOfTheOneWhoAcceptsAtOnce) {
+  auto alice = LogIn("alice");
+  auto bob = LogIn("bob");
+  ASSERT_TRUE((*bob)->SetPresence(Presence::kBusy, "in a meeting").ok());
+  ASSERT_EQ(bob->WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+  Befriend(*alice, "alice", *bob, "bob");
+  auto seen = alice->WaitUntil<client::PresenceChanged>(
+      [](const client::PresenceChanged& p) { return p.username == "bob"; });
+  ASSERT_TRUE(seen) << "the asker got no PRESENCE_UPDATE";
+  EXPECT_EQ(seen->presence, Presence::kBusy);
+  EXPECT_EQ(seen->status, "in a meeting");
+  EXPECT_TRUE(bob->WaitUntil<client::PresenceChanged>(
+      PresenceOf("alice", Presence::kOnline)));
+
+  // Invisible, the one who accepts shows as offline (SPEC.md 9.1).
+  auto carol = LogIn("carol");
+  ASSERT_TRUE((*carol)->SetPresence(Presence::kInvisible, "hiding").ok());
+  ASSERT_EQ(carol->WaitFor<client::RequestDone>()->error, ErrorCode::kOk);
+  Befriend(*alice, "alice", *carol, "carol");
+  auto hidden = alice->WaitUntil<client::PresenceChanged>(
+      [](const client::PresenceChanged& p) { return p.username == "carol"; });
+  ASSERT_TRUE(hidden) << "the asker got no PRESENCE_UPDATE";
+  EXPECT_EQ(hidden->presence, Presence::kOffline);
+  EXPECT_EQ(hidden->status, "");
+}
+
+// Issue 12: a message stored because an earlier one was pending and then
+// sent at once to the logged-in recipient came with from_mailbox 0, though
+// the server had it in the mailbox when it sent it (SPEC.md 10.7).
+TEST_F(ChatTest, Issue12MessageStoredBehindAPendingOneArrivesFromTheMailbox) {
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  ASSERT_EQ(haild_->WaitForStatAtMost("users_online", 0, 40000), 0);
+  auto alice = LogIn("alice");
+  auto first = (*alice)->SendMessage("bob", "first, while you were away");
+  ASSERT_TRUE(first.ok());
+  auto stored = alice->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) { return a.message_id == *first; });
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->route, Route::kStored);
+
+  // Bob takes the first from his mailbox but does not acknowledge it: it
+  // stays pending, so the next one is stored too and sent on at once.
+  client::ClientOptions options;
+  options.server_port = haild_->port();
+  options.home = dir_.path() / "bob";
+  options.auto_ack = false;
+  TestClient bob(options);
+  ASSERT_TRUE(bob.Connect());
+  ASSERT_EQ(bob.Resume("bob")->error, ErrorCode::kOk);
+  ASSERT_TRUE(bob.WaitFor<client::MailboxEnd>());
+  ASSERT_EQ(bob.Take<client::MessageReceived>().size(), 1u);
+
+  auto second = (*alice)->SendMessage("bob", "second, while you are here");
+  ASSERT_TRUE(second.ok());
+  auto got = bob.WaitUntil<client::MessageReceived>(
+      [&](const client::MessageReceived& m) {
+        return m.message_id == *second;
+      });
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(got->from_mailbox);
+  auto answer = alice->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) {
+        return a.message_id == *second;
+      });
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->route, Route::kStored);
+}
+
+// Issue 12: a resend of a message whose live delivery still waited for the
+// recipient's ITEM_ACK was answered LIVE at once, and the original STORED
+// 3 s later: two answers for one message id, and a LIVE the recipient never
+// acknowledged (SPEC.md 10.1). Now the resend gets no answer of its own: the
+// original's decision is the one answer, sent to the sender's new session.
+class UndecidedResendTest : public ChatTest {
+ protected:
+  // alice sends to bob, whose client keeps the message without
+  // acknowledging it; alice's session ends before any answer, and her next
+  // login resends the message with its id while bob still has not
+  // acknowledged it.
+  void SendAndResendWhileUndecided() {
+    {
+      auto alice = LogIn("alice");
+      auto bob = LogIn("bob");
+      Befriend(*alice, "alice", *bob, "bob");
+    }
+    ASSERT_EQ(haild_->WaitForStatAtMost("users_online", 0, 40000), 0);
+    client::ClientOptions options;
+    options.server_port = haild_->port();
+    options.home = dir_.path() / "bob";
+    options.auto_ack = false;
+    bob_ = std::make_unique<TestClient>(options);
+    ASSERT_TRUE(bob_->Connect());
+    ASSERT_EQ(bob_->Resume("bob")->error, ErrorCode::kOk);
+    ASSERT_TRUE(bob_->WaitFor<client::MailboxEnd>());
+    {
+      auto alice = LogIn("alice");
+      auto id = (*alice)->SendMessage("bob", "are you there?");
+      ASSERT_TRUE(id.ok());
+      id_ = *id;
+      auto got = bob_->WaitUntil<client::MessageReceived>(
+          [&](const client::MessageReceived& m) {
+            return m.message_id == id_;
+          });
+      ASSERT_TRUE(got);
+      EXPECT_FALSE(got->from_mailbox);
+      alice_id_ = got->sender_id;
+      EXPECT_TRUE(alice->Take<client::MessageAccepted>().empty());
+      // alice's client ends; its outbox keeps the unanswered message.
+    }
+    alice_ = LogIn("alice");  // resends it after the login
+    ASSERT_EQ(haild_->WaitForStat("messages_deduplicated", 1), 1);
+    // The resend came while bob's 3 s were running (else this tests nothing).
+    ASSERT_EQ(haild_->Stat("live_fallbacks_stored"), 0);
+  }
+
+  // Every answer alice's new session got for the message, after `ms` more.
+  std::vector<client::MessageAccepted> AnswersAfter(int ms) {
+    alice_->Drain(ms);
+    std::vector<client::MessageAccepted> answers;
+    for (const client::MessageAccepted& a :
+         alice_->Take<client::MessageAccepted>()) {
+      if (a.message_id == id_) answers.push_back(a);
+    }
+    return answers;
+  }
+
+  std::unique_ptr<TestClient> bob_;
+  std::unique_ptr<TestClient> alice_;
+  protocol::ItemId id_{};
+  uint64_t alice_id_ = 0;
+};
+
+TEST_F(UndecidedResendTest,
+       Issue12ResendBeforeTheRecipientAcksIsAnsweredOnceStoredAfterTheWait) {
+  SendAndResendWhileUndecided();
+  // Bob never acknowledges: after 3 s the mailbox decides, STORED, once.
+  auto answer = alice_->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) { return a.message_id == id_; });
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->error, ErrorCode::kOk);
+  EXPECT_EQ(answer->route, Route::kStored) << "LIVE, never acknowledged";
+  EXPECT_TRUE(AnswersAfter(500).empty()) << "a second answer";
+  EXPECT_EQ((*alice_)->unaccepted_messages(), 0u);
+}
+
+TEST_F(UndecidedResendTest,
+       Issue12ResendBeforeTheRecipientAcksIsAnsweredOnceLiveWhenItAcks) {
+  SendAndResendWhileUndecided();
+  ASSERT_TRUE((*bob_)->AcknowledgeItem(id_, alice_id_).ok());
+  auto answer = alice_->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) { return a.message_id == id_; });
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->error, ErrorCode::kOk);
+  EXPECT_EQ(answer->route, Route::kLive);
+  EXPECT_TRUE(alice_->WaitUntil<client::DeliveryReceipt>(
+      [&](const client::DeliveryReceipt& r) { return r.message_id == id_; }));
+  EXPECT_TRUE(AnswersAfter(500).empty()) << "a second answer";
+}
+
 TEST_F(ChatTest, UnknownUsersAndSelfAreRefusedWithDefinedErrors) {
   auto dave = LogIn("dave");
   ASSERT_TRUE((*dave)->SendMessage("nobody-at-all", "hello?").ok());
@@ -413,6 +579,65 @@ TEST_F(ChatTest,
     others.insert(m.text);
   EXPECT_EQ(others, (std::multiset<std::string>{"note 1", "note 2", "note 3"}))
       << "each note arrives once";
+}
+
+// Issue 12: SPEC.md 10.3 says whether a message refused for now counts as
+// unanswered at the next login: it does. A MAILBOX_FULL message a client
+// left in its outbox is resent by the next run after its login, with its id,
+// and judged afresh.
+TEST_F(ChatTest, Issue12MessageRefusedMailboxFullIsResentByTheNextLogin) {
+  haild_->Stop();
+  StartHaild({"--mailbox-per-sender", "1"});
+  {
+    auto alice = LogIn("alice");
+    auto bob = LogIn("bob");
+    Befriend(*alice, "alice", *bob, "bob");
+  }
+  ASSERT_EQ(haild_->WaitForStatAtMost("users_online", 0, 40000), 0);
+  protocol::ItemId refused_id{};
+  {
+    auto alice = LogIn("alice");
+    auto first = (*alice)->SendMessage("bob", "fills the mailbox");
+    ASSERT_TRUE(first.ok());
+    auto stored = alice->WaitUntil<client::MessageAccepted>(
+        [&](const client::MessageAccepted& a) {
+          return a.message_id == *first;
+        });
+    ASSERT_TRUE(stored);
+    ASSERT_EQ(stored->error, ErrorCode::kOk);
+    auto second = (*alice)->SendMessage("bob", "refused for now");
+    ASSERT_TRUE(second.ok());
+    refused_id = *second;
+    auto refused = alice->WaitUntil<client::MessageAccepted>(
+        [&](const client::MessageAccepted& a) {
+          return a.message_id == *second;
+        });
+    ASSERT_TRUE(refused);
+    ASSERT_EQ(refused->error, ErrorCode::kMailboxFull);
+    EXPECT_TRUE(refused->kept_for_retry);
+  }  // alice's client ends with the message unanswered in its outbox
+  {
+    int64_t acks = haild_->Stat("items_acknowledged");
+    auto bob = LogIn("bob");  // takes (and acknowledges) the first
+    ASSERT_EQ(bob->Take<client::MessageReceived>().size(), 1u);
+    ASSERT_GE(haild_->WaitForStat("items_acknowledged", acks + 1), acks + 1);
+  }
+  ASSERT_EQ(haild_->WaitForStatAtMost("users_online", 0, 40000), 0);
+  auto alice = LogIn("alice");
+  auto accepted = alice->WaitUntil<client::MessageAccepted>(
+      [&](const client::MessageAccepted& a) {
+        return a.message_id == refused_id;
+      });
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->error, ErrorCode::kOk);
+  EXPECT_EQ(accepted->route, Route::kStored);
+  EXPECT_TRUE(accepted->restored);
+  EXPECT_EQ((*alice)->unaccepted_messages(), 0u);
+  auto bob = LogIn("bob");
+  auto got = bob->Take<client::MessageReceived>();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].message_id, refused_id);
+  EXPECT_EQ(got[0].text, "refused for now");
 }
 
 TEST_F(ChatTest, StoredMessageSurvivesKillNineTwentyTimes) {

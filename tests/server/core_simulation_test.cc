@@ -287,6 +287,39 @@ TEST_P(CoreSimulationTest, UnresponsiveRecipientsMessagesComeAtNextLogin) {
   EXPECT_EQ(sim_.Log(a).receipts.size(), 2u);
 }
 
+// Issue 12 (SPEC.md 10.5): a resend of a message whose live delivery waits
+// for ITEM_ACK was answered LIVE at once, then STORED after the 3 s. Now the
+// resends get no answer of their own, whichever path they take (before the
+// new session's contacts are loaded, and after): the fallback's STORED is the
+// one answer, and it goes to the sender's session of that moment.
+TEST_P(CoreSimulationTest, ResendsOfAnUndecidedLiveMessageShareItsOneAnswer) {
+  auto [ann, bob, a, b] = AnnAndBob();
+  sim_.SetResponsive(b, false);
+  ItemId id = sim_.SendMessage(a, bob, "are you there?");
+  sim_.RunFor(20);
+  ASSERT_EQ(sim_.Log(b).delivered.size(), 1u);
+  ASSERT_TRUE(sim_.Log(a).answers.empty());
+  SessionKey a2 = sim_.LogIn(ann, 2);
+  sim_.SendMessage(a2, bob, "are you there?", id);  // looked up in the store
+  sim_.RunFor(20);
+  sim_.SendMessage(a2, bob, "are you there?", id);  // a contact by then
+  sim_.RunUntilQuiet();
+  EXPECT_TRUE(sim_.Log(a).answers.empty());
+  ASSERT_EQ(sim_.Log(a2).answers.size(), 1u);
+  EXPECT_EQ(sim_.Log(a2).answers[0].message_id, id);
+  EXPECT_EQ(sim_.Log(a2).answers[0].route,
+            static_cast<uint8_t>(Route::kStored));
+  EXPECT_EQ(sim_.Log(b).delivered.size(), 1u);
+  EXPECT_EQ(sim_.counters().messages_deduplicated.load(), 2u);
+  // Decided: a later resend is answered at once, the same.
+  sim_.SendMessage(a2, bob, "are you there?", id);
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(a2).answers.size(), 2u);
+  EXPECT_EQ(sim_.Log(a2).answers[1].route,
+            static_cast<uint8_t>(Route::kStored));
+  EXPECT_EQ(sim_.Log(a2).answers[1].seq, sim_.Log(a2).answers[0].seq);
+}
+
 // SPEC.md 7.11 and 10.6: live messages a session never acknowledged reach
 // the session that replaces it at once, in seq order, however the
 // replacement and the deliveries interleave (still being accepted, sent,

@@ -99,6 +99,7 @@ CoreSimulator::CoreSimulator(Options options)
       std::make_unique<server::ContactService>(accounts_.get(), chats_.get());
   server::core::CoreServices services;
   services.directory = &directory_;
+  services.undecided = &undecided_;
   services.counters = &counters_;
   services.p2p_broker = &broker_;
   services.p2p_per_pair = &pair_limiter_;
@@ -186,12 +187,14 @@ void CoreSimulator::SetPresence(SessionKey key, protocol::Presence presence,
   core(key.loop).SetPresence(key.session, request);
 }
 
-protocol::ItemId CoreSimulator::SendMessage(SessionKey key, uint64_t to,
-                                            const std::string& text) {
+protocol::ItemId CoreSimulator::SendMessage(
+    SessionKey key, uint64_t to, const std::string& text,
+    std::optional<protocol::ItemId> resend_of) {
   protocol::SendMessage request;
   for (uint8_t& byte : request.message_id) {
     byte = static_cast<uint8_t>(random_());
   }
+  if (resend_of) request.message_id = *resend_of;
   request.recipient = NameOf(to);
   request.text = text;
   uint64_t sender = logs_.at(key).user;
@@ -202,10 +205,12 @@ protocol::ItemId CoreSimulator::SendMessage(SessionKey key, uint64_t to,
     return request.message_id;
   }
   Hop("store", [this, key, sender, request] {
+    bool undecided = undecided_.IsOpen(sender, request.message_id);
     auto lookup =
         std::make_shared<server::core::MessageLookup>(server::LookupMessage(
             account_service_.get(), chats_.get(), sender, request.recipient,
             request.message_id, now_unix()));
+    lookup->undecided = undecided;
     Hop("loop/" + std::to_string(key.loop), [this, key, request, lookup] {
       core(key.loop).SendMessage(key.session, request, *lookup, now_unix());
     });

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <random>
 #include <set>
@@ -84,8 +85,10 @@ class CoreSimulator {
   void LogOut(SessionKey key);
   void SetPresence(SessionKey key, protocol::Presence presence,
                    const std::string& status);
-  protocol::ItemId SendMessage(SessionKey key, uint64_t to,
-                               const std::string& text);
+  // A new message, or with `resend_of` a resend of that message id.
+  protocol::ItemId SendMessage(
+      SessionKey key, uint64_t to, const std::string& text,
+      std::optional<protocol::ItemId> resend_of = std::nullopt);
   void SetResponsive(SessionKey key, bool responsive);
 
   // --- time ---
@@ -148,6 +151,7 @@ class CoreSimulator {
   std::unique_ptr<server::ChatStore> chats_;
   std::unique_ptr<server::ContactService> contacts_;
   server::core::Directory directory_;
+  server::core::UndecidedMessages undecided_;
   server::P2pBroker broker_{1024};
   server::LockedRateLimiter pair_limiter_{5, 0.2, 10000};
   std::vector<std::unique_ptr<Loop>> loops_;
