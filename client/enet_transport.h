@@ -119,6 +119,13 @@ class EnetTransport final : public Transport {
   // Drops a direct link at once; no event follows.
   void CloseLink(uint32_t link);
 
+  // Raises the largest packet this host sends (and accepts) above
+  // kMaximumPacketSize: only for tools that test a server's limit
+  // (hail-conform).
+  void set_maximum_packet_size(size_t bytes) {
+    host_->maximumPacketSize = bytes;
+  }
+
   TransportKind kind() const override { return TransportKind::kUdp; }
   bool connected() const override { return connected_; }
   // The server's address as resolved.

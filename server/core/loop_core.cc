@@ -167,6 +167,13 @@ void LoopCore::LoginLoaded(const SessionAddress& address,
           services_.directory->Announce(s->user, address)) {
     BroadcastPresence(*s, mine->presence, mine->status_text, mine->version);
   }
+  // Direct-link requests that came before the contact list was loaded
+  // (SPEC.md 15.2 judges them by it).
+  std::vector<protocol::P2pRequest> p2p = std::move(s->held_p2p);
+  s->held_p2p.clear();
+  for (const protocol::P2pRequest& request : p2p) {
+    P2pRequest(address.session, request, now_ms);
+  }
 }
 
 void LoopCore::Ended(uint64_t session, uint64_t now_ms) {

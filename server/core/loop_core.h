@@ -192,6 +192,8 @@ class LoopCore {
     bool awaiting_handover = false;  // the snapshot is read after it
     bool ready = false;              // contact list and mailbox sent
     std::vector<Envelope> held;      // waiting for ready, in arrival order
+    // P2P_REQUESTs sent before ready: judged once `contacts` is loaded.
+    std::vector<protocol::P2pRequest> held_p2p;
     std::unordered_map<uint64_t, ContactView> contacts;
     std::map<std::pair<uint64_t, protocol::ItemId>, PendingLive> pending_live;
     // Receipts sent live, by item id, until ITEM_ACK{item_id, 0}.

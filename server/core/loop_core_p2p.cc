@@ -57,6 +57,10 @@ void LoopCore::P2pRequest(uint64_t session, const protocol::P2pRequest& r,
   owner_.Check();
   Session* s = Find(session);
   if (s == nullptr) return;
+  if (!s->ready) {  // its contacts are not loaded yet: judged at ready
+    s->held_p2p.push_back(r);
+    return;
+  }
   Counters& counters = *services_.counters;
   counters.p2p_requests++;
   auto answer = [&](ErrorCode error) {

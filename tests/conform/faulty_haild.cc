@@ -88,7 +88,13 @@ std::unique_ptr<hail::server::FaultPlan> MakePlan(const std::string& name) {
     return std::make_unique<ChangeOne<MessageDeliver>>(
         [](MessageDeliver& d) { d.from_mailbox = 0; });
   }
-  // 16.2: the two sides of a rendezvous get different keys.
+  // 11.9: a malformed request is answered as if it were fine.
+  if (name == "malformed-answered-ok") {
+    return std::make_unique<ChangeOne<RequestResult>>([](RequestResult& r) {
+      if (r.error == ErrorCode::kMalformed) r.error = ErrorCode::kOk;
+    });
+  }
+  // 15.2: the two sides of a rendezvous get different keys.
   if (name == "p2p-keys-differ") {
     return std::make_unique<ChangeOne<P2pReady>>([](P2pReady& r) {
       if (r.role == 1) r.session_key[0] ^= 0x5a;

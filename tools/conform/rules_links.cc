@@ -1,4 +1,4 @@
-// Rules of SPEC.md 3.8 (TCP fallback), 16 (direct-link rendezvous) and 17
+// Rules of SPEC.md 3.8 (TCP fallback), 15 (direct-link rendezvous) and 17
 // (forwarding settings).
 #include "protocol/forward_messages.h"
 #include "tools/conform/checks.h"
@@ -23,7 +23,7 @@ HAIL_RULE("3.8", "tcp-fallback-carries-the-same-session",
   return Pass();
 }
 
-HAIL_RULE("16.2", "rendezvous-with-a-stranger-is-not-a-contact",
+HAIL_RULE("15.2", "rendezvous-with-a-stranger-is-not-a-contact",
           "P2P_REQUEST naming a user who is not an accepted contact gets "
           "REQUEST_RESULT{NOT_A_CONTACT}") {
   auto a = ctx.NewAccount();
@@ -36,7 +36,7 @@ HAIL_RULE("16.2", "rendezvous-with-a-stranger-is-not-a-contact",
   return ExpectResult(**c, 81, ErrorCode::kNotAContact, ctx.timeout_ms());
 }
 
-HAIL_RULE("16.2", "rendezvous-over-tcp-is-nat-unsuitable",
+HAIL_RULE("15.2", "rendezvous-over-tcp-is-nat-unsuitable",
           "P2P_REQUEST from a session over TCP gets NAT_UNSUITABLE") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
@@ -56,7 +56,7 @@ HAIL_RULE("16.2", "rendezvous-over-tcp-is-nat-unsuitable",
   return ExpectResult(**c, 83, ErrorCode::kNatUnsuitable, ctx.timeout_ms());
 }
 
-HAIL_RULE("16.2", "rendezvous-right-after-login-result-knows-the-contacts",
+HAIL_RULE("15.2", "rendezvous-right-after-login-result-knows-the-contacts",
           "a P2P_REQUEST sent right after LOGIN_RESULT{OK}, before the login "
           "sequence ends, is judged with the user's contacts (not NOT_A_CONTACT)") {
   auto pair = ctx.Contacts();
@@ -74,7 +74,7 @@ HAIL_RULE("16.2", "rendezvous-right-after-login-result-knows-the-contacts",
   return ExpectResult(**c, 92, ErrorCode::kOk, ctx.timeout_ms());
 }
 
-HAIL_RULE("16.2", "accepted-rendezvous-gives-both-the-same-key",
+HAIL_RULE("15.2", "accepted-rendezvous-gives-both-the-same-key",
           "P2P_REQUEST between contacts: OK, the peer gets P2P_OFFER; after its "
           "P2P_ANSWER{accept} both get P2P_READY with one session_key") {
   auto pair = ctx.Contacts();
@@ -105,7 +105,7 @@ HAIL_RULE("16.2", "accepted-rendezvous-gives-both-the-same-key",
   return Pass();
 }
 
-HAIL_RULE("16.2", "declined-rendezvous-tells-the-requester",
+HAIL_RULE("15.2", "declined-rendezvous-tells-the-requester",
           "P2P_ANSWER{accept 0} sends the requester P2P_CLOSED{P2P_DECLINED} and "
           "no endpoints to anyone") {
   auto pair = ctx.Contacts();
@@ -129,7 +129,7 @@ HAIL_RULE("16.2", "declined-rendezvous-tells-the-requester",
   return Pass();
 }
 
-HAIL_RULE("16.2", "answer-without-an-offer-is-no-such-request",
+HAIL_RULE("15.2", "answer-without-an-offer-is-no-such-request",
           "P2P_ANSWER for a session_id nobody offered gets NO_SUCH_REQUEST") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);

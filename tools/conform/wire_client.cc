@@ -127,7 +127,12 @@ Result<std::unique_ptr<WireClient>> WireClient::ConnectUnsecured(
     if (!up) return Status::Unavailable("the TCP connection did not come up");
     transport = std::move(*tcp);
   }
-  return std::unique_ptr<WireClient>(new WireClient(std::move(transport)));
+  auto* enet = kind == client::TransportKind::kUdp
+                   ? static_cast<client::EnetTransport*>(transport.get())
+                   : nullptr;
+  auto wire = std::unique_ptr<WireClient>(new WireClient(std::move(transport)));
+  wire->enet_ = enet;
+  return wire;
 }
 
 Result<std::unique_ptr<WireClient>> WireClient::Connect(
@@ -259,6 +264,12 @@ std::optional<Bytes> WireClient::NextRawFrame(int timeout_ms) {
   Bytes first = std::move(raw_frames_.front());
   raw_frames_.pop_front();
   return first;
+}
+
+bool WireClient::AllowLargePackets(size_t bytes) {
+  if (enet_ == nullptr) return false;
+  enet_->set_maximum_packet_size(bytes);
+  return true;
 }
 
 void WireClient::Close() {

@@ -134,6 +134,9 @@ class WireClient {
   std::optional<protocol::Bytes> NextRawFrame(int timeout_ms);
   // Ends the connection at once.
   void Close();
+  // Lets a UDP client send packets up to `bytes` (over what the protocol
+  // allows, to test the server's limit); false over TCP.
+  bool AllowLargePackets(size_t bytes);
 
   // The endpoint the client declares as its LAN endpoint.
   const protocol::Endpoint& lan_endpoint() const {
@@ -152,6 +155,7 @@ class WireClient {
   std::optional<Received> Pump(int timeout_ms);
 
   std::unique_ptr<client::Transport> transport_;
+  client::EnetTransport* enet_ = nullptr;  // transport_, when over UDP
   std::unique_ptr<protocol::ClientSession> session_;
   std::deque<Received> kept_;
   std::deque<protocol::Bytes> raw_frames_;  // before the session is secured
