@@ -42,14 +42,50 @@ class SizeBounds {
   }
 };
 
+// Records whether the first field is the u32 "request_id".
+class LeadingRequestId {
+ public:
+  bool found = false;
+  void U32(std::string_view name, uint32_t&) { First(name == "request_id"); }
+  template <class... Args>
+  void U8(Args&&...) { First(false); }
+  template <class... Args>
+  void U16(Args&&...) { First(false); }
+  template <class... Args>
+  void U64(Args&&...) { First(false); }
+  template <class... Args>
+  void I16(Args&&...) { First(false); }
+  template <class... Args>
+  void Error(Args&&...) { First(false); }
+  template <class... Args>
+  void Fixed(Args&&...) { First(false); }
+  template <class... Args>
+  void Str8(Args&&...) { First(false); }
+  template <class... Args>
+  void Str16(Args&&...) { First(false); }
+  template <class... Args>
+  void Addr(Args&&...) { First(false); }
+
+ private:
+  void First(bool is_request_id) {
+    if (!seen_) found = is_request_id;
+    seen_ = true;
+  }
+  bool seen_ = false;
+};
+
 template <class M>
 KindInfo Info(std::string_view name, Direction direction, Framing framing,
               uint8_t channel) {
   M message;
   SizeBounds bounds;
   message.Fields(bounds);
-  return KindInfo{M::kKind, name,       direction, framing,
-                  channel,  bounds.min, bounds.max};
+  LeadingRequestId leading;
+  message.Fields(leading);
+  // Only a request's leading u32 is its own id; ERROR and the results echo.
+  bool request = leading.found && direction == Direction::kClientToServer;
+  return KindInfo{M::kKind, name,       direction,  framing,
+                  channel,  bounds.min, bounds.max, request};
 }
 
 constexpr Direction kC2S = Direction::kClientToServer;
@@ -219,7 +255,20 @@ Decoded DecodeMessage(ByteSpan bytes) {
     result.status = DecodeStatus::kTruncated;
     return result;
   }
-  result.status = DecodeByKind(result.kind, reader.Rest(), &result.message);
+  ByteSpan body = reader.Rest();
+  const KindInfo* info = FindKind(result.kind);
+  if (info == nullptr) {
+    result.status = DecodeStatus::kUnknownKind;
+    return result;
+  }
+  if (info->has_request_id && body.size() >= 4) {
+    ByteReader(body).U32(&result.request_id);
+  }
+  if (body.size() > kMaxBodySize) {
+    result.status = DecodeStatus::kOversized;
+    return result;
+  }
+  result.status = DecodeByKind(result.kind, body, &result.message);
   return result;
 }
 
