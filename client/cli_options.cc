@@ -239,8 +239,8 @@ CliParse ParseCommandLine(std::span<const char* const> args,
       used = 0;
     }
     if (used == 0 || used != text.size() || port == 0 || port > 65535) {
-      return UsageError(
-          fmt::format("--tcp-port '{}': expected a port from 1 to 65535", text));
+      return UsageError(fmt::format(
+          "--tcp-port '{}': expected a port from 1 to 65535", text));
     }
     options.tcp_port = static_cast<uint16_t>(port);
   }

@@ -42,48 +42,18 @@ class SizeBounds {
   }
 };
 
-// Records whether the first field is the u32 "request_id".
-class LeadingRequestId {
- public:
-  bool found = false;
-  void U32(std::string_view name, uint32_t&) { First(name == "request_id"); }
-  template <class... Args>
-  void U8(Args&&...) { First(false); }
-  template <class... Args>
-  void U16(Args&&...) { First(false); }
-  template <class... Args>
-  void U64(Args&&...) { First(false); }
-  template <class... Args>
-  void I16(Args&&...) { First(false); }
-  template <class... Args>
-  void Error(Args&&...) { First(false); }
-  template <class... Args>
-  void Fixed(Args&&...) { First(false); }
-  template <class... Args>
-  void Str8(Args&&...) { First(false); }
-  template <class... Args>
-  void Str16(Args&&...) { First(false); }
-  template <class... Args>
-  void Addr(Args&&...) { First(false); }
-
- private:
-  void First(bool is_request_id) {
-    if (!seen_) found = is_request_id;
-    seen_ = true;
-  }
-  bool seen_ = false;
-};
-
 template <class M>
 KindInfo Info(std::string_view name, Direction direction, Framing framing,
               uint8_t channel) {
   M message;
   SizeBounds bounds;
   message.Fields(bounds);
-  LeadingRequestId leading;
-  message.Fields(leading);
+  FieldPrinter printer;  // names the fields in wire order
+  message.Fields(printer);
   // Only a request's leading u32 is its own id; ERROR and the results echo.
-  bool request = leading.found && direction == Direction::kClientToServer;
+  bool request = !printer.fields.empty() &&
+                 printer.fields[0].name == "request_id" &&
+                 direction == Direction::kClientToServer;
   return KindInfo{M::kKind, name,       direction,  framing,
                   channel,  bounds.min, bounds.max, request};
 }

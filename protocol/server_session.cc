@@ -142,8 +142,7 @@ ServerSession::Output ServerSession::OnSealed(uint8_t channel, ByteSpan frame) {
   }
   // SPEC.md 7.4: the ERROR echoes the request_id whenever its 4 bytes came.
   if (decoded.status != DecodeStatus::kOk || info->channel != channel) {
-    return AnswerError(decoded.request_id, decoded.kind,
-                       ErrorCode::kMalformed);
+    return AnswerError(decoded.request_id, decoded.kind, ErrorCode::kMalformed);
   }
   uint32_t request_id = RequestIdOf(decoded.message);
   // request_id 0 means "none" (the contact list sent at login, ERRORs about

@@ -583,8 +583,7 @@ int Shard::OnRawDatagram(ENetHost* host) {
 
 void Shard::OnOversizedPacket(ENetPeer& peer, uint32_t total_length) {
   auto* s = static_cast<PeerSession*>(peer.data);
-  if (s == nullptr ||
-      s->session.state() == ServerSession::State::kClosed) {
+  if (s == nullptr || s->session.state() == ServerSession::State::kClosed) {
     return;  // counted; the session is already ending
   }
   shared_->counters->sessions_packet_too_large++;

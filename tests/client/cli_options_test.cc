@@ -38,8 +38,8 @@ TEST(CliOptionsTest, TransportChoosesUdpTcpOrAuto) {
 // to reach TCP (SPEC.md 3.8: nothing on the wire tells the client).
 TEST(CliOptionsTest, TcpPortNamesTheServersTcpFallbackPort) {
   EXPECT_FALSE(Parse({"ping"}).options.tcp_port.has_value());
-  CliParse parse = Parse({"--server", "10.0.0.1:4000", "--tcp-port", "443",
-                          "ping"});
+  CliParse parse =
+      Parse({"--server", "10.0.0.1:4000", "--tcp-port", "443", "ping"});
   ASSERT_EQ(parse.outcome, CliParse::Outcome::kRun) << parse.text;
   EXPECT_EQ(parse.options.tcp_port, 443);
   EXPECT_EQ(parse.options.server.port, 4000);

@@ -315,18 +315,18 @@ TEST_F(PacketLimitTest, PacketOverTheLimitEndsTheSessionWithMalformed) {
          std::chrono::steady_clock::now() < deadline) {
     if (enet_host_service(host, &event, 20) > 0 &&
         event.type == ENET_EVENT_TYPE_RECEIVE) {
-      session.OnPacket(event.channelID,
-                       protocol::ByteSpan(event.packet->data,
-                                          event.packet->dataLength));
+      session.OnPacket(
+          event.channelID,
+          protocol::ByteSpan(event.packet->data, event.packet->dataLength));
       enet_packet_destroy(event.packet);
     }
   }
   ASSERT_EQ(session.state(), protocol::ClientSession::State::kSecured);
 
   std::vector<uint8_t> big(70000, 0x02);
-  enet_peer_send(peer, protocol::kChannelControl,
-                 enet_packet_create(big.data(), big.size(),
-                                    ENET_PACKET_FLAG_RELIABLE));
+  enet_peer_send(
+      peer, protocol::kChannelControl,
+      enet_packet_create(big.data(), big.size(), ENET_PACKET_FLAG_RELIABLE));
   std::optional<protocol::ErrorCode> ended;
   std::optional<enet_uint32> disconnect_data;
   // Well within the 5 s before ENet could give the peer up by itself.

@@ -153,9 +153,8 @@ TEST_F(CliTest, TcpPortReachesAServerWhoseTcpPortDiffersFromItsUdpPort) {
   ASSERT_TRUE(server.Start({"--tcp-port", std::to_string(tcp_port)}))
       << server.log();
   auto hail = [&](const std::string& home, std::vector<std::string> args) {
-    std::vector<std::string> argv = {HAIL_PATH,   "--server",
-                                     server.address(), "--timeout",
-                                     "3",         "--transport",
+    std::vector<std::string> argv = {HAIL_PATH,   "--server", server.address(),
+                                     "--timeout", "3",        "--transport",
                                      "tcp"};
     argv.insert(argv.end(), args.begin(), args.end());
     return RunCommand(argv, {{"HAIL_HOME", (dir_.path() / home).string()},

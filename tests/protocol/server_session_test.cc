@@ -532,17 +532,16 @@ TEST_F(ServerSessionTest, BodyOverTheLimitIsAnsweredMalformed) {
   std::unique_ptr<SecureChannel> raw = RawClientChannel();
   Bytes ping = EncodeMessage(Ping{5});
   ping.resize(2 + 20000, 0xaa);
-  ExpectError(server_.OnPacket(kChannelControl,
-                               raw->Seal(kChannelControl, ping),
-                               kConnectedAtMs),
-              0, static_cast<uint16_t>(Kind::kPing), ErrorCode::kMalformed);
+  ExpectError(
+      server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, ping),
+                       kConnectedAtMs),
+      0, static_cast<uint16_t>(Kind::kPing), ErrorCode::kMalformed);
   Bytes logout = EncodeMessage(LogoutRequest{12});
   logout.resize(2 + kMaxBodySize + 1, 0);
-  ExpectError(server_.OnPacket(kChannelControl,
-                               raw->Seal(kChannelControl, logout),
-                               kConnectedAtMs),
-              12, static_cast<uint16_t>(Kind::kLogoutRequest),
-              ErrorCode::kMalformed);
+  ExpectError(
+      server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, logout),
+                       kConnectedAtMs),
+      12, static_cast<uint16_t>(Kind::kLogoutRequest), ErrorCode::kMalformed);
   EXPECT_EQ(server_.state(), ServerSession::State::kSecured);
 }
 
@@ -555,8 +554,8 @@ TEST_F(ServerSessionTest, ClientDropsAServerMessageOverTheBodyLimit) {
   SecureChannel server_side(entry->keys, SecureChannel::Role::kServer);
   Bytes pong = EncodeMessage(Pong{5});
   pong.resize(2 + kMaxBodySize + 1, 0);
-  ClientSession::Output out =
-      client_.OnPacket(kChannelControl, server_side.Seal(kChannelControl, pong));
+  ClientSession::Output out = client_.OnPacket(
+      kChannelControl, server_side.Seal(kChannelControl, pong));
   EXPECT_FALSE(out.message.has_value());
   EXPECT_EQ(out.drop, DropReason::kBadFrame);
 }
