@@ -5,7 +5,9 @@
 #include <array>
 #include <boost/program_options.hpp>
 #include <cstdint>
+#include <exception>
 #include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -128,6 +130,9 @@ po::options_description GlobalOptions() {
        "how to reach the server: UDP, falling back to TCP on the same port "
        "when UDP gets no answer within 2 s (auto, the default), or only "
        "one of them")  //
+      ("tcp-port", po::value<std::string>()->value_name("PORT"),
+       "the server's TCP port for --transport auto or tcp, when it is not "
+       "the UDP port of --server (haild --tcp-port)")  //
       ("user", po::value<std::string>()->value_name("NAME"),
        "log in as NAME for the contact, presence and message commands "
        "(default $HAIL_USER, else the only user with a stored token)")  //
@@ -223,6 +228,21 @@ CliParse ParseCommandLine(std::span<const char* const> args,
       return UsageError(
           fmt::format("--transport '{}': expected auto, udp or tcp", text));
     }
+  }
+  if (values.count("tcp-port")) {
+    const std::string& text = values["tcp-port"].as<std::string>();
+    unsigned long port = 0;
+    size_t used = 0;
+    try {
+      port = std::stoul(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || port == 0 || port > 65535) {
+      return UsageError(fmt::format(
+          "--tcp-port '{}': expected a port from 1 to 65535", text));
+    }
+    options.tcp_port = static_cast<uint16_t>(port);
   }
   if (values.count("user")) {
     options.login_user = values["user"].as<std::string>();

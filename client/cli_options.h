@@ -65,6 +65,9 @@ struct CliOptions {
   ServerAddress server;
   std::optional<protocol::PublicKey> trusted_identity;  // --trust
   TransportChoice transport = TransportChoice::kAuto;   // --transport
+  // --tcp-port: the server's TCP fallback port when it is not the UDP port
+  // of --server (SPEC.md 3.8: nothing on the wire tells a client).
+  std::optional<uint16_t> tcp_port;
   bool json = false;
   // --until-eof: `listen` also stops at the end of stdin.
   bool until_eof = false;

@@ -89,6 +89,7 @@ ExitCode CommandRunner::Run() {
   client_options.home = environment_.home;
   client_options.trusted_identity = options_.trusted_identity;
   client_options.transport = options_.transport;
+  client_options.tcp_port = options_.tcp_port;
   client_options.key_log_path = environment_.key_log_path;
   // Items are acknowledged once printed (see the class comment).
   client_options.auto_ack = false;

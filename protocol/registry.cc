@@ -48,8 +48,14 @@ KindInfo Info(std::string_view name, Direction direction, Framing framing,
   M message;
   SizeBounds bounds;
   message.Fields(bounds);
-  return KindInfo{M::kKind, name,       direction, framing,
-                  channel,  bounds.min, bounds.max};
+  FieldPrinter printer;  // names the fields in wire order
+  message.Fields(printer);
+  // Only a request's leading u32 is its own id; ERROR and the results echo.
+  bool request = !printer.fields.empty() &&
+                 printer.fields[0].name == "request_id" &&
+                 direction == Direction::kClientToServer;
+  return KindInfo{M::kKind, name,       direction,  framing,
+                  channel,  bounds.min, bounds.max, request};
 }
 
 constexpr Direction kC2S = Direction::kClientToServer;
@@ -219,7 +225,20 @@ Decoded DecodeMessage(ByteSpan bytes) {
     result.status = DecodeStatus::kTruncated;
     return result;
   }
-  result.status = DecodeByKind(result.kind, reader.Rest(), &result.message);
+  ByteSpan body = reader.Rest();
+  const KindInfo* info = FindKind(result.kind);
+  if (info == nullptr) {
+    result.status = DecodeStatus::kUnknownKind;
+    return result;
+  }
+  if (info->has_request_id && body.size() >= 4) {
+    ByteReader(body).U32(&result.request_id);
+  }
+  if (body.size() > kMaxBodySize) {
+    result.status = DecodeStatus::kOversized;
+    return result;
+  }
+  result.status = DecodeByKind(result.kind, body, &result.message);
   return result;
 }
 

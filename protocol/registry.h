@@ -42,6 +42,9 @@ struct KindInfo {
   uint8_t channel;
   size_t min_body;  // encoded size with every variable field empty
   size_t max_body;  // encoded size with every variable field at its limit
+  // A client-to-server request whose body starts with its u32 request_id
+  // (SPEC.md 7.4); false for ERROR and the results, which echo one.
+  bool has_request_id;
 };
 
 std::span<const KindInfo> AllKinds();
@@ -55,11 +58,16 @@ enum class DecodeStatus : uint8_t {
   kTruncated,    // shorter than the kind id or than its fields
   kUnknownKind,  // not in the registry
   kInvalid,      // a field breaks its limits (length, enum value)
+  kOversized,    // a known kind whose body is longer than kMaxBodySize
 };
 
 struct Decoded {
   DecodeStatus status = DecodeStatus::kTruncated;
   uint16_t kind = 0;
+  // The leading request_id of a kind that has one (KindInfo::has_request_id)
+  // whenever its 4 bytes are present, even when the rest is malformed, so
+  // that an ERROR about the message can echo it (SPEC.md 7.4); 0 otherwise.
+  uint32_t request_id = 0;
   Message message;
 };
 
@@ -68,7 +76,8 @@ struct Decoded {
 // over-long value can never be sent cut short.
 Bytes EncodeMessage(const Message& message);
 // Decodes kind + body. Trailing bytes after the known fields are ignored
-// (SPEC.md "Extending messages").
+// (SPEC.md 2.6), but a body longer than kMaxBodySize is kOversized whatever
+// it holds (SPEC.md 2.4).
 Decoded DecodeMessage(ByteSpan bytes);
 Kind KindOf(const Message& message);
 // Every field with its SPEC.md name, in wire order.

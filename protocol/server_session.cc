@@ -140,10 +140,16 @@ ServerSession::Output ServerSession::OnSealed(uint8_t channel, ByteSpan frame) {
       info->framing != Framing::kSealed) {
     return AnswerError(0, decoded.kind, ErrorCode::kUnknownKind);
   }
+  // SPEC.md 7.4: the ERROR echoes the request_id whenever its 4 bytes came.
   if (decoded.status != DecodeStatus::kOk || info->channel != channel) {
-    return AnswerError(0, decoded.kind, ErrorCode::kMalformed);
+    return AnswerError(decoded.request_id, decoded.kind, ErrorCode::kMalformed);
   }
   uint32_t request_id = RequestIdOf(decoded.message);
+  // request_id 0 means "none" (the contact list sent at login, ERRORs about
+  // messages without an id): a request that uses it is malformed.
+  if (info->has_request_id && request_id == 0) {
+    return AnswerError(0, decoded.kind, ErrorCode::kMalformed);
+  }
   Kind kind = static_cast<Kind>(decoded.kind);
   switch (kind) {
     case Kind::kPing:

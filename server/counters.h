@@ -52,6 +52,11 @@ struct Counters {
   std::atomic<uint64_t> peer_datagrams_no_peer{0};
   std::atomic<uint64_t> peer_datagrams_wrong_source{0};
   std::atomic<uint64_t> peer_datagrams_bad_checksum{0};
+  // Datagrams of a peer carrying a fragment of a packet over the largest
+  // packet ENet accepts (SPEC.md 4.6): ENet refuses it unseen, so the
+  // server ends the session (once per session: sessions_packet_too_large).
+  std::atomic<uint64_t> peer_datagrams_packet_too_large{0};
+  std::atomic<uint64_t> sessions_packet_too_large{0};
   std::atomic<uint64_t> half_open_expired{0};
   std::atomic<uint64_t> half_open_replaced{0};
   std::atomic<int64_t> peers_half_open{0};

@@ -143,6 +143,18 @@ constexpr CounterField kCounterFields[] = {
      [](const Counters& c) {
        return static_cast<int64_t>(c.peer_datagrams_bad_checksum.load());
      }},
+    {"peer_datagrams_packet_too_large", Metric::Kind::kCounter,
+     "datagrams for an ENet peer carrying a fragment of a packet over the "
+     "largest accepted (65536 bytes), refused by ENet",
+     [](const Counters& c) {
+       return static_cast<int64_t>(c.peer_datagrams_packet_too_large.load());
+     }},
+    {"sessions_packet_too_large", Metric::Kind::kCounter,
+     "sessions ended with MALFORMED for sending a packet over the largest "
+     "accepted",
+     [](const Counters& c) {
+       return static_cast<int64_t>(c.sessions_packet_too_large.load());
+     }},
     {"half_open_expired", Metric::Kind::kCounter,
      "half-open ENet connections dropped after 4 s",
      [](const Counters& c) {

@@ -64,4 +64,19 @@ PeerDatagramVerdict JudgePeerDatagram(
   return PeerDatagramVerdict::kPass;
 }
 
+std::optional<uint32_t> OversizedPacketLength(protocol::ByteSpan datagram,
+                                              size_t maximum_packet_size) {
+  using protocol::enet_wire::CommandType;
+  protocol::enet_wire::Datagram parsed =
+      protocol::enet_wire::ParseDatagram(datagram, /*with_checksum=*/true);
+  for (const protocol::enet_wire::Command& command : parsed.commands) {
+    bool fragment = command.type == CommandType::kSendFragment ||
+                    command.type == CommandType::kSendUnreliableFragment;
+    if (fragment && command.total_length > maximum_packet_size) {
+      return command.total_length;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace hail::server

@@ -8,6 +8,9 @@
 
 #include <enet/enet.h>
 
+#include <cstdint>
+#include <optional>
+
 #include "protocol/enet_wire.h"
 
 namespace hail::server {
@@ -33,6 +36,16 @@ PeerDatagramVerdict JudgePeerDatagram(
 // same received buffer and length, once) it returns the CRC computed
 // there instead of computing it a second time.
 enet_uint32 PeerChecksum(const ENetBuffer* buffers, size_t count);
+
+// The total length of the packet ENet will refuse in `datagram` (one that
+// passed JudgePeerDatagram): that of its first SEND_FRAGMENT or
+// SEND_UNRELIABLE_FRAGMENT command whose total_length is above
+// `maximum_packet_size` (host->maximumPacketSize). ENet drops such a command
+// and the rest of its datagram without a word or an acknowledgement, so the
+// sender would retransmit it until its connection times out; the server
+// ends the session instead (SPEC.md 4.6). nullopt when there is none.
+std::optional<uint32_t> OversizedPacketLength(protocol::ByteSpan datagram,
+                                              size_t maximum_packet_size);
 
 // Forgets the verified datagram; the intercept calls it before it looks at
 // each received datagram, so nothing verified outlives its datagram.

@@ -539,6 +539,13 @@ int Shard::OnRawDatagram(ENetHost* host) {
     // counted here (SPEC.md 4.3).
     switch (JudgePeerDatagram(host, *header)) {
       case PeerDatagramVerdict::kPass:
+        if (std::optional<uint32_t> total =
+                OversizedPacketLength(datagram, host->maximumPacketSize)) {
+          // ENet still reads the datagram (its acknowledgements come first)
+          // and refuses the fragment; the session ends (SPEC.md 4.6).
+          counters.peer_datagrams_packet_too_large++;
+          OnOversizedPacket(host->peers[header->peer_id], *total);
+        }
         return 0;
       case PeerDatagramVerdict::kNoSuchPeer:
         counters.peer_datagrams_no_peer++;
@@ -587,6 +594,20 @@ int Shard::OnRawDatagram(ENetHost* host) {
   }
   counters.connects_accepted++;
   return 0;
+}
+
+void Shard::OnOversizedPacket(ENetPeer& peer, uint32_t total_length) {
+  auto* s = static_cast<PeerSession*>(peer.data);
+  if (s == nullptr || s->session.state() == ServerSession::State::kClosed) {
+    return;  // counted; the session is already ending
+  }
+  shared_->counters->sessions_packet_too_large++;
+  shared_->logger->Warn(
+      "session {} from {} sent a {}-byte packet, over the {}-byte limit: "
+      "ending it with MALFORMED",
+      s->id, s->observed.ToString(), total_length,
+      peer.host->maximumPacketSize);
+  EndSession(*s, ErrorCode::kMalformed);
 }
 
 bool Shard::ClassicStunAllowed(const ENetHost* host, const ENetAddress& from) {

@@ -188,6 +188,10 @@ class Shard : private core::Effects {
 
   static int InterceptThunk(ENetHost* host, ENetEvent* event);
   int OnRawDatagram(ENetHost* host);
+  // `peer` sent a fragment of a `total_length`-byte packet, over what its
+  // host accepts: ENet would refuse it silently and the session would die
+  // by timeout, so it is logged and ended with MALFORMED (SPEC.md 4.6).
+  void OnOversizedPacket(ENetPeer& peer, uint32_t total_length);
   // SPEC.md 3.2: ENet would drop a peer-1 datagram from `from` anyway.
   static bool ClassicStunAllowed(const ENetHost* host, const ENetAddress& from);
 

@@ -34,6 +34,22 @@ TEST(CliOptionsTest, TransportChoosesUdpTcpOrAuto) {
             TransportChoice::kAuto);
 }
 
+// Issue 12: with haild's --tcp-port unlike its UDP port, the CLI had no way
+// to reach TCP (SPEC.md 3.8: nothing on the wire tells the client).
+TEST(CliOptionsTest, TcpPortNamesTheServersTcpFallbackPort) {
+  EXPECT_FALSE(Parse({"ping"}).options.tcp_port.has_value());
+  CliParse parse =
+      Parse({"--server", "10.0.0.1:4000", "--tcp-port", "443", "ping"});
+  ASSERT_EQ(parse.outcome, CliParse::Outcome::kRun) << parse.text;
+  EXPECT_EQ(parse.options.tcp_port, 443);
+  EXPECT_EQ(parse.options.server.port, 4000);
+  for (const char* bad : {"0", "65536", "https", "44x", "-1", ""}) {
+    EXPECT_EQ(Parse({"--tcp-port", bad, "ping"}).outcome,
+              CliParse::Outcome::kUsageError)
+        << bad;
+  }
+}
+
 TEST(CliOptionsTest, GlobalOptionsBeforeOrAfterTheCommand) {
   std::string fingerprint = "ed25519:" + std::string(64, 'a');
   CliParse parse =

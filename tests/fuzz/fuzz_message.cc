@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (decoded.status != DecodeStatus::kOk) {
     Check(decoded.status == DecodeStatus::kUnknownKind ||
           decoded.status == DecodeStatus::kTruncated ||
-          decoded.status == DecodeStatus::kInvalid);
+          decoded.status == DecodeStatus::kInvalid ||
+          decoded.status == DecodeStatus::kOversized);
     return 0;
   }
   Check(static_cast<uint16_t>(hail::protocol::KindOf(decoded.message)) ==

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/integration/haild_process.h"
+#include "tests/support/free_port.h"
 
 namespace hail::testing {
 namespace {
@@ -141,6 +142,31 @@ TEST_F(CliTest, NoServerExitsThree) {
   CommandResult result =
       RunCommand(argv, {{"HAIL_HOME", (dir_.path() / "e").string()}});
   EXPECT_EQ(result.exit_code, 3) << result.err;
+}
+
+// Issue 12: nothing on the wire tells a client haild's TCP port (SPEC.md
+// 3.8); when it differs from the UDP port, --tcp-port says it.
+TEST_F(CliTest, TcpPortReachesAServerWhoseTcpPortDiffersFromItsUdpPort) {
+  uint16_t tcp_port = FreeTcpPort();
+  ASSERT_NE(tcp_port, 0);
+  HaildProcess server(dir_.path() / "tcp-data", FreeUdpPort());
+  ASSERT_TRUE(server.Start({"--tcp-port", std::to_string(tcp_port)}))
+      << server.log();
+  auto hail = [&](const std::string& home, std::vector<std::string> args) {
+    std::vector<std::string> argv = {HAIL_PATH,   "--server", server.address(),
+                                     "--timeout", "3",        "--transport",
+                                     "tcp"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, {{"HAIL_HOME", (dir_.path() / home).string()},
+                             {"HAIL_PASSWORD", "dana-password"},
+                             {"HAIL_KEYLOGFILE", ""}});
+  };
+  // Without it the client tries TCP on the UDP port number: nobody there.
+  EXPECT_EQ(hail("d1", {"register", "dana"}).exit_code, 3);
+  CommandResult reg =
+      hail("d2", {"--tcp-port", std::to_string(tcp_port), "register", "dana"});
+  EXPECT_EQ(reg.exit_code, 0) << reg.err << server.log();
+  EXPECT_EQ(server.Stat("tcp_accepted"), 1);
 }
 
 TEST_F(CliTest, UsageErrorExitsTwo) {

@@ -234,6 +234,62 @@ TEST(RegistryTest, TrailingBytesAreIgnored) {
   EXPECT_EQ(EncodeMessage(decoded.message).size(), bytes.size() - 2);
 }
 
+// Issue 12: SPEC.md 2.4's body limit held only for what a sender encodes;
+// a PING with 20,000 trailing bytes decoded.
+TEST(RegistryTest, BodyOverTheLimitIsOversizedEvenWhenTheFieldsAreWellFormed) {
+  Bytes bytes = EncodeMessage(Ping{42});
+  bytes.resize(2 + kMaxBodySize, 0xee);
+  EXPECT_EQ(DecodeMessage(bytes).status, DecodeStatus::kOk);
+  bytes.push_back(0xee);
+  EXPECT_EQ(DecodeMessage(bytes).status, DecodeStatus::kOversized);
+  bytes = EncodeMessage(Ping{42});
+  bytes.resize(2 + 20000, 0xee);
+  EXPECT_EQ(DecodeMessage(bytes).status, DecodeStatus::kOversized);
+}
+
+TEST(RegistryTest, UnknownKindStaysUnknownWhateverItsSize) {
+  Bytes bytes;
+  ByteWriter(&bytes).U16(0x7fff);
+  bytes.resize(2 + kMaxBodySize + 100, 0);
+  EXPECT_EQ(DecodeMessage(bytes).status, DecodeStatus::kUnknownKind);
+}
+
+// Issue 12: an ERROR about a malformed request echoes its request_id.
+TEST(RegistryTest, RequestIdIsReadFromAMalformedRequestWhenItsBytesArePresent) {
+  Bytes bytes = OverlongUsernameRegister();
+  Decoded decoded = DecodeMessage(bytes);
+  EXPECT_EQ(decoded.status, DecodeStatus::kInvalid);
+  EXPECT_EQ(decoded.request_id, 7u);
+  Bytes three = {0x00, 0x25, 0x00, 0x00, 0x07};  // LOGOUT_REQUEST, 3 bytes
+  EXPECT_EQ(DecodeMessage(three).status, DecodeStatus::kTruncated);
+  EXPECT_EQ(DecodeMessage(three).request_id, 0u);
+  Bytes ack = EncodeMessage(ItemAck{});  // no request_id
+  ack[2] = 0x01;
+  EXPECT_EQ(DecodeMessage(ack).request_id, 0u);
+}
+
+TEST(RegistryTest, OnlyClientRequestsHaveARequestId) {
+  for (const KindInfo& info : AllKinds()) {
+    Message message = DecodeMessage([&] {
+                        Bytes b;
+                        ByteWriter(&b).U16(static_cast<uint16_t>(info.kind));
+                        b.resize(2 + info.min_body, 0);
+                        return b;
+                      }())
+                          .message;
+    std::vector<PrintedField> fields = DescribeMessage(message);
+    bool leads = !fields.empty() && fields[0].name == "request_id";
+    EXPECT_EQ(info.has_request_id,
+              leads && info.direction == Direction::kClientToServer)
+        << info.name;
+  }
+  EXPECT_FALSE(FindKind(static_cast<uint16_t>(Kind::kError))->has_request_id);
+  EXPECT_FALSE(
+      FindKind(static_cast<uint16_t>(Kind::kSendMessage))->has_request_id);
+  EXPECT_TRUE(
+      FindKind(static_cast<uint16_t>(Kind::kP2pAnswer))->has_request_id);
+}
+
 TEST(RegistryTest, UnknownErrorCodesDecode) {
   Bytes bytes = EncodeMessage(ErrorMessage{7, 0x25, ErrorCode::kBadState});
   bytes[bytes.size() - 2] = 0x12;

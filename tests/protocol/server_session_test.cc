@@ -482,8 +482,82 @@ TEST_F(ServerSessionTest, MalformedBodyIsAnsweredMalformed) {
   ExpectError(
       server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, overlong),
                        kConnectedAtMs),
-      0, static_cast<uint16_t>(Kind::kRegisterRequest), ErrorCode::kMalformed);
+      7, static_cast<uint16_t>(Kind::kRegisterRequest), ErrorCode::kMalformed);
   EXPECT_EQ(server_.state(), ServerSession::State::kSecured);
+}
+
+// Issue 12: SPEC.md 7.4 says the ERROR about a request echoes its id; it
+// said 0 for MALFORMED, so a client could not tell which request failed.
+TEST_F(ServerSessionTest, MalformedRequestErrorEchoesItsRequestId) {
+  Handshake();
+  std::unique_ptr<SecureChannel> raw = RawClientChannel();
+  Bytes truncated = EncodeMessage(ContactAdd{9, "bob", "hi"});
+  truncated.resize(truncated.size() - 1);
+  ExpectError(
+      server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, truncated),
+                       kConnectedAtMs),
+      9, static_cast<uint16_t>(Kind::kContactAdd), ErrorCode::kMalformed);
+  // On the wrong channel too.
+  Bytes logout = EncodeMessage(LogoutRequest{11});
+  ExpectError(
+      server_.OnPacket(kChannelMessaging, raw->Seal(kChannelMessaging, logout),
+                       kConnectedAtMs),
+      11, static_cast<uint16_t>(Kind::kLogoutRequest), ErrorCode::kMalformed);
+  // Fewer than 4 body bytes: nothing to echo.
+  Bytes stub = {0x00, 0x34, 0x00, 0x0c};
+  ExpectError(
+      server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, stub),
+                       kConnectedAtMs),
+      0, static_cast<uint16_t>(Kind::kContactListRequest),
+      ErrorCode::kMalformed);
+}
+
+// Issue 12: request_id 0 is "none" (SPEC.md 7.4); a CONTACT_LIST_REQUEST
+// with it got a list indistinguishable from the one sent at login.
+TEST_F(ServerSessionTest, RequestWithRequestIdZeroIsMalformed) {
+  Handshake();
+  ExpectError(Send(RegisterRequest{0, "bob", "hunter2hunter2"}, kConnectedAtMs),
+              0, static_cast<uint16_t>(Kind::kRegisterRequest),
+              ErrorCode::kMalformed);
+  EXPECT_EQ(server_.state(), ServerSession::State::kSecured);
+  // Messages without a request_id are not affected: PING is answered.
+  EXPECT_TRUE(std::holds_alternative<Pong>(
+      ReceivedByClient(Send(Ping{0}, kConnectedAtMs))));
+}
+
+// Issue 12: SPEC.md 2.4 limits a body to 16384 bytes; a PING with 20,000
+// trailing bytes was answered PONG.
+TEST_F(ServerSessionTest, BodyOverTheLimitIsAnsweredMalformed) {
+  Handshake();
+  std::unique_ptr<SecureChannel> raw = RawClientChannel();
+  Bytes ping = EncodeMessage(Ping{5});
+  ping.resize(2 + 20000, 0xaa);
+  ExpectError(
+      server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, ping),
+                       kConnectedAtMs),
+      0, static_cast<uint16_t>(Kind::kPing), ErrorCode::kMalformed);
+  Bytes logout = EncodeMessage(LogoutRequest{12});
+  logout.resize(2 + kMaxBodySize + 1, 0);
+  ExpectError(
+      server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, logout),
+                       kConnectedAtMs),
+      12, static_cast<uint16_t>(Kind::kLogoutRequest), ErrorCode::kMalformed);
+  EXPECT_EQ(server_.state(), ServerSession::State::kSecured);
+}
+
+// The client's decode path applies the same limit: the message is dropped
+// (and counted by the caller), never delivered.
+TEST_F(ServerSessionTest, ClientDropsAServerMessageOverTheBodyLimit) {
+  Handshake();
+  std::optional<KeyLogEntry> entry = ParseKeyLogLine(client_.key_log_line());
+  ASSERT_TRUE(entry.has_value());
+  SecureChannel server_side(entry->keys, SecureChannel::Role::kServer);
+  Bytes pong = EncodeMessage(Pong{5});
+  pong.resize(2 + kMaxBodySize + 1, 0);
+  ClientSession::Output out = client_.OnPacket(
+      kChannelControl, server_side.Seal(kChannelControl, pong));
+  EXPECT_FALSE(out.message.has_value());
+  EXPECT_EQ(out.drop, DropReason::kBadFrame);
 }
 
 TEST_F(ServerSessionTest, MessageOnTheWrongChannelIsAnsweredMalformed) {

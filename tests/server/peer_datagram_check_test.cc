@@ -125,5 +125,49 @@ TEST_F(PeerDatagramCheckTest, DatagramForAFreeSlotHasNoPeer) {
   EXPECT_EQ(JudgePeerDatagram(host_, header), PeerDatagramVerdict::kNoSuchPeer);
 }
 
+// A datagram for peer 1, session 2: an ACKNOWLEDGE, then one fragment of a
+// `total_length`-byte packet (`command` 8: SEND_FRAGMENT, 12: unreliable).
+protocol::Bytes FragmentDatagram(uint8_t command, uint32_t total_length) {
+  protocol::Bytes datagram;
+  protocol::ByteWriter w(&datagram);
+  w.U16(0x2001);  // session 2, peer 1
+  w.U32(0);       // checksum (not judged here)
+  w.U8(0x01);     // ACKNOWLEDGE
+  w.U8(0xff);     // channel
+  w.U16(1);       // reliable sequence number
+  w.U16(5);       // received reliable sequence number
+  w.U16(0x1234);  // received sent time
+  w.U8(0x80 | command);
+  w.U8(0);                              // channel 0
+  w.U16(6);                             // reliable sequence number
+  w.U16(6);                             // start sequence number
+  w.U16(4);                             // data length
+  w.U32((total_length + 1391) / 1392);  // fragment count
+  w.U32(0);                             // fragment number
+  w.U32(total_length);
+  w.U32(0);           // fragment offset
+  w.U32(0xaabbccdd);  // the 4 data bytes
+  return datagram;
+}
+
+// Issue 12: ENet refuses a packet over host->maximumPacketSize without a
+// word, and the session died by timeout; the intercept now sees it.
+TEST(OversizedPacketTest, FragmentOfAPacketOverTheLimitIsFound) {
+  EXPECT_EQ(OversizedPacketLength(FragmentDatagram(8, 70000), 65536), 70000u);
+  EXPECT_EQ(OversizedPacketLength(FragmentDatagram(12, 65537), 65536), 65537u);
+}
+
+TEST(OversizedPacketTest, FragmentOfAPacketAtTheLimitIsNot) {
+  EXPECT_EQ(OversizedPacketLength(FragmentDatagram(8, 65536), 65536),
+            std::nullopt);
+  EXPECT_EQ(OversizedPacketLength(FragmentDatagram(8, 4199), 65536),
+            std::nullopt);
+}
+
+TEST(OversizedPacketTest, DatagramWithoutFragmentsHasNone) {
+  protocol::Bytes datagram = {0x20, 0x01, 0, 0, 0, 0, 0x85, 0xff, 0x00, 0x01};
+  EXPECT_EQ(OversizedPacketLength(datagram, 65536), std::nullopt);
+}
+
 }  // namespace
 }  // namespace hail::server

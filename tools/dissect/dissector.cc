@@ -840,11 +840,13 @@ void Dissector::DecodePlaintext(ByteSpan plaintext, bool sealed,
   }
   hail->kind = std::string(info->name);
   if (decoded.status != protocol::DecodeStatus::kOk) {
-    AddProblem(result, ProblemKind::kMalformed,
-               std::string(decoded.status == protocol::DecodeStatus::kTruncated
-                               ? "truncated "
-                               : "invalid ") +
-                   hail->kind + " body");
+    std::string what = "invalid ";
+    if (decoded.status == protocol::DecodeStatus::kTruncated) {
+      what = "truncated ";
+    } else if (decoded.status == protocol::DecodeStatus::kOversized) {
+      what = "oversized (over 16384 bytes) ";
+    }
+    AddProblem(result, ProblemKind::kMalformed, what + hail->kind + " body");
     return;
   }
   hail->fields = protocol::DescribeMessage(decoded.message);
