@@ -1,8 +1,8 @@
 // hail-conform --client: the reference `hail` CLI connects to the scripted
 // server three times and passes every client rule. (The third and second
 // connections are meant to fail: a bad signature, a changed identity.)
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,12 +90,13 @@ TEST(ConformClientTest, ReferenceClientPassesEveryClientRule) {
   ScriptedServer server(dir.path(), port);
   ASSERT_TRUE(server.WaitListening());
   auto hail = [&] {
-    return RunCommand({HAIL_PATH, "--server", "127.0.0.1:" + std::to_string(port),
-                       "--timeout", "5", "--transport", "udp", "--user", "alice",
-                       "--json", "inbox"},
-                      {{"HAIL_HOME", (dir.path() / "home").string()},
-                       {"HAIL_PASSWORD", "alice-password"},
-                       {"HAIL_KEYLOGFILE", ""}});
+    return RunCommand(
+        {HAIL_PATH, "--server", "127.0.0.1:" + std::to_string(port),
+         "--timeout", "5", "--transport", "udp", "--user", "alice", "--json",
+         "inbox"},
+        {{"HAIL_HOME", (dir.path() / "home").string()},
+         {"HAIL_PASSWORD", "alice-password"},
+         {"HAIL_KEYLOGFILE", ""}});
   };
   CommandResult first = hail();
   EXPECT_EQ(first.exit_code, 0) << first.err;

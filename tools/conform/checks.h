@@ -13,10 +13,9 @@ namespace hail::conform {
 // What the client holds that was not taken, for failure messages.
 inline std::string Seen(const WireClient& client) {
   if (client.kept().empty()) {
-    return client.closed()
-               ? fmt::format("the connection closed (data {})",
-                             client.close_data())
-               : std::string("nothing");
+    return client.closed() ? fmt::format("the connection closed (data {})",
+                                         client.close_data())
+                           : std::string("nothing");
   }
   std::string out;
   for (const Received& r : client.kept()) {
@@ -53,7 +52,8 @@ inline Outcome ExpectAlive(WireClient& client, int timeout_ms) {
   const uint64_t nonce = WireClient::NowMs() * 7919 + 17;
   client.Send(protocol::Ping{nonce});
   auto pong = client.Wait<protocol::Pong>(
-      timeout_ms, [nonce](const protocol::Pong& p) { return p.nonce == nonce; });
+      timeout_ms,
+      [nonce](const protocol::Pong& p) { return p.nonce == nonce; });
   if (!pong) {
     return Fail("the session did not answer a PING afterwards; saw {}",
                 Seen(client));
@@ -83,18 +83,18 @@ inline bool Failed(const Outcome& o) {
   return o.verdict != Outcome::Verdict::kPass;
 }
 
-#define HAIL_CHECK(expr)              \
-  do {                                \
-    ::hail::conform::Outcome o_ = (expr); \
+#define HAIL_CHECK(expr)                        \
+  do {                                          \
+    ::hail::conform::Outcome o_ = (expr);       \
     if (::hail::conform::Failed(o_)) return o_; \
   } while (0)
 
-#define HAIL_REQUIRE_OK(result)                                   \
-  do {                                                            \
-    if (!(result).ok()) {                                         \
-      return ::hail::conform::Fail("setup failed: {}",            \
+#define HAIL_REQUIRE_OK(result)                                  \
+  do {                                                           \
+    if (!(result).ok()) {                                        \
+      return ::hail::conform::Fail("setup failed: {}",           \
                                    (result).status().message()); \
-    }                                                             \
+    }                                                            \
   } while (0)
 
 }  // namespace hail::conform

@@ -50,7 +50,8 @@ struct ClientRule {
 };
 constexpr ClientRule kRules[] = {
     {"3.5", "hello-is-64-bytes-with-zero-padding",
-     "the first HELLO is 64 bytes: magic, type 1, version 1, a nonce, zero padding"},
+     "the first HELLO is 64 bytes: magic, type 1, version 1, a nonce, zero "
+     "padding"},
     {"3.5.4", "hello-is-resent-after-half-a-second",
      "an unanswered HELLO is resent with the same nonce 0.5 s later"},
     {"3.5.4", "connect-carries-the-cookie",
@@ -63,7 +64,8 @@ constexpr ClientRule kRules[] = {
     {"10.7", "every-mailbox-item-is-acknowledged",
      "the client sends ITEM_ACK{message_id, sender_id} for a mailbox message"},
     {"2.6", "unknown-kinds-and-trailing-bytes-do-not-stop-the-client",
-     "after an unknown kind, a message with trailing bytes is acknowledged too"},
+     "after an unknown kind, a message with trailing bytes is acknowledged "
+     "too"},
     {"10.7", "a-duplicate-is-acknowledged-again",
      "a MESSAGE_DELIVER the client already has is acknowledged again"},
     {"6.4", "a-bad-signature-ends-the-handshake",
@@ -142,10 +144,12 @@ int ScriptedServer::OnRawDatagram() {
   if (!first_nonce_) {
     // Rule 0 looks at the raw bytes of the very first HELLO.
     bool padded = datagram.size() == protocol::kHelloSize;
-    for (size_t i = 14; padded && i < datagram.size(); ++i) padded = !datagram[i];
+    for (size_t i = 14; padded && i < datagram.size(); ++i)
+      padded = !datagram[i];
     if (!hello || !padded || hello->version != 1) {
       Set(0, Fail("the first pre-session datagram is {} bytes and not a zero-"
-                  "padded HELLO of version 1", datagram.size()));
+                  "padded HELLO of version 1",
+                  datagram.size()));
     } else {
       Set(0, Pass());
     }
@@ -167,7 +171,8 @@ int ScriptedServer::OnRawDatagram() {
   }
   protocol::CookieDatagram cookie;
   cookie.client_nonce = hello->client_nonce;
-  cookie.cookie = cookies_->Mint(from, static_cast<uint64_t>(std::time(nullptr)));
+  cookie.cookie =
+      cookies_->Mint(from, static_cast<uint64_t>(std::time(nullptr)));
   Bytes reply = protocol::EncodeCookie(cookie);
   ENetBuffer buffer{reply.data(), reply.size()};
   enet_socket_send(host_->socket, &host_->receivedAddress, &buffer, 1);
@@ -176,7 +181,8 @@ int ScriptedServer::OnRawDatagram() {
 
 void ScriptedServer::OnConnect(ENetPeer* peer, uint32_t data) {
   const protocol::Endpoint from = ToEndpoint(peer->address);
-  if (!cookies_->Verify(from, data, static_cast<uint64_t>(std::time(nullptr)))) {
+  if (!cookies_->Verify(from, data,
+                        static_cast<uint64_t>(std::time(nullptr)))) {
     Set(2, Fail("the CONNECT carried {:08x}, not the cookie we sent", data));
   } else {
     Set(2, Pass());
@@ -187,28 +193,32 @@ void ScriptedServer::OnConnect(ENetPeer* peer, uint32_t data) {
       c.index == 3 ? &other_identity_ : &identity_, NowMs());
 }
 
-void ScriptedServer::Send(ENetPeer* peer, const protocol::OutgoingFrame& frame) {
-  ENetPacket* packet = enet_packet_create(frame.bytes.data(), frame.bytes.size(),
-                                          ENET_PACKET_FLAG_RELIABLE);
+void ScriptedServer::Send(ENetPeer* peer,
+                          const protocol::OutgoingFrame& frame) {
+  ENetPacket* packet = enet_packet_create(
+      frame.bytes.data(), frame.bytes.size(), ENET_PACKET_FLAG_RELIABLE);
   enet_peer_send(peer, frame.channel, packet);
   enet_host_flush(host_);
 }
 
-void ScriptedServer::OnPacket(ENetPeer* peer, uint8_t channel, ByteSpan packet) {
+void ScriptedServer::OnPacket(ENetPeer* peer, uint8_t channel,
+                              ByteSpan packet) {
   auto it = peers_.find(peer);
   if (it == peers_.end()) return;
   Connection& c = it->second;
   if (!c.saw_first_frame) {
     c.saw_first_frame = true;
-    protocol::Decoded d =
-        packet.size() > 1 ? protocol::DecodeMessage(packet.subspan(1))
-                          : protocol::Decoded{};
+    protocol::Decoded d = packet.size() > 1
+                              ? protocol::DecodeMessage(packet.subspan(1))
+                              : protocol::Decoded{};
     auto* hello = std::get_if<protocol::ClientHello>(&d.message);
     if (channel != protocol::kChannelControl || packet.empty() ||
         packet[0] != protocol::kFramePlain ||
-        d.status != protocol::DecodeStatus::kOk || !hello || hello->version != 1) {
+        d.status != protocol::DecodeStatus::kOk || !hello ||
+        hello->version != 1) {
       Set(3, Fail("the first packet (channel {}, {} bytes) is not a PLAIN "
-                  "CLIENT_HELLO of version 1", channel, packet.size()));
+                  "CLIENT_HELLO of version 1",
+                  channel, packet.size()));
     } else if (c.index == 1) {
       Set(3, Pass());
     }
@@ -220,7 +230,8 @@ void ScriptedServer::OnPacket(ENetPeer* peer, uint8_t channel, ByteSpan packet) 
              channel));
     return;
   }
-  protocol::ServerSession::Output out = c.session->OnPacket(channel, packet, NowMs());
+  protocol::ServerSession::Output out =
+      c.session->OnPacket(channel, packet, NowMs());
   for (protocol::OutgoingFrame frame : out.frames) {
     if (c.index == 2 && !frame.bytes.empty() &&
         frame.bytes[0] == protocol::kFramePlain) {
@@ -251,7 +262,8 @@ void ScriptedServer::OnRequest(ENetPeer* peer, Connection& c,
   } else if (auto* ack = std::get_if<protocol::ItemAck>(&m)) {
     if (ack->item_id == first_) {
       if (ack->sender_id != kBotId) {
-        Set(5, Fail("ITEM_ACK names sender {}, not {}", ack->sender_id, kBotId));
+        Set(5,
+            Fail("ITEM_ACK names sender {}, not {}", ack->sender_id, kBotId));
       }
       Set(5, Pass());
       if (++acks_of_first_ == 2) Set(7, Pass());
@@ -320,7 +332,8 @@ void ScriptedServer::Run(uint64_t deadline_ms) {
               Set(6, Fail("the client left without acknowledging the message "
                           "that followed an unknown kind"));
               Set(7, Fail("the client acknowledged the duplicated message {} "
-                          "time(s), not twice", acks_of_first_));
+                          "time(s), not twice",
+                          acks_of_first_));
             }
             if (it->second.index == 2) Set(8, Pass());
             if (it->second.index == 3) Set(9, Pass());
@@ -354,8 +367,10 @@ void ScriptedServer::Report(conform::Report& report) const {
     auto it = results_.find(i);
     Outcome outcome = it != results_.end()
                           ? it->second
-                          : Skip("the client did not get this far (connections "
-                                 "seen: {})", connections_);
+                          : Skip(
+                                "the client did not get this far (connections "
+                                "seen: {})",
+                                connections_);
     report.Add(kRules[i].section, kRules[i].id, kRules[i].text, outcome, 0);
   }
 }
@@ -376,7 +391,8 @@ int RunClientMode(const std::string& listen, bool json, int timeout_ms,
     return 2;
   }
   bind_address.port = address->port;
-  ENetHost* host = enet_host_create(&bind_address, 8, protocol::kChannelCount, 0, 0);
+  ENetHost* host =
+      enet_host_create(&bind_address, 8, protocol::kChannelCount, 0, 0);
   if (host == nullptr) {
     std::cerr << "hail-conform: cannot bind UDP " << listen << "\n";
     return 2;

@@ -1,17 +1,16 @@
 // hail-conform: checks a Hail server against the rules of SPEC.md, one line
 // per rule, or plays a scripted server for a client implementation
 // (--client). See README.md "Conformance".
+#include <fmt/format.h>
 #include <signal.h>
 #include <sodium.h>
 
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
-#include <fmt/format.h>
 
 #include "client/server_address.h"
 #include "tools/conform/client_mode.h"
@@ -156,11 +155,13 @@ int main(int argc, char** argv) {
     while (start <= sources_text.size()) {
       size_t comma = sources_text.find(',', start);
       if (comma == std::string::npos) comma = sources_text.size();
-      if (comma > start) sources.push_back(sources_text.substr(start, comma - start));
+      if (comma > start)
+        sources.push_back(sources_text.substr(start, comma - start));
       start = comma + 1;
     }
   } else if (target.host.rfind("127.", 0) == 0 || target.host == "localhost") {
-    for (int i = 1; i <= 40; ++i) sources.push_back(fmt::format("127.0.1.{}", i));
+    for (int i = 1; i <= 40; ++i)
+      sources.push_back(fmt::format("127.0.1.{}", i));
   }
   hail::conform::Context context(target, sources, RunTag());
 
@@ -173,10 +174,10 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
       outcome = hail::conform::Fail("the rule stopped: {}", e.what());
     }
-    const long ms = static_cast<long>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - started)
-            .count());
+    const long ms =
+        static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
     report.Add(rule->section, rule->id, rule->text, outcome, ms);
   }
   return report.Finish();

@@ -28,9 +28,15 @@ Report::Report(std::string target, bool json)
 void Report::Add(const std::string& section, const std::string& id,
                  const std::string& text, const Outcome& outcome, long ms) {
   switch (outcome.verdict) {
-    case Outcome::Verdict::kPass: ++passed_; break;
-    case Outcome::Verdict::kFail: ++failed_; break;
-    case Outcome::Verdict::kSkip: ++skipped_; break;
+    case Outcome::Verdict::kPass:
+      ++passed_;
+      break;
+    case Outcome::Verdict::kFail:
+      ++failed_;
+      break;
+    case Outcome::Verdict::kSkip:
+      ++skipped_;
+      break;
   }
   if (json_) {
     if (!json_rules_.empty()) json_rules_ += ",\n";
@@ -41,8 +47,8 @@ void Report::Add(const std::string& section, const std::string& id,
         protocol::JsonEscape(outcome.detail), ms);
     return;
   }
-  std::string line = fmt::format("{:<4} {:<7} {:<44} {}",
-                                 VerdictName(outcome.verdict), section, id, text);
+  std::string line = fmt::format(
+      "{:<4} {:<7} {:<44} {}", VerdictName(outcome.verdict), section, id, text);
   if (!outcome.detail.empty()) line += "\n       " + outcome.detail;
   std::cout << line << std::endl;
 }

@@ -60,8 +60,8 @@ Result<Account> Context::NewAccount(const std::string& suffix) {
   if (!client.ok()) return client.status();
   for (int attempt = 0; attempt < 4; ++attempt) {
     const uint32_t id = NextRequestId();
-    (*client)->Send(protocol::RegisterRequest{id, account.name,
-                                              account.password});
+    (*client)->Send(
+        protocol::RegisterRequest{id, account.name, account.password});
     auto result = (*client)->Wait<protocol::RegisterResult>(
         timeout_ms(),
         [id](const protocol::RegisterResult& r) { return r.request_id == id; });
@@ -72,9 +72,9 @@ Result<Account> Context::NewAccount(const std::string& suffix) {
       continue;
     }
     if (result->error != ErrorCode::kOk) {
-      return Status::Unavailable(fmt::format(
-          "REGISTER of {} answered {}", account.name,
-          protocol::ErrorCodeName(result->error)));
+      return Status::Unavailable(
+          fmt::format("REGISTER of {} answered {}", account.name,
+                      protocol::ErrorCodeName(result->error)));
     }
     account.user_id = result->user_id;
     return account;
@@ -106,10 +106,9 @@ Result<std::unique_ptr<WireClient>> Context::LogIn(Account& account) {
       continue;
     }
     if (result->error != ErrorCode::kOk) {
-      return Status::Unavailable(fmt::format("{} of {} answered {}",
-                                             have_token ? "RESUME" : "LOGIN",
-                                             account.name,
-                                             protocol::ErrorCodeName(result->error)));
+      return Status::Unavailable(
+          fmt::format("{} of {} answered {}", have_token ? "RESUME" : "LOGIN",
+                      account.name, protocol::ErrorCodeName(result->error)));
     }
     account.token = result->token;
     account.user_id = result->user_id;

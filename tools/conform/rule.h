@@ -8,14 +8,14 @@
 #ifndef HAIL_TOOLS_CONFORM_RULE_H_
 #define HAIL_TOOLS_CONFORM_RULE_H_
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "tools/conform/wire_client.h"
 
@@ -67,14 +67,14 @@ struct RuleRegistrar {
 #define HAIL_RULE_CONCAT2(a, b) a##b
 #define HAIL_RULE_CONCAT(a, b) HAIL_RULE_CONCAT2(a, b)
 // HAIL_RULE("6.7", "id", "text") { ... return Pass(); }
-#define HAIL_RULE(section, id, text)                                        \
-  static ::hail::conform::Outcome HAIL_RULE_CONCAT(RuleBody, __LINE__)(     \
-      ::hail::conform::Context&);                                           \
-  static const ::hail::conform::RuleRegistrar HAIL_RULE_CONCAT(             \
-      rule_registrar_, __LINE__)(section, id, text,                         \
-                                 HAIL_RULE_CONCAT(RuleBody, __LINE__));     \
-  static ::hail::conform::Outcome HAIL_RULE_CONCAT(RuleBody, __LINE__)(     \
-      [[maybe_unused]] ::hail::conform::Context& ctx)
+#define HAIL_RULE(section, id, text)                                    \
+  static ::hail::conform::Outcome HAIL_RULE_CONCAT(                     \
+      RuleBody, __LINE__)(::hail::conform::Context&);                   \
+  static const ::hail::conform::RuleRegistrar HAIL_RULE_CONCAT(         \
+      rule_registrar_, __LINE__)(section, id, text,                     \
+                                 HAIL_RULE_CONCAT(RuleBody, __LINE__)); \
+  static ::hail::conform::Outcome HAIL_RULE_CONCAT(                     \
+      RuleBody, __LINE__)([[maybe_unused]] ::hail::conform::Context & ctx)
 
 // What a rule gets: the target, fresh accounts, connections.
 class Context {

@@ -29,9 +29,10 @@ std::optional<protocol::LoginResult> Login(Context& ctx, WireClient& c,
 
 }  // namespace
 
-HAIL_RULE("7.5", "register-gives-a-user-id-and-the-canonical-name",
-          "REGISTER_REQUEST with a mixed-case name gets OK, a user_id >= 10000 and "
-          "the lowercase name") {
+HAIL_RULE(
+    "7.5", "register-gives-a-user-id-and-the-canonical-name",
+    "REGISTER_REQUEST with a mixed-case name gets OK, a user_id >= 10000 and "
+    "the lowercase name") {
   auto client = ctx.Connect(ctx.SpareSource());
   HAIL_REQUIRE_OK(client);
   std::string name = ctx.FreshName("Up");
@@ -96,7 +97,8 @@ HAIL_RULE("7.6", "wrong-password-and-unknown-user-look-the-same",
   auto client = ctx.Connect(ctx.SpareSource());
   HAIL_REQUIRE_OK(client);
   auto wrong = Login(ctx, **client, account->name, "not the password");
-  auto unknown = Login(ctx, **client, ctx.FreshName("nobody"), "not the password");
+  auto unknown =
+      Login(ctx, **client, ctx.FreshName("nobody"), "not the password");
   for (auto* r : {&wrong, &unknown}) {
     if (!*r) return Fail("no LOGIN_RESULT; saw {}", Seen(**client));
     if ((*r)->error != ErrorCode::kInvalidCredentials || (*r)->user_id != 0 ||
@@ -108,9 +110,10 @@ HAIL_RULE("7.6", "wrong-password-and-unknown-user-look-the-same",
   return Pass();
 }
 
-HAIL_RULE("7.6", "login-reports-the-observed-endpoint",
-          "LOGIN_RESULT{OK} carries the user_id, a token and the source address "
-          "the server sees") {
+HAIL_RULE(
+    "7.6", "login-reports-the-observed-endpoint",
+    "LOGIN_RESULT{OK} carries the user_id, a token and the source address "
+    "the server sees") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);
   auto client = ctx.Connect(account->local_host);
@@ -120,8 +123,8 @@ HAIL_RULE("7.6", "login-reports-the-observed-endpoint",
     return Fail("expected LOGIN_RESULT{{OK}}, got {}",
                 result ? Show(*result) : Seen(**client));
   }
-  if (result->user_id != account->user_id || result->token == protocol::Token{} ||
-      result->observed_endpoint.empty()) {
+  if (result->user_id != account->user_id ||
+      result->token == protocol::Token{} || result->observed_endpoint.empty()) {
     return Fail("LOGIN_RESULT lacks user_id {}, a token or the endpoint: {}",
                 account->user_id, Show(*result));
   }
@@ -134,12 +137,16 @@ HAIL_RULE("7.6", "login-reports-the-observed-endpoint",
   return Pass();
 }
 
-HAIL_RULE("7.7", "token-resumes-once",
-          "RESUME with the login's token gets OK and a new token; the used token "
-          "then gets TOKEN_INVALID") {
+HAIL_RULE(
+    "7.7", "token-resumes-once",
+    "RESUME with the login's token gets OK and a new token; the used token "
+    "then gets TOKEN_INVALID") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);
-  { auto first = ctx.LogIn(*account); HAIL_REQUIRE_OK(first); }
+  {
+    auto first = ctx.LogIn(*account);
+    HAIL_REQUIRE_OK(first);
+  }
   const protocol::Token used = account->token;
   auto again = ctx.LogIn(*account);  // RESUME with the token
   if (!again.ok()) return Fail("RESUME failed: {}", again.status().message());
@@ -148,8 +155,8 @@ HAIL_RULE("7.7", "token-resumes-once",
   auto client = ctx.Connect(account->local_host);
   HAIL_REQUIRE_OK(client);
   const uint32_t id = ctx.NextRequestId();
-  (*client)->Send(protocol::ResumeRequest{id, account->name, used,
-                                          "hail-conform", {}});
+  (*client)->Send(
+      protocol::ResumeRequest{id, account->name, used, "hail-conform", {}});
   auto result = (*client)->Wait<protocol::LoginResult>(ctx.timeout_ms());
   if (!result || result->error != ErrorCode::kTokenInvalid) {
     return Fail("a used token: expected TOKEN_INVALID, got {}",
@@ -175,9 +182,10 @@ HAIL_RULE("7.11", "second-login-ends-the-first-session",
   return ExpectAlive(**second, ctx.timeout_ms());
 }
 
-HAIL_RULE("7.8", "logout-returns-the-session-to-secured",
-          "LOGOUT_RESULT{OK} answers LOGOUT, after which SESSION_INFO_REQUEST is "
-          "BAD_STATE") {
+HAIL_RULE(
+    "7.8", "logout-returns-the-session-to-secured",
+    "LOGOUT_RESULT{OK} answers LOGOUT, after which SESSION_INFO_REQUEST is "
+    "BAD_STATE") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);
   auto client = ctx.LogIn(*account);
@@ -201,9 +209,10 @@ HAIL_RULE("7.8", "logout-returns-the-session-to-secured",
                      ErrorCode::kBadState, ctx.timeout_ms(), 33);
 }
 
-HAIL_RULE("7.9", "changed-password-replaces-the-old-one",
-          "CHANGE_PASSWORD gets OK with a new token; LOGIN with the old password "
-          "then fails") {
+HAIL_RULE(
+    "7.9", "changed-password-replaces-the-old-one",
+    "CHANGE_PASSWORD gets OK with a new token; LOGIN with the old password "
+    "then fails") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);
   auto client = ctx.LogIn(*account);
@@ -211,7 +220,8 @@ HAIL_RULE("7.9", "changed-password-replaces-the-old-one",
   const uint32_t id = ctx.NextRequestId();
   (*client)->Send(protocol::ChangePasswordRequest{id, account->password,
                                                   "a brand new password"});
-  auto changed = (*client)->Wait<protocol::ChangePasswordResult>(ctx.timeout_ms());
+  auto changed =
+      (*client)->Wait<protocol::ChangePasswordResult>(ctx.timeout_ms());
   if (!changed || changed->error != ErrorCode::kOk ||
       changed->token == protocol::Token{}) {
     return Fail("expected CHANGE_PASSWORD_RESULT{{OK, token}}, saw {}",
@@ -232,16 +242,18 @@ HAIL_RULE("7.9", "changed-password-replaces-the-old-one",
   return Pass();
 }
 
-HAIL_RULE("7.10", "deleted-account-ends-its-session-and-frees-its-name",
-          "DELETE_ACCOUNT gets OK, then SESSION_ENDED{ACCOUNT_DELETED}; the name "
-          "can be registered again with a new user_id") {
+HAIL_RULE(
+    "7.10", "deleted-account-ends-its-session-and-frees-its-name",
+    "DELETE_ACCOUNT gets OK, then SESSION_ENDED{ACCOUNT_DELETED}; the name "
+    "can be registered again with a new user_id") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);
   auto client = ctx.LogIn(*account);
   HAIL_REQUIRE_OK(client);
   const uint32_t id = ctx.NextRequestId();
   (*client)->Send(protocol::DeleteAccountRequest{id, account->password});
-  auto deleted = (*client)->Wait<protocol::DeleteAccountResult>(ctx.timeout_ms());
+  auto deleted =
+      (*client)->Wait<protocol::DeleteAccountResult>(ctx.timeout_ms());
   if (!deleted || deleted->error != ErrorCode::kOk) {
     return Fail("expected DELETE_ACCOUNT_RESULT{{OK}}, saw {}",
                 deleted ? Show(*deleted) : Seen(**client));
@@ -256,9 +268,10 @@ HAIL_RULE("7.10", "deleted-account-ends-its-session-and-frees-its-name",
   auto again = Register(ctx, **other, account->name, "yet another password");
   if (!again || again->error != ErrorCode::kOk ||
       again->user_id <= account->user_id) {
-    return Fail("re-registering the name: expected OK with a new, larger "
-                "user_id than {}, got {}", account->user_id,
-                again ? Show(*again) : Seen(**other));
+    return Fail(
+        "re-registering the name: expected OK with a new, larger "
+        "user_id than {}, got {}",
+        account->user_id, again ? Show(*again) : Seen(**other));
   }
   return Pass();
 }
@@ -276,8 +289,8 @@ HAIL_RULE("7.12", "sixth-wrong-password-from-one-address-is-throttled",
     const ErrorCode want =
         i <= 5 ? ErrorCode::kInvalidCredentials : ErrorCode::kThrottled;
     if (result->error != want || (i == 6 && result->retry_after_ms == 0)) {
-      return Fail("try {}: expected {}, got {}", i, protocol::ErrorCodeName(want),
-                  Show(*result));
+      return Fail("try {}: expected {}, got {}", i,
+                  protocol::ErrorCodeName(want), Show(*result));
     }
   }
   return Pass();

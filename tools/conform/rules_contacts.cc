@@ -19,8 +19,8 @@ Outcome ExpectUpdate(WireClient& c, uint64_t user_id, Relation relation,
         return u.user_id == user_id;
       });
   if (!update || update->relation != R(relation)) {
-    return Fail("{} expected CONTACT_UPDATE{{user {}, relation {}}}, saw {}", who,
-                user_id, R(relation), update ? Show(*update) : Seen(c));
+    return Fail("{} expected CONTACT_UPDATE{{user {}, relation {}}}, saw {}",
+                who, user_id, R(relation), update ? Show(*update) : Seen(c));
   }
   return Pass();
 }
@@ -34,9 +34,9 @@ Outcome ExpectPresence(WireClient& c, uint64_t user_id, Presence presence,
       });
   if (!update || update->presence != P(presence) ||
       update->status_text != status) {
-    return Fail("{} expected PRESENCE_UPDATE{{user {}, presence {}, \"{}\"}}, saw {}",
-                who, user_id, P(presence), status,
-                update ? Show(*update) : Seen(c));
+    return Fail(
+        "{} expected PRESENCE_UPDATE{{user {}, presence {}, \"{}\"}}, saw {}",
+        who, user_id, P(presence), status, update ? Show(*update) : Seen(c));
   }
   return Pass();
 }
@@ -65,8 +65,9 @@ Result<Two> TwoStrangers(Context& ctx) {
 
 }  // namespace
 
-HAIL_RULE("8.3", "adding-an-unknown-user-is-user-not-found",
-          "CONTACT_ADD of a name nobody has gets REQUEST_RESULT{USER_NOT_FOUND}") {
+HAIL_RULE(
+    "8.3", "adding-an-unknown-user-is-user-not-found",
+    "CONTACT_ADD of a name nobody has gets REQUEST_RESULT{USER_NOT_FOUND}") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);
   auto c = ctx.LogIn(*account);
@@ -90,7 +91,8 @@ HAIL_RULE("8.3", "request-makes-requested-and-pending-with-the-note",
           "asked gets CONTACT_UPDATE{PENDING} and a notice with the note") {
   auto two = TwoStrangers(ctx);
   HAIL_REQUIRE_OK(two);
-  two->ca->Send(protocol::ContactAdd{43, two->b.name, "may I add you? \xc3\xa9"});
+  two->ca->Send(
+      protocol::ContactAdd{43, two->b.name, "may I add you? \xc3\xa9"});
   HAIL_CHECK(ExpectResult(*two->ca, 43, ErrorCode::kOk, ctx.timeout_ms()));
   HAIL_CHECK(ExpectUpdate(*two->ca, two->b.user_id, Relation::kRequested,
                           ctx.timeout_ms(), "the asker"));
@@ -152,12 +154,14 @@ HAIL_RULE("8.4", "answer-without-a-request-is-no-such-request",
   auto two = TwoStrangers(ctx);
   HAIL_REQUIRE_OK(two);
   two->ca->Send(protocol::ContactAnswer{48, two->b.name, 1});
-  return ExpectResult(*two->ca, 48, ErrorCode::kNoSuchRequest, ctx.timeout_ms());
+  return ExpectResult(*two->ca, 48, ErrorCode::kNoSuchRequest,
+                      ctx.timeout_ms());
 }
 
-HAIL_RULE("8.4", "accepting-makes-both-accepted-and-tells-the-asker",
-          "CONTACT_ANSWER{accept}: both get CONTACT_UPDATE{ACCEPTED}, the asker a "
-          "CONTACT_ANSWER_NOTICE{accepted 1}") {
+HAIL_RULE(
+    "8.4", "accepting-makes-both-accepted-and-tells-the-asker",
+    "CONTACT_ANSWER{accept}: both get CONTACT_UPDATE{ACCEPTED}, the asker a "
+    "CONTACT_ANSWER_NOTICE{accepted 1}") {
   auto two = TwoStrangers(ctx);
   HAIL_REQUIRE_OK(two);
   two->ca->Send(protocol::ContactAdd{49, two->b.name, ""});
@@ -174,8 +178,9 @@ HAIL_RULE("8.4", "accepting-makes-both-accepted-and-tells-the-asker",
                           ctx.timeout_ms(), "the asker"));
   auto notice = two->ca->Wait<protocol::ContactAnswerNotice>(ctx.timeout_ms());
   if (!notice || notice->accepted != 1) {
-    return Fail("the asker expected CONTACT_ANSWER_NOTICE{{accepted 1}}, saw {}",
-                notice ? Show(*notice) : Seen(*two->ca));
+    return Fail(
+        "the asker expected CONTACT_ANSWER_NOTICE{{accepted 1}}, saw {}",
+        notice ? Show(*notice) : Seen(*two->ca));
   }
   return Pass();
 }
@@ -191,6 +196,26 @@ HAIL_RULE("8.4", "accepting-shows-the-answerer-the-askers-presence",
   two->cb->Send(protocol::ContactAnswer{52, two->a.name, 1});
   return ExpectPresence(*two->cb, two->a.user_id, Presence::kOnline,
                         ctx.timeout_ms(), "the answerer");
+}
+
+HAIL_RULE("8.4", "accepting-shows-the-asker-the-answerers-presence",
+          "on accept, the asker gets the answerer's PRESENCE_UPDATE with its "
+          "status text, right after its CONTACT_UPDATE{ACCEPTED}") {
+  auto two = TwoStrangers(ctx);
+  HAIL_REQUIRE_OK(two);
+  two->cb->Send(protocol::SetPresence{67, P(Presence::kBusy), "in a meeting"});
+  HAIL_CHECK(ExpectResult(*two->cb, 67, ErrorCode::kOk, ctx.timeout_ms()));
+  two->ca->Send(protocol::ContactAdd{68, two->b.name, ""});
+  HAIL_CHECK(ExpectResult(*two->ca, 68, ErrorCode::kOk, ctx.timeout_ms()));
+  HAIL_CHECK(ExpectUpdate(*two->cb, two->a.user_id, Relation::kPending,
+                          ctx.timeout_ms(), "B"));
+  two->cb->Send(protocol::ContactAnswer{69, two->a.name, 1});
+  HAIL_CHECK(ExpectUpdate(*two->ca, two->b.user_id, Relation::kRequested,
+                          ctx.timeout_ms(), "the asker (its request)"));
+  HAIL_CHECK(ExpectUpdate(*two->ca, two->b.user_id, Relation::kAccepted,
+                          ctx.timeout_ms(), "the asker"));
+  return ExpectPresence(*two->ca, two->b.user_id, Presence::kBusy,
+                        ctx.timeout_ms(), "the asker", "in a meeting");
 }
 
 HAIL_RULE("8.4", "denying-removes-both-entries",
@@ -212,15 +237,17 @@ HAIL_RULE("8.4", "denying-removes-both-entries",
                           ctx.timeout_ms(), "the asker"));
   auto notice = two->ca->Wait<protocol::ContactAnswerNotice>(ctx.timeout_ms());
   if (!notice || notice->accepted != 0) {
-    return Fail("the asker expected CONTACT_ANSWER_NOTICE{{accepted 0}}, saw {}",
-                notice ? Show(*notice) : Seen(*two->ca));
+    return Fail(
+        "the asker expected CONTACT_ANSWER_NOTICE{{accepted 0}}, saw {}",
+        notice ? Show(*notice) : Seen(*two->ca));
   }
   return Pass();
 }
 
-HAIL_RULE("8.5", "removing-a-contact-ends-it-on-both-sides",
-          "CONTACT_REMOVE of an accepted contact: both get CONTACT_UPDATE{NONE} "
-          "with presence OFFLINE; removing again is NOT_A_CONTACT") {
+HAIL_RULE(
+    "8.5", "removing-a-contact-ends-it-on-both-sides",
+    "CONTACT_REMOVE of an accepted contact: both get CONTACT_UPDATE{NONE} "
+    "with presence OFFLINE; removing again is NOT_A_CONTACT") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Send(protocol::ContactRemove{55, pair->b.name});
@@ -237,9 +264,10 @@ HAIL_RULE("8.5", "removing-a-contact-ends-it-on-both-sides",
   return ExpectResult(*pair->ca, 56, ErrorCode::kNotAContact, ctx.timeout_ms());
 }
 
-HAIL_RULE("8.6", "blocking-tells-the-blocked-nothing-but-offline",
-          "CONTACT_BLOCK: the blocker gets CONTACT_UPDATE{BLOCKED}; the blocked "
-          "gets PRESENCE_UPDATE{OFFLINE} and no CONTACT_UPDATE") {
+HAIL_RULE(
+    "8.6", "blocking-tells-the-blocked-nothing-but-offline",
+    "CONTACT_BLOCK: the blocker gets CONTACT_UPDATE{BLOCKED}; the blocked "
+    "gets PRESENCE_UPDATE{OFFLINE} and no CONTACT_UPDATE") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Send(protocol::ContactBlock{57, pair->b.name, 1});
@@ -291,23 +319,25 @@ HAIL_RULE("8.7", "list-request-lists-every-entry-and-counts-them",
       updates[0].user_id != pair->b.user_id ||
       updates[0].relation != R(Relation::kAccepted) ||
       updates[0].presence != P(Presence::kOnline)) {
-    return Fail("expected one CONTACT_UPDATE{{{}, ACCEPTED, ONLINE}} and count 1; "
-                "got {} updates, count {}", pair->b.name, updates.size(),
-                end->count);
+    return Fail(
+        "expected one CONTACT_UPDATE{{{}, ACCEPTED, ONLINE}} and count 1; "
+        "got {} updates, count {}",
+        pair->b.name, updates.size(), end->count);
   }
   return Pass();
 }
 
-HAIL_RULE("8.8", "login-sends-the-list-before-its-end",
-          "a login's CONTACT_UPDATEs come before CONTACT_LIST_END{0, count} with "
-          "the right count") {
+HAIL_RULE(
+    "8.8", "login-sends-the-list-before-its-end",
+    "a login's CONTACT_UPDATEs come before CONTACT_LIST_END{0, count} with "
+    "the right count") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->cb->Close();
   auto again = ctx.Connect(pair->b.local_host);
   HAIL_REQUIRE_OK(again);
-  (*again)->Send(protocol::ResumeRequest{61, pair->b.name, pair->b.token,
-                                         "hail-conform", {}});
+  (*again)->Send(protocol::ResumeRequest{
+      61, pair->b.name, pair->b.token, "hail-conform", {}});
   auto result = (*again)->Wait<protocol::LoginResult>(ctx.timeout_ms());
   if (!result || result->error != ErrorCode::kOk) {
     return Fail("RESUME: saw {}", result ? Show(*result) : Seen(**again));
@@ -320,8 +350,10 @@ HAIL_RULE("8.8", "login-sends-the-list-before-its-end",
       ++updates;
     } else if (auto* end = std::get_if<protocol::ContactListEnd>(&r->message)) {
       if (end->request_id != 0 || end->count != 1 || updates != 1) {
-        return Fail("{} after {} CONTACT_UPDATEs (expected request_id 0, "
-                    "count 1, one update)", Show(*end), updates);
+        return Fail(
+            "{} after {} CONTACT_UPDATEs (expected request_id 0, "
+            "count 1, one update)",
+            Show(*end), updates);
       }
       return Pass();
     } else if (r->channel == protocol::kChannelControl &&
@@ -331,9 +363,10 @@ HAIL_RULE("8.8", "login-sends-the-list-before-its-end",
   }
 }
 
-HAIL_RULE("9.2", "contacts-see-login-and-logout",
-          "an accepted contact gets PRESENCE_UPDATE{ONLINE} at the other's login "
-          "and {OFFLINE} when it disconnects") {
+HAIL_RULE(
+    "9.2", "contacts-see-login-and-logout",
+    "an accepted contact gets PRESENCE_UPDATE{ONLINE} at the other's login "
+    "and {OFFLINE} when it disconnects") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->cb->Close();
@@ -345,9 +378,10 @@ HAIL_RULE("9.2", "contacts-see-login-and-logout",
                         ctx.timeout_ms(), "A");
 }
 
-HAIL_RULE("9.3", "set-presence-reaches-contacts-with-its-status",
-          "SET_PRESENCE{AWAY, text} gets OK and contacts get PRESENCE_UPDATE{AWAY, "
-          "text}") {
+HAIL_RULE(
+    "9.3", "set-presence-reaches-contacts-with-its-status",
+    "SET_PRESENCE{AWAY, text} gets OK and contacts get PRESENCE_UPDATE{AWAY, "
+    "text}") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Send(protocol::SetPresence{62, P(Presence::kAway), "lunch"});
@@ -356,8 +390,9 @@ HAIL_RULE("9.3", "set-presence-reaches-contacts-with-its-status",
                         ctx.timeout_ms(), "B", "lunch");
 }
 
-HAIL_RULE("9.1", "invisible-is-seen-as-offline",
-          "SET_PRESENCE{INVISIBLE} shows contacts OFFLINE with no status text") {
+HAIL_RULE(
+    "9.1", "invisible-is-seen-as-offline",
+    "SET_PRESENCE{INVISIBLE} shows contacts OFFLINE with no status text") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Send(protocol::SetPresence{63, P(Presence::kInvisible), "secret"});
@@ -383,9 +418,10 @@ HAIL_RULE("9.3", "offline-cannot-be-set",
   return ExpectResult(**c, 64, ErrorCode::kInvalidText, ctx.timeout_ms());
 }
 
-HAIL_RULE("9.2", "strangers-see-no-presence",
-          "a user who only asked gets no PRESENCE_UPDATE when the asked changes "
-          "presence") {
+HAIL_RULE(
+    "9.2", "strangers-see-no-presence",
+    "a user who only asked gets no PRESENCE_UPDATE when the asked changes "
+    "presence") {
   auto two = TwoStrangers(ctx);
   HAIL_REQUIRE_OK(two);
   two->ca->Send(protocol::ContactAdd{65, two->b.name, ""});

@@ -50,9 +50,10 @@ HAIL_RULE("4.6", "packet-over-65536-bytes-ends-the-session",
   return Pass();
 }
 
-HAIL_RULE("7.4", "malformed-request-error-echoes-its-request-id",
-          "a LOGIN_REQUEST cut after its request_id gets ERROR{that request_id, "
-          "LOGIN_REQUEST, MALFORMED}") {
+HAIL_RULE(
+    "7.4", "malformed-request-error-echoes-its-request-id",
+    "a LOGIN_REQUEST cut after its request_id gets ERROR{that request_id, "
+    "LOGIN_REQUEST, MALFORMED}") {
   auto client = ctx.Connect();
   HAIL_REQUIRE_OK(client);
   const Bytes plaintext{0x00, 0x22, 0x00, 0x01, 0xe2, 0x40, 0x09, 'a'};
@@ -61,9 +62,10 @@ HAIL_RULE("7.4", "malformed-request-error-echoes-its-request-id",
                      ErrorCode::kMalformed, ctx.timeout_ms(), 123456);
 }
 
-HAIL_RULE("7.4", "request-id-zero-is-malformed",
-          "CONTACT_LIST_REQUEST{request_id 0} gets ERROR{0, kind, MALFORMED} and "
-          "no list") {
+HAIL_RULE(
+    "7.4", "request-id-zero-is-malformed",
+    "CONTACT_LIST_REQUEST{request_id 0} gets ERROR{0, kind, MALFORMED} and "
+    "no list") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);
   auto c = ctx.LogIn(*account);

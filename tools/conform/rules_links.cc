@@ -14,8 +14,8 @@ HAIL_RULE("3.8", "tcp-fallback-carries-the-same-session",
   auto c = ctx.Connect(account->local_host, client::TransportKind::kTcp);
   if (!c.ok()) return Fail("TCP session: {}", c.status().message());
   HAIL_CHECK(ExpectAlive(**c, ctx.timeout_ms()));
-  (*c)->Send(protocol::LoginRequest{80, account->name, account->password,
-                                    "hail-conform", {}});
+  (*c)->Send(protocol::LoginRequest{
+      80, account->name, account->password, "hail-conform", {}});
   auto result = (*c)->Wait<protocol::LoginResult>(ctx.timeout_ms());
   if (!result || result->error != ErrorCode::kOk) {
     return Fail("LOGIN over TCP: saw {}", result ? Show(*result) : Seen(**c));
@@ -43,8 +43,8 @@ HAIL_RULE("15.2", "rendezvous-over-tcp-is-nat-unsuitable",
   pair->ca->Close();
   auto c = ctx.Connect(pair->a.local_host, client::TransportKind::kTcp);
   HAIL_REQUIRE_OK(c);
-  (*c)->Send(protocol::ResumeRequest{82, pair->a.name, pair->a.token,
-                                     "hail-conform", {}});
+  (*c)->Send(protocol::ResumeRequest{
+      82, pair->a.name, pair->a.token, "hail-conform", {}});
   auto result = (*c)->Wait<protocol::LoginResult>(ctx.timeout_ms());
   if (!result || result->error != ErrorCode::kOk) {
     return Fail("RESUME over TCP: saw {}", result ? Show(*result) : Seen(**c));
@@ -56,16 +56,17 @@ HAIL_RULE("15.2", "rendezvous-over-tcp-is-nat-unsuitable",
   return ExpectResult(**c, 83, ErrorCode::kNatUnsuitable, ctx.timeout_ms());
 }
 
-HAIL_RULE("15.2", "rendezvous-right-after-login-result-knows-the-contacts",
-          "a P2P_REQUEST sent right after LOGIN_RESULT{OK}, before the login "
-          "sequence ends, is judged with the user's contacts (not NOT_A_CONTACT)") {
+HAIL_RULE(
+    "15.2", "rendezvous-right-after-login-result-knows-the-contacts",
+    "a P2P_REQUEST sent right after LOGIN_RESULT{OK}, before the login "
+    "sequence ends, is judged with the user's contacts (not NOT_A_CONTACT)") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Close();
   auto c = ctx.Connect(pair->a.local_host);
   HAIL_REQUIRE_OK(c);
-  (*c)->Send(protocol::ResumeRequest{91, pair->a.name, pair->a.token,
-                                     "hail-conform", {}});
+  (*c)->Send(protocol::ResumeRequest{
+      91, pair->a.name, pair->a.token, "hail-conform", {}});
   auto result = (*c)->Wait<protocol::LoginResult>(ctx.timeout_ms());
   if (!result || result->error != ErrorCode::kOk) {
     return Fail("RESUME: saw {}", result ? Show(*result) : Seen(**c));
@@ -74,9 +75,10 @@ HAIL_RULE("15.2", "rendezvous-right-after-login-result-knows-the-contacts",
   return ExpectResult(**c, 92, ErrorCode::kOk, ctx.timeout_ms());
 }
 
-HAIL_RULE("15.2", "accepted-rendezvous-gives-both-the-same-key",
-          "P2P_REQUEST between contacts: OK, the peer gets P2P_OFFER; after its "
-          "P2P_ANSWER{accept} both get P2P_READY with one session_key") {
+HAIL_RULE(
+    "15.2", "accepted-rendezvous-gives-both-the-same-key",
+    "P2P_REQUEST between contacts: OK, the peer gets P2P_OFFER; after its "
+    "P2P_ANSWER{accept} both get P2P_READY with one session_key") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Send(protocol::P2pRequest{84, pair->b.name, 1});
@@ -96,18 +98,19 @@ HAIL_RULE("15.2", "accepted-rendezvous-gives-both-the-same-key",
   }
   if (ready_a->session_key != ready_b->session_key ||
       ready_a->session_id != offer->session_id ||
-      ready_a->peer_id != pair->b.user_id || ready_b->peer_id != pair->a.user_id ||
-      ready_a->role == ready_b->role || ready_a->peer_public.empty() ||
-      ready_b->peer_public.empty()) {
+      ready_a->peer_id != pair->b.user_id ||
+      ready_b->peer_id != pair->a.user_id || ready_a->role == ready_b->role ||
+      ready_a->peer_public.empty() || ready_b->peer_public.empty()) {
     return Fail("P2P_READY pair does not match: A {}; B {}", Show(*ready_a),
                 Show(*ready_b));
   }
   return Pass();
 }
 
-HAIL_RULE("15.2", "declined-rendezvous-tells-the-requester",
-          "P2P_ANSWER{accept 0} sends the requester P2P_CLOSED{P2P_DECLINED} and "
-          "no endpoints to anyone") {
+HAIL_RULE(
+    "15.2", "declined-rendezvous-tells-the-requester",
+    "P2P_ANSWER{accept 0} sends the requester P2P_CLOSED{P2P_DECLINED} and "
+    "no endpoints to anyone") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Send(protocol::P2pRequest{86, pair->b.name, 1});
@@ -139,9 +142,10 @@ HAIL_RULE("15.2", "answer-without-an-offer-is-no-such-request",
   return ExpectResult(**c, 88, ErrorCode::kNoSuchRequest, ctx.timeout_ms());
 }
 
-HAIL_RULE("17.5", "forwarding-list-has-one-entry-per-channel",
-          "FORWARD_LIST_REQUEST of a new user gets FORWARD_ENTRY for channels 1, "
-          "2, 3 in order, empty, then FORWARD_LIST_END{request_id, 3}") {
+HAIL_RULE(
+    "17.5", "forwarding-list-has-one-entry-per-channel",
+    "FORWARD_LIST_REQUEST of a new user gets FORWARD_ENTRY for channels 1, "
+    "2, 3 in order, empty, then FORWARD_LIST_END{request_id, 3}") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);
   auto c = ctx.LogIn(*account);
@@ -154,7 +158,8 @@ HAIL_RULE("17.5", "forwarding-list-has-one-entry-per-channel",
   }
   std::vector<protocol::ForwardEntry> entries =
       (*c)->TakeAll<protocol::ForwardEntry>();
-  if (entries.size() != 3) return Fail("{} FORWARD_ENTRYs, not 3", entries.size());
+  if (entries.size() != 3)
+    return Fail("{} FORWARD_ENTRYs, not 3", entries.size());
   for (size_t i = 0; i < 3; ++i) {
     if (entries[i].request_id != 89 || entries[i].channel != i + 1 ||
         !entries[i].address.empty()) {

@@ -11,17 +11,13 @@ using protocol::Route;
 
 uint8_t Rt(Route r) { return static_cast<uint8_t>(r); }
 
-std::optional<protocol::MessageAccepted> SendAndWait(Context& ctx,
-                                                     WireClient& c,
-                                                     const ItemId& id,
-                                                     const std::string& to,
-                                                     const std::string& text,
-                                                     int timeout_ms) {
+std::optional<protocol::MessageAccepted> SendAndWait(
+    Context& ctx, WireClient& c, const ItemId& id, const std::string& to,
+    const std::string& text, int timeout_ms) {
   c.Send(protocol::SendMessage{id, to, 1764547200, text});
   return c.Wait<protocol::MessageAccepted>(
-      timeout_ms, [&id](const protocol::MessageAccepted& a) {
-        return a.message_id == id;
-      });
+      timeout_ms,
+      [&id](const protocol::MessageAccepted& a) { return a.message_id == id; });
   (void)ctx;
 }
 
@@ -42,8 +38,9 @@ Outcome ExpectAccepted(const std::optional<protocol::MessageAccepted>& got,
 
 }  // namespace
 
-HAIL_RULE("10.4", "empty-text-is-invalid-text",
-          "SEND_MESSAGE with an empty text gets MESSAGE_ACCEPTED{INVALID_TEXT}") {
+HAIL_RULE(
+    "10.4", "empty-text-is-invalid-text",
+    "SEND_MESSAGE with an empty text gets MESSAGE_ACCEPTED{INVALID_TEXT}") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   auto got = SendAndWait(ctx, *pair->ca, FreshMessageId(), pair->b.name, "",
@@ -51,8 +48,9 @@ HAIL_RULE("10.4", "empty-text-is-invalid-text",
   return ExpectAccepted(got, ErrorCode::kInvalidText, {}, *pair->ca);
 }
 
-HAIL_RULE("10.4", "broken-utf8-is-invalid-text",
-          "SEND_MESSAGE whose text is not UTF-8 gets INVALID_TEXT and route 0") {
+HAIL_RULE(
+    "10.4", "broken-utf8-is-invalid-text",
+    "SEND_MESSAGE whose text is not UTF-8 gets INVALID_TEXT and route 0") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   auto got = SendAndWait(ctx, *pair->ca, FreshMessageId(), pair->b.name,
@@ -65,17 +63,18 @@ HAIL_RULE("10.4", "broken-utf8-is-invalid-text",
   return Pass();
 }
 
-HAIL_RULE("10.4", "message-to-a-stranger-is-not-a-contact",
-          "SEND_MESSAGE to an existing user who is not an accepted contact gets "
-          "NOT_A_CONTACT") {
+HAIL_RULE(
+    "10.4", "message-to-a-stranger-is-not-a-contact",
+    "SEND_MESSAGE to an existing user who is not an accepted contact gets "
+    "NOT_A_CONTACT") {
   auto a = ctx.NewAccount();
   HAIL_REQUIRE_OK(a);
   auto b = ctx.NewAccount();
   HAIL_REQUIRE_OK(b);
   auto c = ctx.LogIn(*a);
   HAIL_REQUIRE_OK(c);
-  auto got = SendAndWait(ctx, **c, FreshMessageId(), b->name, "hi",
-                         ctx.timeout_ms());
+  auto got =
+      SendAndWait(ctx, **c, FreshMessageId(), b->name, "hi", ctx.timeout_ms());
   return ExpectAccepted(got, ErrorCode::kNotAContact, {}, **c);
 }
 
@@ -90,18 +89,21 @@ HAIL_RULE("10.4", "message-to-nobody-is-user-not-found",
   return ExpectAccepted(got, ErrorCode::kUserNotFound, {}, **c);
 }
 
-HAIL_RULE("10.6", "live-message-is-answered-live-after-the-ack-then-receipted",
-          "to a logged-in contact: MESSAGE_DELIVER{from_mailbox 0}; after its "
-          "ITEM_ACK the sender gets MESSAGE_ACCEPTED{LIVE}, then DELIVERY_RECEIPT") {
+HAIL_RULE(
+    "10.6", "live-message-is-answered-live-after-the-ack-then-receipted",
+    "to a logged-in contact: MESSAGE_DELIVER{from_mailbox 0}; after its "
+    "ITEM_ACK the sender gets MESSAGE_ACCEPTED{LIVE}, then DELIVERY_RECEIPT") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   const ItemId id = FreshMessageId();
-  pair->ca->Send(protocol::SendMessage{id, pair->b.name, 1764547200, "live one"});
+  pair->ca->Send(
+      protocol::SendMessage{id, pair->b.name, 1764547200, "live one"});
   auto deliver = pair->cb->Wait<protocol::MessageDeliver>(ctx.timeout_ms());
   if (!deliver || deliver->message_id != id || deliver->from_mailbox != 0 ||
       deliver->text != "live one" || deliver->sender_id != pair->a.user_id) {
-    return Fail("B expected MESSAGE_DELIVER{{from_mailbox 0, \"live one\"}}, saw {}",
-                deliver ? Show(*deliver) : Seen(*pair->cb));
+    return Fail(
+        "B expected MESSAGE_DELIVER{{from_mailbox 0, \"live one\"}}, saw {}",
+        deliver ? Show(*deliver) : Seen(*pair->cb));
   }
   if (auto early = pair->ca->Wait<protocol::MessageAccepted>(200)) {
     return Fail("the sender was answered before the recipient's ITEM_ACK: {}",
@@ -123,9 +125,10 @@ HAIL_RULE("10.6", "live-message-is-answered-live-after-the-ack-then-receipted",
   return Pass();
 }
 
-HAIL_RULE("10.6", "unacknowledged-live-message-falls-back-to-stored",
-          "a live MESSAGE_DELIVER not acknowledged within 3 s is answered STORED "
-          "and comes again from the mailbox at the next login") {
+HAIL_RULE(
+    "10.6", "unacknowledged-live-message-falls-back-to-stored",
+    "a live MESSAGE_DELIVER not acknowledged within 3 s is answered STORED "
+    "and comes again from the mailbox at the next login") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   const ItemId id = FreshMessageId();
@@ -133,8 +136,10 @@ HAIL_RULE("10.6", "unacknowledged-live-message-falls-back-to-stored",
   if (!pair->cb->Wait<protocol::MessageDeliver>(ctx.timeout_ms())) {
     return Fail("B got no MESSAGE_DELIVER; saw {}", Seen(*pair->cb));
   }
-  auto accepted = pair->ca->Wait<protocol::MessageAccepted>(3000 + ctx.timeout_ms());
-  HAIL_CHECK(ExpectAccepted(accepted, ErrorCode::kOk, Route::kStored, *pair->ca));
+  auto accepted =
+      pair->ca->Wait<protocol::MessageAccepted>(3000 + ctx.timeout_ms());
+  HAIL_CHECK(
+      ExpectAccepted(accepted, ErrorCode::kOk, Route::kStored, *pair->ca));
   pair->cb->Close();
   auto again = ctx.LogIn(pair->b);
   HAIL_REQUIRE_OK(again);
@@ -142,7 +147,8 @@ HAIL_RULE("10.6", "unacknowledged-live-message-falls-back-to-stored",
     auto* d = std::get_if<protocol::MessageDeliver>(&r.message);
     if (d && d->message_id == id) {
       if (d->from_mailbox != 1) {
-        return Fail("from the mailbox it must say from_mailbox 1: {}", Show(*d));
+        return Fail("from the mailbox it must say from_mailbox 1: {}",
+                    Show(*d));
       }
       return Pass();
     }
@@ -151,9 +157,70 @@ HAIL_RULE("10.6", "unacknowledged-live-message-falls-back-to-stored",
               Seen(**again));
 }
 
-HAIL_RULE("10.7", "stored-message-comes-at-login-before-mailbox-end",
-          "a message to an offline contact is STORED; at its login the recipient "
-          "gets it with from_mailbox 1 before MAILBOX_END{count}") {
+HAIL_RULE(
+    "10.7", "message-stored-behind-a-pending-one-says-from-mailbox",
+    "while a fallen-back message is unacknowledged, the next one is STORED "
+    "and sent at once with from_mailbox 1") {
+  auto pair = ctx.Contacts();
+  HAIL_REQUIRE_OK(pair);
+  const ItemId first = FreshMessageId();
+  pair->ca->Send(protocol::SendMessage{first, pair->b.name, 1764547200, "one"});
+  if (!pair->cb->Wait<protocol::MessageDeliver>(ctx.timeout_ms())) {
+    return Fail("B got no MESSAGE_DELIVER; saw {}", Seen(*pair->cb));
+  }
+  auto fell_back =
+      pair->ca->Wait<protocol::MessageAccepted>(3000 + ctx.timeout_ms());
+  HAIL_CHECK(
+      ExpectAccepted(fell_back, ErrorCode::kOk, Route::kStored, *pair->ca));
+  const ItemId second = FreshMessageId();
+  auto stored = SendAndWait(ctx, *pair->ca, second, pair->b.name, "two",
+                            ctx.timeout_ms());
+  HAIL_CHECK(ExpectAccepted(stored, ErrorCode::kOk, Route::kStored, *pair->ca));
+  auto deliver = pair->cb->Wait<protocol::MessageDeliver>(
+      ctx.timeout_ms(), [&second](const protocol::MessageDeliver& d) {
+        return d.message_id == second;
+      });
+  if (!deliver || deliver->from_mailbox != 1) {
+    return Fail(
+        "the message stored behind a pending one: expected "
+        "MESSAGE_DELIVER{{from_mailbox 1}}, saw {}",
+        deliver ? Show(*deliver) : Seen(*pair->cb));
+  }
+  return Pass();
+}
+
+HAIL_RULE(
+    "10.5", "resend-of-an-undecided-live-message-shares-its-one-answer",
+    "a resend while the live original waits for ITEM_ACK gets no answer of "
+    "its own; after the ITEM_ACK exactly one MESSAGE_ACCEPTED{LIVE} comes") {
+  auto pair = ctx.Contacts();
+  HAIL_REQUIRE_OK(pair);
+  const ItemId id = FreshMessageId();
+  pair->ca->Send(protocol::SendMessage{id, pair->b.name, 1764547200, "same"});
+  if (!pair->cb->Wait<protocol::MessageDeliver>(ctx.timeout_ms())) {
+    return Fail("B got no MESSAGE_DELIVER; saw {}", Seen(*pair->cb));
+  }
+  pair->ca->Send(protocol::SendMessage{id, pair->b.name, 1764547200, "same"});
+  if (auto early = pair->ca->Wait<protocol::MessageAccepted>(500)) {
+    return Fail("answered before the recipient acknowledged: {}", Show(*early));
+  }
+  pair->cb->Send(protocol::ItemAck{id, pair->a.user_id});
+  auto answer = pair->ca->Wait<protocol::MessageAccepted>(ctx.timeout_ms());
+  HAIL_CHECK(ExpectAccepted(answer, ErrorCode::kOk, Route::kLive, *pair->ca));
+  if (auto second = pair->ca->Wait<protocol::MessageAccepted>(1000)) {
+    return Fail("one message id got a second answer: {}", Show(*second));
+  }
+  pair->cb->Drain(300);
+  for (const auto& d : pair->cb->TakeAll<protocol::MessageDeliver>()) {
+    if (d.message_id == id) return Fail("the resend was delivered again");
+  }
+  return Pass();
+}
+
+HAIL_RULE(
+    "10.7", "stored-message-comes-at-login-before-mailbox-end",
+    "a message to an offline contact is STORED; at its login the recipient "
+    "gets it with from_mailbox 1 before MAILBOX_END{count}") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->cb->Close();
@@ -161,11 +228,12 @@ HAIL_RULE("10.7", "stored-message-comes-at-login-before-mailbox-end",
   const ItemId id = FreshMessageId();
   auto accepted = SendAndWait(ctx, *pair->ca, id, pair->b.name, "while away",
                               ctx.timeout_ms());
-  HAIL_CHECK(ExpectAccepted(accepted, ErrorCode::kOk, Route::kStored, *pair->ca));
+  HAIL_CHECK(
+      ExpectAccepted(accepted, ErrorCode::kOk, Route::kStored, *pair->ca));
   auto c = ctx.Connect(pair->b.local_host);
   HAIL_REQUIRE_OK(c);
-  (*c)->Send(protocol::ResumeRequest{70, pair->b.name, pair->b.token,
-                                     "hail-conform", {}});
+  (*c)->Send(protocol::ResumeRequest{
+      70, pair->b.name, pair->b.token, "hail-conform", {}});
   int items = 0;
   bool seen = false;
   for (;;) {
@@ -184,7 +252,8 @@ HAIL_RULE("10.7", "stored-message-comes-at-login-before-mailbox-end",
     } else if (auto* end = std::get_if<protocol::MailboxEnd>(&r->message)) {
       if (!seen) return Fail("MAILBOX_END came without the stored message");
       if (end->count != static_cast<uint32_t>(items)) {
-        return Fail("MAILBOX_END{{count {}}} after {} items", end->count, items);
+        return Fail("MAILBOX_END{{count {}}} after {} items", end->count,
+                    items);
       }
       return Pass();
     } else if (r->channel == protocol::kChannelMessaging) {
@@ -193,21 +262,24 @@ HAIL_RULE("10.7", "stored-message-comes-at-login-before-mailbox-end",
   }
 }
 
-HAIL_RULE("10.5", "resend-of-a-stored-message-gets-the-original-answer",
-          "the same message_id, recipient and text sent again gets the original "
-          "MESSAGE_ACCEPTED (route, seq, accepted_unix) and is stored once") {
+HAIL_RULE(
+    "10.5", "resend-of-a-stored-message-gets-the-original-answer",
+    "the same message_id, recipient and text sent again gets the original "
+    "MESSAGE_ACCEPTED (route, seq, accepted_unix) and is stored once") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->cb->Close();
   const ItemId id = FreshMessageId();
-  auto first = SendAndWait(ctx, *pair->ca, id, pair->b.name, "once",
-                           ctx.timeout_ms());
+  auto first =
+      SendAndWait(ctx, *pair->ca, id, pair->b.name, "once", ctx.timeout_ms());
   HAIL_CHECK(ExpectAccepted(first, ErrorCode::kOk, Route::kStored, *pair->ca));
-  auto second = SendAndWait(ctx, *pair->ca, id, pair->b.name, "once",
-                            ctx.timeout_ms());
+  auto second =
+      SendAndWait(ctx, *pair->ca, id, pair->b.name, "once", ctx.timeout_ms());
   HAIL_CHECK(ExpectAccepted(second, ErrorCode::kOk, Route::kStored, *pair->ca));
-  if (second->seq != first->seq || second->accepted_unix != first->accepted_unix) {
-    return Fail("the resend got {}, the original {}", Show(*second), Show(*first));
+  if (second->seq != first->seq ||
+      second->accepted_unix != first->accepted_unix) {
+    return Fail("the resend got {}, the original {}", Show(*second),
+                Show(*first));
   }
   auto again = ctx.LogIn(pair->b);
   HAIL_REQUIRE_OK(again);
@@ -226,17 +298,18 @@ HAIL_RULE("10.5", "reused-id-with-another-text-is-id-reused",
   HAIL_REQUIRE_OK(pair);
   pair->cb->Close();
   const ItemId id = FreshMessageId();
-  auto first = SendAndWait(ctx, *pair->ca, id, pair->b.name, "one",
-                           ctx.timeout_ms());
+  auto first =
+      SendAndWait(ctx, *pair->ca, id, pair->b.name, "one", ctx.timeout_ms());
   HAIL_CHECK(ExpectAccepted(first, ErrorCode::kOk, Route::kStored, *pair->ca));
-  auto second = SendAndWait(ctx, *pair->ca, id, pair->b.name, "two",
-                            ctx.timeout_ms());
+  auto second =
+      SendAndWait(ctx, *pair->ca, id, pair->b.name, "two", ctx.timeout_ms());
   return ExpectAccepted(second, ErrorCode::kIdReused, {}, *pair->ca);
 }
 
-HAIL_RULE("10.8", "stored-messages-arrive-in-seq-order",
-          "five messages stored for an offline contact arrive in the order sent, "
-          "with increasing seq") {
+HAIL_RULE(
+    "10.8", "stored-messages-arrive-in-seq-order",
+    "five messages stored for an offline contact arrive in the order sent, "
+    "with increasing seq") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->cb->Close();
@@ -256,7 +329,8 @@ HAIL_RULE("10.8", "stored-messages-arrive-in-seq-order",
       (*again)->TakeAll<protocol::MessageDeliver>();
   if (got.size() != 5) return Fail("{} of 5 messages arrived", got.size());
   for (size_t i = 0; i < 5; ++i) {
-    if (got[i].message_id != ids[i] || (i > 0 && got[i].seq <= got[i - 1].seq)) {
+    if (got[i].message_id != ids[i] ||
+        (i > 0 && got[i].seq <= got[i - 1].seq)) {
       return Fail("message {} arrived as {}", i, Show(got[i]));
     }
   }
@@ -269,8 +343,8 @@ HAIL_RULE("10.7", "unacknowledged-item-comes-again-at-the-next-login",
   HAIL_REQUIRE_OK(pair);
   pair->cb->Close();
   const ItemId id = FreshMessageId();
-  auto a = SendAndWait(ctx, *pair->ca, id, pair->b.name, "twice",
-                       ctx.timeout_ms());
+  auto a =
+      SendAndWait(ctx, *pair->ca, id, pair->b.name, "twice", ctx.timeout_ms());
   HAIL_CHECK(ExpectAccepted(a, ErrorCode::kOk, Route::kStored, *pair->ca));
   for (int login = 1; login <= 2; ++login) {
     auto c = ctx.LogIn(pair->b);
@@ -279,13 +353,15 @@ HAIL_RULE("10.7", "unacknowledged-item-comes-again-at-the-next-login",
     for (const auto& d : (*c)->TakeAll<protocol::MessageDeliver>()) {
       found |= d.message_id == id;
     }
-    if (!found) return Fail("login {} did not bring the unacknowledged item", login);
+    if (!found)
+      return Fail("login {} did not bring the unacknowledged item", login);
   }
   return Pass();
 }
 
-HAIL_RULE("10.11", "message-to-a-blocker-looks-stored-and-is-never-delivered",
-          "after B blocks A, A's message is answered STORED and B never gets it") {
+HAIL_RULE(
+    "10.11", "message-to-a-blocker-looks-stored-and-is-never-delivered",
+    "after B blocks A, A's message is answered STORED and B never gets it") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->cb->Send(protocol::ContactBlock{71, pair->a.name, 1});
@@ -308,8 +384,9 @@ HAIL_RULE("10.11", "message-to-a-blocker-looks-stored-and-is-never-delivered",
   return Pass();
 }
 
-HAIL_RULE("10.10", "two-hundred-first-stored-message-is-mailbox-full",
-          "one sender's 201st stored message to one mailbox gets MAILBOX_FULL") {
+HAIL_RULE(
+    "10.10", "two-hundred-first-stored-message-is-mailbox-full",
+    "one sender's 201st stored message to one mailbox gets MAILBOX_FULL") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->cb->Close();
@@ -328,16 +405,17 @@ HAIL_RULE("10.10", "two-hundred-first-stored-message-is-mailbox-full",
   return ExpectAccepted(last, ErrorCode::kMailboxFull, {}, *pair->ca);
 }
 
-HAIL_RULE("8.8", "message-sent-right-after-login-result-reaches-the-contact",
-          "a SEND_MESSAGE sent right after LOGIN_RESULT{OK}, before the login "
-          "sequence ends, is judged with the user's contacts (not NOT_A_CONTACT)") {
+HAIL_RULE(
+    "8.8", "message-sent-right-after-login-result-reaches-the-contact",
+    "a SEND_MESSAGE sent right after LOGIN_RESULT{OK}, before the login "
+    "sequence ends, is judged with the user's contacts (not NOT_A_CONTACT)") {
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Close();
   auto c = ctx.Connect(pair->a.local_host);
   HAIL_REQUIRE_OK(c);
-  (*c)->Send(protocol::ResumeRequest{72, pair->a.name, pair->a.token,
-                                     "hail-conform", {}});
+  (*c)->Send(protocol::ResumeRequest{
+      72, pair->a.name, pair->a.token, "hail-conform", {}});
   auto result = (*c)->Wait<protocol::LoginResult>(ctx.timeout_ms());
   if (!result || result->error != ErrorCode::kOk) {
     return Fail("RESUME: saw {}", result ? Show(*result) : Seen(**c));

@@ -44,8 +44,9 @@ Outcome ExpectSilence(Context& ctx, const Bytes& datagram,
 
 }  // namespace
 
-HAIL_RULE("3.7", "hello-gets-one-cookie-smaller-than-it",
-          "a HELLO of version 1 gets exactly one 20-byte COOKIE with its nonce") {
+HAIL_RULE(
+    "3.7", "hello-gets-one-cookie-smaller-than-it",
+    "a HELLO of version 1 gets exactly one 20-byte COOKIE with its nonce") {
   auto probe = Probe(ctx);
   if (!probe.ok()) return Skip("{}", probe.status().message());
   const uint64_t nonce = Nonce();
@@ -54,7 +55,8 @@ HAIL_RULE("3.7", "hello-gets-one-cookie-smaller-than-it",
   auto reply = (*probe)->Receive(ctx.timeout_ms());
   if (!reply) return Fail("no answer to a HELLO");
   if (reply->size() != protocol::kCookieSize) {
-    return Fail("the answer has {} bytes, not 20: {}", reply->size(), Hex(*reply));
+    return Fail("the answer has {} bytes, not 20: {}", reply->size(),
+                Hex(*reply));
   }
   auto cookie = protocol::DecodeCookie(*reply);
   if (!cookie) return Fail("the answer is not a COOKIE: {}", Hex(*reply));
@@ -81,8 +83,9 @@ HAIL_RULE("3.7", "hello-of-another-version-gets-reject",
     return Fail("the answer is not a 16-byte REJECT: {}", Hex(*reply));
   }
   if (reject->client_nonce != nonce || reject->highest_version != 1) {
-    return Fail("REJECT{{highest_version {}, nonce {:016x}}}, expected 1 and {:016x}",
-                reject->highest_version, reject->client_nonce, nonce);
+    return Fail(
+        "REJECT{{highest_version {}, nonce {:016x}}}, expected 1 and {:016x}",
+        reject->highest_version, reject->client_nonce, nonce);
   }
   return Pass();
 }
@@ -118,12 +121,13 @@ HAIL_RULE("3.7", "cookie-datagram-sent-to-server-is-dropped",
                        "a REJECT datagram");
 }
 
-HAIL_RULE("4.3", "connect-with-a-wrong-cookie-gets-nothing",
-          "an ENet CONNECT whose data is not a valid cookie is never answered") {
+HAIL_RULE(
+    "4.3", "connect-with-a-wrong-cookie-gets-nothing",
+    "an ENet CONNECT whose data is not a valid cookie is never answered") {
   Target target = ctx.target();
   target.local_host = ctx.SpareSource();
-  auto enet = client::EnetTransport::Open(target.host, target.port,
-                                          target.local_host);
+  auto enet =
+      client::EnetTransport::Open(target.host, target.port, target.local_host);
   if (!enet.ok()) return Skip("{}", enet.status().message());
   uint32_t wrong = 0;
   randombytes_buf(&wrong, sizeof wrong);
@@ -138,19 +142,20 @@ HAIL_RULE("4.3", "connect-with-a-wrong-cookie-gets-nothing",
   return Pass();
 }
 
-HAIL_RULE("3.4", "stun-binding-request-gets-our-address",
-          "a STUN Binding request on the server's port gets a success response "
-          "with our address in XOR-MAPPED-ADDRESS, at most 1.6 times its size") {
+HAIL_RULE(
+    "3.4", "stun-binding-request-gets-our-address",
+    "a STUN Binding request on the server's port gets a success response "
+    "with our address in XOR-MAPPED-ADDRESS, at most 1.6 times its size") {
   auto probe = Probe(ctx);
   if (!probe.ok()) return Skip("{}", probe.status().message());
   protocol::stun::BindingRequest request;
-  randombytes_buf(request.transaction.id.data(),
-                  request.transaction.id.size());
+  randombytes_buf(request.transaction.id.data(), request.transaction.id.size());
   request.software_size = protocol::stun::kHailSoftwareSize;
   Bytes datagram = protocol::stun::EncodeBindingRequest(request);
   (*probe)->Send(datagram);
   auto reply = (*probe)->Receive(ctx.timeout_ms());
-  if (!reply) return Fail("no answer to a {}-byte Binding request", datagram.size());
+  if (!reply)
+    return Fail("no answer to a {}-byte Binding request", datagram.size());
   auto response = protocol::stun::DecodeBindingResponse(*reply);
   if (!response || !response->success) {
     return Fail("not a Binding success response: {}", Hex(*reply));

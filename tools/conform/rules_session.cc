@@ -22,8 +22,9 @@ Bytes PlainFrame(const protocol::Message& message) {
 
 }  // namespace
 
-HAIL_RULE("6.1", "handshake-completes-with-a-verified-signature",
-          "CLIENT_HELLO is answered by a SERVER_HELLO whose signature verifies") {
+HAIL_RULE(
+    "6.1", "handshake-completes-with-a-verified-signature",
+    "CLIENT_HELLO is answered by a SERVER_HELLO whose signature verifies") {
   auto client = ctx.Connect();
   if (!client.ok()) return Fail("{}", client.status().message());
   return Pass();
@@ -41,9 +42,10 @@ HAIL_RULE("6.6", "server-identity-is-the-same-on-every-connection",
   return Pass();
 }
 
-HAIL_RULE("6.7", "client-hello-of-another-version-gets-handshake-reject",
-          "CLIENT_HELLO of version 2 gets HANDSHAKE_REJECT{UNSUPPORTED_VERSION, 1} "
-          "and the connection closes") {
+HAIL_RULE(
+    "6.7", "client-hello-of-another-version-gets-handshake-reject",
+    "CLIENT_HELLO of version 2 gets HANDSHAKE_REJECT{UNSUPPORTED_VERSION, 1} "
+    "and the connection closes") {
   Target target = ctx.target();
   target.local_host = ctx.SpareSource();
   auto client = WireClient::ConnectUnsecured(target);
@@ -58,8 +60,8 @@ HAIL_RULE("6.7", "client-hello-of-another-version-gets-handshake-reject",
   if (frame->empty() || (*frame)[0] != protocol::kFramePlain) {
     return Fail("the answer is not a PLAIN frame");
   }
-  protocol::Decoded decoded = protocol::DecodeMessage(
-      protocol::ByteSpan(*frame).subspan(1));
+  protocol::Decoded decoded =
+      protocol::DecodeMessage(protocol::ByteSpan(*frame).subspan(1));
   auto* reject = std::get_if<protocol::HandshakeReject>(&decoded.message);
   if (decoded.status != protocol::DecodeStatus::kOk || !reject) {
     return Fail("the answer is not HANDSHAKE_REJECT");
@@ -74,8 +76,9 @@ HAIL_RULE("6.7", "client-hello-of-another-version-gets-handshake-reject",
   return Pass();
 }
 
-HAIL_RULE("6.7", "first-frame-not-plain-closes-bad-state",
-          "a first frame that is not PLAIN closes the connection with BAD_STATE") {
+HAIL_RULE(
+    "6.7", "first-frame-not-plain-closes-bad-state",
+    "a first frame that is not PLAIN closes the connection with BAD_STATE") {
   Target target = ctx.target();
   target.local_host = ctx.SpareSource();
   auto client = WireClient::ConnectUnsecured(target);
@@ -100,8 +103,9 @@ HAIL_RULE("6.7", "ping-is-answered-before-login",
   return ExpectAlive(**client, ctx.timeout_ms());
 }
 
-HAIL_RULE("6.7", "contact-request-before-login-is-bad-state",
-          "CONTACT_LIST_REQUEST in SECURED gets ERROR{request_id, kind, BAD_STATE}") {
+HAIL_RULE(
+    "6.7", "contact-request-before-login-is-bad-state",
+    "CONTACT_LIST_REQUEST in SECURED gets ERROR{request_id, kind, BAD_STATE}") {
   auto client = ctx.Connect();
   HAIL_REQUIRE_OK(client);
   (*client)->Send(protocol::ContactListRequest{77});
@@ -119,20 +123,22 @@ HAIL_RULE("6.7", "send-message-before-login-is-bad-state",
                      ErrorCode::kBadState, ctx.timeout_ms(), 0);
 }
 
-HAIL_RULE("6.7", "login-while-logged-in-is-bad-state",
-          "LOGIN_REQUEST in LOGGED_IN gets ERROR{request_id, kind, BAD_STATE}") {
+HAIL_RULE(
+    "6.7", "login-while-logged-in-is-bad-state",
+    "LOGIN_REQUEST in LOGGED_IN gets ERROR{request_id, kind, BAD_STATE}") {
   auto account = ctx.NewAccount();
   HAIL_REQUIRE_OK(account);
   auto client = ctx.LogIn(*account);
   HAIL_REQUIRE_OK(client);
-  (*client)->Send(protocol::LoginRequest{91, account->name, account->password,
-                                         "hail-conform", {}});
+  (*client)->Send(protocol::LoginRequest{
+      91, account->name, account->password, "hail-conform", {}});
   return ExpectError(**client, Kind(protocol::Kind::kLoginRequest),
                      ErrorCode::kBadState, ctx.timeout_ms(), 91);
 }
 
-HAIL_RULE("6.9", "unknown-kind-is-answered-unknown-kind",
-          "an unknown kind gets ERROR{0, kind, UNKNOWN_KIND} and the session stays") {
+HAIL_RULE(
+    "6.9", "unknown-kind-is-answered-unknown-kind",
+    "an unknown kind gets ERROR{0, kind, UNKNOWN_KIND} and the session stays") {
   auto client = ctx.Connect();
   HAIL_REQUIRE_OK(client);
   const Bytes plaintext{0x7f, 0x3e, 1, 2, 3};
@@ -154,8 +160,9 @@ HAIL_RULE("6.9", "server-to-client-kind-is-answered-unknown-kind",
                      ErrorCode::kUnknownKind, ctx.timeout_ms(), 0);
 }
 
-HAIL_RULE("2.6", "plaintext-without-a-kind-is-kind-zero",
-          "a SEALED plaintext of 1 byte is treated as kind 0x0000: UNKNOWN_KIND") {
+HAIL_RULE(
+    "2.6", "plaintext-without-a-kind-is-kind-zero",
+    "a SEALED plaintext of 1 byte is treated as kind 0x0000: UNKNOWN_KIND") {
   auto client = ctx.Connect();
   HAIL_REQUIRE_OK(client);
   (*client)->SendPlaintext(protocol::kChannelControl, Bytes{0x00});
@@ -225,13 +232,15 @@ HAIL_RULE("5.3", "replayed-frame-is-dropped",
   int answered = 0;
   for (const protocol::Pong& p : pongs) answered += p.nonce == 4242;
   if (answered != 1) {
-    return Fail("the PING sent twice in one frame was answered {} times", answered);
+    return Fail("the PING sent twice in one frame was answered {} times",
+                answered);
   }
   return Pass();
 }
 
-HAIL_RULE("5.2", "frame-with-a-bad-tag-is-dropped",
-          "a SEALED frame whose tag does not verify is dropped, the session stays") {
+HAIL_RULE(
+    "5.2", "frame-with-a-bad-tag-is-dropped",
+    "a SEALED frame whose tag does not verify is dropped, the session stays") {
   auto client = ctx.Connect();
   HAIL_REQUIRE_OK(client);
   protocol::OutgoingFrame frame = (*client)->Seal(protocol::Ping{777});

@@ -1,14 +1,13 @@
 #include "tools/conform/udp_probe.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace hail::conform {
 
@@ -32,30 +31,31 @@ Result<std::unique_ptr<UdpProbe>> UdpProbe::Open(
   if (!local_host.empty() &&
       inet_pton(AF_INET, local_host.c_str(), &from.sin_addr) != 1) {
     close(fd);
-    return Status::InvalidArgument(fmt::format("bad local address {}", local_host));
+    return Status::InvalidArgument(
+        fmt::format("bad local address {}", local_host));
   }
   if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
       connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
     close(fd);
-    return Status::IoError(fmt::format("cannot bind or connect: {}",
-                                       std::strerror(errno)));
+    return Status::IoError(
+        fmt::format("cannot bind or connect: {}", std::strerror(errno)));
   }
   socklen_t length = sizeof from;
   getsockname(fd, reinterpret_cast<sockaddr*>(&from), &length);
-  protocol::Endpoint local =
-      protocol::Endpoint::Ipv4(ntohl(from.sin_addr.s_addr), ntohs(from.sin_port));
+  protocol::Endpoint local = protocol::Endpoint::Ipv4(
+      ntohl(from.sin_addr.s_addr), ntohs(from.sin_port));
   return std::unique_ptr<UdpProbe>(new UdpProbe(fd, local));
 }
 
-UdpProbe::UdpProbe(int fd, protocol::Endpoint local)
-    : fd_(fd), local_(local) {}
+UdpProbe::UdpProbe(int fd, protocol::Endpoint local) : fd_(fd), local_(local) {}
 
 UdpProbe::~UdpProbe() { close(fd_); }
 
 Status UdpProbe::Send(protocol::ByteSpan datagram) {
   if (send(fd_, datagram.data(), datagram.size(), 0) !=
       static_cast<ssize_t>(datagram.size())) {
-    return Status::IoError(fmt::format("send failed: {}", std::strerror(errno)));
+    return Status::IoError(
+        fmt::format("send failed: {}", std::strerror(errno)));
   }
   return Status::Ok();
 }

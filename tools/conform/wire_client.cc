@@ -1,10 +1,9 @@
 #include "tools/conform/wire_client.h"
 
+#include <fmt/format.h>
 #include <sodium.h>
 
 #include <chrono>
-
-#include <fmt/format.h>
 
 #include "client/presession_exchange.h"
 #include "client/tcp_transport.h"
@@ -71,8 +70,8 @@ Status ConnectEnet(client::EnetTransport* enet, int timeout_ms) {
 }  // namespace
 
 std::string Show(const protocol::Message& message) {
-  std::string out(protocol::KindName(
-      static_cast<uint16_t>(protocol::KindOf(message))));
+  std::string out(
+      protocol::KindName(static_cast<uint16_t>(protocol::KindOf(message))));
   out += '{';
   bool first = true;
   for (const protocol::PrintedField& field :
@@ -115,7 +114,8 @@ Result<std::unique_ptr<WireClient>> WireClient::ConnectUnsecured(
             target.host, target.tcp_port ? target.tcp_port : target.port,
             target.local_host);
     if (!tcp.ok()) return tcp.status();
-    const uint64_t deadline = NowMs() + static_cast<uint64_t>(target.timeout_ms);
+    const uint64_t deadline =
+        NowMs() + static_cast<uint64_t>(target.timeout_ms);
     bool up = false;
     while (!up && NowMs() < deadline) {
       TransportEvent event = (*tcp)->Service(50);
@@ -154,9 +154,9 @@ Status WireClient::Handshake() {
       case protocol::ClientSession::State::kSecured:
         return Status::Ok();
       case protocol::ClientSession::State::kFailed:
-        return Status::Unavailable(fmt::format(
-            "the handshake failed ({})",
-            static_cast<int>(session_->failure())));
+        return Status::Unavailable(
+            fmt::format("the handshake failed ({})",
+                        static_cast<int>(session_->failure())));
       case protocol::ClientSession::State::kHandshaking:
         break;
     }

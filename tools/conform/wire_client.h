@@ -29,9 +29,9 @@ namespace hail::conform {
 struct Target {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
-  uint16_t tcp_port = 0;     // 0: the UDP port's number (SPEC.md 3.8)
-  std::string local_host;    // the local address to send from; empty: any
-  int timeout_ms = 5000;     // how long a rule waits for an answer
+  uint16_t tcp_port = 0;   // 0: the UDP port's number (SPEC.md 3.8)
+  std::string local_host;  // the local address to send from; empty: any
+  int timeout_ms = 5000;   // how long a rule waits for an answer
 };
 
 // One message from the server, as decoded, with the plaintext it came in.
@@ -50,13 +50,13 @@ class WireClient {
   // and completes the handshake. Errors: Unavailable-style IoError with what
   // step failed.
   static Result<std::unique_ptr<WireClient>> Connect(
-      const Target& target, client::TransportKind kind =
-                                client::TransportKind::kUdp);
+      const Target& target,
+      client::TransportKind kind = client::TransportKind::kUdp);
   // Connects at transport level only: the caller sends CLIENT_HELLO (or
   // anything else) itself with SendFrame.
   static Result<std::unique_ptr<WireClient>> ConnectUnsecured(
-      const Target& target, client::TransportKind kind =
-                                client::TransportKind::kUdp);
+      const Target& target,
+      client::TransportKind kind = client::TransportKind::kUdp);
 
   ~WireClient();
 
