@@ -666,7 +666,11 @@ void LoopCore::RouteMessage(Session& r, MailItem item, SentRecord record) {
     // refused for the sender's share of the mailbox (the mailbox's own
     // limit still holds).
     request.per_sender_quota = false;
-    r.unacked_stored[item.sender_id].insert(item.item_id);
+    // A resend of a stored message the session has not acknowledged finds
+    // it pending already: it stays so whatever the store says of the resend
+    // (a duplicate), until the session's ITEM_ACK names it.
+    request.opened_pending =
+        r.unacked_stored[item.sender_id].insert(item.item_id).second;
   } else {
     request.kind = StoreRequest::Kind::kAcceptLive;
     request.session = r.address;
@@ -840,7 +844,8 @@ void LoopCore::OnStoreDone(StoreDone& done, uint64_t now_ms) {
       Session* r =
           request.session.session != 0 ? Find(request.session) : nullptr;
       if (done.error != ErrorCode::kOk || done.duplicate) {
-        if (r != nullptr) {
+        // Nothing stored: pending only if it was before this request.
+        if (r != nullptr && request.opened_pending) {
           auto open = r->unacked_stored.find(sender);
           if (open != r->unacked_stored.end()) {
             open->second.erase(item.item_id);

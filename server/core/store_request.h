@@ -60,6 +60,10 @@ struct StoreRequest {
   // kAcceptLive: this request opened the message in UndecidedMessages, so
   // whatever ends it decides it.
   bool opened_undecided = false;
+  // kAcceptStored sent at a session: this request made the message pending
+  // for that session (SPEC.md 10.6); one that stores nothing takes that
+  // back. A duplicate of a message already pending there leaves it pending.
+  bool opened_pending = false;
 
   bool synced() const {
     return kind != Kind::kAcceptLive && kind != Kind::kAcknowledge;

@@ -320,6 +320,57 @@ TEST_P(CoreSimulationTest, ResendsOfAnUndecidedLiveMessageShareItsOneAnswer) {
   EXPECT_EQ(sim_.Log(a2).answers[1].seq, sim_.Log(a2).answers[0].seq);
 }
 
+// Issue 12 (SPEC.md 10.5, 10.6): a resend of a message that is stored and
+// sent to the recipient's session, but not acknowledged yet, took it off the
+// session's pending list when the duplicate came back from the store; the
+// next message of the conversation then went live past it. A duplicate
+// changes nothing: the original stays pending until its ITEM_ACK.
+TEST_P(CoreSimulationTest, ResendOfAStoredUnackedMessageLeavesItPending) {
+  auto [ann, bob, a, b] = AnnAndBob();
+  sim_.LogOut(b);
+  sim_.RunUntilQuiet();
+  ItemId first = sim_.SendMessage(a, bob, "one");  // bob offline: stored
+  sim_.RunUntilQuiet();
+  SessionKey b2 = sim_.LogIn(bob, 2);
+  sim_.SetResponsive(b2, false);  // has it, never acknowledges it
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(b2).delivered.size(), 1u);
+  ASSERT_EQ(sim_.Log(b2).delivered[0].message_id, first);
+  ASSERT_EQ(sim_.Log(b2).delivered[0].from_mailbox, 1);
+  ASSERT_EQ(sim_.Log(a).answers.size(), 1u);
+
+  sim_.SendMessage(a, bob, "one", first);  // the resend: a duplicate
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(a).answers.size(), 2u);
+  EXPECT_EQ(sim_.Log(a).answers[1].message_id, first);
+  EXPECT_EQ(sim_.Log(a).answers[1].route, static_cast<uint8_t>(Route::kStored));
+  EXPECT_EQ(sim_.Log(a).answers[1].seq, sim_.Log(a).answers[0].seq);
+  EXPECT_EQ(sim_.Log(b2).delivered.size(), 1u);
+
+  // "one" is still pending for bob's session: "two" is stored, not live.
+  ItemId second = sim_.SendMessage(a, bob, "two");
+  sim_.RunFor(100);
+  ASSERT_EQ(sim_.Log(a).answers.size(), 3u);  // no 3 s fallback to wait for
+  EXPECT_EQ(sim_.Log(a).answers[2].message_id, second);
+  EXPECT_EQ(sim_.Log(a).answers[2].route, static_cast<uint8_t>(Route::kStored));
+  ASSERT_EQ(sim_.Log(b2).delivered.size(), 2u);
+  EXPECT_EQ(sim_.Log(b2).delivered[1].message_id, second);
+  EXPECT_EQ(sim_.Log(b2).delivered[1].from_mailbox, 1);
+  sim_.RunUntilQuiet();
+  EXPECT_EQ(sim_.counters().live_fallbacks_stored.load(), 0u);
+  EXPECT_EQ(sim_.counters().messages_live.load(), 0u);
+
+  // Both wait in the mailbox and come in seq order at the next login.
+  sim_.LogOut(b2);
+  SessionKey b3 = sim_.LogIn(bob, 3);
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(b3).delivered.size(), 2u);
+  EXPECT_EQ(sim_.Log(b3).delivered[0].message_id, first);
+  EXPECT_EQ(sim_.Log(b3).delivered[1].message_id, second);
+  EXPECT_EQ(sim_.Log(a).receipts.size(), 2u);
+  ExpectConversationsInSeqOrder(sim_);
+}
+
 // SPEC.md 7.11 and 10.6: live messages a session never acknowledged reach
 // the session that replaces it at once, in seq order, however the
 // replacement and the deliveries interleave (still being accepted, sent,
