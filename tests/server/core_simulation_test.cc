@@ -371,6 +371,37 @@ TEST_P(CoreSimulationTest, ResendOfAStoredUnackedMessageLeavesItPending) {
   ExpectConversationsInSeqOrder(sim_);
 }
 
+// The same, for a resend made while the recipient was offline: stored, its
+// completion goes to the session the recipient has logged in meanwhile
+// (LoopCore::CompletionLoop), which has the original pending from its login
+// mailbox. The duplicate took it off that session's pending list too.
+TEST_P(CoreSimulationTest,
+       ResendCompletedAtTheRecipientsNewLoginLeavesItPending) {
+  auto [ann, bob, a, b] = AnnAndBob();
+  sim_.LogOut(b);
+  sim_.RunUntilQuiet();
+  ItemId first = sim_.SendMessage(a, bob, "one");  // bob offline: stored
+  sim_.RunUntilQuiet();
+  // The resend while bob is still offline; he logs in before the store has
+  // judged it (in some seeds' interleavings its completion comes after
+  // his login mailbox).
+  sim_.SendMessage(a, bob, "one", first);
+  SessionKey b2 = sim_.LogIn(bob, 2);
+  sim_.SetResponsive(b2, false);
+  sim_.RunUntilQuiet();
+  ASSERT_EQ(sim_.Log(b2).delivered.size(), 1u);
+  ASSERT_EQ(sim_.Log(a).answers.size(), 2u);
+  EXPECT_EQ(sim_.Log(a).answers[1].seq, sim_.Log(a).answers[0].seq);
+
+  ItemId second = sim_.SendMessage(a, bob, "two");
+  sim_.RunFor(100);
+  ASSERT_EQ(sim_.Log(a).answers.size(), 3u);  // no 3 s fallback to wait for
+  EXPECT_EQ(sim_.Log(a).answers[2].message_id, second);
+  EXPECT_EQ(sim_.Log(a).answers[2].route, static_cast<uint8_t>(Route::kStored));
+  ASSERT_EQ(sim_.Log(b2).delivered.size(), 2u);
+  EXPECT_EQ(sim_.Log(b2).delivered[1].from_mailbox, 1);
+}
+
 // SPEC.md 7.11 and 10.6: live messages a session never acknowledged reach
 // the session that replaces it at once, in seq order, however the
 // replacement and the deliveries interleave (still being accepted, sent,
