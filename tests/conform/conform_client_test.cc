@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/conform/count.h"
 #include "tests/integration/haild_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -24,15 +25,6 @@ std::string ReadFile(const std::filesystem::path& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-int Count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (size_t at = text.find(what); at != std::string::npos;
-       at = text.find(what, at + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 // hail-conform --client in the background, its output in files.

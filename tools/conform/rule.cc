@@ -82,8 +82,10 @@ Result<Account> Context::NewAccount(const std::string& suffix) {
   return Status::Unavailable("REGISTER stayed THROTTLED");
 }
 
-Result<std::unique_ptr<WireClient>> Context::LogIn(Account& account) {
-  Result<std::unique_ptr<WireClient>> client = Connect(account.local_host);
+Result<std::unique_ptr<WireClient>> Context::StartLogin(
+    Account& account, client::TransportKind kind) {
+  Result<std::unique_ptr<WireClient>> client =
+      Connect(account.local_host, kind);
   if (!client.ok()) return client;
   WireClient& c = **client;
   const bool have_token = account.token != protocol::Token{};
@@ -112,15 +114,21 @@ Result<std::unique_ptr<WireClient>> Context::LogIn(Account& account) {
     }
     account.token = result->token;
     account.user_id = result->user_id;
-    if (!c.Wait<protocol::ContactListEnd>(timeout_ms())) {
-      return Status::Unavailable("no CONTACT_LIST_END after LOGIN_RESULT{OK}");
-    }
-    if (!c.Wait<protocol::MailboxEnd>(timeout_ms())) {
-      return Status::Unavailable("no MAILBOX_END after LOGIN_RESULT{OK}");
-    }
     return client;
   }
   return Status::Unavailable("login stayed THROTTLED");
+}
+
+Result<std::unique_ptr<WireClient>> Context::LogIn(Account& account) {
+  Result<std::unique_ptr<WireClient>> client = StartLogin(account);
+  if (!client.ok()) return client;
+  if (!(*client)->Wait<protocol::ContactListEnd>(timeout_ms())) {
+    return Status::Unavailable("no CONTACT_LIST_END after LOGIN_RESULT{OK}");
+  }
+  if (!(*client)->Wait<protocol::MailboxEnd>(timeout_ms())) {
+    return Status::Unavailable("no MAILBOX_END after LOGIN_RESULT{OK}");
+  }
+  return client;
 }
 
 Result<Context::Pair> Context::Contacts() {

@@ -100,8 +100,13 @@ class Context {
       client::TransportKind kind = client::TransportKind::kUdp);
   // Registers a fresh account (waiting out THROTTLED as the answer says).
   Result<Account> NewAccount(const std::string& suffix = "");
-  // Logs `account` in (LOGIN with the password the first time, RESUME with
-  // its token after) and reads the login sequence up to MAILBOX_END; the
+  // Connects and logs `account` in (LOGIN with the password the first
+  // time, RESUME with its token after), up to LOGIN_RESULT{OK}: the login
+  // sequence is still to come.
+  Result<std::unique_ptr<WireClient>> StartLogin(
+      Account& account,
+      client::TransportKind kind = client::TransportKind::kUdp);
+  // StartLogin, then reads the login sequence up to MAILBOX_END; the
   // contact list and mailbox items stay kept in the client.
   Result<std::unique_ptr<WireClient>> LogIn(Account& account);
   // Two fresh accounts that are each other's contacts (ACCEPTED), with

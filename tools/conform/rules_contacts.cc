@@ -334,14 +334,8 @@ HAIL_RULE(
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->cb->Close();
-  auto again = ctx.Connect(pair->b.local_host);
-  HAIL_REQUIRE_OK(again);
-  (*again)->Send(protocol::ResumeRequest{
-      61, pair->b.name, pair->b.token, "hail-conform", {}});
-  auto result = (*again)->Wait<protocol::LoginResult>(ctx.timeout_ms());
-  if (!result || result->error != ErrorCode::kOk) {
-    return Fail("RESUME: saw {}", result ? Show(*result) : Seen(**again));
-  }
+  auto again = ctx.StartLogin(pair->b);
+  if (!again.ok()) return Fail("RESUME: {}", again.status().message());
   int updates = 0;
   for (;;) {
     auto r = (*again)->Next(ctx.timeout_ms());

@@ -41,14 +41,8 @@ HAIL_RULE("15.2", "rendezvous-over-tcp-is-nat-unsuitable",
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Close();
-  auto c = ctx.Connect(pair->a.local_host, client::TransportKind::kTcp);
-  HAIL_REQUIRE_OK(c);
-  (*c)->Send(protocol::ResumeRequest{
-      82, pair->a.name, pair->a.token, "hail-conform", {}});
-  auto result = (*c)->Wait<protocol::LoginResult>(ctx.timeout_ms());
-  if (!result || result->error != ErrorCode::kOk) {
-    return Fail("RESUME over TCP: saw {}", result ? Show(*result) : Seen(**c));
-  }
+  auto c = ctx.StartLogin(pair->a, client::TransportKind::kTcp);
+  if (!c.ok()) return Fail("RESUME: {}", c.status().message());
   if (!(*c)->Wait<protocol::MailboxEnd>(ctx.timeout_ms())) {
     return Fail("no MAILBOX_END after the RESUME; saw {}", Seen(**c));
   }
@@ -63,14 +57,8 @@ HAIL_RULE(
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Close();
-  auto c = ctx.Connect(pair->a.local_host);
-  HAIL_REQUIRE_OK(c);
-  (*c)->Send(protocol::ResumeRequest{
-      91, pair->a.name, pair->a.token, "hail-conform", {}});
-  auto result = (*c)->Wait<protocol::LoginResult>(ctx.timeout_ms());
-  if (!result || result->error != ErrorCode::kOk) {
-    return Fail("RESUME: saw {}", result ? Show(*result) : Seen(**c));
-  }
+  auto c = ctx.StartLogin(pair->a);
+  if (!c.ok()) return Fail("RESUME: {}", c.status().message());
   (*c)->Send(protocol::P2pRequest{92, pair->b.name, 1});
   return ExpectResult(**c, 92, ErrorCode::kOk, ctx.timeout_ms());
 }

@@ -189,6 +189,41 @@ HAIL_RULE(
   return Pass();
 }
 
+HAIL_RULE("10.6", "resend-of-a-pending-message-keeps-it-pending",
+          "while the recipient holds a stored message unacknowledged, a resend "
+          "of it changes nothing: the next message is still STORED behind it "
+          "and arrives with from_mailbox 1") {
+  auto pair = ctx.Contacts();
+  HAIL_REQUIRE_OK(pair);
+  pair->cb->Close();
+  const ItemId first = FreshMessageId();
+  auto stored = SendAndWait(ctx, *pair->ca, first, pair->b.name, "first",
+                            ctx.timeout_ms());
+  HAIL_CHECK(ExpectAccepted(stored, ErrorCode::kOk, Route::kStored, *pair->ca));
+  auto b = ctx.LogIn(pair->b);  // gets "first" from its mailbox, never acks
+  HAIL_REQUIRE_OK(b);
+  auto again = SendAndWait(ctx, *pair->ca, first, pair->b.name, "first",
+                           ctx.timeout_ms());
+  HAIL_CHECK(ExpectAccepted(again, ErrorCode::kOk, Route::kStored, *pair->ca));
+  const ItemId second = FreshMessageId();
+  pair->ca->Send(
+      protocol::SendMessage{second, pair->b.name, 1764547200, "second"});
+  auto deliver = (*b)->Wait<protocol::MessageDeliver>(
+      ctx.timeout_ms(), [&second](const protocol::MessageDeliver& d) {
+        return d.message_id == second;
+      });
+  if (!deliver || deliver->from_mailbox != 1) {
+    return Fail("the message after the resend: expected MESSAGE_DELIVER"
+                "{{from_mailbox 1}} (stored behind the pending one), saw {}",
+                deliver ? Show(*deliver) : Seen(**b));
+  }
+  auto answer = pair->ca->Wait<protocol::MessageAccepted>(
+      ctx.timeout_ms(), [&second](const protocol::MessageAccepted& a) {
+        return a.message_id == second;
+      });
+  return ExpectAccepted(answer, ErrorCode::kOk, Route::kStored, *pair->ca);
+}
+
 HAIL_RULE(
     "10.5", "resend-of-an-undecided-live-message-shares-its-one-answer",
     "a resend while the live original waits for ITEM_ACK gets no answer of "
@@ -230,10 +265,8 @@ HAIL_RULE(
                               ctx.timeout_ms());
   HAIL_CHECK(
       ExpectAccepted(accepted, ErrorCode::kOk, Route::kStored, *pair->ca));
-  auto c = ctx.Connect(pair->b.local_host);
-  HAIL_REQUIRE_OK(c);
-  (*c)->Send(protocol::ResumeRequest{
-      70, pair->b.name, pair->b.token, "hail-conform", {}});
+  auto c = ctx.StartLogin(pair->b);
+  if (!c.ok()) return Fail("RESUME: {}", c.status().message());
   int items = 0;
   bool seen = false;
   for (;;) {
@@ -412,14 +445,8 @@ HAIL_RULE(
   auto pair = ctx.Contacts();
   HAIL_REQUIRE_OK(pair);
   pair->ca->Close();
-  auto c = ctx.Connect(pair->a.local_host);
-  HAIL_REQUIRE_OK(c);
-  (*c)->Send(protocol::ResumeRequest{
-      72, pair->a.name, pair->a.token, "hail-conform", {}});
-  auto result = (*c)->Wait<protocol::LoginResult>(ctx.timeout_ms());
-  if (!result || result->error != ErrorCode::kOk) {
-    return Fail("RESUME: saw {}", result ? Show(*result) : Seen(**c));
-  }
+  auto c = ctx.StartLogin(pair->a);
+  if (!c.ok()) return Fail("RESUME: {}", c.status().message());
   const ItemId id = FreshMessageId();
   (*c)->Send(protocol::SendMessage{id, pair->b.name, 1764547200, "quick"});
   auto deliver = pair->cb->Wait<protocol::MessageDeliver>(ctx.timeout_ms());
