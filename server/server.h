@@ -34,8 +34,7 @@ class Server {
   // creating the data dir) when the data dir is held by another haild.
   // `faults`: tests only (server/fault_plan.h); must outlive the server.
   static Result<std::unique_ptr<Server>> Start(
-      const Config& config, Logger* logger,
-      const FaultPlan* faults = nullptr);
+      const Config& config, Logger* logger, const FaultPlan* faults = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -504,12 +504,12 @@ TEST_F(ServerSessionTest, MalformedRequestErrorEchoesItsRequestId) {
                        kConnectedAtMs),
       11, static_cast<uint16_t>(Kind::kLogoutRequest), ErrorCode::kMalformed);
   // Fewer than 4 body bytes: nothing to echo.
-  Bytes stub = {0x00, 0x34, 0x00, 0x0c};
-  ExpectError(
-      server_.OnPacket(kChannelControl, raw->Seal(kChannelControl, stub),
-                       kConnectedAtMs),
-      0, static_cast<uint16_t>(Kind::kContactListRequest),
-      ErrorCode::kMalformed);
+  Bytes two_body_bytes = {0x00, 0x34, 0x00, 0x0c};
+  ExpectError(server_.OnPacket(kChannelControl,
+                               raw->Seal(kChannelControl, two_body_bytes),
+                               kConnectedAtMs),
+              0, static_cast<uint16_t>(Kind::kContactListRequest),
+              ErrorCode::kMalformed);
 }
 
 // Issue 12: request_id 0 is "none" (SPEC.md 7.4); a CONTACT_LIST_REQUEST

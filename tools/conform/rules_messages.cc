@@ -213,9 +213,10 @@ HAIL_RULE("10.6", "resend-of-a-pending-message-keeps-it-pending",
         return d.message_id == second;
       });
   if (!deliver || deliver->from_mailbox != 1) {
-    return Fail("the message after the resend: expected MESSAGE_DELIVER"
-                "{{from_mailbox 1}} (stored behind the pending one), saw {}",
-                deliver ? Show(*deliver) : Seen(**b));
+    return Fail(
+        "the message after the resend: expected MESSAGE_DELIVER"
+        "{{from_mailbox 1}} (stored behind the pending one), saw {}",
+        deliver ? Show(*deliver) : Seen(**b));
   }
   auto answer = pair->ca->Wait<protocol::MessageAccepted>(
       ctx.timeout_ms(), [&second](const protocol::MessageAccepted& a) {
